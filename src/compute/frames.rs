@@ -1,0 +1,103 @@
+//! Rows <-> Polars frames.
+
+use polars::prelude::*;
+
+use crate::config::Areas;
+use crate::model::{Issue, Observation, Submission};
+
+pub const KEY: [&str; 6] = ["data_element", "area", "year", "sex", "age", "residence"];
+
+fn s(name: &str, v: Vec<Option<String>>) -> Column {
+    Column::new(name.into(), v)
+}
+
+/// `data_values` columns in contract order (plus `year`, `flags`, `n_sources`).
+pub fn observations(obs: &[Observation]) -> PolarsResult<DataFrame> {
+    let col_str = |f: &dyn Fn(&Observation) -> String| -> Vec<String> { obs.iter().map(f).collect() };
+    let col_opt = |f: &dyn Fn(&Observation) -> Option<String>| -> Vec<Option<String>> { obs.iter().map(f).collect() };
+    DataFrame::new_infer_height(vec![
+        Column::new("data_element".into(), col_str(&|o| o.data_element.clone())),
+        Column::new("area".into(), col_str(&|o| o.area.clone())),
+        Column::new("year".into(), obs.iter().map(|o| o.year).collect::<Vec<i32>>()),
+        Column::new("sex".into(), col_str(&|o| o.sex.clone())),
+        Column::new("age".into(), col_str(&|o| o.age.clone())),
+        Column::new("residence".into(), col_str(&|o| o.residence.clone())),
+        Column::new("value".into(), obs.iter().map(|o| o.value).collect::<Vec<Option<f64>>>()),
+        Column::new("obs_status".into(), col_str(&|o| o.obs_status.to_string())),
+        Column::new("derived".into(), obs.iter().map(|o| o.derived).collect::<Vec<bool>>()),
+        s("form", col_opt(&|o| o.form.clone())),
+        s("source_file", col_opt(&|o| o.source_file.clone())),
+        s("source_sheet", col_opt(&|o| o.source_sheet.clone())),
+        s("source_cell", col_opt(&|o| o.source_cell.clone())),
+        s("source_sha256", col_opt(&|o| o.source_sha256.clone())),
+        s("submission", col_opt(&|o| o.submission.clone())),
+        s("flags", col_opt(&|o| o.flags.clone())),
+        Column::new("n_sources".into(), obs.iter().map(|_| None::<u32>).collect::<Vec<Option<u32>>>()),
+    ])
+}
+
+pub fn issues(rows: &[Issue]) -> PolarsResult<DataFrame> {
+    let o = |f: &dyn Fn(&Issue) -> Option<String>| -> Vec<Option<String>> { rows.iter().map(f).collect() };
+    DataFrame::new_infer_height(vec![
+        Column::new("severity".into(), rows.iter().map(|i| i.severity.as_str()).collect::<Vec<_>>()),
+        Column::new("rule".into(), rows.iter().map(|i| i.rule).collect::<Vec<_>>()),
+        Column::new("message".into(), rows.iter().map(|i| i.message.clone()).collect::<Vec<_>>()),
+        s("source_file", o(&|i| i.source_file.clone())),
+        s("source_sheet", o(&|i| i.source_sheet.clone())),
+        s("source_cell", o(&|i| i.source_cell.clone())),
+        s("data_element", o(&|i| i.data_element.clone())),
+        s("indicator", o(&|i| i.indicator.clone())),
+        Column::new("year".into(), rows.iter().map(|i| i.year).collect::<Vec<Option<i32>>>()),
+        s("area", o(&|i| i.area.clone())),
+        s("sex", o(&|i| i.sex.clone())),
+        s("age", o(&|i| i.age.clone())),
+        s("observed", o(&|i| i.observed.clone())),
+        s("expected", o(&|i| i.expected.clone())),
+        s("form", o(&|i| i.form.clone())),
+        s("submission", o(&|i| i.submission.clone())),
+    ])
+}
+
+pub fn submissions(rows: &[Submission]) -> PolarsResult<DataFrame> {
+    let o = |f: &dyn Fn(&Submission) -> Option<String>| -> Vec<Option<String>> { rows.iter().map(f).collect() };
+    DataFrame::new_infer_height(vec![
+        Column::new("submission".into(), rows.iter().map(|r| r.submission.clone()).collect::<Vec<_>>()),
+        s("form", o(&|r| r.form.clone())),
+        s("reporter", o(&|r| r.reporter.clone())),
+        Column::new("year".into(), rows.iter().map(|r| r.year).collect::<Vec<Option<i32>>>()),
+        Column::new("source_file".into(), rows.iter().map(|r| r.source_file.clone()).collect::<Vec<_>>()),
+        s("source_sha256", o(&|r| r.source_sha256.clone())),
+        s("format", o(&|r| r.format.clone())),
+        Column::new("status".into(), rows.iter().map(|r| r.status.clone()).collect::<Vec<_>>()),
+        Column::new("cells_read".into(), rows.iter().map(|r| r.cells_read).collect::<Vec<u64>>()),
+        Column::new("values_landed".into(), rows.iter().map(|r| r.values_landed).collect::<Vec<u64>>()),
+        Column::new("values_rejected".into(), rows.iter().map(|r| r.values_rejected).collect::<Vec<u64>>()),
+        Column::new("values_derived".into(), rows.iter().map(|r| r.values_derived).collect::<Vec<u64>>()),
+        s("superseded_by", o(&|r| r.superseded_by.clone())),
+    ])
+}
+
+pub fn areas(areas: &Areas) -> PolarsResult<DataFrame> {
+    let mut list: Vec<_> = areas.list.iter().collect();
+    list.sort_by(|a, b| a.code.cmp(&b.code));
+    DataFrame::new_infer_height(vec![
+        Column::new("area".into(), list.iter().map(|a| a.code.clone()).collect::<Vec<_>>()),
+        Column::new("name_zh".into(), list.iter().map(|a| a.name_zh.clone()).collect::<Vec<_>>()),
+        Column::new("level".into(), list.iter().map(|a| a.level.clone()).collect::<Vec<_>>()),
+        s("parent", list.iter().map(|a| a.parent.clone()).collect()),
+        Column::new("depth".into(), list.iter().map(|a| a.depth as u32).collect::<Vec<_>>()),
+    ])
+}
+
+/// (area, ancestor) for every area and each of its ancestors.
+pub fn ancestors(areas: &Areas) -> PolarsResult<DataFrame> {
+    let mut a = Vec::new();
+    let mut p = Vec::new();
+    for area in &areas.list {
+        for anc in &area.ancestors {
+            a.push(area.code.clone());
+            p.push(anc.clone());
+        }
+    }
+    DataFrame::new_infer_height(vec![Column::new("area".into(), a), Column::new("ancestor".into(), p)])
+}

@@ -1,0 +1,231 @@
+//! Polars: aggregate counts up the area hierarchy, then derive every
+//! indicator as numerator / denominator × factor at every level.
+//!
+//! Rates are never averaged: a county's rate is the ratio of the county's
+//! summed counts, which are the sums of its towns' counts.
+
+pub mod frames;
+pub mod stats;
+
+use polars::prelude::*;
+
+use crate::config::catalogue::Term;
+use crate::config::{Config, Indicator};
+
+/// Small-count threshold: a rate whose numerator is below this is flagged.
+pub const SMALL_COUNT: f64 = 20.0;
+
+const DIMS: [&str; 3] = ["sex", "age", "residence"];
+const JOIN_KEY: [&str; 5] = ["area", "year", "sex", "age", "residence"];
+
+fn cols(names: &[&str]) -> Vec<Expr> {
+    names.iter().map(|n| col(*n)).collect()
+}
+
+fn str_frame(name: &str, values: Vec<String>) -> PolarsResult<LazyFrame> {
+    Ok(DataFrame::new_infer_height(vec![Column::new(name.into(), values)])?.lazy())
+}
+
+/// Reported values plus aggregates for every ancestor area that has no
+/// reported value of its own for the same key. Aggregates are `derived`,
+/// carry `n_sources` (how many lower-level values were summed) and no source cell.
+pub fn aggregate(values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
+    let additive: Vec<String> =
+        cfg.catalogue.data_elements.iter().filter(|d| d.kind.additive()).map(|d| d.code.clone()).collect();
+    let anc = frames::ancestors(&cfg.areas)?.lazy();
+    let base = values
+        .clone()
+        .lazy()
+        .filter(col("value").is_not_null())
+        .join(str_frame("data_element", additive)?, [col("data_element")], [col("data_element")], JoinArgs::new(JoinType::Inner));
+    let reported_keys = values
+        .clone()
+        .lazy()
+        .select(cols(&frames::KEY))
+        .unique(None, UniqueKeepStrategy::First)
+        .with_column(lit(true).alias("_reported"));
+    let agg = base
+        .join(anc, [col("area")], [col("area")], JoinArgs::new(JoinType::Inner))
+        .group_by(cols(&["data_element", "ancestor", "year", "sex", "age", "residence"]))
+        .agg([col("value").sum().alias("value"), col("value").count().cast(DataType::UInt32).alias("n_sources")])
+        .rename(["ancestor"], ["area"], true)
+        .join(reported_keys, cols(&frames::KEY), cols(&frames::KEY), JoinArgs::new(JoinType::Left))
+        .filter(col("_reported").is_null())
+        .select([
+            col("data_element"),
+            col("area"),
+            col("year"),
+            col("sex"),
+            col("age"),
+            col("residence"),
+            col("value"),
+            lit("A").alias("obs_status"),
+            lit(true).alias("derived"),
+            lit(NULL).cast(DataType::String).alias("form"),
+            lit(NULL).cast(DataType::String).alias("source_file"),
+            lit(NULL).cast(DataType::String).alias("source_sheet"),
+            lit(NULL).cast(DataType::String).alias("source_cell"),
+            lit(NULL).cast(DataType::String).alias("source_sha256"),
+            lit(NULL).cast(DataType::String).alias("submission"),
+            lit(NULL).cast(DataType::String).alias("flags"),
+            col("n_sources"),
+        ])
+        .collect()?;
+    let mut all = values.clone();
+    all.vstack_mut(&agg)?;
+    all.lazy()
+        .sort(
+            ["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"],
+            SortMultipleOptions::default().with_nulls_last(true),
+        )
+        .collect()
+}
+
+fn pins(term: &Term) -> [Option<&String>; 3] {
+    [term.sex.as_ref(), term.age.as_ref(), term.residence.as_ref()]
+}
+
+/// One side of a ratio: terms summed by key, with dims pinned on either side set to "*".
+fn side(values: &LazyFrame, terms: &[Term], other: &[Term], name: &str) -> LazyFrame {
+    let own = pins(&terms[0]);
+    let oth = pins(&other[0]);
+    let parts: Vec<LazyFrame> = terms
+        .iter()
+        .map(|t| {
+            let mut lf = values.clone().filter(col("data_element").eq(lit(t.data_element.clone())));
+            for (i, d) in DIMS.iter().enumerate() {
+                let p = pins(t)[i];
+                if let Some(v) = p {
+                    lf = lf.filter(col(*d).eq(lit(v.clone())));
+                } else if oth[i].is_some() {
+                    // Pinned only on the other side: this side is taken at its total.
+                    lf = lf.filter(col(*d).eq(lit("_T")));
+                }
+                if own[i].is_some() || oth[i].is_some() {
+                    lf = lf.with_column(lit("*").alias(*d));
+                }
+            }
+            lf.select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value")])
+        })
+        .collect();
+    let n = parts.len() as u32;
+    concat(parts, UnionArgs::default())
+        .unwrap_or_else(|_| values.clone().limit(0))
+        .group_by(cols(&JOIN_KEY))
+        .agg([col("value").sum().alias(name), col("value").count().alias("_terms")])
+        // Every term must be present for a sum of terms to be complete.
+        .filter(col("_terms").eq(lit(n)))
+        .drop(cols(&["_terms"]))
+}
+
+/// Output value of a dimension pinned somewhere in the formula.
+fn out_dim(ind: &Indicator, i: usize) -> Option<String> {
+    let over = match i {
+        0 => ind.sex.clone(),
+        1 => ind.age.clone(),
+        _ => None,
+    };
+    if over.is_some() {
+        return over;
+    }
+    if let Some(v) = ind.value.as_ref().and_then(|t| pins(t)[i].cloned()) {
+        return Some(v);
+    }
+    let n = ind.numerator.first().and_then(|t| pins(t)[i].cloned());
+    let d = ind.denominator.first().and_then(|t| pins(t)[i].cloned());
+    match (n, d) {
+        (Some(a), Some(b)) if a == b => Some(a),
+        (Some(_), Some(_)) => Some("_T".into()),
+        (Some(a), None) => Some(a),
+        (None, Some(_)) => Some("_T".into()),
+        (None, None) => None,
+    }
+}
+
+fn one_indicator(values: &LazyFrame, ind: &Indicator) -> PolarsResult<DataFrame> {
+    let mut lf = if let Some(t) = &ind.value {
+        let terms = std::slice::from_ref(t);
+        side(values, terms, terms, "value")
+            .with_columns([lit(NULL).cast(DataType::Float64).alias("numerator"), lit(NULL).cast(DataType::Float64).alias("denominator")])
+    } else {
+        let num = side(values, &ind.numerator, &ind.denominator, "numerator");
+        let den = side(values, &ind.denominator, &ind.numerator, "denominator");
+        num.join(den, cols(&JOIN_KEY), cols(&JOIN_KEY), JoinArgs::new(JoinType::Inner)).with_column(
+            when(col("denominator").gt(lit(0.0)))
+                .then(col("numerator") / col("denominator") * lit(ind.factor))
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("value"),
+        )
+    };
+    for (i, d) in DIMS.iter().enumerate() {
+        if let Some(v) = out_dim(ind, i) {
+            lf = lf.with_column(lit(v).alias(*d));
+        }
+    }
+    lf.select([
+        lit(ind.code.clone()).alias("indicator"),
+        col("area"),
+        col("year"),
+        col("sex"),
+        col("age"),
+        col("residence"),
+        col("value"),
+        col("numerator"),
+        col("denominator"),
+        lit(ind.unit.clone()).alias("unit"),
+    ])
+    .collect()
+}
+
+/// Every catalogue indicator for every area, year, sex and age the data allow.
+pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
+    let values = all_values.clone().lazy().filter(col("value").is_not_null());
+    let mut out: Option<DataFrame> = None;
+    for ind in &cfg.catalogue.indicators {
+        let df = one_indicator(&values, ind)?;
+        match &mut out {
+            None => out = Some(df),
+            Some(o) => {
+                o.vstack_mut(&df)?;
+            }
+        }
+    }
+    let Some(mut df) = out else {
+        return Ok(DataFrame::empty());
+    };
+    df.as_single_chunk_par();
+    // Uncertainty of each rate from its counts.
+    let units: Vec<String> = df.column("unit")?.str()?.into_iter().map(|u| u.unwrap_or_default().to_string()).collect();
+    let num = df.column("numerator")?.f64()?.clone();
+    let den = df.column("denominator")?.f64()?.clone();
+    let codes: Vec<String> = df.column("indicator")?.str()?.into_iter().map(|u| u.unwrap_or_default().to_string()).collect();
+    let factor_of = |code: &str| cfg.catalogue.indicators.iter().find(|i| i.code == code).map(|i| i.factor).unwrap_or(1.0);
+    let (mut lo, mut hi, mut small, mut method, mut status) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..df.height() {
+        let (x, n) = (num.get(i), den.get(i));
+        let f = factor_of(&codes[i]);
+        let ci = match (x, n) {
+            (Some(x), Some(n)) if n > 0.0 && x >= 0.0 && x.fract() == 0.0 => {
+                if units[i] == "%" && x <= n && n.fract() == 0.0 {
+                    stats::wilson(x, n, stats::Z95).map(|(l, h)| (l * f, h * f, "wilson"))
+                } else {
+                    stats::poisson_exact(x, 0.95).map(|(l, h)| (l / n * f, h / n * f, "poisson_exact"))
+                }
+            }
+            _ => None,
+        };
+        lo.push(ci.map(|c| c.0));
+        hi.push(ci.map(|c| c.1));
+        method.push(ci.map(|c| c.2));
+        small.push(x.map(|x| x < SMALL_COUNT));
+        status.push(if df.column("value")?.f64()?.get(i).is_some() { "A" } else { "M" });
+    }
+    df.with_column(Column::new("ci_low".into(), lo))?;
+    df.with_column(Column::new("ci_high".into(), hi))?;
+    df.with_column(Column::new("ci_method".into(), method))?;
+    df.with_column(Column::new("small_count".into(), small))?;
+    df.with_column(Column::new("obs_status".into(), status))?;
+    df.lazy()
+        .sort(["year", "indicator", "area", "sex", "age", "residence"], SortMultipleOptions::default())
+        .collect()
+}

@@ -1,0 +1,170 @@
+//! `pipelines/areas.toml`: the area hierarchy and the aliases returns use.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::config::{read_toml, ConfigError};
+use crate::normalise::clean::normalise_label;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAreas {
+    area: Vec<RawArea>,
+}
+
+/// One `[[area]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArea {
+    /// Stable code, used as the `area` key in every table.
+    pub code: String,
+    /// Official Chinese name, e.g. 厉山镇.
+    pub name_zh: String,
+    /// Free text level: province, city, county, town, farm, village ...
+    pub level: String,
+    /// Code of the parent area; absent for the root(s).
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Other spellings used in returns.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// A resolved area.
+#[derive(Debug, Clone)]
+pub struct Area {
+    pub code: String,
+    pub name_zh: String,
+    pub level: String,
+    pub parent: Option<String>,
+    /// Codes of all ancestors, nearest first.
+    pub ancestors: Vec<String>,
+    pub depth: usize,
+}
+
+/// The resolved hierarchy with a label index.
+#[derive(Debug, Clone)]
+pub struct Areas {
+    pub list: Vec<Area>,
+    by_code: HashMap<String, usize>,
+    by_label: HashMap<String, usize>,
+}
+
+impl Areas {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let raw: RawAreas = read_toml(path)?;
+        Self::from_raw(raw.area, path)
+    }
+
+    pub fn from_raw(raw: Vec<RawArea>, path: &Path) -> Result<Self, ConfigError> {
+        let err = |msg: String| ConfigError::Invalid { file: path.to_path_buf(), msg };
+        let mut by_code = HashMap::new();
+        for (i, a) in raw.iter().enumerate() {
+            if by_code.insert(a.code.clone(), i).is_some() {
+                return Err(err(format!("area code {} appears twice", a.code)));
+            }
+        }
+        let mut list = Vec::with_capacity(raw.len());
+        for a in &raw {
+            let mut ancestors = Vec::new();
+            let mut cur = a.parent.clone();
+            while let Some(p) = cur {
+                if ancestors.contains(&p) || p == a.code {
+                    return Err(err(format!("area {} has a cycle in its parents", a.code)));
+                }
+                let Some(&pi) = by_code.get(&p) else {
+                    return Err(err(format!("area {} names unknown parent {}", a.code, p)));
+                };
+                ancestors.push(p);
+                cur = raw[pi].parent.clone();
+            }
+            list.push(Area {
+                code: a.code.clone(),
+                name_zh: a.name_zh.clone(),
+                level: a.level.clone(),
+                parent: a.parent.clone(),
+                depth: ancestors.len(),
+                ancestors,
+            });
+        }
+        let mut by_label: HashMap<String, usize> = HashMap::new();
+        for (i, a) in raw.iter().enumerate() {
+            for label in std::iter::once(&a.name_zh).chain(a.aliases.iter()).chain(std::iter::once(&a.code)) {
+                let key = normalise_label(label);
+                if let Some(&other) = by_label.get(&key) {
+                    if other != i {
+                        return Err(err(format!(
+                            "label {label} names two areas ({} and {})",
+                            raw[other].code, a.code
+                        )));
+                    }
+                }
+                by_label.insert(key, i);
+            }
+        }
+        Ok(Areas { list, by_code, by_label })
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Area> {
+        self.by_code.get(code).map(|&i| &self.list[i])
+    }
+
+    /// Resolve a label written in a return to an area.
+    pub fn resolve(&self, label: &str) -> Option<&Area> {
+        self.by_label.get(&normalise_label(label)).map(|&i| &self.list[i])
+    }
+
+    /// The closest known names to an unknown label (for the issue message).
+    pub fn closest(&self, label: &str, n: usize) -> Vec<String> {
+        let key = normalise_label(label);
+        let mut scored: Vec<(f64, &str)> = self
+            .list
+            .iter()
+            .map(|a| (strsim::normalized_levenshtein(&key, &normalise_label(&a.name_zh)), a.name_zh.as_str()))
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        scored.into_iter().take(n).map(|(_, s)| s.to_string()).collect()
+    }
+
+    /// The roots (areas without a parent).
+    pub fn roots(&self) -> impl Iterator<Item = &Area> {
+        self.list.iter().filter(|a| a.parent.is_none())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_areas_parse_and_resolve_aliases() {
+        let areas = Areas::load(Path::new("pipelines/areas.toml")).unwrap();
+        let lishan = areas.resolve("厉山").unwrap();
+        assert_eq!(lishan.name_zh, "厉山镇");
+        assert_eq!(areas.resolve(" 厉 山 镇 ").unwrap().code, lishan.code);
+        assert_eq!(lishan.ancestors, vec!["421321".to_string()]);
+        assert!(areas.resolve("火星镇").is_none());
+        assert_eq!(areas.closest("厉山乡", 1), vec!["厉山镇".to_string()]);
+    }
+
+    #[test]
+    fn any_depth_and_cycles_rejected() {
+        let mk = |code: &str, parent: Option<&str>| RawArea {
+            code: code.into(),
+            name_zh: format!("n{code}"),
+            level: "x".into(),
+            parent: parent.map(Into::into),
+            aliases: vec![],
+        };
+        let deep = Areas::from_raw(
+            vec![mk("p", None), mk("c", Some("p")), mk("k", Some("c")), mk("t", Some("k")), mk("v", Some("t"))],
+            Path::new("x"),
+        )
+        .unwrap();
+        assert_eq!(deep.get("v").unwrap().ancestors, vec!["t", "k", "c", "p"]);
+        let cyc = Areas::from_raw(vec![mk("a", Some("b")), mk("b", Some("a"))], Path::new("x"));
+        assert!(cyc.is_err());
+    }
+}

@@ -1,0 +1,233 @@
+//! `pipelines/indicators.toml`: data elements and the plans' quantified targets.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{read_toml, ConfigError};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalogue {
+    data_element: Vec<DataElement>,
+    indicator: Vec<Indicator>,
+}
+
+/// What kind of quantity a data element is; decides whether it may be summed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A count of people, events, places: summed across areas.
+    Count,
+    /// Money or another additive quantity: summed across areas.
+    Amount,
+    /// A value reported as a rate or level (life expectancy, a %): never summed.
+    Rate,
+}
+
+impl Kind {
+    pub fn additive(self) -> bool {
+        matches!(self, Kind::Count | Kind::Amount)
+    }
+}
+
+/// A reported quantity (数据项).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataElement {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The unit values are stored in (人, 个, 万元, %, ...).
+    pub unit: String,
+    pub kind: Kind,
+    /// The body that usually reports it.
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// One term of a formula: a data element, optionally pinned to a sex/age/residence.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    pub data_element: String,
+    #[serde(default)]
+    pub sex: Option<String>,
+    #[serde(default)]
+    pub age: Option<String>,
+    #[serde(default)]
+    pub residence: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Increase,
+    Decrease,
+    Range,
+    Maintain,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    AtLeast,
+    AtMost,
+    About,
+    Range,
+    Relative,
+    Trend,
+}
+
+/// A plan indicator (指标) with its targets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub code: String,
+    pub plan: String,
+    pub domain: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub unit: String,
+    pub factor: f64,
+    #[serde(default)]
+    pub numerator: Vec<Term>,
+    #[serde(default)]
+    pub denominator: Vec<Term>,
+    /// A directly reported value instead of a ratio.
+    #[serde(default)]
+    pub value: Option<Term>,
+    /// Sex of the output rows when the formula pins it (e.g. F for "women's ...").
+    #[serde(default)]
+    pub sex: Option<String>,
+    #[serde(default)]
+    pub age: Option<String>,
+    pub direction: Direction,
+    pub target_kind: TargetKind,
+    #[serde(default)]
+    pub target_2025: Option<f64>,
+    #[serde(default)]
+    pub target_2030: Option<f64>,
+    #[serde(default)]
+    pub target_range: Option<[f64; 2]>,
+    #[serde(default)]
+    pub relative_base_year: Option<i32>,
+    #[serde(default)]
+    pub relative_change: Option<f64>,
+    #[serde(default)]
+    pub baseline_year: Option<i32>,
+    #[serde(default)]
+    pub responsible: Option<String>,
+    pub source: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl Indicator {
+    /// Every data element the indicator reads.
+    pub fn terms(&self) -> impl Iterator<Item = &Term> {
+        self.numerator.iter().chain(self.denominator.iter()).chain(self.value.iter())
+    }
+
+    pub fn formula_text(terms: &[Term]) -> String {
+        terms
+            .iter()
+            .map(|t| {
+                let mut pins = Vec::new();
+                if let Some(s) = &t.sex {
+                    pins.push(format!("sex={s}"));
+                }
+                if let Some(a) = &t.age {
+                    pins.push(format!("age={a}"));
+                }
+                if let Some(r) = &t.residence {
+                    pins.push(format!("residence={r}"));
+                }
+                if pins.is_empty() {
+                    t.data_element.clone()
+                } else {
+                    format!("{}[{}]", t.data_element, pins.join(","))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
+/// The loaded, checked catalogue.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    pub data_elements: Vec<DataElement>,
+    pub indicators: Vec<Indicator>,
+    by_code: HashMap<String, usize>,
+}
+
+impl Catalogue {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let raw: RawCatalogue = read_toml(path)?;
+        Self::new(raw.data_element, raw.indicator, path)
+    }
+
+    pub fn new(data_elements: Vec<DataElement>, indicators: Vec<Indicator>, path: &Path) -> Result<Self, ConfigError> {
+        let err = |msg: String| ConfigError::Invalid { file: path.to_path_buf(), msg };
+        let mut by_code = HashMap::new();
+        for (i, d) in data_elements.iter().enumerate() {
+            if by_code.insert(d.code.clone(), i).is_some() {
+                return Err(err(format!("data element {} is defined twice", d.code)));
+            }
+        }
+        let mut seen = HashSet::new();
+        for ind in &indicators {
+            if !seen.insert(ind.code.clone()) {
+                return Err(err(format!("indicator {} is defined twice", ind.code)));
+            }
+            let ratio = !ind.numerator.is_empty() || !ind.denominator.is_empty();
+            match (&ind.value, ratio) {
+                (Some(_), true) => return Err(err(format!("indicator {}: give either value or numerator/denominator, not both", ind.code))),
+                (None, false) => return Err(err(format!("indicator {}: needs value or numerator and denominator", ind.code))),
+                (None, true) if ind.numerator.is_empty() || ind.denominator.is_empty() => {
+                    return Err(err(format!("indicator {}: a ratio needs both numerator and denominator", ind.code)))
+                }
+                _ => {}
+            }
+            for t in ind.terms() {
+                if !by_code.contains_key(&t.data_element) {
+                    return Err(err(format!("indicator {} names unknown data element {}", ind.code, t.data_element)));
+                }
+            }
+            if ind.target_kind == TargetKind::Range && ind.target_range.is_none() {
+                return Err(err(format!("indicator {}: target_kind range needs target_range", ind.code)));
+            }
+            if ind.target_kind == TargetKind::Relative && ind.relative_change.is_none() {
+                return Err(err(format!("indicator {}: target_kind relative needs relative_change", ind.code)));
+            }
+            if !(ind.factor.is_finite() && ind.factor > 0.0) {
+                return Err(err(format!("indicator {}: factor must be positive", ind.code)));
+            }
+        }
+        Ok(Catalogue { data_elements, indicators, by_code })
+    }
+
+    pub fn data_element(&self, code: &str) -> Option<&DataElement> {
+        self.by_code.get(code).map(|&i| &self.data_elements[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_catalogue_parses_with_enough_targets() {
+        let cat = Catalogue::load(Path::new("pipelines/indicators.toml")).unwrap();
+        assert!(cat.indicators.len() >= 50, "{} indicators", cat.indicators.len());
+        for plan in ["women", "children"] {
+            assert!(cat.indicators.iter().any(|i| i.plan == plan));
+        }
+        // Maternal mortality: two targets, 10 and 9 per 100,000 (the plan's sentence).
+        let mmr = cat.indicators.iter().find(|i| i.name_zh == "孕产妇死亡率").unwrap();
+        assert_eq!((mmr.target_2025, mmr.target_2030), (Some(10.0), Some(9.0)));
+        assert_eq!(mmr.factor, 100000.0);
+    }
+}

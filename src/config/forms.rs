@@ -1,0 +1,417 @@
+//! `pipelines/forms/<body>/<form>.toml`: how to read one kind of return.
+//!
+//! The raw serde structs mirror the file (and are documented in
+//! `pipelines/README.md`); [`Form::resolve`] checks them against the catalogue
+//! and compiles the regexes before any workbook is opened.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::config::{read_toml, Catalogue, ConfigError};
+use crate::normalise::clean::normalise_label;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawForm {
+    pub form: FormMeta,
+    #[serde(rename = "match")]
+    pub matching: MatchSpec,
+    #[serde(default)]
+    pub year: YearSpec,
+    pub area: AreaSpec,
+    pub table: TableSpec,
+    /// Dimensions every value of the form shares (data_element, sex, age, residence).
+    #[serde(default)]
+    pub fixed: Dims,
+    #[serde(default)]
+    pub columns: Vec<ColumnMap>,
+    #[serde(default)]
+    pub rows: Vec<RowMap>,
+    /// Long layout: which column holds what.
+    #[serde(default)]
+    pub long: Option<LongSpec>,
+    /// Long layout: item labels -> data elements (and dims).
+    #[serde(default)]
+    pub items: Vec<RowMap>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormMeta {
+    pub id: String,
+    pub body: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSpec {
+    /// Regex on the file name (not the folder).
+    #[serde(default)]
+    pub file_name: Option<String>,
+    /// Labels that must all appear in the first rows of a sheet.
+    #[serde(default)]
+    pub header_labels: Vec<String>,
+    /// Regex on sheet names: only these sheets are read (default: every sheet holding the table).
+    #[serde(default)]
+    pub sheet_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum YearFrom {
+    #[default]
+    FileName,
+    Title,
+    SheetName,
+    Column,
+    Fixed,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YearSpec {
+    #[serde(default)]
+    pub from: YearFrom,
+    /// Regex with one capture group giving the year (default `(20\d{2})`).
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// For `from = "column"`: header label of the year column.
+    #[serde(default)]
+    pub column: Option<String>,
+    /// For `from = "fixed"`.
+    #[serde(default)]
+    pub value: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaFrom {
+    /// Each table row is an area; its label is in `table.label_column`.
+    Rows,
+    /// Each value column is an area; its header (last header row) names it.
+    Columns,
+    SheetName,
+    FileName,
+    Title,
+    /// Long layout: a column holds the area (`long.area_column`).
+    Column,
+    Fixed,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaSpec {
+    pub from: AreaFrom,
+    /// For `fixed`: the area's code or name.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// For `sheet_name`, `file_name`, `title`: regex with one capture group.
+    #[serde(default)]
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// A grid: rows labelled in `label_column`, value columns below a header.
+    #[default]
+    Grid,
+    /// One value per row, with columns naming area, item, sex, age.
+    Long,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DashMeans {
+    /// "—" means the figure is missing/not applicable: lands with obs_status M, no value.
+    #[default]
+    Missing,
+    /// "—" means none: lands as 0.
+    Zero,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    #[serde(default)]
+    pub layout: Layout,
+    /// Labels that all appear in the first header row: this is how the table is found.
+    pub header_labels: Vec<String>,
+    /// Number of header rows (merged cells are filled across them). Default 1.
+    #[serde(default = "one")]
+    pub header_rows: usize,
+    /// Header label of the column that labels each row (grid layout).
+    #[serde(default)]
+    pub label_column: Option<String>,
+    /// A row whose label (first non-empty cell) starts with one of these ends the table.
+    #[serde(default = "default_end")]
+    pub end_labels: Vec<String>,
+    /// Rows whose label matches one of these are not loaded (each cell becomes an info issue).
+    #[serde(default)]
+    pub skip_rows: Vec<String>,
+    /// Columns (by header) whose cells are not loaded (each non-empty cell becomes an info issue).
+    #[serde(default)]
+    pub skip_columns: Vec<String>,
+    /// Columns (by header) that annotate rows (序号, 备注, 单位): not values, not counted.
+    #[serde(default)]
+    pub ignore_columns: Vec<String>,
+    /// What "—" means in this form.
+    #[serde(default)]
+    pub dash_means: DashMeans,
+    /// Derive M = _T − F (and _T = F + M) when a row has the other two. Default true.
+    #[serde(default = "yes")]
+    pub derive_sex: bool,
+}
+
+fn one() -> usize {
+    1
+}
+fn yes() -> bool {
+    true
+}
+fn default_end() -> Vec<String> {
+    ["注", "说明", "备注:", "填报", "填表", "负责人", "审核"].iter().map(|s| s.to_string()).collect()
+}
+
+/// Dimensions a mapping can set.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Dims {
+    #[serde(default)]
+    pub data_element: Option<String>,
+    #[serde(default)]
+    pub sex: Option<String>,
+    #[serde(default)]
+    pub age: Option<String>,
+    #[serde(default)]
+    pub residence: Option<String>,
+    /// The unit the values are written in (万人, 万元, %, ...), converted to the data element's unit.
+    #[serde(default)]
+    pub unit: Option<String>,
+}
+
+impl Dims {
+    /// Fill unset fields of `self` from `other`; conflicting values are an error message.
+    pub fn merge(&self, other: &Dims) -> Result<Dims, String> {
+        fn pick(a: &Option<String>, b: &Option<String>, what: &str) -> Result<Option<String>, String> {
+            match (a, b) {
+                (Some(x), Some(y)) if x != y => Err(format!("{what} is {x} by one mapping and {y} by another")),
+                (Some(x), _) => Ok(Some(x.clone())),
+                (None, y) => Ok(y.clone()),
+            }
+        }
+        Ok(Dims {
+            data_element: pick(&self.data_element, &other.data_element, "data_element")?,
+            sex: pick(&self.sex, &other.sex, "sex")?,
+            age: pick(&self.age, &other.age, "age")?,
+            residence: pick(&self.residence, &other.residence, "residence")?,
+            unit: pick(&self.unit, &other.unit, "unit")?,
+        })
+    }
+}
+
+/// `[[columns]]`: a value column found by its header path.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnMap {
+    /// Header labels from the top header row down, joined by "/", e.g. "活产数/其中:女".
+    /// Repeated labels of vertically merged cells count once.
+    pub header: String,
+    #[serde(flatten)]
+    pub dims: Dims,
+}
+
+/// `[[rows]]` / `[[items]]`: a row (or long-list item) found by its label.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowMap {
+    pub label: String,
+    #[serde(flatten)]
+    pub dims: Dims,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LongSpec {
+    pub item_column: String,
+    pub value_column: String,
+    #[serde(default)]
+    pub area_column: Option<String>,
+    #[serde(default)]
+    pub sex_column: Option<String>,
+    #[serde(default)]
+    pub age_column: Option<String>,
+    #[serde(default)]
+    pub unit_column: Option<String>,
+}
+
+/// A checked form, ready to read workbooks.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub raw: RawForm,
+    pub file: PathBuf,
+    pub file_name_re: Option<Regex>,
+    pub sheet_name_re: Option<Regex>,
+    pub year_re: Regex,
+    pub area_re: Option<Regex>,
+    /// Normalised header paths -> mapping index.
+    pub columns: BTreeMap<String, usize>,
+    /// Normalised row labels -> mapping index.
+    pub rows: BTreeMap<String, usize>,
+    pub items: BTreeMap<String, usize>,
+}
+
+impl Form {
+    pub fn id(&self) -> &str {
+        &self.raw.form.id
+    }
+
+    pub fn load(path: &Path, catalogue: &Catalogue) -> Result<Form, ConfigError> {
+        let raw: RawForm = read_toml(path)?;
+        Form::resolve(raw, path, catalogue)
+    }
+
+    pub fn resolve(raw: RawForm, path: &Path, catalogue: &Catalogue) -> Result<Form, ConfigError> {
+        let file = path.to_path_buf();
+        let err = |msg: String| ConfigError::Invalid { file: file.clone(), msg };
+        let re = |what: &str, s: &str| {
+            Regex::new(s).map_err(|e| ConfigError::Invalid { file: path.to_path_buf(), msg: format!("{what}: invalid regex {s:?}: {e}") })
+        };
+        if raw.matching.file_name.is_none() && raw.matching.header_labels.is_empty() {
+            return Err(err("[match] needs file_name and/or header_labels".into()));
+        }
+        if raw.table.header_labels.is_empty() {
+            return Err(err("[table] header_labels must name at least one label of the header row".into()));
+        }
+        if raw.table.header_rows == 0 || raw.table.header_rows > 6 {
+            return Err(err("[table] header_rows must be between 1 and 6".into()));
+        }
+        let file_name_re = raw.matching.file_name.as_deref().map(|s| re("match.file_name", s)).transpose()?;
+        let sheet_name_re = raw.matching.sheet_name.as_deref().map(|s| re("match.sheet_name", s)).transpose()?;
+        let year_re = re("year.pattern", raw.year.pattern.as_deref().unwrap_or(r"((?:19|20)\d{2})"))?;
+        if year_re.captures_len() < 2 {
+            return Err(err("year.pattern needs one capture group around the year".into()));
+        }
+        let area_re = raw.area.pattern.as_deref().map(|s| re("area.pattern", s)).transpose()?;
+        match raw.year.from {
+            YearFrom::Fixed if raw.year.value.is_none() => return Err(err("year.from = \"fixed\" needs year.value".into())),
+            YearFrom::Column if raw.year.column.is_none() => return Err(err("year.from = \"column\" needs year.column".into())),
+            _ => {}
+        }
+        match raw.area.from {
+            AreaFrom::Fixed if raw.area.value.is_none() => return Err(err("area.from = \"fixed\" needs area.value".into())),
+            AreaFrom::Rows if raw.table.label_column.is_none() => {
+                return Err(err("area.from = \"rows\" needs table.label_column".into()))
+            }
+            AreaFrom::Column if raw.long.as_ref().and_then(|l| l.area_column.as_ref()).is_none() => {
+                return Err(err("area.from = \"column\" needs long.area_column".into()))
+            }
+            _ => {}
+        }
+        match raw.table.layout {
+            Layout::Long => {
+                if raw.long.is_none() {
+                    return Err(err("layout = \"long\" needs a [long] section".into()));
+                }
+                if raw.items.is_empty() {
+                    return Err(err("layout = \"long\" needs [[items]]".into()));
+                }
+            }
+            Layout::Grid => {
+                if raw.long.is_some() || !raw.items.is_empty() {
+                    return Err(err("[long] and [[items]] belong to layout = \"long\"".into()));
+                }
+                if raw.columns.is_empty() && raw.area.from != AreaFrom::Columns {
+                    return Err(err("a grid form needs [[columns]] (or area.from = \"columns\")".into()));
+                }
+            }
+        }
+        // Every dimension mentioned must be known.
+        let check = |d: &Dims, whr: &str| -> Result<(), ConfigError> {
+            if let Some(de) = &d.data_element {
+                if catalogue.data_element(de).is_none() {
+                    return Err(err(format!("{whr}: unknown data element {de:?} (not in pipelines/indicators.toml)")));
+                }
+            }
+            if let Some(s) = &d.sex {
+                if !matches!(s.as_str(), "F" | "M" | "_T") {
+                    return Err(err(format!("{whr}: sex must be F, M or _T, not {s:?}")));
+                }
+            }
+            if let Some(r) = &d.residence {
+                if !matches!(r.as_str(), "U" | "R" | "_T") {
+                    return Err(err(format!("{whr}: residence must be U, R or _T, not {r:?}")));
+                }
+            }
+            if let Some(a) = &d.age {
+                if !crate::normalise::labels::is_age_code(a) {
+                    return Err(err(format!("{whr}: age {a:?} is not an age code like _T, Y0T4, Y_LT1, Y_GE65")));
+                }
+            }
+            if let Some(u) = &d.unit {
+                if crate::normalise::clean::unit_scale(u, "").is_none() && u.trim().is_empty() {
+                    return Err(err(format!("{whr}: empty unit")));
+                }
+            }
+            Ok(())
+        };
+        check(&raw.fixed, "[fixed]")?;
+        let mut columns = BTreeMap::new();
+        for (i, c) in raw.columns.iter().enumerate() {
+            check(&c.dims, &format!("[[columns]] {:?}", c.header))?;
+            let key = header_key(&c.header);
+            if columns.insert(key, i).is_some() {
+                return Err(err(format!("[[columns]] header {:?} is mapped twice", c.header)));
+            }
+        }
+        let mut rows = BTreeMap::new();
+        for (i, r) in raw.rows.iter().enumerate() {
+            check(&r.dims, &format!("[[rows]] {:?}", r.label))?;
+            if rows.insert(normalise_label(&r.label), i).is_some() {
+                return Err(err(format!("[[rows]] label {:?} is mapped twice", r.label)));
+            }
+        }
+        let mut items = BTreeMap::new();
+        for (i, r) in raw.items.iter().enumerate() {
+            check(&r.dims, &format!("[[items]] {:?}", r.label))?;
+            if items.insert(normalise_label(&r.label), i).is_some() {
+                return Err(err(format!("[[items]] label {:?} is mapped twice", r.label)));
+            }
+        }
+        Ok(Form { raw, file: path.to_path_buf(), file_name_re, sheet_name_re, year_re, area_re, columns, rows, items })
+    }
+}
+
+/// The normalised key of a header path "活产数 / 其中：女" -> "活产数/其中:女".
+pub fn header_key(path: &str) -> String {
+    let parts: Vec<String> = path.split('/').map(normalise_label).filter(|p| !p.is_empty()).collect();
+    dedup_path(parts).join("/")
+}
+
+/// Drop consecutive repeats (a label merged over two header rows counts once).
+pub fn dedup_path(parts: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(parts.len());
+    for p in parts {
+        if out.last() != Some(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_keys_normalise() {
+        assert_eq!(header_key("活产数 / 其中：女"), "活产数/其中:女");
+        assert_eq!(header_key("出生/出生"), "出生");
+    }
+}

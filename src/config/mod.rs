@@ -1,0 +1,75 @@
+//! Pipeline files: the catalogue, the areas and one file per return form.
+//!
+//! Everything is loaded and checked before any workbook is opened; a bad
+//! pipeline file stops the run with its path and line (exit code 2).
+
+pub mod areas;
+pub mod catalogue;
+pub mod forms;
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+pub use areas::{Area, Areas};
+pub use catalogue::{Catalogue, DataElement, Indicator, Kind, Term};
+pub use forms::Form;
+
+/// A pipeline file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {file}: {source}")]
+    Io { file: PathBuf, source: std::io::Error },
+    #[error("{file}: {source}")]
+    Toml { file: PathBuf, source: Box<toml::de::Error> },
+    #[error("{file}: {msg}")]
+    Invalid { file: PathBuf, msg: String },
+}
+
+pub(crate) fn read_toml<T: DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { file: path.to_path_buf(), source })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Toml { file: path.to_path_buf(), source: Box::new(source) })
+}
+
+/// The whole configuration of a run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub dir: PathBuf,
+    pub catalogue: Catalogue,
+    pub areas: Areas,
+    pub forms: Vec<Form>,
+}
+
+impl Config {
+    /// Load `DIR/indicators.toml`, `DIR/areas.toml` and every `DIR/forms/**/*.toml`.
+    pub fn load(dir: &Path) -> Result<Config, ConfigError> {
+        let catalogue = Catalogue::load(&dir.join("indicators.toml"))?;
+        let areas = Areas::load(&dir.join("areas.toml"))?;
+        let forms_dir = dir.join("forms");
+        let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(&forms_dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml"))
+            .map(|e| e.into_path())
+            .collect();
+        paths.sort();
+        let mut forms = Vec::new();
+        for p in paths {
+            let form = Form::load(&p, &catalogue)?;
+            if let Some(other) = forms.iter().find(|f: &&Form| f.id() == form.id()) {
+                return Err(ConfigError::Invalid {
+                    file: p.clone(),
+                    msg: format!("form id {} is also used by {}", form.id(), other.file.display()),
+                });
+            }
+            if let forms::AreaSpec { from: forms::AreaFrom::Fixed, value: Some(v), .. } = &form.raw.area {
+                if areas.resolve(v).is_none() && areas.get(v).is_none() {
+                    return Err(ConfigError::Invalid { file: p.clone(), msg: format!("area.value {v:?} is not in areas.toml") });
+                }
+            }
+            forms.push(form);
+        }
+        Ok(Config { dir: dir.to_path_buf(), catalogue, areas, forms })
+    }
+}

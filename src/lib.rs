@@ -1,0 +1,21 @@
+//! wcmon: statistical monitoring of a county's Women's and Children's
+//! Development Plans (2021–2030).
+//!
+//! Member bodies' Excel returns in (any layout described by a pipeline file),
+//! a Parquet monitoring database out: every cell traced to its file, sheet and
+//! address, every indicator recomputed from summed counts for every area, sex
+//! and age group.
+//!
+//! Stages: [`ingest`] → [`normalise`] → [`validate`] → [`compute`] → [`publish`],
+//! driven by [`pipeline::run`].
+
+pub mod config;
+pub mod compute;
+pub mod generate;
+pub mod ingest;
+pub mod inspect;
+pub mod model;
+pub mod normalise;
+pub mod pipeline;
+pub mod publish;
+pub mod validate;

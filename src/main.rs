@@ -1,0 +1,122 @@
+//! The `wcmon` binary: parse the command line, call the library, map outcomes to exit codes.
+//!
+//! Exit codes (a contract for schedulers): 0 ok (warnings allowed), 1 the run
+//! failed or found errors in returns, 2 usage or pipeline-file error.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use wcmon::config::Config;
+use wcmon::pipeline::{self, RunError, RunOptions};
+
+#[derive(Parser)]
+#[command(name = "wcmon", version, about = "Monitoring of the women's and children's development plans: Excel returns in, Parquet database out")]
+struct Cli {
+    /// Folder of pipeline files (indicators.toml, areas.toml, forms/).
+    #[arg(long, global = true, default_value = "pipelines")]
+    pipelines: PathBuf,
+    /// Log format: text, or json (one JSON object per line).
+    #[arg(long, global = true, default_value = "text")]
+    log_format: String,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Read the inbox and publish the monitoring database.
+    Run {
+        #[arg(long, default_value = "sample_data")]
+        inbox: PathBuf,
+        #[arg(long, default_value = "monitoring_db")]
+        db: PathBuf,
+    },
+    /// Show a workbook's sheets, merged regions and header rows (to write a pipeline file).
+    Inspect {
+        file: PathBuf,
+        /// Rows to print per sheet.
+        #[arg(long, default_value_t = 40)]
+        rows: usize,
+    },
+    /// Write the synthetic sample returns (and their truth) for 2020–2024.
+    Generate {
+        #[arg(long, default_value = "sample_data")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 20210)]
+        seed: u64,
+    },
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WCMON_LOG").unwrap_or_else(|_| "warn".into());
+    let json = format == "json" || (format != "text" && !std::io::stderr().is_terminal());
+    if json {
+        tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(&cli.log_format);
+    match cli.cmd {
+        Cmd::Run { inbox, db } => {
+            let opts = RunOptions { inbox, db: db.clone(), pipelines: cli.pipelines, mode: "full".into(), progress: std::io::stderr().is_terminal() };
+            match pipeline::run(&opts) {
+                Ok(s) => {
+                    let sev = |k: &str| s.issues_by_severity.get(k).copied().unwrap_or(0);
+                    println!("wcmon run: {} files ({} loaded, {} failed or unrecognised)", s.files, s.files_loaded, s.files_failed);
+                    println!(
+                        "  cells read {}  values landed {}  rejected {}  derived (M = total − female) {}  aggregated {}",
+                        s.cells_read, s.values_landed, s.values_rejected, s.values_derived, s.aggregated_values
+                    );
+                    println!("  issues: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
+                    println!(
+                        "  indicators computed: {} of {} have data ({} values)",
+                        s.indicators_with_data, s.indicators_total, s.indicator_values
+                    );
+                    println!("  database: {} ({} ms)", db.display(), s.duration_ms);
+                    if sev("error") > 0 {
+                        println!("  errors in returns: see {}/issues.parquet (severity = 'error')", db.display());
+                        return ExitCode::from(1);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(RunError::Config(e)) => {
+                    eprintln!("wcmon: pipeline file error: {e}");
+                    ExitCode::from(2)
+                }
+                Err(e) => {
+                    eprintln!("wcmon: run failed: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Cmd::Inspect { file, rows } => {
+            let cfg = Config::load(&cli.pipelines).ok();
+            match wcmon::inspect::inspect(&file, cfg.as_ref(), rows) {
+                Ok(report) => {
+                    print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("wcmon inspect: {}: {e}", file.display());
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Cmd::Generate { out, seed } => match wcmon::generate::write_sample(&out, seed) {
+            Ok(n) => {
+                println!("wrote {n} files to {}", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("wcmon generate: {e}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}

@@ -1,0 +1,744 @@
+//! Cells -> long observations, driven by a form's pipeline file.
+//!
+//! For every sheet holding the form's table: find the header row by its
+//! labels, build each column's header path (merged cells filled), then give
+//! every non-empty value cell its dimensions (data element, area, year, sex,
+//! age, residence) from the form's fixed dimensions, its column and its row.
+//! Every such cell either lands as an [`Observation`] or becomes an [`Issue`]
+//! that names file, sheet and cell: `cells_read = landed + rejected`.
+
+pub mod clean;
+pub mod labels;
+
+use std::collections::BTreeMap;
+
+use crate::config::forms::{AreaFrom, DashMeans, Dims, Layout, YearFrom};
+use crate::config::{Config, Form};
+use crate::ingest::{a1, CellValue, Sheet, Workbook};
+use crate::model::{Issue, Observation, Severity};
+use clean::{clean_text, normalise_label, unit_scale, Cleaned};
+
+/// How many rows from the top are searched for the header row.
+pub const HEADER_SEARCH_ROWS: usize = 60;
+
+/// The file being normalised.
+#[derive(Debug, Clone)]
+pub struct FileCtx<'a> {
+    pub rel: &'a str,
+    pub file_name: &'a str,
+    pub sha256: &'a str,
+    pub submission: &'a str,
+}
+
+/// What one workbook produced.
+#[derive(Debug, Default)]
+pub struct Normalised {
+    pub observations: Vec<Observation>,
+    pub issues: Vec<Issue>,
+    pub cells_read: u64,
+    pub landed: u64,
+    pub rejected: u64,
+    pub derived: u64,
+    pub years: Vec<i32>,
+    pub tables_found: usize,
+}
+
+/// A label with a trailing unit in parentheses removed: "活产数(人)" -> "活产数".
+fn strip_unit(label: &str) -> &str {
+    if let Some(i) = label.rfind('(') {
+        if label.ends_with(')') && i > 0 {
+            return &label[..i];
+        }
+    }
+    label
+}
+
+fn label_eq(cell: &str, wanted: &str) -> bool {
+    let c = normalise_label(cell);
+    let w = normalise_label(wanted);
+    c == w || strip_unit(&c) == w
+}
+
+/// Row index of the first row holding all `labels`.
+pub fn find_header_row(sheet: &Sheet, labels: &[String]) -> Option<usize> {
+    (0..sheet.rows.min(HEADER_SEARCH_ROWS)).find(|&r| {
+        labels.iter().all(|l| (0..sheet.cols).any(|c| label_eq(&sheet.get_merged(r, c).as_label(), l)))
+    })
+}
+
+/// Does any sheet hold all the labels in its first rows?
+pub fn workbook_has_labels(wb: &Workbook, labels: &[String]) -> bool {
+    labels.is_empty() || wb.sheets.iter().any(|s| find_header_row(s, labels).is_some())
+}
+
+/// Header paths of every column, normalised, for header rows `r..r+h`.
+pub fn header_paths(sheet: &Sheet, r: usize, h: usize) -> Vec<Vec<String>> {
+    (0..sheet.cols)
+        .map(|c| {
+            let parts: Vec<String> =
+                (r..r + h).map(|rr| normalise_label(&sheet.get_merged(rr, c).as_label())).filter(|p| !p.is_empty()).collect();
+            crate::config::forms::dedup_path(parts)
+        })
+        .collect()
+}
+
+fn path_matches(path: &[String], wanted_key: &str) -> bool {
+    let full = path.join("/");
+    if full == wanted_key {
+        return true;
+    }
+    let stripped: Vec<&str> = path.iter().map(|p| strip_unit(p)).collect();
+    stripped.join("/") == wanted_key
+}
+
+fn first_label_is(path: &[String], wanted: &str) -> bool {
+    path.first().is_some_and(|p| label_eq(p, wanted)) || path.last().is_some_and(|p| label_eq(p, wanted))
+}
+
+/// Normalise one workbook with one form.
+pub fn normalise_workbook(wb: &Workbook, form: &Form, cfg: &Config, ctx: &FileCtx<'_>) -> Normalised {
+    let mut out = Normalised::default();
+    for sheet in &wb.sheets {
+        if let Some(re) = &form.sheet_name_re {
+            if !re.is_match(&sheet.name) {
+                continue;
+            }
+        }
+        let Some(hr) = find_header_row(sheet, &form.raw.table.header_labels) else {
+            if sheet.non_empty() > 0 && form.sheet_name_re.is_some() {
+                out.issues.push(
+                    Issue::new(
+                        Severity::Error,
+                        "table_not_found",
+                        format!(
+                            "sheet {:?} matches the form's sheet names but has no header row with {:?}",
+                            sheet.name, form.raw.table.header_labels
+                        ),
+                    )
+                    .at(ctx.rel, Some(&sheet.name), None),
+                );
+            }
+            continue;
+        };
+        out.tables_found += 1;
+        let mut sn = SheetNormaliser::new(sheet, hr, form, cfg, ctx, &mut out);
+        match form.raw.table.layout {
+            Layout::Grid => sn.grid(),
+            Layout::Long => sn.long(),
+        }
+    }
+    if out.tables_found == 0 {
+        out.issues.push(
+            Issue::new(
+                Severity::Error,
+                "table_not_found",
+                format!(
+                    "no sheet has a header row with {:?} (form {}); the layout may have changed — see `wcmon inspect`",
+                    form.raw.table.header_labels,
+                    form.id()
+                ),
+            )
+            .at(ctx.rel, None, None),
+        );
+    }
+    derive_sexes(form, cfg, ctx, &mut out);
+    for issue in &mut out.issues {
+        issue.submission.get_or_insert_with(|| ctx.submission.to_string());
+        issue.form.get_or_insert_with(|| form.id().to_string());
+    }
+    out.years = out.observations.iter().map(|o| o.year).collect();
+    out.years.sort();
+    out.years.dedup();
+    out
+}
+
+struct SheetNormaliser<'a, 'o> {
+    sheet: &'a Sheet,
+    hr: usize,
+    form: &'a Form,
+    cfg: &'a Config,
+    ctx: &'a FileCtx<'a>,
+    out: &'o mut Normalised,
+    paths: Vec<Vec<String>>,
+    title_text: String,
+}
+
+/// What a row or column contributes.
+#[derive(Debug, Clone, Default)]
+struct Key {
+    dims: Dims,
+    area: Option<String>,
+    year: Option<i32>,
+}
+
+impl<'a, 'o> SheetNormaliser<'a, 'o> {
+    fn new(sheet: &'a Sheet, hr: usize, form: &'a Form, cfg: &'a Config, ctx: &'a FileCtx<'a>, out: &'o mut Normalised) -> Self {
+        let paths = header_paths(sheet, hr, form.raw.table.header_rows);
+        let mut title_text = String::new();
+        for r in 0..hr {
+            for c in 0..sheet.cols {
+                let v = sheet.get(r, c);
+                if !v.is_empty() {
+                    title_text.push_str(&v.as_label());
+                    title_text.push(' ');
+                }
+            }
+        }
+        SheetNormaliser { sheet, hr, form, cfg, ctx, out, paths, title_text }
+    }
+
+    fn issue(&self, sev: Severity, rule: &'static str, msg: String, r: usize, c: usize) -> Issue {
+        Issue::new(sev, rule, msg).at(self.ctx.rel, Some(&self.sheet.name), Some(a1(r, c)))
+    }
+
+    fn reject(&mut self, issue: Issue) {
+        self.out.rejected += 1;
+        self.out.issues.push(issue);
+    }
+
+    fn col_index(&self, label: &str) -> Option<usize> {
+        (0..self.sheet.cols).find(|&c| first_label_is(&self.paths[c], label))
+    }
+
+    /// Year for the whole sheet, when it is not a column.
+    fn sheet_year(&self) -> Result<Option<i32>, String> {
+        let spec = &self.form.raw.year;
+        let find = |text: &str, what: &str| -> Result<Option<i32>, String> {
+            self.form
+                .year_re
+                .captures(text)
+                .and_then(|c| c.get(1))
+                .and_then(|m| m.as_str().parse::<i32>().ok())
+                .map(Some)
+                .ok_or_else(|| format!("no year found in the {what} {text:?} (pattern {})", self.form.year_re.as_str()))
+        };
+        match spec.from {
+            YearFrom::FileName => find(self.ctx.file_name, "file name"),
+            YearFrom::SheetName => find(&self.sheet.name, "sheet name"),
+            YearFrom::Title => find(&self.title_text, "lines above the table"),
+            YearFrom::Fixed => Ok(spec.value),
+            YearFrom::Column => Ok(None),
+        }
+    }
+
+    /// Area for the whole sheet, when it is not rows/columns/a column.
+    fn sheet_area(&self) -> Result<Option<String>, String> {
+        let spec = &self.form.raw.area;
+        let resolve_text = |text: &str, what: &str| -> Result<Option<String>, String> {
+            let candidate = match &self.form.area_re {
+                Some(re) => re.captures(text).and_then(|c| c.get(1)).map(|m| m.as_str().to_string()),
+                None => Some(text.trim().to_string()),
+            };
+            let Some(candidate) = candidate else {
+                return Err(format!("no area found in the {what} {text:?}"));
+            };
+            match self.cfg.areas.resolve(&candidate) {
+                Some(a) => Ok(Some(a.code.clone())),
+                None => Err(format!(
+                    "area {candidate:?} (from the {what}) is not in areas.toml; closest: {}",
+                    self.cfg.areas.closest(&candidate, 3).join(", ")
+                )),
+            }
+        };
+        match spec.from {
+            AreaFrom::Fixed => {
+                let v = spec.value.as_deref().unwrap_or_default();
+                Ok(self.cfg.areas.get(v).or_else(|| self.cfg.areas.resolve(v)).map(|a| a.code.clone()))
+            }
+            AreaFrom::SheetName => resolve_text(&self.sheet.name, "sheet name"),
+            AreaFrom::FileName => resolve_text(self.ctx.file_name, "file name"),
+            AreaFrom::Title => {
+                if self.form.area_re.is_some() {
+                    resolve_text(&self.title_text, "lines above the table")
+                } else {
+                    // Any known area name standing in the title.
+                    let found = self
+                        .cfg
+                        .areas
+                        .list
+                        .iter()
+                        .filter(|a| a.parent.is_some() && self.title_text.contains(&a.name_zh))
+                        .max_by_key(|a| a.name_zh.chars().count());
+                    Ok(found.map(|a| a.code.clone()))
+                        .and_then(|o| o.map(Some).ok_or_else(|| format!("no area name in {:?}", self.title_text)))
+                }
+            }
+            AreaFrom::Rows | AreaFrom::Columns | AreaFrom::Column => Ok(None),
+        }
+    }
+
+    /// The sheet-level key; on failure every value cell is rejected with the reason.
+    fn sheet_key(&mut self) -> Result<Key, (String, &'static str)> {
+        let year = self.sheet_year().map_err(|m| (m, "year_not_found"))?;
+        let area = self.sheet_area().map_err(|m| (m, "unknown_area"))?;
+        Ok(Key { dims: self.form.raw.fixed.clone(), area, year })
+    }
+
+    fn is_end_row(&self, r: usize) -> bool {
+        let first = (0..self.sheet.cols).map(|c| self.sheet.get(r, c)).find(|v| !v.is_empty());
+        match first {
+            Some(v) => {
+                let l = normalise_label(&v.as_label());
+                self.form.raw.table.end_labels.iter().any(|e| l.starts_with(&normalise_label(e)))
+            }
+            None => false,
+        }
+    }
+
+    fn grid(&mut self) {
+        let t = &self.form.raw.table;
+        let h = t.header_rows;
+        let label_col = match &t.label_column {
+            Some(l) => self.col_index(l),
+            None => (0..self.sheet.cols).find(|&c| !self.paths[c].is_empty()),
+        };
+        let Some(label_col) = label_col else {
+            let msg = format!("the label column {:?} is not in the header", t.label_column.clone().unwrap_or_default());
+            let issue = self.issue(Severity::Error, "table_not_found", msg, self.hr, 0);
+            self.out.issues.push(issue);
+            return;
+        };
+        let sheet_key = self.sheet_key();
+        // Column roles.
+        enum Col {
+            Label,
+            Ignore,
+            Skip,
+            Value(Result<Key, String>),
+        }
+        let mut cols: Vec<Col> = Vec::with_capacity(self.sheet.cols);
+        for c in 0..self.sheet.cols {
+            let path = &self.paths[c];
+            if c == label_col {
+                cols.push(Col::Label);
+                continue;
+            }
+            if t.ignore_columns.iter().any(|l| first_label_is(path, l)) {
+                cols.push(Col::Ignore);
+                continue;
+            }
+            if t.skip_columns.iter().any(|l| path.iter().any(|p| label_eq(p, l))) {
+                cols.push(Col::Skip);
+                continue;
+            }
+            cols.push(Col::Value(self.column_key(path)));
+        }
+        let first_data = self.hr + h;
+        for r in first_data..self.sheet.rows {
+            if self.is_end_row(r) {
+                break;
+            }
+            let label_cell = self.sheet.get_merged(r, label_col).as_label();
+            let value_cells: Vec<usize> =
+                (0..self.sheet.cols).filter(|&c| matches!(cols[c], Col::Value(_) | Col::Skip) && !self.sheet.get(r, c).is_empty()).collect();
+            if value_cells.is_empty() {
+                continue;
+            }
+            let skip_row = t.skip_rows.iter().any(|s| label_eq(&label_cell, s));
+            let row_key: Result<Key, String> = if label_cell.is_empty() {
+                Err("the row has no label".to_string())
+            } else {
+                self.row_key(&label_cell)
+            };
+            for c in value_cells {
+                self.out.cells_read += 1;
+                let v = self.sheet.get(r, c).clone();
+                if skip_row || matches!(cols[c], Col::Skip) {
+                    let what = if skip_row { format!("row {label_cell:?}") } else { format!("column {:?}", self.paths[c].join("/")) };
+                    let issue = self
+                        .issue(
+                            Severity::Info,
+                            "skipped_total",
+                            format!("{what} is a total the form skips: wcmon sums the areas itself"),
+                            r,
+                            c,
+                        )
+                        .observed(v.as_label());
+                    self.reject(issue);
+                    continue;
+                }
+                let Col::Value(col_key) = &cols[c] else { continue };
+                let key = match (&sheet_key, col_key, &row_key) {
+                    (Err((m, rule)), _, _) => Err((m.clone(), *rule)),
+                    (_, Err(m), _) => Err((m.clone(), "unmapped_cell")),
+                    (_, _, Err(m)) => {
+                        let rule = if self.form.raw.area.from == AreaFrom::Rows { "unknown_area" } else { "unmapped_cell" };
+                        Err((m.clone(), rule))
+                    }
+                    (Ok(s), Ok(ck), Ok(rk)) => combine(&[s, ck, rk]).map_err(|m| (m, "unmapped_cell")),
+                };
+                match key {
+                    Ok(k) => self.land(k, &v, r, c),
+                    Err((msg, rule)) => {
+                        let issue = self.issue(Severity::Error, rule, msg, r, c).observed(v.as_label());
+                        self.reject(issue);
+                    }
+                }
+            }
+        }
+    }
+
+    fn column_key(&self, path: &[String]) -> Result<Key, String> {
+        let mut key = Key::default();
+        if path.is_empty() {
+            return Err("the column has no header".into());
+        }
+        if let Some((_, &i)) = self.form.columns.iter().find(|(k, _)| path_matches(path, k)) {
+            key.dims = self.form.raw.columns[i].dims.clone();
+        } else if self.form.raw.area.from != AreaFrom::Columns {
+            // Built-in sex/age labels ("男", "女", "0-4岁") under a mapped parent.
+            let last = path.last().map(String::as_str).unwrap_or_default();
+            let parent = &path[..path.len() - 1];
+            let parent_dims = self
+                .form
+                .columns
+                .iter()
+                .find(|(k, _)| !parent.is_empty() && path_matches(parent, k))
+                .map(|(_, &i)| self.form.raw.columns[i].dims.clone());
+            let own = if labels::is_total(last) {
+                Some(Dims::default())
+            } else if let Some(s) = labels::sex_code(last) {
+                Some(Dims { sex: Some(s.into()), ..Default::default() })
+            } else {
+                labels::age_code(last).map(|a| Dims { age: Some(a), ..Default::default() })
+            };
+            match (own, parent_dims) {
+                (Some(o), Some(p)) => key.dims = o.merge(&p)?,
+                (Some(o), None) if self.form.raw.columns.is_empty() => key.dims = o,
+                _ => return Err(format!("column {:?} is not mapped in {}", path.join("/"), self.form.file.display())),
+            }
+        }
+        if self.form.raw.area.from == AreaFrom::Columns {
+            let last = path.last().map(String::as_str).unwrap_or_default();
+            match self.cfg.areas.resolve(last) {
+                Some(a) => key.area = Some(a.code.clone()),
+                None => {
+                    return Err(format!(
+                        "column header {last:?} is not a known area; closest: {}",
+                        self.cfg.areas.closest(last, 3).join(", ")
+                    ))
+                }
+            }
+        }
+        Ok(key)
+    }
+
+    fn row_key(&self, label: &str) -> Result<Key, String> {
+        let mut key = Key::default();
+        if self.form.raw.area.from == AreaFrom::Rows {
+            return match self.cfg.areas.resolve(label) {
+                Some(a) => {
+                    key.area = Some(a.code.clone());
+                    Ok(key)
+                }
+                None => Err(format!(
+                    "area {label:?} is not in areas.toml; closest: {}",
+                    self.cfg.areas.closest(label, 3).join(", ")
+                )),
+            };
+        }
+        let n = normalise_label(label);
+        if let Some(&i) = self.form.rows.get(&n).or_else(|| self.form.rows.get(strip_unit(&n))) {
+            key.dims = self.form.raw.rows[i].dims.clone();
+            return Ok(key);
+        }
+        if self.form.raw.rows.is_empty() {
+            if labels::is_total(label) {
+                return Ok(key);
+            }
+            if let Some(s) = labels::sex_code(label) {
+                key.dims.sex = Some(s.into());
+                return Ok(key);
+            }
+            if let Some(a) = labels::age_code(label) {
+                key.dims.age = Some(a);
+                return Ok(key);
+            }
+        }
+        Err(format!("row {label:?} is not mapped in {}", self.form.file.display()))
+    }
+
+    fn long(&mut self) {
+        let Some(spec) = self.form.raw.long.clone() else { return };
+        let find = |label: &Option<String>| label.as_ref().map(|l| (l.clone(), self.col_index(l)));
+        let item_col = self.col_index(&spec.item_column);
+        let value_col = self.col_index(&spec.value_column);
+        let (Some(item_col), Some(value_col)) = (item_col, value_col) else {
+            let msg = format!("the item column {:?} or value column {:?} is not in the header", spec.item_column, spec.value_column);
+            let issue = self.issue(Severity::Error, "table_not_found", msg, self.hr, 0);
+            self.out.issues.push(issue);
+            return;
+        };
+        let mut role_cols = BTreeMap::new();
+        for (role, l) in [("area", find(&spec.area_column)), ("sex", find(&spec.sex_column)), ("age", find(&spec.age_column)), ("unit", find(&spec.unit_column)), ("year", find(&self.form.raw.year.column.clone()))] {
+            if let Some((name, idx)) = l {
+                match idx {
+                    Some(i) => {
+                        role_cols.insert(role, i);
+                    }
+                    None => {
+                        let issue = self.issue(Severity::Error, "table_not_found", format!("the {role} column {name:?} is not in the header"), self.hr, 0);
+                        self.out.issues.push(issue);
+                        return;
+                    }
+                }
+            }
+        }
+        let sheet_key = self.sheet_key();
+        let first_data = self.hr + self.form.raw.table.header_rows;
+        for r in first_data..self.sheet.rows {
+            if self.is_end_row(r) {
+                break;
+            }
+            let v = self.sheet.get(r, value_col).clone();
+            if v.is_empty() {
+                continue;
+            }
+            self.out.cells_read += 1;
+            let text = |c: Option<&usize>| c.map(|&c| self.sheet.get_merged(r, c).as_label()).unwrap_or_default();
+            let item = text(Some(&item_col));
+            if self.form.raw.table.skip_rows.iter().any(|s| label_eq(&item, s))
+                || self.form.raw.table.skip_rows.iter().any(|s| label_eq(&text(role_cols.get("area")), s))
+            {
+                let issue = self
+                    .issue(Severity::Info, "skipped_total", format!("row {item:?} is a total the form skips: wcmon sums the areas itself"), r, value_col)
+                    .observed(v.as_label());
+                self.reject(issue);
+                continue;
+            }
+            let key: Result<Key, (String, &'static str)> = (|| {
+                let base = sheet_key.clone()?;
+                let n = normalise_label(&item);
+                let Some(&i) = self.form.items.get(&n).or_else(|| self.form.items.get(strip_unit(&n))) else {
+                    return Err((format!("item {item:?} is not mapped in {}", self.form.file.display()), "unmapped_cell"));
+                };
+                let mut row = Key { dims: self.form.raw.items[i].dims.clone(), ..Default::default() };
+                if let Some(c) = role_cols.get("area") {
+                    let label = text(Some(c));
+                    match self.cfg.areas.resolve(&label) {
+                        Some(a) => row.area = Some(a.code.clone()),
+                        None => {
+                            return Err((
+                                format!("area {label:?} is not in areas.toml; closest: {}", self.cfg.areas.closest(&label, 3).join(", ")),
+                                "unknown_area",
+                            ))
+                        }
+                    }
+                }
+                if let Some(c) = role_cols.get("sex") {
+                    let label = text(Some(c));
+                    match labels::sex_code(&label) {
+                        Some(s) => row.dims = row.dims.merge(&Dims { sex: Some(s.into()), ..Default::default() }).map_err(|m| (m, "unmapped_cell"))?,
+                        None if label.is_empty() => {}
+                        None => return Err((format!("sex {label:?} is not 男, 女 or 合计"), "unknown_label")),
+                    }
+                }
+                if let Some(c) = role_cols.get("age") {
+                    let label = text(Some(c));
+                    match labels::age_code(&label) {
+                        Some(a) => row.dims = row.dims.merge(&Dims { age: Some(a), ..Default::default() }).map_err(|m| (m, "unmapped_cell"))?,
+                        None if label.is_empty() => {}
+                        None => return Err((format!("age group {label:?} is not understood (write e.g. 0-4岁, 65岁及以上)"), "unknown_label")),
+                    }
+                }
+                if let Some(c) = role_cols.get("unit") {
+                    let label = text(Some(c));
+                    if !label.is_empty() {
+                        row.dims = row.dims.merge(&Dims { unit: Some(label), ..Default::default() }).map_err(|m| (m, "unit_mismatch"))?;
+                    }
+                }
+                if let Some(c) = role_cols.get("year") {
+                    let label = text(Some(c));
+                    match self.form.year_re.captures(&label).and_then(|m| m.get(1)).and_then(|m| m.as_str().parse().ok()) {
+                        Some(y) => row.year = Some(y),
+                        None => return Err((format!("year {label:?} is not a year"), "year_not_found")),
+                    }
+                }
+                combine(&[&base, &row]).map_err(|m| (m, "unmapped_cell"))
+            })();
+            match key {
+                Ok(k) => self.land(k, &v, r, value_col),
+                Err((msg, rule)) => {
+                    let issue = self.issue(Severity::Error, rule, msg, r, value_col).observed(v.as_label());
+                    self.reject(issue);
+                }
+            }
+        }
+    }
+
+    /// Clean the value of one cell and land it, or reject it with an issue.
+    fn land(&mut self, key: Key, v: &CellValue, r: usize, c: usize) {
+        let cell = a1(r, c);
+        let Some(de_code) = key.dims.data_element.clone() else {
+            let issue = self.issue(Severity::Error, "unmapped_cell", "no data element is mapped to this cell".into(), r, c).observed(v.as_label());
+            return self.reject(issue);
+        };
+        let Some(de) = self.cfg.catalogue.data_element(&de_code) else {
+            let issue = self.issue(Severity::Error, "unmapped_cell", format!("unknown data element {de_code}"), r, c);
+            return self.reject(issue);
+        };
+        let (Some(area), Some(year)) = (key.area.clone(), key.year) else {
+            let what = if key.area.is_none() { "area" } else { "year" };
+            let issue = self.issue(Severity::Error, "unmapped_cell", format!("no {what} for this cell"), r, c).observed(v.as_label());
+            return self.reject(issue);
+        };
+        let (value, status, written_unit): (Option<f64>, &'static str, Option<&str>) = match v {
+            CellValue::Number(x) => (Some(*x), "A", None),
+            CellValue::Text(s) => match clean_text(s) {
+                Cleaned::Number { value, unit } => (Some(value), "A", unit),
+                Cleaned::Dash => match self.form.raw.table.dash_means {
+                    DashMeans::Zero => (Some(0.0), "A", None),
+                    DashMeans::Missing => (None, "M", None),
+                },
+                Cleaned::Text(t) => {
+                    let issue = self
+                        .issue(Severity::Error, "unparseable_value", format!("{t:?} is not a number ({})", de.name_zh), r, c)
+                        .observed(t.clone());
+                    return self.reject(with_key(issue, &de_code, &area, year, &key.dims));
+                }
+            },
+            CellValue::Error(e) => {
+                let issue = self.issue(Severity::Error, "unparseable_value", format!("the cell holds the Excel error {e}"), r, c).observed(e.clone());
+                return self.reject(with_key(issue, &de_code, &area, year, &key.dims));
+            }
+            CellValue::Bool(b) => {
+                let issue = self.issue(Severity::Error, "unparseable_value", format!("{b} is not a number"), r, c).observed(b.to_string());
+                return self.reject(with_key(issue, &de_code, &area, year, &key.dims));
+            }
+            CellValue::Empty => return,
+        };
+        // Units: what the cell says ("85.3%"), else what the column says, converted to the element's unit.
+        let from_unit = written_unit.map(str::to_string).or(key.dims.unit.clone());
+        let value = match (value, from_unit) {
+            (Some(x), Some(u)) => match unit_scale(&u, &de.unit) {
+                Some(s) => Some(x * s),
+                None => {
+                    let issue = self
+                        .issue(Severity::Error, "unit_mismatch", format!("value written in {u} but {} is kept in {}", de.name_zh, de.unit), r, c)
+                        .observed(v.as_label());
+                    return self.reject(with_key(issue, &de_code, &area, year, &key.dims));
+                }
+            },
+            (x, _) => x,
+        };
+        let d = &key.dims;
+        self.out.landed += 1;
+        self.out.observations.push(Observation {
+            data_element: de_code,
+            area,
+            year,
+            sex: d.sex.clone().unwrap_or_else(|| "_T".into()),
+            age: d.age.clone().unwrap_or_else(|| "_T".into()),
+            residence: d.residence.clone().unwrap_or_else(|| "_T".into()),
+            value,
+            obs_status: status,
+            derived: false,
+            form: Some(self.form.id().to_string()),
+            source_file: Some(self.ctx.rel.to_string()),
+            source_sheet: Some(self.sheet.name.clone()),
+            source_cell: Some(cell),
+            source_sha256: Some(self.ctx.sha256.to_string()),
+            submission: Some(self.ctx.submission.to_string()),
+            flags: None,
+        });
+    }
+}
+
+fn with_key(mut issue: Issue, de: &str, area: &str, year: i32, d: &Dims) -> Issue {
+    issue.data_element = Some(de.to_string());
+    issue.area = Some(area.to_string());
+    issue.year = Some(year);
+    issue.sex = Some(d.sex.clone().unwrap_or_else(|| "_T".into()));
+    issue.age = Some(d.age.clone().unwrap_or_else(|| "_T".into()));
+    issue
+}
+
+fn combine(keys: &[&Key]) -> Result<Key, String> {
+    let mut out = Key::default();
+    for k in keys {
+        out.dims = out.dims.merge(&k.dims)?;
+        match (&out.area, &k.area) {
+            (Some(a), Some(b)) if a != b => return Err(format!("area is {a} by one mapping and {b} by another")),
+            (None, Some(b)) => out.area = Some(b.clone()),
+            _ => {}
+        }
+        if out.year.is_none() {
+            out.year = k.year;
+        }
+    }
+    Ok(out)
+}
+
+/// Derive M = _T − F (and _T = F + M) for additive data elements reported
+/// with two of the three sexes in the same return.
+fn derive_sexes(form: &Form, cfg: &Config, ctx: &FileCtx<'_>, out: &mut Normalised) {
+    if !form.raw.table.derive_sex {
+        return;
+    }
+    type K = (String, String, i32, String, String);
+    let mut groups: BTreeMap<K, [Option<usize>; 3]> = BTreeMap::new();
+    for (i, o) in out.observations.iter().enumerate() {
+        let additive = cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind.additive());
+        if !additive {
+            continue;
+        }
+        let slot = match o.sex.as_str() {
+            "_T" => 0,
+            "F" => 1,
+            "M" => 2,
+            _ => continue,
+        };
+        let k = (o.data_element.clone(), o.area.clone(), o.year, o.age.clone(), o.residence.clone());
+        groups.entry(k).or_default()[slot] = Some(i);
+    }
+    let mut new = Vec::new();
+    for ((de, area, year, age, residence), slots) in groups {
+        let get = |i: Option<usize>| i.map(|i| &out.observations[i]);
+        let (missing_sex, a, b, op) = match slots {
+            [Some(t), Some(f), None] => ("M", t, f, '-'),
+            [None, Some(f), Some(m)] => ("_T", f, m, '+'),
+            _ => continue,
+        };
+        let (oa, ob) = (get(Some(a)).expect("index"), get(Some(b)).expect("index"));
+        let (Some(va), Some(vb)) = (oa.value, ob.value) else { continue };
+        let value = if op == '-' { va - vb } else { va + vb };
+        let cells = format!("{}{}{}", oa.source_cell.clone().unwrap_or_default(), op, ob.source_cell.clone().unwrap_or_default());
+        if value < 0.0 {
+            let mut issue = Issue::new(
+                Severity::Error,
+                "female_exceeds_total",
+                format!("其中:女 ({vb}) is larger than the total ({va}); male cannot be derived"),
+            )
+            .at(ctx.rel, oa.source_sheet.as_deref(), Some(cells))
+            .observed(crate::ingest::fmt_num(vb))
+            .expected(format!("<= {}", crate::ingest::fmt_num(va)));
+            issue.data_element = Some(de.clone());
+            issue.area = Some(area.clone());
+            issue.year = Some(year);
+            issue.sex = Some("F".into());
+            issue.age = Some(age.clone());
+            out.issues.push(issue);
+            continue;
+        }
+        new.push(Observation {
+            data_element: de,
+            area,
+            year,
+            sex: missing_sex.into(),
+            age,
+            residence,
+            value: Some(value),
+            obs_status: "A",
+            derived: true,
+            form: oa.form.clone(),
+            source_file: oa.source_file.clone(),
+            source_sheet: oa.source_sheet.clone(),
+            source_cell: Some(cells),
+            source_sha256: oa.source_sha256.clone(),
+            submission: oa.submission.clone(),
+            flags: None,
+        });
+    }
+    out.derived += new.len() as u64;
+    out.observations.extend(new);
+}

@@ -1,0 +1,403 @@
+//! One run: discover → read + recognise + normalise + validate (in parallel,
+//! one workbook per rayon task) → compute → publish.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::compute::{self, frames};
+use crate::config::{Config, ConfigError, Form};
+use crate::ingest::{self, InputFile, Workbook};
+use crate::model::{Issue, Observation, Severity, Submission};
+use crate::normalise::{self, FileCtx, Normalised};
+use crate::publish::{self, Manifest, Table};
+use crate::validate;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub inbox: PathBuf,
+    pub db: PathBuf,
+    pub pipelines: PathBuf,
+    pub mode: String,
+    pub progress: bool,
+}
+
+/// Counts printed at the end of a run and recorded in the manifest.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RunSummary {
+    pub files: usize,
+    pub files_loaded: usize,
+    pub files_failed: usize,
+    pub cells_read: u64,
+    pub values_landed: u64,
+    pub values_rejected: u64,
+    pub values_derived: u64,
+    pub aggregated_values: usize,
+    pub issues_by_severity: BTreeMap<String, usize>,
+    pub indicator_values: usize,
+    pub indicators_with_data: usize,
+    pub indicators_total: usize,
+    pub duration_ms: u128,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot list the inbox {path}: {source}")]
+    Inbox { path: PathBuf, source: std::io::Error },
+    #[error("compute: {0}")]
+    Compute(#[from] PolarsError),
+    #[error(transparent)]
+    Publish(#[from] publish::PublishError),
+}
+
+/// Everything one input file produced.
+#[derive(Debug)]
+pub struct FileResult {
+    pub submission: Submission,
+    pub observations: Vec<Observation>,
+    pub issues: Vec<Issue>,
+}
+
+/// Which forms a workbook is; errors are issues for the file.
+pub fn recognise<'c>(wb: &Workbook, file_name: &str, cfg: &'c Config) -> Vec<&'c Form> {
+    cfg.forms
+        .iter()
+        .filter(|f| f.file_name_re.as_ref().is_none_or(|re| re.is_match(file_name)))
+        .filter(|f| normalise::workbook_has_labels(wb, &f.raw.matching.header_labels))
+        .filter(|f| f.raw.matching.file_name.is_some() || !f.raw.matching.header_labels.is_empty())
+        .collect()
+}
+
+/// Read, recognise, normalise and check one file. Never panics on bad input.
+pub fn process_file(file: &InputFile, cfg: &Config) -> FileResult {
+    let file_name = file.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let mut sub = Submission {
+        submission: String::new(),
+        form: None,
+        reporter: None,
+        year: None,
+        source_file: file.rel.clone(),
+        source_sha256: None,
+        format: None,
+        status: "failed".into(),
+        cells_read: 0,
+        values_landed: 0,
+        values_rejected: 0,
+        values_derived: 0,
+        superseded_by: None,
+    };
+    let fail = |mut sub: Submission, rule: &'static str, msg: String| {
+        let mut issue = Issue::new(Severity::Error, rule, msg).at(&sub.source_file, None, None);
+        issue.submission = Some(sub.submission.clone());
+        if sub.submission.is_empty() {
+            sub.submission = format!("file:{}", sub.source_file);
+            issue.submission = Some(sub.submission.clone());
+        }
+        FileResult { submission: sub, observations: Vec::new(), issues: vec![issue] }
+    };
+    let (bytes, sha) = match ingest::read_bytes(&file.path) {
+        Ok(x) => x,
+        Err(e) => return fail(sub, "unreadable_file", e.to_string()),
+    };
+    sub.submission = sha[..16].to_string();
+    sub.source_sha256 = Some(sha.clone());
+    let wb = match std::panic::catch_unwind(|| ingest::read_workbook(bytes)) {
+        Ok(Ok(wb)) => wb,
+        Ok(Err(e)) => return fail(sub, "unreadable_file", e.to_string()),
+        Err(_) => return fail(sub, "unreadable_file", "the spreadsheet reader failed on this file (corrupt workbook)".into()),
+    };
+    sub.format = Some(wb.format.to_string());
+    let mut issues: Vec<Issue> = wb
+        .sheet_errors
+        .iter()
+        .map(|(sheet, reason)| {
+            let mut i = Issue::new(Severity::Error, "unreadable_sheet", format!("sheet {sheet:?} refused: {reason}"))
+                .at(&file.rel, Some(sheet), None);
+            i.submission = Some(sub.submission.clone());
+            i
+        })
+        .collect();
+    let forms = recognise(&wb, &file_name, cfg);
+    let form = match forms.as_slice() {
+        [f] => *f,
+        [] => {
+            sub.status = "unrecognised".into();
+            let sheets: Vec<&str> = wb.sheets.iter().map(|s| s.name.as_str()).collect();
+            let mut r = fail(
+                sub,
+                "unrecognised_file",
+                format!(
+                    "no pipeline file recognises this return (sheets {sheets:?}); add a form under pipelines/forms/ (see `wcmon inspect`)"
+                ),
+            );
+            r.submission.status = "unrecognised".into();
+            r.issues.extend(issues);
+            return r;
+        }
+        many => {
+            let ids: Vec<&str> = many.iter().map(|f| f.id()).collect();
+            let mut r = fail(sub, "ambiguous_form", format!("several forms recognise this file: {ids:?}; make their [match] stricter"));
+            r.issues.extend(issues);
+            return r;
+        }
+    };
+    sub.form = Some(form.id().to_string());
+    sub.reporter = Some(form.raw.form.body.clone());
+    let ctx = FileCtx { rel: &file.rel, file_name: &file_name, sha256: &sha, submission: &sub.submission };
+    let mut n: Normalised = normalise::normalise_workbook(&wb, form, cfg, &ctx);
+    validate::check_values(&mut n, &cfg.catalogue);
+    issues.append(&mut n.issues);
+    sub.cells_read = n.cells_read;
+    sub.values_landed = n.landed;
+    sub.values_rejected = n.rejected;
+    sub.values_derived = n.derived;
+    sub.year = n.years.first().copied().filter(|_| n.years.len() == 1);
+    sub.status = if n.tables_found > 0 { "loaded".into() } else { "failed".into() };
+    FileResult { submission: sub, observations: n.observations, issues }
+}
+
+/// Digest of the inputs: sorted (path, sha256) pairs.
+fn inputs_digest(subs: &[Submission]) -> String {
+    let mut h = Sha256::new();
+    for s in subs {
+        h.update(s.source_file.as_bytes());
+        h.update(b"\0");
+        h.update(s.source_sha256.as_deref().unwrap_or("-").as_bytes());
+        h.update(b"\n");
+    }
+    ingest::hex(&h.finalize())
+}
+
+fn now_rfc3339() -> String {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Ingest every file of the inbox (in parallel), in path order.
+pub fn ingest_all(files: &[InputFile], cfg: &Config, progress: bool) -> Vec<FileResult> {
+    let bar = if progress {
+        let b = indicatif::ProgressBar::new(files.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} reading returns [{bar:30}] {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let results: Vec<FileResult> = files
+        .par_iter()
+        .map(|f| {
+            let r = process_file(f, cfg);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+    results
+}
+
+/// The catalogue as a table, with each indicator's county baseline value.
+fn catalogue_frame(cfg: &Config, ind_values: &DataFrame) -> PolarsResult<DataFrame> {
+    let roots: Vec<&str> = cfg.areas.roots().map(|a| a.code.as_str()).collect();
+    let mut baseline: BTreeMap<String, f64> = BTreeMap::new();
+    if ind_values.height() > 0 {
+        let ind = ind_values.column("indicator")?.str()?;
+        let area = ind_values.column("area")?.str()?;
+        let year = ind_values.column("year")?.i32()?;
+        let sex = ind_values.column("sex")?.str()?;
+        let age = ind_values.column("age")?.str()?;
+        let res = ind_values.column("residence")?.str()?;
+        let val = ind_values.column("value")?.f64()?;
+        for i in 0..ind_values.height() {
+            let Some(code) = ind.get(i) else { continue };
+            let Some(def) = cfg.catalogue.indicators.iter().find(|d| d.code == code) else { continue };
+            let want_sex = def.sex.as_deref().unwrap_or("_T");
+            let want_age = def.age.as_deref().unwrap_or("_T");
+            let by = def.baseline_year.unwrap_or(2020);
+            if roots.len() == 1
+                && area.get(i) == Some(roots[0])
+                && year.get(i) == Some(by)
+                && sex.get(i).is_some_and(|s| s == want_sex || s == "*")
+                && age.get(i) == Some(want_age)
+                && res.get(i) == Some("_T")
+            {
+                if let Some(v) = val.get(i) {
+                    baseline.insert(code.to_string(), v);
+                }
+            }
+        }
+    }
+    let inds = &cfg.catalogue.indicators;
+    let strs = |f: &dyn Fn(&crate::config::Indicator) -> String| -> Vec<String> { inds.iter().map(f).collect() };
+    let opt = |f: &dyn Fn(&crate::config::Indicator) -> Option<String>| -> Vec<Option<String>> { inds.iter().map(f).collect() };
+    let f64s = |f: &dyn Fn(&crate::config::Indicator) -> Option<f64>| -> Vec<Option<f64>> { inds.iter().map(f).collect() };
+    let df = DataFrame::new_infer_height(vec![
+        Column::new("indicator".into(), strs(&|i| i.code.clone())),
+        Column::new("plan".into(), strs(&|i| i.plan.clone())),
+        Column::new("domain".into(), strs(&|i| i.domain.clone())),
+        Column::new("name_zh".into(), strs(&|i| i.name_zh.clone())),
+        Column::new("name_en".into(), strs(&|i| i.name_en.clone())),
+        Column::new("unit".into(), strs(&|i| i.unit.clone())),
+        Column::new("factor".into(), inds.iter().map(|i| i.factor).collect::<Vec<f64>>()),
+        Column::new("numerator".into(), opt(&|i| (!i.numerator.is_empty()).then(|| crate::config::Indicator::formula_text(&i.numerator)))),
+        Column::new("denominator".into(), opt(&|i| (!i.denominator.is_empty()).then(|| crate::config::Indicator::formula_text(&i.denominator)))),
+        Column::new("value_of".into(), opt(&|i| i.value.as_ref().map(|t| crate::config::Indicator::formula_text(std::slice::from_ref(t))))),
+        Column::new("direction".into(), strs(&|i| enum_str(&i.direction))),
+        Column::new("target_kind".into(), strs(&|i| enum_str(&i.target_kind))),
+        Column::new("target_2025".into(), f64s(&|i| i.target_2025)),
+        Column::new("target_2030".into(), f64s(&|i| i.target_2030)),
+        Column::new("target_low".into(), f64s(&|i| i.target_range.map(|r| r[0]))),
+        Column::new("target_high".into(), f64s(&|i| i.target_range.map(|r| r[1]))),
+        Column::new("relative_change".into(), f64s(&|i| i.relative_change)),
+        Column::new("baseline_year".into(), inds.iter().map(|i| i.baseline_year.or(i.relative_base_year).unwrap_or(2020)).collect::<Vec<i32>>()),
+        Column::new("baseline_value".into(), inds.iter().map(|i| baseline.get(&i.code).copied()).collect::<Vec<Option<f64>>>()),
+        Column::new("responsible".into(), opt(&|i| i.responsible.clone())),
+        Column::new("source".into(), strs(&|i| i.source.clone())),
+        Column::new("note".into(), opt(&|i| i.note.clone())),
+    ])?;
+    df.lazy().sort(["indicator"], SortMultipleOptions::default()).collect()
+}
+
+fn enum_str<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+fn data_elements_frame(cfg: &Config) -> PolarsResult<DataFrame> {
+    let d = &cfg.catalogue.data_elements;
+    DataFrame::new_infer_height(vec![
+        Column::new("data_element".into(), d.iter().map(|x| x.code.clone()).collect::<Vec<_>>()),
+        Column::new("name_zh".into(), d.iter().map(|x| x.name_zh.clone()).collect::<Vec<_>>()),
+        Column::new("name_en".into(), d.iter().map(|x| x.name_en.clone()).collect::<Vec<_>>()),
+        Column::new("unit".into(), d.iter().map(|x| x.unit.clone()).collect::<Vec<_>>()),
+        Column::new("kind".into(), d.iter().map(|x| enum_str(&x.kind)).collect::<Vec<_>>()),
+        Column::new("body".into(), d.iter().map(|x| x.body.clone()).collect::<Vec<Option<String>>>()),
+    ])?
+    .lazy()
+    .sort(["data_element"], SortMultipleOptions::default())
+    .collect()
+}
+
+fn add_area_names(df: DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
+    if df.height() == 0 {
+        return Ok(df);
+    }
+    let names = frames::areas(&cfg.areas)?.lazy().select([col("area"), col("name_zh").alias("area_name")]);
+    df.lazy().join(names, [col("area")], [col("area")], JoinArgs::new(JoinType::Left).with_maintain_order(MaintainOrderJoin::Left)).collect()
+}
+
+/// Sort issues so output is deterministic.
+pub fn sort_issues(issues: &mut [Issue]) {
+    issues.sort_by(|a, b| {
+        (a.source_file.as_deref(), a.source_sheet.as_deref(), cell_order(a.source_cell.as_deref()), a.rule, &a.message, a.data_element.as_deref())
+            .cmp(&(b.source_file.as_deref(), b.source_sheet.as_deref(), cell_order(b.source_cell.as_deref()), b.rule, &b.message, b.data_element.as_deref()))
+    });
+}
+
+/// "D7" -> (7, 4) so D7 sorts before D10 and rows before columns.
+fn cell_order(cell: Option<&str>) -> (u64, u64, String) {
+    let Some(c) = cell else { return (0, 0, String::new()) };
+    let letters: String = c.chars().take_while(|ch| ch.is_ascii_uppercase()).collect();
+    let digits: String = c[letters.len()..].chars().take_while(|ch| ch.is_ascii_digit()).collect();
+    let col = letters.bytes().fold(0u64, |acc, b| acc * 26 + (b - b'A' + 1) as u64);
+    (digits.parse().unwrap_or(0), col, c.to_string())
+}
+
+/// The whole run.
+pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let started_at = now_rfc3339();
+    let cfg = Config::load(&opts.pipelines)?;
+    let files = ingest::discover(&opts.inbox).map_err(|source| RunError::Inbox { path: opts.inbox.clone(), source })?;
+    tracing::info!(files = files.len(), inbox = %opts.inbox.display(), "discovered returns");
+    let results = ingest_all(&files, &cfg, opts.progress);
+
+    let mut summary = RunSummary { files: files.len(), indicators_total: cfg.catalogue.indicators.len(), ..Default::default() };
+    let mut subs = Vec::new();
+    let mut obs = Vec::new();
+    let mut issues = Vec::new();
+    for r in results {
+        summary.cells_read += r.submission.cells_read;
+        summary.values_landed += r.submission.values_landed;
+        summary.values_rejected += r.submission.values_rejected;
+        summary.values_derived += r.submission.values_derived;
+        if r.submission.status == "loaded" {
+            summary.files_loaded += 1;
+        } else {
+            summary.files_failed += 1;
+            if let Some(i) = r.issues.first() {
+                tracing::warn!(file = %r.submission.source_file, "{}", i.message);
+            }
+        }
+        subs.push(r.submission);
+        obs.extend(r.observations);
+        issues.extend(r.issues);
+    }
+    sort_issues(&mut issues);
+    for i in &issues {
+        *summary.issues_by_severity.entry(i.severity.as_str().to_string()).or_default() += 1;
+    }
+
+    let reported = frames::observations(&obs)?;
+    let all_values = compute::aggregate(&reported, &cfg)?;
+    summary.aggregated_values = all_values.height() - reported.height();
+    let ind = compute::indicators(&all_values, &cfg)?;
+    summary.indicator_values = ind.height();
+    summary.indicators_with_data = if ind.height() > 0 {
+        ind.column("indicator")?.as_materialized_series().n_unique()?
+    } else {
+        0
+    };
+    let catalogue = catalogue_frame(&cfg, &ind)?;
+    let mut tables = vec![
+        Table { name: "data_values", df: add_area_names(all_values, &cfg)?, partition_by: Some("year") },
+        Table { name: "indicator_values", df: add_area_names(ind, &cfg)?, partition_by: Some("year") },
+        Table { name: "indicators", df: catalogue, partition_by: None },
+        Table { name: "data_elements", df: data_elements_frame(&cfg)?, partition_by: None },
+        Table { name: "areas", df: frames::areas(&cfg.areas)?, partition_by: None },
+        Table { name: "submissions", df: frames::submissions(&subs)?, partition_by: None },
+        Table { name: "issues", df: frames::issues(&issues)?, partition_by: None },
+    ];
+    summary.duration_ms = started.elapsed().as_millis();
+    let mut manifest = Manifest {
+        run_id: format!("{}-{}", started_at.replace([':', '-'], ""), std::process::id()),
+        mode: opts.mode.clone(),
+        tool: "wcmon".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        started_at,
+        finished_at: now_rfc3339(),
+        duration_ms: summary.duration_ms,
+        inbox: opts.inbox.display().to_string(),
+        inputs_digest: inputs_digest(&subs),
+        files: files.len(),
+        outcome: if summary.issues_by_severity.contains_key("error") { "completed_with_errors".into() } else { "ok".into() },
+        row_counts: BTreeMap::new(),
+        issues_by_severity: summary.issues_by_severity.clone(),
+    };
+    publish::publish(&opts.db, &mut tables, &mut manifest)?;
+    summary.duration_ms = started.elapsed().as_millis();
+    Ok(summary)
+}
+
+/// Path helper for tests and the CLI: the bundled pipelines folder.
+pub fn default_pipelines() -> PathBuf {
+    Path::new("pipelines").to_path_buf()
+}
