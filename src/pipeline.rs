@@ -296,12 +296,12 @@ fn data_elements_frame(cfg: &Config) -> PolarsResult<DataFrame> {
     .collect()
 }
 
-fn add_area_names(df: DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
+fn add_area_names(df: DataFrame, cfg: &Config, sort_by: &[&str]) -> PolarsResult<DataFrame> {
     if df.height() == 0 {
         return Ok(df);
     }
     let names = frames::areas(&cfg.areas)?.lazy().select([col("area"), col("name_zh").alias("area_name")]);
-    df.lazy().join(names, [col("area")], [col("area")], JoinArgs::new(JoinType::Left).with_maintain_order(MaintainOrderJoin::Left)).collect()
+    df.lazy().join(names, [col("area")], [col("area")], JoinArgs::new(JoinType::Left)).sort(sort_by.to_vec(), SortMultipleOptions::default().with_nulls_last(true)).collect()
 }
 
 /// Sort issues so output is deterministic.
@@ -368,8 +368,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     };
     let catalogue = catalogue_frame(&cfg, &ind)?;
     let mut tables = vec![
-        Table { name: "data_values", df: add_area_names(all_values, &cfg)?, partition_by: Some("year") },
-        Table { name: "indicator_values", df: add_area_names(ind, &cfg)?, partition_by: Some("year") },
+        Table { name: "data_values", df: add_area_names(all_values, &cfg, &["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"])?, partition_by: Some("year") },
+        Table { name: "indicator_values", df: add_area_names(ind, &cfg, &["year", "indicator", "area", "sex", "age", "residence"])?, partition_by: Some("year") },
         Table { name: "indicators", df: catalogue, partition_by: None },
         Table { name: "data_elements", df: data_elements_frame(&cfg)?, partition_by: None },
         Table { name: "areas", df: frames::areas(&cfg.areas)?, partition_by: None },

@@ -115,7 +115,7 @@ fn side(values: &LazyFrame, terms: &[Term], other: &[Term], name: &str) -> LazyF
         .agg([col("value").sum().alias(name), col("value").count().alias("_terms")])
         // Every term must be present for a sum of terms to be complete.
         .filter(col("_terms").eq(lit(n)))
-        .drop(cols(&["_terms"]))
+        .select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col(name)])
 }
 
 /// Output value of a dimension pinned somewhere in the formula.
@@ -193,12 +193,15 @@ pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFram
     let Some(mut df) = out else {
         return Ok(DataFrame::empty());
     };
-    df.as_single_chunk_par();
     // Uncertainty of each rate from its counts.
-    let units: Vec<String> = df.column("unit")?.str()?.into_iter().map(|u| u.unwrap_or_default().to_string()).collect();
+    let strs = |name: &str| -> PolarsResult<Vec<String>> {
+        let ca = df.column(name)?.str()?;
+        Ok((0..ca.len()).map(|i| ca.get(i).unwrap_or_default().to_string()).collect())
+    };
+    let units = strs("unit")?;
     let num = df.column("numerator")?.f64()?.clone();
     let den = df.column("denominator")?.f64()?.clone();
-    let codes: Vec<String> = df.column("indicator")?.str()?.into_iter().map(|u| u.unwrap_or_default().to_string()).collect();
+    let codes = strs("indicator")?;
     let factor_of = |code: &str| cfg.catalogue.indicators.iter().find(|i| i.code == code).map(|i| i.factor).unwrap_or(1.0);
     let (mut lo, mut hi, mut small, mut method, mut status) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..df.height() {

@@ -327,8 +327,8 @@ impl Form {
                 if raw.long.is_some() || !raw.items.is_empty() {
                     return Err(err("[long] and [[items]] belong to layout = \"long\"".into()));
                 }
-                if raw.columns.is_empty() && raw.area.from != AreaFrom::Columns {
-                    return Err(err("a grid form needs [[columns]] (or area.from = \"columns\")".into()));
+                if raw.columns.is_empty() && raw.rows.is_empty() && raw.fixed.data_element.is_none() {
+                    return Err(err("a grid form needs [[columns]], [[rows]] or [fixed] data_element".into()));
                 }
             }
         }

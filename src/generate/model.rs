@@ -181,66 +181,56 @@ pub fn simulate(towns: &[(String, String)], county: &str, seed: u64) -> Truth {
             t.set("deliveries", a, y, "_T", "_T", deliveries);
             // Maternal deaths: a small-count series (about 0.6 a year in the county).
             t.set("maternal_deaths", a, y, "_T", "_T", s.poisson(births * 12.0e-5));
-            let mut share = |de: &str, of: f64, p: f64, t: &mut Truth| {
-                let v = s.binom(of, p);
-                t.set(de, a, y, "_T", "_T", v);
-                v
-            };
-            share("prenatal_screened", deliveries, path(0.74, 0.79, y), &mut t);
-            let hiv = share("maternal_hiv_tested", deliveries, path(0.985, 0.993, y), &mut t);
-            share("maternal_syphilis_tested", deliveries, path(0.984, 0.992, y), &mut t);
-            share("maternal_hbv_tested", deliveries, path(0.983, 0.991, y), &mut t);
-            share("maternal_hiv_tested_early", hiv, path(0.78, 0.86, y), &mut t);
-            share("maternal_systematic_managed", deliveries, path(0.905, 0.93, y), &mut t);
-            let hb = share("pregnant_women_hb_tested", deliveries, 0.97, &mut t);
-            share("pregnant_women_anaemic", hb, path(0.095, 0.082, y), &mut t);
-            share("maternal_psych_counselled", deliveries, path(0.30, 0.50, y), &mut t);
-            share("newborns_metabolic_screened", births, path(0.975, 0.988, y), &mut t);
-            share("newborns_hearing_screened", births, path(0.90, 0.94, y), &mut t);
-            share("newborns_visited", births, path(0.93, 0.955, y), &mut t);
-            share("low_birthweight_births", births, 0.031, &mut t);
+            put_share(&mut s, &mut t, "prenatal_screened", a, y, "_T", "_T", deliveries, path(0.74, 0.79, y));
+            let hiv = put_share(&mut s, &mut t, "maternal_hiv_tested", a, y, "_T", "_T", deliveries, path(0.985, 0.993, y));
+            put_share(&mut s, &mut t, "maternal_syphilis_tested", a, y, "_T", "_T", deliveries, path(0.984, 0.992, y));
+            put_share(&mut s, &mut t, "maternal_hbv_tested", a, y, "_T", "_T", deliveries, path(0.983, 0.991, y));
+            put_share(&mut s, &mut t, "maternal_hiv_tested_early", a, y, "_T", "_T", hiv, path(0.78, 0.86, y));
+            put_share(&mut s, &mut t, "maternal_systematic_managed", a, y, "_T", "_T", deliveries, path(0.905, 0.93, y));
+            let hb = put_share(&mut s, &mut t, "pregnant_women_hb_tested", a, y, "_T", "_T", deliveries, 0.97);
+            put_share(&mut s, &mut t, "pregnant_women_anaemic", a, y, "_T", "_T", hb, path(0.095, 0.082, y));
+            put_share(&mut s, &mut t, "maternal_psych_counselled", a, y, "_T", "_T", deliveries, path(0.30, 0.50, y));
+            put_share(&mut s, &mut t, "newborns_metabolic_screened", a, y, "_T", "_T", births, path(0.975, 0.988, y));
+            put_share(&mut s, &mut t, "newborns_hearing_screened", a, y, "_T", "_T", births, path(0.90, 0.94, y));
+            put_share(&mut s, &mut t, "newborns_visited", a, y, "_T", "_T", births, path(0.93, 0.955, y));
+            put_share(&mut s, &mut t, "low_birthweight_births", a, y, "_T", "_T", births, 0.031);
             let f1549 = pop_in(15, 49, 0);
-            share("induced_abortions", f1549, path(0.009, 0.0075, y), &mut t);
+            put_share(&mut s, &mut t, "induced_abortions", a, y, "_T", "_T", f1549, path(0.009, 0.0075, y));
 
             // --- 卫健局: child and women's health (long list) --------------------------------
-            let mut share_at = |de: &str, sex: &str, age: &str, of: f64, p: f64, t: &mut Truth| {
-                let v = s.binom(of, p);
-                t.set(de, a, y, sex, age, v);
-                v
-            };
             let u5 = pop_in(0, 5, 0) + pop_in(0, 5, 1);
-            let hbt = share_at("children_hb_tested", "_T", "Y0T4", u5 * 0.8, 0.85, &mut t);
+            let hbt = put_share(&mut s, &mut t, "children_hb_tested", a, y, "_T", "Y0T4", u5 * 0.8, 0.85);
             // Deteriorating on purpose: child anaemia rises from 6% to 8.6%.
-            share_at("children_anaemic", "_T", "Y0T4", hbt, path(0.060, 0.086, y), &mut t);
-            let meas = share_at("children_measured", "_T", "Y0T4", u5 * 0.8, 0.92, &mut t);
-            share_at("children_stunted", "_T", "Y0T4", meas, path(0.034, 0.030, y), &mut t);
-            share_at("children_underweight", "_T", "Y0T4", meas, path(0.022, 0.019, y), &mut t);
+            put_share(&mut s, &mut t, "children_anaemic", a, y, "_T", "Y0T4", hbt, path(0.060, 0.086, y));
+            let meas = put_share(&mut s, &mut t, "children_measured", a, y, "_T", "Y0T4", u5 * 0.8, 0.92);
+            put_share(&mut s, &mut t, "children_stunted", a, y, "_T", "Y0T4", meas, path(0.034, 0.030, y));
+            put_share(&mut s, &mut t, "children_underweight", a, y, "_T", "Y0T4", meas, path(0.022, 0.019, y));
             let p06 = t.v("population", a, y, "_T", "Y0T6");
-            share_at("children_health_managed", "_T", "Y0T6", p06, path(0.93, 0.955, y), &mut t);
-            share_at("children_eye_checked", "_T", "Y0T6", p06, path(0.86, 0.915, y), &mut t);
+            put_share(&mut s, &mut t, "children_health_managed", a, y, "_T", "Y0T6", p06, path(0.93, 0.955, y));
+            put_share(&mut s, &mut t, "children_eye_checked", a, y, "_T", "Y0T6", p06, path(0.86, 0.915, y));
             let p02 = t.v("population", a, y, "_T", "Y0T2");
-            share_at("children_systematically_managed", "_T", "Y0T2", p02, path(0.905, 0.925, y), &mut t);
-            let dent = share_at("children_dental_examined", "_T", "Y12", pop_in(12, 14, 0) / 3.0 + pop_in(12, 14, 1) / 3.0, 0.85, &mut t);
-            share_at("children_caries", "_T", "Y12", dent, path(0.31, 0.27, y), &mut t);
-            let surveyed = share_at("infants_lt6m_surveyed", "_T", "_T", births * 0.5, 0.6, &mut t);
-            share_at("infants_lt6m_exclusively_breastfed", "_T", "_T", surveyed, path(0.44, 0.52, y), &mut t);
+            put_share(&mut s, &mut t, "children_systematically_managed", a, y, "_T", "Y0T2", p02, path(0.905, 0.925, y));
+            let dent = put_share(&mut s, &mut t, "children_dental_examined", a, y, "_T", "Y12", pop_in(12, 14, 0) / 3.0 + pop_in(12, 14, 1) / 3.0, 0.85);
+            put_share(&mut s, &mut t, "children_caries", a, y, "_T", "Y12", dent, path(0.31, 0.27, y));
+            let surveyed = put_share(&mut s, &mut t, "infants_lt6m_surveyed", a, y, "_T", "_T", births * 0.5, 0.6);
+            put_share(&mut s, &mut t, "infants_lt6m_exclusively_breastfed", a, y, "_T", "_T", surveyed, path(0.44, 0.52, y));
             let due = births * 11.0;
             t.set("nip_doses_due", a, y, "_T", "_T", due);
-            share_at("nip_doses_administered", "_T", "_T", due, path(0.965, 0.975, y), &mut t);
-            share_at("cervical_cancer_screened", "F", "Y35T64", pop_in(35, 64, 0), path(0.44, 0.60, y), &mut t);
-            share_at("breast_cancer_screened", "F", "Y35T64", pop_in(35, 64, 0), path(0.40, 0.55, y), &mut t);
-            share_at("cervical_hpv_screened", "F", "Y35T45", pop_in(35, 45, 0), path(0.50, 0.63, y), &mut t);
+            put_share(&mut s, &mut t, "nip_doses_administered", a, y, "_T", "_T", due, path(0.965, 0.975, y));
+            put_share(&mut s, &mut t, "cervical_cancer_screened", a, y, "F", "Y35T64", pop_in(35, 64, 0), path(0.44, 0.60, y));
+            put_share(&mut s, &mut t, "breast_cancer_screened", a, y, "F", "Y35T64", pop_in(35, 64, 0), path(0.40, 0.55, y));
+            put_share(&mut s, &mut t, "cervical_hpv_screened", a, y, "F", "Y35T45", pop_in(35, 45, 0), path(0.50, 0.63, y));
             let diag = s.poisson(pop_in(35, 64, 0) * 0.00025);
             t.set("cervical_cancer_diagnosed", a, y, "_T", "_T", diag);
-            share_at("cervical_cancer_treated", "_T", "_T", diag, 0.93, &mut t);
+            put_share(&mut s, &mut t, "cervical_cancer_treated", a, y, "_T", "_T", diag, 0.93);
             let hivpos = s.poisson(deliveries * 0.0004);
             t.set("hiv_positive_mothers", a, y, "_T", "_T", hivpos);
-            share_at("hiv_positive_mothers_on_art", "_T", "_T", hivpos, 0.97, &mut t);
+            put_share(&mut s, &mut t, "hiv_positive_mothers_on_art", a, y, "_T", "_T", hivpos, 0.97);
             t.set("hiv_exposed_infants", a, y, "_T", "_T", hivpos);
-            share_at("hiv_exposed_infants_infected", "_T", "_T", hivpos, 0.03, &mut t);
+            put_share(&mut s, &mut t, "hiv_exposed_infants_infected", a, y, "_T", "_T", hivpos, 0.03);
             let syph = s.poisson(deliveries * 0.002);
             t.set("syphilis_positive_mothers", a, y, "_T", "_T", syph);
-            share_at("syphilis_positive_mothers_treated", "_T", "_T", syph, 0.96, &mut t);
+            put_share(&mut s, &mut t, "syphilis_positive_mothers_treated", a, y, "_T", "_T", syph, 0.96);
             // Child injury deaths: a small-count series, falling on purpose.
             t.set("child_injury_deaths", a, y, "_T", "Y0T17", s.poisson(pop_0_17 * path(22.0e-5, 17.0e-5, y)));
             t.set("child_drowning_deaths", a, y, "_T", "Y0T17", s.poisson(pop_0_17 * path(6.0e-5, 4.5e-5, y)));
@@ -336,7 +326,7 @@ pub fn simulate(towns: &[(String, String)], county: &str, seed: u64) -> Truth {
             }
 
             // --- 民政局: committees and child welfare (rows-as-towns, one header row) ---------------
-            let mut members = |s: &mut Sim, t: &mut Truth, de: &str, total: f64, fshare: f64| {
+            let members = |s: &mut Sim, t: &mut Truth, de: &str, total: f64, fshare: f64| {
                 let tot = total.round();
                 let f = s.binom(tot, fshare);
                 t.set(de, a, y, "_T", "_T", tot);
@@ -401,4 +391,11 @@ pub fn simulate(towns: &[(String, String)], county: &str, seed: u64) -> Truth {
 fn share_at_plain(s: &mut Sim, t: &mut Truth, de: &str, a: &str, y: i32, of: f64, p: f64) {
     let v = s.binom(of, p);
     t.set(de, a, y, "_T", "_T", v);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn put_share(s: &mut Sim, t: &mut Truth, de: &str, a: &str, y: i32, sex: &str, age: &str, of: f64, p: f64) -> f64 {
+    let v = s.binom(of, p);
+    t.set(de, a, y, sex, age, v);
+    v
 }

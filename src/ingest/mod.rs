@@ -231,12 +231,12 @@ pub fn read_workbook(bytes: Vec<u8>) -> Result<Workbook, IngestError> {
         if contains_utf16(&bytes, "EncryptedPackage") || contains_utf16(&bytes, "EncryptionInfo") {
             return Err(IngestError::Encrypted);
         }
-        let mut wb: Xls<_> =
-            open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| broken_or_encrypted("xls", e.to_string()))?;
+        let mut wb: Xls<Cursor<Vec<u8>>> =
+            open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsError| broken_or_encrypted("xls", e.to_string()))?;
         let names = wb.sheet_names();
         let mut out = Workbook { format: "xls", ..Default::default() };
         for name in names {
-            let merges = wb.worksheet_merge_cells(&name).unwrap_or_default();
+            let merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
             match wb.worksheet_range(&name) {
                 Ok(range) => push_range(&mut out, &name, &range, merges),
                 Err(e) => out.sheet_errors.push((name, e.to_string())),
@@ -247,8 +247,8 @@ pub fn read_workbook(bytes: Vec<u8>) -> Result<Workbook, IngestError> {
     if bytes.starts_with(b"PK\x03\x04") {
         let is = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
         if is("xl/workbook.bin") {
-            let mut wb: Xlsb<_> = open_workbook_from_rs(Cursor::new(bytes))
-                .map_err(|e| IngestError::Broken { format: "xlsb", reason: e.to_string() })?;
+            let mut wb: Xlsb<Cursor<Vec<u8>>> = open_workbook_from_rs(Cursor::new(bytes))
+                .map_err(|e: calamine::XlsbError| IngestError::Broken { format: "xlsb", reason: e.to_string() })?;
             let mut out = Workbook { format: "xlsb", ..Default::default() };
             for name in wb.sheet_names() {
                 match wb.worksheet_range(&name) {
@@ -259,8 +259,8 @@ pub fn read_workbook(bytes: Vec<u8>) -> Result<Workbook, IngestError> {
             return Ok(out);
         }
         if is("content.xml") && !is("xl/workbook.xml") {
-            let mut wb: Ods<_> = open_workbook_from_rs(Cursor::new(bytes))
-                .map_err(|e| IngestError::Broken { format: "ods", reason: e.to_string() })?;
+            let mut wb: Ods<Cursor<Vec<u8>>> = open_workbook_from_rs(Cursor::new(bytes))
+                .map_err(|e: calamine::OdsError| IngestError::Broken { format: "ods", reason: e.to_string() })?;
             let mut out = Workbook { format: "ods", ..Default::default() };
             for name in wb.sheet_names() {
                 match wb.worksheet_range(&name) {
@@ -270,8 +270,8 @@ pub fn read_workbook(bytes: Vec<u8>) -> Result<Workbook, IngestError> {
             }
             return Ok(out);
         }
-        let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-            .map_err(|e| IngestError::Broken { format: "xlsx", reason: e.to_string() })?;
+        let mut wb: Xlsx<Cursor<Vec<u8>>> = open_workbook_from_rs(Cursor::new(bytes))
+            .map_err(|e: calamine::XlsxError| IngestError::Broken { format: "xlsx", reason: e.to_string() })?;
         let mut out = Workbook { format: "xlsx", ..Default::default() };
         for name in wb.sheet_names() {
             match read_xlsx_sheet(&mut wb, &name) {

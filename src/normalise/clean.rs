@@ -5,10 +5,6 @@ fn half_width(c: char) -> char {
     match c {
         '\u{3000}' => ' ',
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '（' => '(',
-        '）' => ')',
-        '：' => ':',
-        '，' => ',',
         '、' => ',',
         _ => c,
     }
@@ -41,7 +37,7 @@ pub fn clean_text(raw: &str) -> Cleaned {
     if s.is_empty() {
         return Cleaned::Dash;
     }
-    if s.chars().all(|c| matches!(c, '-' | '—' | '–' | '－' | '─' | '/' | '…' | '.' | '─')) || s == "无" || s == "/" {
+    if s.chars().all(|c| matches!(c, '-' | '—' | '–' | '－' | '─' | '/' | '…' | '.')) || s == "无" || s == "/" {
         return Cleaned::Dash;
     }
     let (body, unit) = if let Some(b) = s.strip_suffix('%') {

@@ -611,7 +611,9 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         let from_unit = written_unit.map(str::to_string).or(key.dims.unit.clone());
         let value = match (value, from_unit) {
             (Some(x), Some(u)) => match unit_scale(&u, &de.unit) {
-                Some(s) => Some(x * s),
+                // Round away the binary noise of the conversion (1.2345 万人 -> 12345 人).
+                Some(s) if s != 1.0 => Some(((x * s) * 1e6).round() / 1e6),
+                Some(_) => Some(x),
                 None => {
                     let issue = self
                         .issue(Severity::Error, "unit_mismatch", format!("value written in {u} but {} is kept in {}", de.name_zh, de.unit), r, c)

@@ -63,12 +63,8 @@ fn write_table(dir: &Path, t: &mut Table) -> Result<usize, PublishError> {
             fs::create_dir_all(&root).map_err(io(&root))?;
             let years: Vec<i32> = {
                 let c = t.df.column(key).map_err(|source| PublishError::Polars { table: t.name.into(), source })?;
-                let mut v: Vec<i32> = c
-                    .i32()
-                    .map_err(|source| PublishError::Polars { table: t.name.into(), source })?
-                    .into_iter()
-                    .flatten()
-                    .collect();
+                let ca = c.i32().map_err(|source| PublishError::Polars { table: t.name.into(), source })?;
+                let mut v: Vec<i32> = (0..ca.len()).filter_map(|i| ca.get(i)).collect();
                 v.sort();
                 v.dedup();
                 v
@@ -79,7 +75,7 @@ fn write_table(dir: &Path, t: &mut Table) -> Result<usize, PublishError> {
                     .clone()
                     .lazy()
                     .filter(col(key).eq(lit(y)))
-                    .drop(cols_of([key]))
+                    .select(t.df.get_column_names().iter().filter(|n| n.as_str() != key).map(|n| col(n.as_str())).collect::<Vec<_>>())
                     .collect()
                     .map_err(|source| PublishError::Polars { table: t.name.into(), source })?;
                 let pdir = root.join(format!("{key}={y}"));
@@ -89,10 +85,6 @@ fn write_table(dir: &Path, t: &mut Table) -> Result<usize, PublishError> {
         }
     }
     Ok(rows)
-}
-
-fn cols_of<const N: usize>(names: [&str; N]) -> Vec<Expr> {
-    names.iter().map(|n| col(*n)).collect()
 }
 
 /// Write every table and the manifest into a staging folder beside `db`,
