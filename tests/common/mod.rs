@@ -1,0 +1,108 @@
+//! Test harness: each test gets its own temp directory, runs the real binary,
+//! and on failure the command's stdout and stderr are printed.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use polars::prelude::*;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn wcmon(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_wcmon"))
+        .current_dir(root())
+        .args(args)
+        .env("WCMON_LOG", "warn")
+        .output()
+        .expect("spawn wcmon");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    };
+    eprintln!("$ wcmon {}\n--- stdout\n{}--- stderr\n{}", args.join(" "), run.stdout, run.stderr);
+    run
+}
+
+/// Run on an inbox into a fresh database under `tmp`.
+pub fn run_into(inbox: &Path, tmp: &Path) -> (Run, PathBuf) {
+    let db = tmp.join("db");
+    let r = wcmon(&["run", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    (r, db)
+}
+
+pub fn read(path: &Path) -> DataFrame {
+    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ParquetReader::new(f).finish().unwrap()
+}
+
+/// All partitions of a hive-partitioned table, with the `year` column restored.
+pub fn read_partitioned(dir: &Path) -> DataFrame {
+    let mut out: Option<DataFrame> = None;
+    let mut parts: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    parts.sort();
+    for p in parts {
+        let year: i32 = p.file_name().unwrap().to_str().unwrap().trim_start_matches("year=").parse().unwrap();
+        let mut df = read(&p.join("part-0.parquet"));
+        let h = df.height();
+        df.with_column(Column::new("year".into(), vec![year; h])).unwrap();
+        match &mut out {
+            None => out = Some(df),
+            Some(o) => {
+                o.vstack_mut(&df).unwrap();
+            }
+        }
+    }
+    out.unwrap()
+}
+
+pub fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    let ca = df.column(name).unwrap().str().unwrap().clone();
+    (0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect()
+}
+
+pub fn f64s(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    let ca = df.column(name).unwrap().f64().unwrap().clone();
+    (0..ca.len()).map(|i| ca.get(i)).collect()
+}
+
+pub fn i32s(df: &DataFrame, name: &str) -> Vec<Option<i32>> {
+    let ca = df.column(name).unwrap().i32().unwrap().clone();
+    (0..ca.len()).map(|i| ca.get(i)).collect()
+}
+
+pub fn u64s(df: &DataFrame, name: &str) -> Vec<u64> {
+    let ca = df.column(name).unwrap().u64().unwrap().clone();
+    (0..ca.len()).map(|i| ca.get(i).unwrap()).collect()
+}
+
+/// The generator's truth CSV as rows of strings keyed by header.
+pub fn truth_csv(name: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(root().join("sample_data/_truth").join(name)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    lines.map(|l| header.iter().cloned().zip(l.split(',').map(String::from)).collect()).collect()
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! The published database read by independent clients (DuckDB and pyarrow in
+//! Python), as statisticians will read it. Needs `pip install duckdb pyarrow`
+//! (done by .ci/run).
+
+mod common;
+
+use common::*;
+
+#[test]
+fn duckdb_and_pyarrow_read_every_table_of_the_contract() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (r, db) = run_into(&root().join("sample_data"), tmp.path());
+    assert_eq!(r.code, 0);
+    let out = std::process::Command::new("python3")
+        .arg(root().join("tests/python/check_contract.py"))
+        .arg(&db)
+        .arg(root().join("sample_data/_truth"))
+        .output()
+        .expect("python3 must be installed");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "python check failed (pip install duckdb pyarrow?)\n{stdout}\n{stderr}");
+    assert!(stdout.contains("0 failures"), "{stdout}");
+}
