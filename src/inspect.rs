@@ -30,7 +30,9 @@ pub fn inspect(path: &Path, cfg: Option<&Config>, max_rows: usize) -> Result<Str
             let _ = writeln!(out, "  merged  {}", m.join(" "));
         }
         // Likely header row: the first row with the most text cells among the first rows.
-        let text_cells = |r: usize| (0..s.cols).filter(|&c| matches!(s.get_merged(r, c), ingest::CellValue::Text(t) if !t.trim().is_empty())).count();
+        // Merged titles fill every column through get_merged, so count the cells actually written.
+        let text_cells = |r: usize| (0..s.cols).filter(|&c| matches!(s.get(r, c), ingest::CellValue::Text(t) if !t.trim().is_empty())).count();
+        let number_cells = |r: usize| (0..s.cols).filter(|&c| matches!(s.get(r, c), ingest::CellValue::Number(_))).count();
         let guess = (0..s.rows.min(normalise::HEADER_SEARCH_ROWS)).max_by_key(|&r| (text_cells(r), std::cmp::Reverse(r)));
         for r in 0..s.rows.min(max_rows) {
             let cells: Vec<String> = (0..s.cols)
@@ -46,7 +48,7 @@ pub fn inspect(path: &Path, cfg: Option<&Config>, max_rows: usize) -> Result<Str
             let _ = writeln!(out, "  ... {} more rows", s.rows - max_rows);
         }
         if let Some(h) = guess {
-            let depth = (1..=3).take_while(|d| h + d - 1 < s.rows && (text_cells(h + d - 1) > 0)).count().max(1);
+            let depth = 1 + (1..=2).take_while(|d| h + d < s.rows && text_cells(h + d) > 0 && number_cells(h + d) == 0).count();
             let _ = writeln!(out, "  likely header starts at row {} (mark H); header paths with {depth} header row(s):", h + 1);
             for (c, p) in normalise::header_paths(s, h, depth).iter().enumerate() {
                 if !p.is_empty() {

@@ -175,3 +175,33 @@ fn bad_files_are_reported_and_the_run_goes_on() {
     let status = strs(&subs, "status");
     assert_eq!(status.iter().filter(|s| s.as_deref() == Some("loaded")).count(), 1);
 }
+
+#[test]
+fn inspect_shows_header_paths_as_pipeline_files_write_them() {
+    let r = wcmon(&["inspect", "sample_data/教育局/教育事业统计2022.xlsx"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("form    jyj_education_by_town"), "{}", r.stdout);
+    assert!(r.stdout.contains("merged  A1:AE1 A4:A5 B4:C4"), "{}", r.stdout);
+    assert!(r.stdout.contains(r#"header = "学前教育在园幼儿/其中:女""#), "{}", r.stdout);
+    assert!(r.stdout.contains("likely header starts at row 4"), "{}", r.stdout);
+}
+
+#[test]
+fn a_bad_pipeline_file_stops_the_run_with_exit_code_2_before_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pipes = tmp.path().join("pipelines");
+    copy_dir(&root().join("pipelines"), &pipes);
+    let form = pipes.join("forms/民政局/committees_welfare.toml");
+    let text = std::fs::read_to_string(&form).unwrap();
+    std::fs::write(&form, text.replace("label_column = \"单位名称\"", "label_column = \"单位名称\"\nlabel_colum = \"typo\"")).unwrap();
+    let db = tmp.path().join("db");
+    let r = wcmon(&["--pipelines", pipes.to_str().unwrap(), "run", "--db", db.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("committees_welfare.toml") && r.stderr.contains("label_colum"), "{}", r.stderr);
+    assert!(!db.exists(), "nothing is published");
+
+    std::fs::write(&form, text.replace("data_element = \"towns\"", "data_element = \"no_such_element\"")).unwrap();
+    let r = wcmon(&["--pipelines", pipes.to_str().unwrap(), "run", "--db", db.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unknown data element \"no_such_element\""), "{}", r.stderr);
+}
