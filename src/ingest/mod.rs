@@ -249,26 +249,12 @@ pub fn read_workbook(bytes: Vec<u8>) -> Result<Workbook, IngestError> {
         if is("xl/workbook.bin") {
             let mut wb: Xlsb<Cursor<Vec<u8>>> = open_workbook_from_rs(Cursor::new(bytes))
                 .map_err(|e: calamine::XlsbError| IngestError::Broken { format: "xlsb", reason: e.to_string() })?;
-            let mut out = Workbook { format: "xlsb", ..Default::default() };
-            for name in wb.sheet_names() {
-                match wb.worksheet_range(&name) {
-                    Ok(range) => push_range(&mut out, &name, &range, Vec::new()),
-                    Err(e) => out.sheet_errors.push((name, e.to_string())),
-                }
-            }
-            return Ok(out);
+            return Ok(read_ranges(&mut wb, "xlsb"));
         }
         if is("content.xml") && !is("xl/workbook.xml") {
             let mut wb: Ods<Cursor<Vec<u8>>> = open_workbook_from_rs(Cursor::new(bytes))
                 .map_err(|e: calamine::OdsError| IngestError::Broken { format: "ods", reason: e.to_string() })?;
-            let mut out = Workbook { format: "ods", ..Default::default() };
-            for name in wb.sheet_names() {
-                match wb.worksheet_range(&name) {
-                    Ok(range) => push_range(&mut out, &name, &range, Vec::new()),
-                    Err(e) => out.sheet_errors.push((name, e.to_string())),
-                }
-            }
-            return Ok(out);
+            return Ok(read_ranges(&mut wb, "ods"));
         }
         let mut wb: Xlsx<Cursor<Vec<u8>>> = open_workbook_from_rs(Cursor::new(bytes))
             .map_err(|e: calamine::XlsxError| IngestError::Broken { format: "xlsx", reason: e.to_string() })?;
@@ -292,6 +278,21 @@ pub fn read_workbook(bytes: Vec<u8>) -> Result<Workbook, IngestError> {
         "unknown binary format".to_string()
     };
     Err(IngestError::NotSpreadsheet(what))
+}
+
+/// Every sheet as a dense range (formats without merged-region support in calamine).
+fn read_ranges<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(wb: &mut R, format: &'static str) -> Workbook
+where
+    R::Error: std::fmt::Display,
+{
+    let mut out = Workbook { format, ..Default::default() };
+    for name in wb.sheet_names() {
+        match wb.worksheet_range(&name) {
+            Ok(range) => push_range(&mut out, &name, &range, Vec::new()),
+            Err(e) => out.sheet_errors.push((name, e.to_string())),
+        }
+    }
+    out
 }
 
 fn broken_or_encrypted(format: &'static str, reason: String) -> IngestError {
