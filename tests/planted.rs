@@ -22,7 +22,7 @@ fn unknown_town_and_text_in_a_number_cell_are_reported_at_their_cells() {
     ws.write_string(4, 2, "其中：女").unwrap();
     ws.merge_range(3, 3, 4, 3, "产妇数", &f).unwrap();
     ws.write_string(5, 0, "厉山").unwrap(); // alias of 厉山镇
-    ws.write_string(5, 1, "１,２００").unwrap(); // full-width digits with a separator: 1200? no: "１,２００" -> 1,200
+    ws.write_string(5, 1, "１,２００").unwrap(); // full-width digits with a thousands separator: 1200
     ws.write_string(5, 2, "abc").unwrap();
     ws.write_number(5, 3, 1190.0).unwrap();
     ws.write_string(6, 0, "火星镇").unwrap();
