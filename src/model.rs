@@ -1,6 +1,6 @@
 //! The rows that flow between stages and end up in the Parquet tables.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a value or a finding comes from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -34,7 +34,7 @@ pub struct Observation {
     pub flags: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,

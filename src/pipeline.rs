@@ -62,6 +62,8 @@ pub struct FileResult {
     pub submission: Submission,
     pub observations: Vec<Observation>,
     pub issues: Vec<Issue>,
+    /// The return's own totals, for the area balance rule.
+    pub controls: Vec<normalise::Control>,
 }
 
 /// Which forms a workbook is; errors are issues for the file.
@@ -99,7 +101,7 @@ pub fn process_file(file: &InputFile, cfg: &Config) -> FileResult {
             sub.submission = format!("file:{}", sub.source_file);
             issue.submission = Some(sub.submission.clone());
         }
-        FileResult { submission: sub, observations: Vec::new(), issues: vec![issue] }
+        FileResult { submission: sub, observations: Vec::new(), issues: vec![issue], controls: Vec::new() }
     };
     let (bytes, sha) = match ingest::read_bytes(&file.path) {
         Ok(x) => x,
@@ -151,7 +153,6 @@ pub fn process_file(file: &InputFile, cfg: &Config) -> FileResult {
     sub.reporter = Some(form.raw.form.body.clone());
     let ctx = FileCtx { rel: &file.rel, file_name: &file_name, sha256: &sha, submission: &sub.submission };
     let mut n: Normalised = normalise::normalise_workbook(&wb, form, cfg, &ctx);
-    validate::check_values(&mut n, &cfg.catalogue);
     issues.append(&mut n.issues);
     sub.cells_read = n.cells_read;
     sub.values_landed = n.landed;
@@ -159,7 +160,36 @@ pub fn process_file(file: &InputFile, cfg: &Config) -> FileResult {
     sub.values_derived = n.derived;
     sub.year = n.years.first().copied().filter(|_| n.years.len() == 1);
     sub.status = if n.tables_found > 0 { "loaded".into() } else { "failed".into() };
-    FileResult { submission: sub, observations: n.observations, issues }
+    FileResult { submission: sub, observations: n.observations, issues, controls: n.controls }
+}
+
+/// Validate all files' values together (rules span returns), then derive the
+/// sexes each return implies from what was kept, and update the counts.
+pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &validate::History) -> Vec<validate::RuleStat> {
+    let mut batches: Vec<validate::Batch> = results
+        .iter_mut()
+        .map(|r| validate::Batch {
+            form: r.submission.form.as_deref(),
+            file: r.submission.source_file.as_str(),
+            observations: &mut r.observations,
+            controls: &r.controls,
+            issues: &mut r.issues,
+            withheld: 0,
+        })
+        .collect();
+    let stats = validate::validate(&mut batches, cfg, history);
+    let withheld: Vec<u64> = batches.iter().map(|b| b.withheld).collect();
+    drop(batches);
+    for (r, w) in results.iter_mut().zip(withheld) {
+        r.submission.values_landed -= w;
+        r.submission.values_rejected += w;
+        if let Some(form) = r.submission.form.as_deref().and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) {
+            let derived = normalise::derive_sexes(form, cfg, &r.observations);
+            r.submission.values_derived = derived.len() as u64;
+            r.observations.extend(derived);
+        }
+    }
+    stats
 }
 
 /// Digest of the inputs: sorted (path, sha256) pairs.
@@ -328,7 +358,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let cfg = Config::load(&opts.pipelines)?;
     let files = ingest::discover(&opts.inbox).map_err(|source| RunError::Inbox { path: opts.inbox.clone(), source })?;
     tracing::info!(files = files.len(), inbox = %opts.inbox.display(), "discovered returns");
-    let results = ingest_all(&files, &cfg, opts.progress);
+    let mut results = ingest_all(&files, &cfg, opts.progress);
+    let mut rule_stats = validate_and_derive(&mut results, &cfg, &validate::History::new());
 
     let mut summary = RunSummary { files: files.len(), indicators_total: cfg.catalogue.indicators.len(), ..Default::default() };
     let mut subs = Vec::new();
@@ -360,6 +391,12 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let all_values = compute::aggregate(&reported, &cfg)?;
     summary.aggregated_values = all_values.height() - reported.height();
     let ind = compute::indicators(&all_values, &cfg)?;
+    let mut ind_issues = indicator_checks(&ind, &cfg, &mut rule_stats)?;
+    for i in &ind_issues {
+        *summary.issues_by_severity.entry(i.severity.as_str().to_string()).or_default() += 1;
+    }
+    issues.append(&mut ind_issues);
+    validate::ingest_stats(&issues, summary.cells_read, &mut rule_stats);
     summary.indicator_values = ind.height();
     summary.indicators_with_data = if ind.height() > 0 {
         ind.column("indicator")?.as_materialized_series().n_unique()?
@@ -375,6 +412,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         Table { name: "areas", df: frames::areas(&cfg.areas)?, partition_by: None },
         Table { name: "submissions", df: frames::submissions(&subs)?, partition_by: None },
         Table { name: "issues", df: frames::issues(&issues)?, partition_by: None },
+        Table { name: "rule_summary", df: frames::rule_summary(&rule_stats)?, partition_by: None },
     ];
     summary.duration_ms = started.elapsed().as_millis();
     let mut manifest = Manifest {
@@ -395,6 +433,63 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     publish::publish(&opts.db, &mut tables, &mut manifest)?;
     summary.duration_ms = started.elapsed().as_millis();
     Ok(summary)
+}
+
+/// Checks on computed indicator values: a % above 100 means a numerator
+/// larger than its denominator somewhere in the sums (rule `indicator_out_of_range`).
+pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<validate::RuleStat>) -> PolarsResult<Vec<Issue>> {
+    let rule = "indicator_out_of_range";
+    let sev = cfg.rules.severity_of(rule);
+    let mut stat = validate::RuleStat {
+        rule: rule.into(),
+        kind: "built_in".into(),
+        severity: sev.as_str().into(),
+        scope: "catalogue".into(),
+        expression: "a computed % lies within 0–100 (numerator <= denominator)".into(),
+        items: 0,
+        passes: 0,
+        fails: 0,
+        missing: 0,
+    };
+    let mut out = Vec::new();
+    if ind.height() > 0 {
+        let (code, area, year, sex, age) = (ind.column("indicator")?.str()?, ind.column("area")?.str()?, ind.column("year")?.i32()?, ind.column("sex")?.str()?, ind.column("age")?.str()?);
+        let (unit, value, num, den) = (ind.column("unit")?.str()?, ind.column("value")?.f64()?, ind.column("numerator")?.f64()?, ind.column("denominator")?.f64()?);
+        for i in 0..ind.height() {
+            let (Some("%"), Some(v)) = (unit.get(i), value.get(i)) else { continue };
+            let Some(def) = code.get(i).and_then(|c| cfg.catalogue.indicators.iter().find(|d| d.code == c)) else { continue };
+            if def.factor != 100.0 || def.denominator.is_empty() {
+                continue;
+            }
+            stat.items += 1;
+            if (0.0..=100.0 + 1e-9).contains(&v) {
+                stat.passes += 1;
+                continue;
+            }
+            stat.fails += 1;
+            let mut issue = Issue::new(
+                sev,
+                rule,
+                format!(
+                    "{} = {}% : numerator {} exceeds denominator {}",
+                    def.name_zh,
+                    crate::ingest::fmt_num((v * 100.0).round() / 100.0),
+                    num.get(i).map(crate::ingest::fmt_num).unwrap_or_default(),
+                    den.get(i).map(crate::ingest::fmt_num).unwrap_or_default()
+                ),
+            )
+            .observed(crate::ingest::fmt_num(v))
+            .expected("0..100");
+            issue.indicator = Some(def.code.clone());
+            issue.area = area.get(i).map(str::to_string);
+            issue.year = year.get(i);
+            issue.sex = sex.get(i).map(str::to_string);
+            issue.age = age.get(i).map(str::to_string);
+            out.push(issue);
+        }
+    }
+    stats.push(stat);
+    Ok(out)
 }
 
 /// Path helper for tests and the CLI: the bundled pipelines folder.

@@ -45,6 +45,11 @@ pub struct DataElement {
     /// The body that usually reports it.
     #[serde(default)]
     pub body: Option<String>,
+    /// Bounds that override the unit's default range check (rule `out_of_range`).
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
 }
 
 /// One term of a formula: a data element, optionally pinned to a sex/age/residence.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::config::{read_toml, Catalogue, ConfigError};
+use crate::config::{Catalogue, ConfigError};
 use crate::normalise::clean::normalise_label;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -36,6 +36,9 @@ pub struct RawForm {
     /// Long layout: item labels -> data elements (and dims).
     #[serde(default)]
     pub items: Vec<RowMap>,
+    /// Validation rules for this form's returns (see `pipelines/README.md`).
+    #[serde(default)]
+    pub rule: Vec<crate::config::rules::RawRule>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -265,6 +268,7 @@ pub struct Form {
     /// Normalised row labels -> mapping index.
     pub rows: BTreeMap<String, usize>,
     pub items: BTreeMap<String, usize>,
+    pub rules: Vec<crate::config::Rule>,
 }
 
 impl Form {
@@ -273,15 +277,19 @@ impl Form {
     }
 
     pub fn load(path: &Path, catalogue: &Catalogue) -> Result<Form, ConfigError> {
-        let raw: RawForm = read_toml(path)?;
-        Form::resolve(raw, path, catalogue)
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { file: path.to_path_buf(), source })?;
+        let raw: RawForm = toml::from_str(&text).map_err(|source| ConfigError::Toml { file: path.to_path_buf(), source: Box::new(source) })?;
+        Form::resolve(raw, path, &text, catalogue)
     }
 
-    pub fn resolve(raw: RawForm, path: &Path, catalogue: &Catalogue) -> Result<Form, ConfigError> {
+    pub fn resolve(raw: RawForm, path: &Path, text: &str, catalogue: &Catalogue) -> Result<Form, ConfigError> {
         let file = path.to_path_buf();
         let err = |msg: String| ConfigError::Invalid { file: file.clone(), msg };
         let re = |what: &str, s: &str| {
-            Regex::new(s).map_err(|e| ConfigError::Invalid { file: path.to_path_buf(), msg: format!("{what}: invalid regex {s:?}: {e}") })
+            Regex::new(s).map_err(|e| {
+                let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                crate::config::rules::invalid(path, text, s, format!("{what}: invalid regex {s:?}: {first}"))
+            })
         };
         if raw.matching.file_name.is_none() && raw.matching.header_labels.is_empty() {
             return Err(err("[match] needs file_name and/or header_labels".into()));
@@ -384,7 +392,8 @@ impl Form {
                 return Err(err(format!("[[items]] label {:?} is mapped twice", r.label)));
             }
         }
-        Ok(Form { raw, file: path.to_path_buf(), file_name_re, sheet_name_re, year_re, area_re, columns, rows, items })
+        let rules = crate::config::rules::resolve_rules(raw.rule.clone(), &raw.form.id, path, text, catalogue)?;
+        Ok(Form { raw, file: path.to_path_buf(), file_name_re, sheet_name_re, year_re, area_re, columns, rows, items, rules })
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod areas;
 pub mod catalogue;
 pub mod forms;
+pub mod rules;
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,7 @@ use serde::de::DeserializeOwned;
 pub use areas::{Area, Areas};
 pub use catalogue::{Catalogue, DataElement, Indicator, Kind, Term};
 pub use forms::Form;
+pub use rules::{Rule, Rules};
 
 /// A pipeline file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -38,13 +40,15 @@ pub struct Config {
     pub catalogue: Catalogue,
     pub areas: Areas,
     pub forms: Vec<Form>,
+    pub rules: Rules,
 }
 
 impl Config {
-    /// Load `DIR/indicators.toml`, `DIR/areas.toml` and every `DIR/forms/**/*.toml`.
+    /// Load `DIR/indicators.toml`, `DIR/areas.toml`, `DIR/rules.toml` (optional) and every `DIR/forms/**/*.toml`.
     pub fn load(dir: &Path) -> Result<Config, ConfigError> {
         let catalogue = Catalogue::load(&dir.join("indicators.toml"))?;
         let areas = Areas::load(&dir.join("areas.toml"))?;
+        let rules = Rules::load(&dir.join("rules.toml"), &catalogue)?;
         let forms_dir = dir.join("forms");
         let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(&forms_dir)
             .sort_by_file_name()
@@ -70,6 +74,6 @@ impl Config {
             }
             forms.push(form);
         }
-        Ok(Config { dir: dir.to_path_buf(), catalogue, areas, forms })
+        Ok(Config { dir: dir.to_path_buf(), catalogue, areas, forms, rules })
     }
 }

@@ -41,6 +41,21 @@ pub struct Normalised {
     pub derived: u64,
     pub years: Vec<i32>,
     pub tables_found: usize,
+    /// The return's own totals (合计 rows, 全县 columns): not loaded, kept to check the areas add up.
+    pub controls: Vec<Control>,
+}
+
+/// A total the return states for the areas it lists (a 合计 row or a 全县 column).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Control {
+    pub data_element: String,
+    pub year: i32,
+    pub sex: String,
+    pub age: String,
+    pub residence: String,
+    pub value: f64,
+    pub sheet: String,
+    pub cell: String,
 }
 
 /// A label with a trailing unit in parentheses removed: "活产数(人)" -> "活产数".
@@ -141,7 +156,6 @@ pub fn normalise_workbook(wb: &Workbook, form: &Form, cfg: &Config, ctx: &FileCt
             .at(ctx.rel, None, None),
         );
     }
-    derive_sexes(form, cfg, ctx, &mut out);
     for issue in &mut out.issues {
         issue.submission.get_or_insert_with(|| ctx.submission.to_string());
         issue.form.get_or_insert_with(|| form.id().to_string());
@@ -344,6 +358,14 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 self.out.cells_read += 1;
                 let v = self.sheet.get(r, c).clone();
                 if skip_row || matches!(cols[c], Col::Skip) {
+                    let control_key = match (&sheet_key, &cols[c], &row_key) {
+                        (Ok(s), Col::Value(Ok(ck)), _) if skip_row => combine(&[s, ck]).ok(),
+                        (Ok(s), Col::Skip, Ok(rk)) if !skip_row => combine(&[s, rk]).ok(),
+                        _ => None,
+                    };
+                    if let Some(k) = control_key {
+                        self.control(k, &v, r, c);
+                    }
                     let what = if skip_row { format!("row {label_cell:?}") } else { format!("column {:?}", self.paths[c].join("/")) };
                     let issue = self
                         .issue(
@@ -455,7 +477,8 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 return Ok(key);
             }
         }
-        Err(format!("row {label:?} is not mapped in {}", self.form.file.display()))
+        let known: Vec<&str> = self.form.raw.rows.iter().map(|r| r.label.as_str()).collect();
+        Err(format!("row {label:?} is not mapped in {}{}", self.form.file.display(), closest_hint(label, &known)))
     }
 
     fn long(&mut self) {
@@ -497,9 +520,18 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             self.out.cells_read += 1;
             let text = |c: Option<&usize>| c.map(|&c| self.sheet.get_merged(r, c).as_label()).unwrap_or_default();
             let item = text(Some(&item_col));
-            if self.form.raw.table.skip_rows.iter().any(|s| label_eq(&item, s))
-                || self.form.raw.table.skip_rows.iter().any(|s| label_eq(&text(role_cols.get("area")), s))
-            {
+            let item_is_total = self.form.raw.table.skip_rows.iter().any(|s| label_eq(&item, s));
+            let area_is_total = self.form.raw.table.skip_rows.iter().any(|s| label_eq(&text(role_cols.get("area")), s));
+            if item_is_total || area_is_total {
+                if !item_is_total {
+                    let n = normalise_label(&item);
+                    if let (Ok(base), Some(&i)) = (&sheet_key, self.form.items.get(&n).or_else(|| self.form.items.get(strip_unit(&n)))) {
+                        let row = Key { dims: self.form.raw.items[i].dims.clone(), ..Default::default() };
+                        if let Ok(k) = combine(&[base, &row]) {
+                            self.control(k, &v, r, value_col);
+                        }
+                    }
+                }
                 let issue = self
                     .issue(Severity::Info, "skipped_total", format!("row {item:?} is a total the form skips: wcmon sums the areas itself"), r, value_col)
                     .observed(v.as_label());
@@ -510,7 +542,8 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 let base = sheet_key.clone()?;
                 let n = normalise_label(&item);
                 let Some(&i) = self.form.items.get(&n).or_else(|| self.form.items.get(strip_unit(&n))) else {
-                    return Err((format!("item {item:?} is not mapped in {}", self.form.file.display()), "unmapped_cell"));
+                    let known: Vec<&str> = self.form.raw.items.iter().map(|r| r.label.as_str()).collect();
+                    return Err((format!("item {item:?} is not mapped in {}{}", self.form.file.display(), closest_hint(&item, &known)), "unmapped_cell"));
                 };
                 let mut row = Key { dims: self.form.raw.items[i].dims.clone(), ..Default::default() };
                 if let Some(c) = role_cols.get("area") {
@@ -564,6 +597,38 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 }
             }
         }
+    }
+
+    /// Keep a total cell of the return as a control for the area balance rule.
+    fn control(&mut self, key: Key, v: &CellValue, r: usize, c: usize) {
+        let (Some(de_code), Some(year)) = (key.dims.data_element.clone(), key.year) else { return };
+        let Some(de) = self.cfg.catalogue.data_element(&de_code) else { return };
+        let (value, written) = match v {
+            CellValue::Number(x) => (*x, None),
+            CellValue::Text(s) => match clean_text(s) {
+                Cleaned::Number { value, unit } => (value, unit),
+                _ => return,
+            },
+            _ => return,
+        };
+        let value = match written.map(str::to_string).or(key.dims.unit.clone()) {
+            Some(u) => match unit_scale(&u, &de.unit) {
+                Some(s) => ((value * s) * 1e6).round() / 1e6,
+                None => return,
+            },
+            None => value,
+        };
+        let d = &key.dims;
+        self.out.controls.push(Control {
+            data_element: de_code,
+            year,
+            sex: d.sex.clone().unwrap_or_else(|| "_T".into()),
+            age: d.age.clone().unwrap_or_else(|| "_T".into()),
+            residence: d.residence.clone().unwrap_or_else(|| "_T".into()),
+            value,
+            sheet: self.sheet.name.clone(),
+            cell: a1(r, c),
+        });
     }
 
     /// Clean the value of one cell and land it, or reject it with an issue.
@@ -671,17 +736,30 @@ fn combine(keys: &[&Key]) -> Result<Key, String> {
     Ok(out)
 }
 
+/// "; closest: a, b" with the known labels nearest to `label`, or "".
+fn closest_hint(label: &str, known: &[&str]) -> String {
+    if known.is_empty() {
+        return String::new();
+    }
+    let n = normalise_label(label);
+    let mut scored: Vec<(f64, &str)> = known.iter().map(|k| (strsim::normalized_levenshtein(&n, &normalise_label(k)), *k)).collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let best: Vec<&str> = scored.iter().take(3).map(|s| s.1).collect();
+    format!("; closest: {}", best.join(", "))
+}
+
 /// Derive M = _T − F (and _T = F + M) for additive data elements reported
-/// with two of the three sexes in the same return.
-fn derive_sexes(form: &Form, cfg: &Config, ctx: &FileCtx<'_>, out: &mut Normalised) {
+/// with two of the three sexes in the same return. Runs after validation, so
+/// withheld values derive nothing. Returns the derived observations.
+pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> Vec<Observation> {
     if !form.raw.table.derive_sex {
-        return;
+        return Vec::new();
     }
     type K = (String, String, i32, String, String);
     let mut groups: BTreeMap<K, [Option<usize>; 3]> = BTreeMap::new();
-    for (i, o) in out.observations.iter().enumerate() {
+    for (i, o) in observations.iter().enumerate() {
         let additive = cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind.additive());
-        if !additive {
+        if !additive || o.derived {
             continue;
         }
         let slot = match o.sex.as_str() {
@@ -695,33 +773,18 @@ fn derive_sexes(form: &Form, cfg: &Config, ctx: &FileCtx<'_>, out: &mut Normalis
     }
     let mut new = Vec::new();
     for ((de, area, year, age, residence), slots) in groups {
-        let get = |i: Option<usize>| i.map(|i| &out.observations[i]);
-        let (missing_sex, a, b, op) = match slots {
-            [Some(t), Some(f), None] => ("M", t, f, '-'),
-            [None, Some(f), Some(m)] => ("_T", f, m, '+'),
+        let (missing_sex, oa, ob, op) = match slots {
+            [Some(t), Some(f), None] => ("M", &observations[t], &observations[f], '-'),
+            [None, Some(f), Some(m)] => ("_T", &observations[f], &observations[m], '+'),
             _ => continue,
         };
-        let (oa, ob) = (get(Some(a)).expect("index"), get(Some(b)).expect("index"));
         let (Some(va), Some(vb)) = (oa.value, ob.value) else { continue };
         let value = if op == '-' { va - vb } else { va + vb };
-        let cells = format!("{}{}{}", oa.source_cell.clone().unwrap_or_default(), op, ob.source_cell.clone().unwrap_or_default());
         if value < 0.0 {
-            let mut issue = Issue::new(
-                Severity::Error,
-                "female_exceeds_total",
-                format!("其中:女 ({vb}) is larger than the total ({va}); male cannot be derived"),
-            )
-            .at(ctx.rel, oa.source_sheet.as_deref(), Some(cells))
-            .observed(crate::ingest::fmt_num(vb))
-            .expected(format!("<= {}", crate::ingest::fmt_num(va)));
-            issue.data_element = Some(de.clone());
-            issue.area = Some(area.clone());
-            issue.year = Some(year);
-            issue.sex = Some("F".into());
-            issue.age = Some(age.clone());
-            out.issues.push(issue);
+            // 其中:女 above the total: reported by validation (female_exceeds_total).
             continue;
         }
+        let cells = format!("{}{}{}", oa.source_cell.clone().unwrap_or_default(), op, ob.source_cell.clone().unwrap_or_default());
         new.push(Observation {
             data_element: de,
             area,
@@ -741,6 +804,5 @@ fn derive_sexes(form: &Form, cfg: &Config, ctx: &FileCtx<'_>, out: &mut Normalis
             flags: None,
         });
     }
-    out.derived += new.len() as u64;
-    out.observations.extend(new);
+    new
 }

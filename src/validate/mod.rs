@@ -1,17 +1,111 @@
-//! Observations -> landed values + issues. A failed rule is data (an issue
-//! row), never an `Err`. An `error` keeps the value out of `data_values`
-//! (it is counted as rejected); a `warning` lets it land with a flag.
+//! Landed values -> checked values + issues + a per-rule summary.
+//!
+//! A failed rule is data (an issue row), never an `Err`. What a finding does
+//! depends on its severity: an `error` withholds every value the failing
+//! check read (the value leaves `data_values`, is counted as rejected in
+//! `submissions`, and stays visible in `issues` with its observed and
+//! expected values); a `warning` lets the values land with the rule's name in
+//! their `flags`; `info` only reports.
+//!
+//! Rules run in this order, each on the values the earlier ones kept:
+//! 1. value ranges (built-in by unit and kind, the catalogue's min/max, `range` rules);
+//! 2. one value per key: `duplicate` and `conflict` across all cells and files;
+//! 3. `female_exceeds_total` (其中:女 above 合计 in the same return);
+//! 4. declared `balance`, `compare` and `pair` rules (catalogue rules on all
+//!    values, form rules on each return of that form);
+//! 5. year-over-year outliers (modified z-score against the series' own earlier years).
 
-use crate::config::{Catalogue, Kind};
+use std::collections::{BTreeMap, HashMap};
+
+use crate::config::rules::{Missing, Over, RuleKind, BUILT_IN};
+use crate::config::{Config, Kind, Rule, Term};
+use crate::ingest::fmt_num;
 use crate::model::{Issue, Observation, Severity};
-use crate::normalise::Normalised;
+use crate::normalise::Control;
+
+/// The values and totals of one return, as validation sees them.
+#[derive(Debug)]
+pub struct Batch<'a> {
+    pub form: Option<&'a str>,
+    pub file: &'a str,
+    pub observations: &'a mut Vec<Observation>,
+    pub controls: &'a [Control],
+    pub issues: &'a mut Vec<Issue>,
+    /// Set by validation: values an error withheld.
+    pub withheld: u64,
+}
+
+/// One row of the per-rule summary (`rule_summary.parquet`), after R's `validate`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RuleStat {
+    pub rule: String,
+    pub kind: String,
+    pub severity: String,
+    pub scope: String,
+    pub expression: String,
+    /// Checks made (passes + fails) plus checks skipped for missing values.
+    pub items: u64,
+    pub passes: u64,
+    pub fails: u64,
+    pub missing: u64,
+}
+
+#[derive(Default)]
+struct Stats(BTreeMap<String, RuleStat>);
+
+impl Stats {
+    fn declare(&mut self, rule: &str, kind: &str, severity: Severity, scope: &str, expression: &str) {
+        self.0.entry(rule.to_string()).or_insert_with(|| RuleStat {
+            rule: rule.to_string(),
+            kind: kind.to_string(),
+            severity: severity.as_str().to_string(),
+            scope: scope.to_string(),
+            expression: expression.to_string(),
+            items: 0,
+            passes: 0,
+            fails: 0,
+            missing: 0,
+        });
+    }
+    fn pass(&mut self, rule: &str) {
+        if let Some(s) = self.0.get_mut(rule) {
+            s.items += 1;
+            s.passes += 1;
+        }
+    }
+    fn fail(&mut self, rule: &str) {
+        if let Some(s) = self.0.get_mut(rule) {
+            s.items += 1;
+            s.fails += 1;
+        }
+    }
+    fn missing(&mut self, rule: &str) {
+        if let Some(s) = self.0.get_mut(rule) {
+            s.items += 1;
+            s.missing += 1;
+        }
+    }
+}
+
+/// A value's place: (batch, index in the batch).
+type At = (usize, usize);
+
+/// What the checks decided about each value.
+struct Marks {
+    withheld: Vec<Vec<bool>>,
+    /// Dropped as a duplicate (not an error: the first copy stays).
+    dropped: Vec<Vec<bool>>,
+    flags: Vec<Vec<Vec<&'static str>>>,
+}
+
+impl Marks {
+    fn live(&self, (b, i): At) -> bool {
+        !self.withheld[b][i] && !self.dropped[b][i]
+    }
+}
 
 fn issue_for(o: &Observation, sev: Severity, rule: &'static str, msg: String) -> Issue {
-    let mut i = Issue::new(sev, rule, msg).at(
-        o.source_file.as_deref().unwrap_or_default(),
-        o.source_sheet.as_deref(),
-        o.source_cell.clone(),
-    );
+    let mut i = Issue::new(sev, rule, msg).at(o.source_file.as_deref().unwrap_or_default(), o.source_sheet.as_deref(), o.source_cell.clone());
     i.data_element = Some(o.data_element.clone());
     i.area = Some(o.area.clone());
     i.year = Some(o.year);
@@ -19,65 +113,799 @@ fn issue_for(o: &Observation, sev: Severity, rule: &'static str, msg: String) ->
     i.age = Some(o.age.clone());
     i.form = o.form.clone();
     i.submission = o.submission.clone();
-    i.observed = o.value.map(crate::ingest::fmt_num);
+    i.observed = o.value.map(fmt_num);
     i
 }
 
-/// Value-level checks by unit and kind: counts are ≥ 0 and whole, % within 0–100, ‰ ≤ 1000.
-pub fn check_values(n: &mut Normalised, catalogue: &Catalogue) {
-    let mut keep = Vec::with_capacity(n.observations.len());
-    for mut o in std::mem::take(&mut n.observations) {
-        let Some(de) = catalogue.data_element(&o.data_element) else {
-            keep.push(o);
-            continue;
-        };
-        let Some(v) = o.value else {
-            keep.push(o);
-            continue;
-        };
-        let mut error = None;
-        let mut warn = None;
-        match de.kind {
-            Kind::Count => {
-                if v < 0.0 {
-                    error = Some(("negative_count", format!("{} cannot be negative", de.name_zh), ">= 0".to_string()));
-                } else if v.fract() != 0.0 {
-                    warn = Some(("non_integer_count", format!("{} should be a whole number", de.name_zh), "integer".to_string()));
+fn cell_of(o: &Observation) -> String {
+    format!("{}!{}", o.source_sheet.as_deref().unwrap_or("?"), o.source_cell.as_deref().unwrap_or("?"))
+}
+
+/// Everything a rule check needs to report.
+struct Ctx<'c> {
+    cfg: &'c Config,
+    stats: Stats,
+    marks: Marks,
+    /// (batch, issue)
+    found: Vec<(usize, Issue)>,
+}
+
+impl Ctx<'_> {
+    /// Record a failure found at value `at`; an error withholds every value in `read`, a warning flags them.
+    fn finding(&mut self, batches: &[Batch], at: At, sev: Severity, rule: &'static str, issue: Issue, read: &[At]) {
+        self.stats.fail(rule);
+        self.found.push((at.0, issue));
+        for &(b, i) in read {
+            match sev {
+                Severity::Error => self.marks.withheld[b][i] = true,
+                Severity::Warning => {
+                    if !self.marks.flags[b][i].contains(&rule) {
+                        self.marks.flags[b][i].push(rule)
+                    }
                 }
+                Severity::Info => {}
             }
-            Kind::Amount => {
-                if v < 0.0 {
-                    warn = Some(("negative_amount", format!("{} is negative", de.name_zh), ">= 0".to_string()));
+        }
+        let _ = batches;
+    }
+}
+
+/// History of a series from an earlier database: (data_element, area, sex, age, residence) -> year -> value.
+pub type History = HashMap<(String, String, String, String, String), BTreeMap<i32, f64>>;
+
+/// Validate every batch in place. Returns the per-rule summary.
+pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<RuleStat> {
+    let mut ctx = Ctx {
+        cfg,
+        stats: Stats::default(),
+        marks: Marks {
+            withheld: batches.iter().map(|b| vec![false; b.observations.len()]).collect(),
+            dropped: batches.iter().map(|b| vec![false; b.observations.len()]).collect(),
+            flags: batches.iter().map(|b| vec![Vec::new(); b.observations.len()]).collect(),
+        },
+        found: Vec::new(),
+    };
+    for (name, _, what) in BUILT_IN {
+        if *name != "indicator_out_of_range" {
+            ctx.stats.declare(name, "built_in", cfg.rules.severity_of(name), "catalogue", what);
+        }
+    }
+    let o = &cfg.rules.outliers;
+    if o.enabled {
+        ctx.stats.declare(
+            "yoy_outlier",
+            "outlier",
+            o.severity,
+            "catalogue",
+            &format!(
+                "|x - median| / max(MAD/0.6745, sqrt(median) for counts) <= {} against >= {} earlier years (values >= {}, change >= {}% from the median and from the year before)",
+                o.threshold,
+                o.min_history,
+                o.min_value,
+                o.min_relative_change * 100.0
+            ),
+        );
+    }
+    let form_rules: Vec<&Rule> = cfg.forms.iter().flat_map(|f| f.rules.iter()).collect();
+    for r in cfg.rules.rules.iter().chain(form_rules.iter().copied()) {
+        ctx.stats.declare(r.id, kind_name(r.kind), r.severity, &r.scope, &r.expression());
+    }
+
+    ranges(batches, &mut ctx);
+    one_value_per_key(batches, &mut ctx);
+    female_within_total(batches, &mut ctx);
+    // Catalogue rules: every value of the run.
+    let all: Vec<At> = (0..batches.len()).flat_map(|b| (0..batches[b].observations.len()).map(move |i| (b, i))).collect();
+    for r in &cfg.rules.rules {
+        declared(r, &all, &[], batches, &mut ctx);
+    }
+    // Form rules: each return of the form on its own.
+    for b in 0..batches.len() {
+        let Some(form) = batches[b].form.and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) else { continue };
+        let scope: Vec<At> = (0..batches[b].observations.len()).map(|i| (b, i)).collect();
+        for r in &form.rules {
+            declared(r, &scope, &[b], batches, &mut ctx);
+        }
+    }
+    if o.enabled {
+        outliers(batches, history, &mut ctx);
+    }
+
+    // Apply: findings to their batches, withheld/dropped values out, flags on.
+    for (b, issue) in ctx.found.drain(..) {
+        batches[b].issues.push(issue);
+    }
+    for (b, batch) in batches.iter_mut().enumerate() {
+        let obs = std::mem::take(batch.observations);
+        let mut keep = Vec::with_capacity(obs.len());
+        for (i, mut o) in obs.into_iter().enumerate() {
+            if ctx.marks.withheld[b][i] || ctx.marks.dropped[b][i] {
+                batch.withheld += 1;
+                continue;
+            }
+            let f = &ctx.marks.flags[b][i];
+            if !f.is_empty() {
+                let mut all: Vec<&str> = o.flags.as_deref().map(|s| s.split(',').collect()).unwrap_or_default();
+                all.extend(f.iter().copied());
+                all.sort();
+                all.dedup();
+                o.flags = Some(all.join(","));
+            }
+            keep.push(o);
+        }
+        *batch.observations = keep;
+    }
+    ctx.stats.0.into_values().collect()
+}
+
+fn kind_name(k: RuleKind) -> &'static str {
+    match k {
+        RuleKind::Compare => "compare",
+        RuleKind::Balance => "balance",
+        RuleKind::Pair => "pair",
+        RuleKind::Range => "range",
+    }
+}
+
+/// Built-in range checks by unit and kind, the catalogue's min/max, and declared `range` rules.
+fn ranges(batches: &[Batch], ctx: &mut Ctx) {
+    let cfg = ctx.cfg;
+    let range_rules: Vec<&Rule> = cfg
+        .rules
+        .rules
+        .iter()
+        .chain(cfg.forms.iter().flat_map(|f| f.rules.iter()))
+        .filter(|r| r.kind == RuleKind::Range)
+        .collect();
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, o) in batch.observations.iter().enumerate() {
+            let Some(de) = cfg.catalogue.data_element(&o.data_element) else { continue };
+            let Some(v) = o.value else { continue };
+            let check = |ctx: &mut Ctx, rule: &'static str, ok: bool, msg: &dyn Fn() -> String, expected: &str| {
+                if ok {
+                    ctx.stats.pass(rule);
+                } else {
+                    let sev = cfg.rules.severity_of(rule);
+                    let issue = issue_for(o, sev, rule, msg()).expected(expected);
+                    ctx.finding(batches, (b, i), sev, rule, issue, &[(b, i)]);
                 }
-            }
-            Kind::Rate => {
-                let limit = match de.unit.as_str() {
-                    "%" => Some(100.0),
-                    "‰" => Some(1000.0),
-                    _ => None,
-                };
-                if let Some(l) = limit {
-                    if !(0.0..=l).contains(&v) {
-                        error = Some(("rate_out_of_range", format!("{} must lie within 0–{l}{}", de.name_zh, de.unit), format!("0..{l}")));
+            };
+            if de.min.is_some() || de.max.is_some() {
+                let (lo, hi) = (de.min.unwrap_or(f64::NEG_INFINITY), de.max.unwrap_or(f64::INFINITY));
+                let exp = format!("{}..{}", de.min.map(fmt_num).unwrap_or_default(), de.max.map(fmt_num).unwrap_or_default());
+                check(ctx, "out_of_range", (lo..=hi).contains(&v), &|| format!("{} must lie within {exp} {}", de.name_zh, de.unit), &exp);
+            } else {
+                match de.kind {
+                    Kind::Count => {
+                        check(ctx, "negative_count", v >= 0.0, &|| format!("{} cannot be negative", de.name_zh), ">= 0");
+                        if v >= 0.0 {
+                            check(ctx, "non_integer_count", v.fract() == 0.0, &|| format!("{} should be a whole number", de.name_zh), "integer");
+                        }
+                    }
+                    Kind::Amount => check(ctx, "negative_amount", v >= 0.0, &|| format!("{} is negative", de.name_zh), ">= 0"),
+                    Kind::Rate => {
+                        let limit = match de.unit.as_str() {
+                            "%" => Some(100.0),
+                            "‰" => Some(1000.0),
+                            _ => None,
+                        };
+                        if let Some(l) = limit {
+                            check(
+                                ctx,
+                                "rate_out_of_range",
+                                (0.0..=l).contains(&v),
+                                &|| format!("{} must lie within 0–{l}{}", de.name_zh, de.unit),
+                                &format!("0..{l}"),
+                            );
+                        }
                     }
                 }
             }
+            for r in &range_rules {
+                if !r.data_elements.contains(&o.data_element) || (r.scope != "catalogue" && o.form.as_deref() != Some(r.scope.as_str())) {
+                    continue;
+                }
+                let ok = r.min.is_none_or(|m| v >= m) && r.max.is_none_or(|m| v <= m) && (!r.integer || v.fract() == 0.0);
+                if ok {
+                    ctx.stats.pass(r.id);
+                } else {
+                    let msg = format!("{} = {} breaks {}: {}", de.name_zh, fmt_num(v), r.id, r.description);
+                    let issue = issue_for(o, r.severity, r.id, msg).expected(r.expression());
+                    ctx.finding(batches, (b, i), r.severity, r.id, issue, &[(b, i)]);
+                }
+            }
         }
-        if let Some((rule, msg, exp)) = error {
-            n.issues.push(issue_for(&o, Severity::Error, rule, msg).expected(exp));
-            if o.derived {
-                n.derived -= 1;
-            } else {
-                n.landed -= 1;
-                n.rejected += 1;
+    }
+}
+
+type Key5<'a> = (&'a str, &'a str, i32, &'a str, &'a str, &'a str);
+
+fn key_of(o: &Observation) -> Key5<'_> {
+    (&o.data_element, &o.area, o.year, &o.sex, &o.age, &o.residence)
+}
+
+/// The same key from two cells: the same value is a `duplicate` (later copies
+/// dropped), different values a `conflict` (every copy withheld on error).
+fn one_value_per_key(batches: &[Batch], ctx: &mut Ctx) {
+    let mut groups: BTreeMap<Key5, Vec<At>> = BTreeMap::new();
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, o) in batch.observations.iter().enumerate() {
+            if ctx.marks.live((b, i)) && !o.derived {
+                groups.entry(key_of(o)).or_default().push((b, i));
+            }
+        }
+    }
+    for (_, at) in groups {
+        let obs = |a: At| &batches[a.0].observations[a.1];
+        if at.len() == 1 {
+            ctx.stats.pass("duplicate");
+            ctx.stats.pass("conflict");
+            continue;
+        }
+        let first = obs(at[0]);
+        let same = at.iter().all(|&a| match (obs(a).value, first.value) {
+            (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+            (None, None) => true,
+            _ => false,
+        });
+        let where_first = format!("{} {}", first.source_file.as_deref().unwrap_or("?"), cell_of(first));
+        if same {
+            ctx.stats.pass("conflict");
+            for &a in &at[1..] {
+                let o = obs(a);
+                let sev = ctx.cfg.rules.severity_of("duplicate");
+                let issue = issue_for(o, sev, "duplicate", format!("the same value is already given in {where_first}; this copy is dropped"))
+                    .expected(format!("one value (kept: {where_first})"));
+                ctx.stats.fail("duplicate");
+                ctx.found.push((a.0, issue));
+                ctx.marks.dropped[a.0][a.1] = true;
             }
             continue;
         }
-        if let Some((rule, msg, exp)) = warn {
-            n.issues.push(issue_for(&o, Severity::Warning, rule, msg).expected(exp));
-            o.flags = Some(rule.to_string());
+        ctx.stats.pass("duplicate");
+        let sev = ctx.cfg.rules.severity_of("conflict");
+        let values: Vec<String> = at
+            .iter()
+            .map(|&a| {
+                let o = obs(a);
+                format!("{} in {} {}", o.value.map(fmt_num).unwrap_or_else(|| "—".into()), o.source_file.as_deref().unwrap_or("?"), cell_of(o))
+            })
+            .collect();
+        let what = if sev == Severity::Error { "all are withheld" } else { "the first is kept" };
+        for (n, &a) in at.iter().enumerate() {
+            let o = obs(a);
+            let others: Vec<&String> = values.iter().enumerate().filter(|(m, _)| *m != n).map(|(_, v)| v).collect();
+            let others: Vec<&str> = others.iter().map(|s| s.as_str()).collect();
+            let issue = issue_for(o, sev, "conflict", format!("different values for the same key: {}; {what}", values.join(" vs ")))
+                .expected(others.join("; "));
+            ctx.stats.fail("conflict");
+            ctx.found.push((a.0, issue));
+            match sev {
+                Severity::Error => ctx.marks.withheld[a.0][a.1] = true,
+                _ if n > 0 => ctx.marks.dropped[a.0][a.1] = true,
+                _ => ctx.marks.flags[a.0][a.1].push("conflict"),
+            }
         }
-        keep.push(o);
     }
-    n.observations = keep;
+}
+
+/// 其中:女 cannot exceed 合计 for an additive data element in the same return.
+fn female_within_total(batches: &[Batch], ctx: &mut Ctx) {
+    let sev = ctx.cfg.rules.severity_of("female_exceeds_total");
+    for b in 0..batches.len() {
+        let mut by: HashMap<(&str, &str, i32, &str, &str), [Option<usize>; 2]> = HashMap::new();
+        for (i, o) in batches[b].observations.iter().enumerate() {
+            let additive = ctx.cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind.additive());
+            if !additive || !ctx.marks.live((b, i)) || o.value.is_none() {
+                continue;
+            }
+            let slot = match o.sex.as_str() {
+                "_T" => 0,
+                "F" => 1,
+                _ => continue,
+            };
+            by.entry((&o.data_element, &o.area, o.year, &o.age, &o.residence)).or_default()[slot] = Some(i);
+        }
+        let mut pairs: Vec<(usize, usize)> = by.into_values().filter_map(|s| Some((s[0]?, s[1]?))).collect();
+        pairs.sort();
+        for (t, f) in pairs {
+            let (ot, of) = (&batches[b].observations[t], &batches[b].observations[f]);
+            let (vt, vf) = (ot.value.unwrap_or_default(), of.value.unwrap_or_default());
+            if vf <= vt {
+                ctx.stats.pass("female_exceeds_total");
+                continue;
+            }
+            let issue = issue_for(of, sev, "female_exceeds_total", format!("其中:女 ({}) is larger than the total ({}, {})", fmt_num(vf), fmt_num(vt), cell_of(ot)))
+                .expected(format!("<= {}", fmt_num(vt)));
+            ctx.finding(batches, (b, f), sev, "female_exceeds_total", issue, &[(b, t), (b, f)]);
+        }
+    }
+}
+
+/// (area, year, sex, age, residence) with "*" for a dimension every term pins.
+type EvalKey = (String, i32, String, String, String);
+
+/// Index of live values in a scope by full key.
+struct Index<'a> {
+    map: HashMap<Key5<'a>, At>,
+}
+
+impl<'a> Index<'a> {
+    fn new(scope: &[At], batches: &'a [Batch], marks: &Marks, include_withheld: bool) -> Self {
+        let mut map = HashMap::new();
+        for &a in scope {
+            if !(marks.live(a) || include_withheld && !marks.dropped[a.0][a.1]) {
+                continue;
+            }
+            let o = &batches[a.0].observations[a.1];
+            map.entry(key_of(o)).or_insert(a);
+        }
+        Index { map }
+    }
+
+    /// The value of a term at a key: (where, value); None when not reported.
+    fn term(&self, t: &Term, k: &EvalKey, batches: &[Batch]) -> Option<(At, Option<f64>)> {
+        let sex = t.sex.as_deref().unwrap_or(&k.2);
+        let age = t.age.as_deref().unwrap_or(&k.3);
+        let res = t.residence.as_deref().unwrap_or(&k.4);
+        if sex == "*" || age == "*" || res == "*" {
+            return None;
+        }
+        let a = *self.map.get(&(t.data_element.as_str(), k.0.as_str(), k.1, sex, age, res))?;
+        Some((a, batches[a.0].observations[a.1].value))
+    }
+}
+
+fn pinned(t: &Term) -> bool {
+    t.sex.is_some() || t.age.is_some() || t.residence.is_some()
+}
+
+/// Every key at which a rule's terms have values.
+fn eval_keys(terms: &[&Term], scope: &[At], batches: &[Batch], marks: &Marks) -> Vec<EvalKey> {
+    let unpinned: Vec<&&Term> = terms.iter().filter(|t| !pinned(t)).collect();
+    let from: Vec<&Term> = if unpinned.is_empty() { terms.to_vec() } else { unpinned.into_iter().copied().collect() };
+    let mut keys = std::collections::BTreeSet::new();
+    for &a in scope {
+        if !marks.live(a) {
+            continue;
+        }
+        let o = &batches[a.0].observations[a.1];
+        for t in &from {
+            if t.data_element != o.data_element {
+                continue;
+            }
+            let fits = |pin: &Option<String>, v: &str| pin.as_deref().is_none_or(|p| p == v);
+            if !(fits(&t.sex, &o.sex) && fits(&t.age, &o.age) && fits(&t.residence, &o.residence)) {
+                continue;
+            }
+            let star = |pin: &Option<String>, v: &str| if pin.is_some() { "*".to_string() } else { v.to_string() };
+            keys.insert((o.area.clone(), o.year, star(&t.sex, &o.sex), star(&t.age, &o.age), star(&t.residence, &o.residence)));
+        }
+    }
+    keys.into_iter().collect()
+}
+
+fn term_text(t: &Term, cfg: &Config) -> String {
+    let name = cfg.catalogue.data_element(&t.data_element).map(|d| d.name_zh.as_str()).unwrap_or(&t.data_element);
+    let f = crate::config::Indicator::formula_text(std::slice::from_ref(t));
+    if f == t.data_element {
+        name.to_string()
+    } else {
+        format!("{name}{}", &f[t.data_element.len()..])
+    }
+}
+
+/// Sum of terms with the missing-value strategy; None = skip (missing).
+fn side_sum(vals: &[Option<(At, Option<f64>)>], strategy: Missing, any_present: bool) -> Option<f64> {
+    let mut sum = 0.0;
+    for v in vals {
+        match v.and_then(|(_, x)| x) {
+            Some(x) => sum += x,
+            None if strategy == Missing::SkipIfAnyMissing => return None,
+            None if strategy == Missing::SkipIfAllMissing && !any_present => return None,
+            None => {}
+        }
+    }
+    Some(sum)
+}
+
+/// A declared compare / pair / balance rule on a scope of values.
+fn declared(r: &Rule, scope: &[At], batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
+    match r.kind {
+        RuleKind::Range => {}
+        RuleKind::Compare | RuleKind::Pair => compare(r, scope, batches, ctx),
+        RuleKind::Balance => match r.over {
+            Over::Sex | Over::Age => balance_dims(r, scope, batches, ctx),
+            Over::Area => balance_area(r, scope, batch_scope, batches, ctx),
+        },
+    }
+}
+
+fn compare(r: &Rule, scope: &[At], batches: &[Batch], ctx: &mut Ctx) {
+    let terms: Vec<&Term> = r.left.iter().chain(r.right.iter()).collect();
+    let keys = eval_keys(&terms, scope, batches, &ctx.marks);
+    let idx = Index::new(scope, batches, &ctx.marks, false);
+    let cfg = ctx.cfg;
+    for k in keys {
+        let left: Vec<_> = r.left.iter().map(|t| idx.term(t, &k, batches)).collect();
+        let right: Vec<_> = r.right.iter().map(|t| idx.term(t, &k, batches)).collect();
+        let present = |v: &[Option<(At, Option<f64>)>]| v.iter().any(|x| x.and_then(|(_, v)| v).is_some());
+        let any = present(&left) || present(&right);
+        let read: Vec<At> = left.iter().chain(right.iter()).filter_map(|x| x.map(|(a, _)| a)).collect();
+        let Some(&at) = left.iter().chain(right.iter()).flatten().map(|(a, _)| a).next() else { continue };
+        let o = &batches[at.0].observations[at.1];
+        let cells = |side: &[Option<(At, Option<f64>)>], terms: &[Term]| -> String {
+            side.iter()
+                .zip(terms)
+                .map(|(v, t)| match v {
+                    Some((a, x)) => {
+                        let ob = &batches[a.0].observations[a.1];
+                        format!("{} {} ({})", term_text(t, cfg), x.map(fmt_num).unwrap_or_else(|| "—".into()), cell_of(ob))
+                    }
+                    None => format!("{} missing", term_text(t, cfg)),
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        if r.kind == RuleKind::Pair {
+            if !present(&left) {
+                continue;
+            }
+            if right.iter().all(|x| x.and_then(|(_, v)| v).is_some()) {
+                ctx.stats.pass(r.id);
+            } else {
+                let msg = format!("{} is reported but {} is not: {}", cells(&left, &r.left), terms_list(&r.right, cfg), r.description);
+                let mut issue = issue_for(o, r.severity, r.id, msg).expected(format!("a value of {}", terms_list(&r.right, cfg)));
+                issue.observed = side_sum(&left, Missing::NeverSkip, true).map(fmt_num);
+                ctx.finding(batches, at, r.severity, r.id, issue, &read);
+            }
+            continue;
+        }
+        let (Some(l), Some(rv)) = (side_sum(&left, r.missing, any), side_sum(&right, r.missing, any)) else {
+            ctx.stats.missing(r.id);
+            continue;
+        };
+        if r.op.holds(l, rv, r.tolerance) {
+            ctx.stats.pass(r.id);
+            continue;
+        }
+        let msg = format!("{} {} {} does not hold: {}", cells(&left, &r.left), r.op.as_str(), cells(&right, &r.right), r.description);
+        let mut issue = issue_for(o, r.severity, r.id, msg).expected(format!("{} {}", r.op.as_str(), fmt_num(rv)));
+        issue.observed = Some(fmt_num(l));
+        issue.sex = Some(k.2.clone());
+        issue.age = Some(k.3.clone());
+        ctx.finding(batches, at, r.severity, r.id, issue, &read);
+    }
+}
+
+fn terms_list(terms: &[Term], cfg: &Config) -> String {
+    terms.iter().map(|t| term_text(t, cfg)).collect::<Vec<_>>().join(" + ")
+}
+
+fn in_rule(r: &Rule, cfg: &Config, de: &str) -> bool {
+    if r.data_elements.is_empty() {
+        cfg.catalogue.data_element(de).is_some_and(|d| d.kind.additive())
+    } else {
+        r.data_elements.iter().any(|d| d == de)
+    }
+}
+
+/// F + M = _T, or age groups = all ages, among the values of a scope.
+fn balance_dims(r: &Rule, scope: &[At], batches: &[Batch], ctx: &mut Ctx) {
+    let cfg = ctx.cfg;
+    // (de, area, year, other dims) -> (whole, parts)
+    type G = BTreeMap<(String, String, i32, String, String), (Option<At>, Vec<(String, At)>)>;
+    let mut groups: G = BTreeMap::new();
+    for &a in scope {
+        if ctx.marks.dropped[a.0][a.1] {
+            continue;
+        }
+        let o = &batches[a.0].observations[a.1];
+        if o.derived || !in_rule(r, cfg, &o.data_element) {
+            continue;
+        }
+        let (part_dim, other1, other2) = match r.over {
+            Over::Sex => (&o.sex, &o.age, &o.residence),
+            _ => (&o.age, &o.sex, &o.residence),
+        };
+        let g = groups.entry((o.data_element.clone(), o.area.clone(), o.year, other1.clone(), other2.clone())).or_default();
+        if part_dim == "_T" {
+            g.0 = Some(a);
+        } else {
+            g.1.push((part_dim.clone(), a));
+        }
+    }
+    for ((_, _, _, _, _), (whole, parts)) in groups {
+        let Some(w) = whole else { continue };
+        let wanted: Vec<String> = match (r.over, r.parts.is_empty()) {
+            (Over::Sex, _) => vec!["F".into(), "M".into()],
+            (_, false) => r.parts.clone(),
+            (_, true) => parts.iter().map(|p| p.0.clone()).collect(),
+        };
+        if wanted.is_empty() {
+            continue;
+        }
+        let vals: Vec<Option<(At, Option<f64>)>> = wanted
+            .iter()
+            .map(|code| parts.iter().find(|p| &p.0 == code).map(|p| (p.1, batches[p.1 .0].observations[p.1 .1].value)))
+            .collect();
+        let wo = &batches[w.0].observations[w.1];
+        let any = vals.iter().any(|v| v.and_then(|x| x.1).is_some());
+        let (Some(total), Some(sum)) = (wo.value, side_sum(&vals, r.missing, any)) else {
+            ctx.stats.missing(r.id);
+            continue;
+        };
+        if (total - sum).abs() <= r.tolerance {
+            ctx.stats.pass(r.id);
+            continue;
+        }
+        let parts_text: Vec<String> = wanted
+            .iter()
+            .zip(&vals)
+            .map(|(code, v)| match v {
+                Some((a, x)) => format!("{code} {} ({})", x.map(fmt_num).unwrap_or_else(|| "—".into()), cell_of(&batches[a.0].observations[a.1])),
+                None => format!("{code} missing"),
+            })
+            .collect();
+        let name = cfg.catalogue.data_element(&wo.data_element).map(|d| d.name_zh.as_str()).unwrap_or_default();
+        let msg = format!("{name}: the total {} ({}) is not the sum of its parts {} = {}", fmt_num(total), cell_of(wo), parts_text.join(" + "), fmt_num(sum));
+        let issue = issue_for(wo, r.severity, r.id, msg).expected(format!("= {} (±{})", fmt_num(sum), r.tolerance));
+        let read: Vec<At> = std::iter::once(w).chain(vals.iter().filter_map(|v| v.map(|x| x.0))).collect();
+        ctx.finding(batches, w, r.severity, r.id, issue, &read);
+    }
+}
+
+/// Areas add up to the return's 合计 row / 全县 column (form scope), or to the
+/// reported parent area when every child is reported (catalogue scope).
+fn balance_area(r: &Rule, scope: &[At], batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
+    let cfg = ctx.cfg;
+    if batch_scope.is_empty() {
+        // Catalogue scope: parent vs its children.
+        let idx = Index::new(scope, batches, &ctx.marks, true);
+        let mut parents: Vec<(Key5, At)> = idx.map.iter().map(|(k, a)| (*k, *a)).collect();
+        parents.sort_by(|a, b| a.0.cmp(&b.0));
+        for ((de, area, year, sex, age, res), w) in parents {
+            if !in_rule(r, cfg, de) {
+                continue;
+            }
+            let children: Vec<&str> = cfg.areas.list.iter().filter(|a| a.parent.as_deref() == Some(area)).map(|a| a.code.as_str()).collect();
+            if children.is_empty() {
+                continue;
+            }
+            let vals: Vec<Option<At>> = children.iter().map(|c| idx.map.get(&(de, *c, year, sex, age, res)).copied()).collect();
+            if vals.iter().all(Option::is_none) {
+                continue;
+            }
+            let wo = &batches[w.0].observations[w.1];
+            let sum: Option<f64> = vals.iter().map(|v| v.and_then(|a| batches[a.0].observations[a.1].value)).sum();
+            let (Some(total), Some(sum)) = (wo.value, sum) else {
+                ctx.stats.missing(r.id);
+                continue;
+            };
+            if (total - sum).abs() <= r.tolerance {
+                ctx.stats.pass(r.id);
+                continue;
+            }
+            let msg = format!("the value for {area} ({}) is not the sum of its {} areas ({})", fmt_num(total), children.len(), fmt_num(sum));
+            let issue = issue_for(wo, r.severity, r.id, msg).expected(format!("= {} (±{})", fmt_num(sum), r.tolerance));
+            let read: Vec<At> = std::iter::once(w).chain(vals.iter().flatten().copied()).collect();
+            ctx.finding(batches, w, r.severity, r.id, issue, &read);
+        }
+        return;
+    }
+    for &b in batch_scope {
+        let batch = &batches[b];
+        for c in batch.controls {
+            if !in_rule(r, cfg, &c.data_element) {
+                continue;
+            }
+            let parts: Vec<At> = (0..batch.observations.len())
+                .filter(|&i| {
+                    let o = &batch.observations[i];
+                    !ctx.marks.dropped[b][i]
+                        && !o.derived
+                        && o.data_element == c.data_element
+                        && o.year == c.year
+                        && o.sex == c.sex
+                        && o.age == c.age
+                        && o.residence == c.residence
+                })
+                .map(|i| (b, i))
+                .collect();
+            if parts.is_empty() {
+                continue;
+            }
+            // A part that could not be read makes the sum unknowable.
+            let unreadable = batch.issues.iter().any(|i| {
+                i.severity == Severity::Error
+                    && i.data_element.as_deref() == Some(c.data_element.as_str())
+                    && i.year == Some(c.year)
+                    && i.sex.as_deref() == Some(c.sex.as_str())
+                    && i.age.as_deref() == Some(c.age.as_str())
+            });
+            let sum: Option<f64> = parts.iter().map(|a| batches[a.0].observations[a.1].value).sum();
+            let sum = match sum {
+                Some(s) if !unreadable => Some(s),
+                _ if r.missing == Missing::SkipIfAnyMissing || unreadable => None,
+                _ => Some(parts.iter().filter_map(|a| batches[a.0].observations[a.1].value).sum()),
+            };
+            let Some(sum) = sum else {
+                ctx.stats.missing(r.id);
+                continue;
+            };
+            if (c.value - sum).abs() <= r.tolerance {
+                ctx.stats.pass(r.id);
+                continue;
+            }
+            let first = &batch.observations[parts[0].1];
+            let last = &batch.observations[parts[parts.len() - 1].1];
+            let name = cfg.catalogue.data_element(&c.data_element).map(|d| d.name_zh.as_str()).unwrap_or_default();
+            let msg = format!(
+                "{name}: the return's total {} ({}!{}) is not the sum of its {} areas {} ({}..{})",
+                fmt_num(c.value),
+                c.sheet,
+                c.cell,
+                parts.len(),
+                fmt_num(sum),
+                first.source_cell.as_deref().unwrap_or("?"),
+                last.source_cell.as_deref().unwrap_or("?")
+            );
+            let mut issue = Issue::new(r.severity, r.id, msg)
+                .at(batch.file, Some(&c.sheet), Some(c.cell.clone()))
+                .observed(fmt_num(c.value))
+                .expected(format!("= {} (±{})", fmt_num(sum), r.tolerance));
+            issue.data_element = Some(c.data_element.clone());
+            issue.year = Some(c.year);
+            issue.sex = Some(c.sex.clone());
+            issue.age = Some(c.age.clone());
+            issue.form = first.form.clone();
+            issue.submission = first.submission.clone();
+            ctx.finding(batches, parts[0], r.severity, r.id, issue, &parts);
+        }
+    }
+}
+
+/// Median of a slice (sorted in place); None when empty.
+pub fn median(v: &mut [f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+/// Modified z-score of `x` against `history` (Iglewicz & Hoaglin): (x − median) / s with
+/// s = MAD / 0.6745, or 1.253314 · mean absolute deviation when MAD is 0. For counts,
+/// s is at least √median, the Poisson standard deviation: a count's chance variation is
+/// not an outlier however steady its history. None when there is no scale.
+pub fn modified_z(x: f64, history: &[f64], count: bool) -> Option<(f64, f64)> {
+    let mut h = history.to_vec();
+    let med = median(&mut h)?;
+    let mut dev: Vec<f64> = h.iter().map(|v| (v - med).abs()).collect();
+    let mad = median(&mut dev)?;
+    let mut scale = if mad > 0.0 { mad / 0.6745 } else { 1.253314 * dev.iter().sum::<f64>() / dev.len() as f64 };
+    if count {
+        scale = scale.max(med.max(0.0).sqrt());
+    }
+    (scale > 0.0).then(|| ((x - med) / scale, med))
+}
+
+/// Year-over-year outliers: each reported value against the same series' earlier years.
+fn outliers(batches: &[Batch], history: &History, ctx: &mut Ctx) {
+    let s = ctx.cfg.rules.outliers.clone();
+    let mut series: HashMap<(String, String, String, String, String), BTreeMap<i32, f64>> = history.clone();
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, o) in batch.observations.iter().enumerate() {
+            if let (true, Some(v)) = (ctx.marks.live((b, i)) && !o.derived, o.value) {
+                series.entry((o.data_element.clone(), o.area.clone(), o.sex.clone(), o.age.clone(), o.residence.clone())).or_default().insert(o.year, v);
+            }
+        }
+    }
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, o) in batch.observations.iter().enumerate() {
+            let Some(x) = o.value else { continue };
+            if !ctx.marks.live((b, i)) || o.derived {
+                continue;
+            }
+            let key = (o.data_element.clone(), o.area.clone(), o.sex.clone(), o.age.clone(), o.residence.clone());
+            let earlier: Vec<(i32, f64)> = series.get(&key).map(|m| m.range(..o.year).map(|(y, v)| (*y, *v)).collect()).unwrap_or_default();
+            if earlier.len() < s.min_history {
+                ctx.stats.missing("yoy_outlier");
+                continue;
+            }
+            let hist: Vec<f64> = earlier.iter().map(|e| e.1).collect();
+            let count = ctx.cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind == Kind::Count);
+            let Some((z, med)) = modified_z(x, &hist, count) else {
+                ctx.stats.missing("yoy_outlier");
+                continue;
+            };
+            let small = x.abs() < s.min_value && med.abs() < s.min_value;
+            // A trend moves the value away from an old median; an error also jumps from last year.
+            let prev = earlier[earlier.len() - 1].1;
+            let big_change = (x - med).abs() >= s.min_relative_change * med.abs() && (x - prev).abs() >= s.min_relative_change * prev.abs();
+            if small || z.abs() <= s.threshold || !big_change {
+                ctx.stats.pass("yoy_outlier");
+                continue;
+            }
+            let name = ctx.cfg.catalogue.data_element(&o.data_element).map(|d| d.name_zh.as_str()).unwrap_or_default();
+            let (y0, y1) = (earlier[0].0, earlier[earlier.len() - 1].0);
+            let msg = format!(
+                "{name} {} in {} is far from its own history: median {} over {y0}–{y1}, modified z = {:.1} (limit {})",
+                fmt_num(x),
+                o.year,
+                fmt_num(med),
+                z,
+                s.threshold
+            );
+            let issue = issue_for(o, s.severity, "yoy_outlier", msg).expected(format!("about {} (|z| <= {})", fmt_num(med), s.threshold));
+            ctx.finding(batches, (b, i), s.severity, "yoy_outlier", issue, &[(b, i)]);
+        }
+    }
+}
+
+/// Summary rows for the ingest rules (unparseable values, unknown areas, ...): every cell read was checked.
+pub fn ingest_stats(issues: &[Issue], cells_read: u64, stats: &mut Vec<RuleStat>) {
+    let mut by: BTreeMap<&str, (Severity, u64)> = BTreeMap::new();
+    for i in issues {
+        if stats.iter().any(|s| s.rule == i.rule) {
+            continue;
+        }
+        let e = by.entry(i.rule).or_insert((i.severity, 0));
+        e.1 += 1;
+    }
+    for (rule, (sev, n)) in by {
+        stats.push(RuleStat {
+            rule: rule.to_string(),
+            kind: "ingest".into(),
+            severity: sev.as_str().into(),
+            scope: "catalogue".into(),
+            expression: ingest_rule_text(rule).into(),
+            items: cells_read.max(n),
+            passes: cells_read.saturating_sub(n),
+            fails: n,
+            missing: 0,
+        });
+    }
+    stats.sort_by(|a, b| a.rule.cmp(&b.rule));
+}
+
+fn ingest_rule_text(rule: &str) -> &'static str {
+    match rule {
+        "unparseable_value" => "a value cell holds a number",
+        "unknown_area" => "every area label is in areas.toml",
+        "unmapped_cell" => "every value cell maps to a data element, area and year",
+        "unknown_label" => "sex and age labels are understood",
+        "unit_mismatch" => "the written unit converts to the data element's unit",
+        "year_not_found" => "the year is found where the form says",
+        "skipped_total" => "the return's own totals are not loaded (wcmon sums the areas)",
+        "table_not_found" => "the form's table is in the workbook",
+        "unreadable_file" | "unreadable_sheet" => "the file can be read",
+        "unrecognised_file" => "a form recognises the file",
+        "ambiguous_form" => "only one form recognises the file",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modified_z_by_hand() {
+        // history 10, 12, 11, 13: median 11.5, |dev| 1.5, .5, .5, 1.5 -> MAD 1.0
+        let (z, med) = modified_z(20.0, &[10.0, 12.0, 11.0, 13.0], false).unwrap();
+        assert_eq!(med, 11.5);
+        assert!((z - 0.6745 * 8.5).abs() < 1e-12);
+        // As a count the scale is at least sqrt(11.5) = 3.391 > 1/0.6745 = 1.483.
+        let (z, _) = modified_z(20.0, &[10.0, 12.0, 11.0, 13.0], true).unwrap();
+        assert!((z - 8.5 / 11.5f64.sqrt()).abs() < 1e-12);
+        // MAD 0: history 5, 5, 5, 9 -> median 5, |dev| 0,0,0,4 -> MAD 0, mean AD 1
+        let (z, _) = modified_z(10.0, &[5.0, 5.0, 5.0, 9.0], false).unwrap();
+        assert!((z - 5.0 / 1.253314).abs() < 1e-12);
+        // A constant history has no scale, unless it is a count.
+        assert!(modified_z(10.0, &[5.0, 5.0, 5.0], false).is_none());
+        let (z, _) = modified_z(10.0, &[5.0, 5.0, 5.0], true).unwrap();
+        assert!((z - 5.0 / 5f64.sqrt()).abs() < 1e-12);
+    }
 }
