@@ -462,7 +462,7 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<validate:
                 continue;
             }
             stat.items += 1;
-            if (0.0..=100.0 + 1e-9).contains(&v) {
+            if (0.0..=def.max.unwrap_or(100.0) + 1e-9).contains(&v) {
                 stat.passes += 1;
                 continue;
             }
@@ -479,7 +479,7 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<validate:
                 ),
             )
             .observed(crate::ingest::fmt_num(v))
-            .expected("0..100");
+            .expected(format!("0..{}", def.max.unwrap_or(100.0)));
             issue.indicator = Some(def.code.clone());
             issue.area = area.get(i).map(str::to_string);
             issue.year = year.get(i);

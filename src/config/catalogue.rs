@@ -122,6 +122,10 @@ pub struct Indicator {
     pub relative_change: Option<f64>,
     #[serde(default)]
     pub baseline_year: Option<i32>,
+    /// Highest plausible value (rule `indicator_out_of_range`); a % defaults to 100.
+    /// Gross and cohort ratios may pass 100 and say so here.
+    #[serde(default)]
+    pub max: Option<f64>,
     #[serde(default)]
     pub responsible: Option<String>,
     pub source: String,

@@ -196,15 +196,22 @@ pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<R
     female_within_total(batches, &mut ctx);
     // Catalogue rules: every value of the run.
     let all: Vec<At> = (0..batches.len()).flat_map(|b| (0..batches[b].observations.len()).map(move |i| (b, i))).collect();
-    for r in &cfg.rules.rules {
-        declared(r, &all, &[], batches, &mut ctx);
+    {
+        let idx = Index::new(&all, batches, &ctx.marks);
+        for r in &cfg.rules.rules {
+            declared(r, &all, &idx, &[], batches, &mut ctx);
+        }
     }
     // Form rules: each return of the form on its own.
     for b in 0..batches.len() {
         let Some(form) = batches[b].form.and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) else { continue };
+        if form.rules.is_empty() {
+            continue;
+        }
         let scope: Vec<At> = (0..batches[b].observations.len()).map(|i| (b, i)).collect();
+        let idx = Index::new(&scope, batches, &ctx.marks);
         for r in &form.rules {
-            declared(r, &scope, &[b], batches, &mut ctx);
+            declared(r, &scope, &idx, &[b], batches, &mut ctx);
         }
     }
     if o.enabled {
@@ -425,26 +432,30 @@ fn female_within_total(batches: &[Batch], ctx: &mut Ctx) {
 /// (area, year, sex, age, residence) with "*" for a dimension every term pins.
 type EvalKey = (String, i32, String, String, String);
 
-/// Index of live values in a scope by full key.
+/// The values a rule sees, indexed once: by full key and by data element.
+/// Withheld values stay in the index; lookups skip them.
 struct Index<'a> {
     map: HashMap<Key5<'a>, At>,
+    by_de: HashMap<&'a str, Vec<At>>,
 }
 
 impl<'a> Index<'a> {
-    fn new(scope: &[At], batches: &'a [Batch], marks: &Marks, include_withheld: bool) -> Self {
+    fn new(scope: &[At], batches: &'a [Batch], marks: &Marks) -> Self {
         let mut map = HashMap::new();
+        let mut by_de: HashMap<&str, Vec<At>> = HashMap::new();
         for &a in scope {
-            if !(marks.live(a) || include_withheld && !marks.dropped[a.0][a.1]) {
+            if marks.dropped[a.0][a.1] || marks.withheld[a.0][a.1] {
                 continue;
             }
             let o = &batches[a.0].observations[a.1];
             map.entry(key_of(o)).or_insert(a);
+            by_de.entry(o.data_element.as_str()).or_default().push(a);
         }
-        Index { map }
+        Index { map, by_de }
     }
 
-    /// The value of a term at a key: (where, value); None when not reported.
-    fn term(&self, t: &Term, k: &EvalKey, batches: &[Batch]) -> Option<(At, Option<f64>)> {
+    /// The value of a term at a key: (where, value); None when not reported or withheld.
+    fn term(&self, t: &Term, k: &EvalKey, batches: &[Batch], marks: &Marks) -> Option<(At, Option<f64>)> {
         let sex = t.sex.as_deref().unwrap_or(&k.2);
         let age = t.age.as_deref().unwrap_or(&k.3);
         let res = t.residence.as_deref().unwrap_or(&k.4);
@@ -452,7 +463,7 @@ impl<'a> Index<'a> {
             return None;
         }
         let a = *self.map.get(&(t.data_element.as_str(), k.0.as_str(), k.1, sex, age, res))?;
-        Some((a, batches[a.0].observations[a.1].value))
+        marks.live(a).then(|| (a, batches[a.0].observations[a.1].value))
     }
 }
 
@@ -461,19 +472,16 @@ fn pinned(t: &Term) -> bool {
 }
 
 /// Every key at which a rule's terms have values.
-fn eval_keys(terms: &[&Term], scope: &[At], batches: &[Batch], marks: &Marks) -> Vec<EvalKey> {
+fn eval_keys(terms: &[&Term], idx: &Index, batches: &[Batch], marks: &Marks) -> Vec<EvalKey> {
     let unpinned: Vec<&&Term> = terms.iter().filter(|t| !pinned(t)).collect();
     let from: Vec<&Term> = if unpinned.is_empty() { terms.to_vec() } else { unpinned.into_iter().copied().collect() };
     let mut keys = std::collections::BTreeSet::new();
-    for &a in scope {
-        if !marks.live(a) {
-            continue;
-        }
-        let o = &batches[a.0].observations[a.1];
-        for t in &from {
-            if t.data_element != o.data_element {
+    for t in &from {
+        for &a in idx.by_de.get(t.data_element.as_str()).map(Vec::as_slice).unwrap_or_default() {
+            if !marks.live(a) {
                 continue;
             }
+            let o = &batches[a.0].observations[a.1];
             let fits = |pin: &Option<String>, v: &str| pin.as_deref().is_none_or(|p| p == v);
             if !(fits(&t.sex, &o.sex) && fits(&t.age, &o.age) && fits(&t.residence, &o.residence)) {
                 continue;
@@ -510,25 +518,24 @@ fn side_sum(vals: &[Option<(At, Option<f64>)>], strategy: Missing, any_present: 
 }
 
 /// A declared compare / pair / balance rule on a scope of values.
-fn declared(r: &Rule, scope: &[At], batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
+fn declared(r: &Rule, scope: &[At], idx: &Index, batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
     match r.kind {
         RuleKind::Range => {}
-        RuleKind::Compare | RuleKind::Pair => compare(r, scope, batches, ctx),
+        RuleKind::Compare | RuleKind::Pair => compare(r, idx, batches, ctx),
         RuleKind::Balance => match r.over {
             Over::Sex | Over::Age => balance_dims(r, scope, batches, ctx),
-            Over::Area => balance_area(r, scope, batch_scope, batches, ctx),
+            Over::Area => balance_area(r, idx, batch_scope, batches, ctx),
         },
     }
 }
 
-fn compare(r: &Rule, scope: &[At], batches: &[Batch], ctx: &mut Ctx) {
+fn compare(r: &Rule, idx: &Index, batches: &[Batch], ctx: &mut Ctx) {
     let terms: Vec<&Term> = r.left.iter().chain(r.right.iter()).collect();
-    let keys = eval_keys(&terms, scope, batches, &ctx.marks);
-    let idx = Index::new(scope, batches, &ctx.marks, false);
+    let keys = eval_keys(&terms, idx, batches, &ctx.marks);
     let cfg = ctx.cfg;
     for k in keys {
-        let left: Vec<_> = r.left.iter().map(|t| idx.term(t, &k, batches)).collect();
-        let right: Vec<_> = r.right.iter().map(|t| idx.term(t, &k, batches)).collect();
+        let left: Vec<_> = r.left.iter().map(|t| idx.term(t, &k, batches, &ctx.marks)).collect();
+        let right: Vec<_> = r.right.iter().map(|t| idx.term(t, &k, batches, &ctx.marks)).collect();
         let present = |v: &[Option<(At, Option<f64>)>]| v.iter().any(|x| x.and_then(|(_, v)| v).is_some());
         let any = present(&left) || present(&right);
         let read: Vec<At> = left.iter().chain(right.iter()).filter_map(|x| x.map(|(a, _)| a)).collect();
@@ -657,11 +664,10 @@ fn balance_dims(r: &Rule, scope: &[At], batches: &[Batch], ctx: &mut Ctx) {
 
 /// Areas add up to the return's 合计 row / 全县 column (form scope), or to the
 /// reported parent area when every child is reported (catalogue scope).
-fn balance_area(r: &Rule, scope: &[At], batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
+fn balance_area(r: &Rule, idx: &Index, batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
     let cfg = ctx.cfg;
     if batch_scope.is_empty() {
         // Catalogue scope: parent vs its children.
-        let idx = Index::new(scope, batches, &ctx.marks, true);
         let mut parents: Vec<(Key5, At)> = idx.map.iter().map(|(k, a)| (*k, *a)).collect();
         parents.sort_by(|a, b| a.0.cmp(&b.0));
         for ((de, area, year, sex, age, res), w) in parents {
