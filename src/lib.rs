@@ -9,6 +9,7 @@
 //! Stages: [`ingest`] → [`normalise`] → [`validate`] → [`compute`] → [`publish`],
 //! driven by [`pipeline::run`].
 
+pub mod check;
 pub mod config;
 pub mod compute;
 pub mod generate;

@@ -33,6 +33,21 @@ enum Cmd {
         #[arg(long, default_value = "monitoring_db")]
         db: PathBuf,
     },
+    /// Dry run: read and validate the given returns, write nothing, report findings by file and rule.
+    Check {
+        /// Returns to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Database whose values are the history for the year-over-year checks (skipped when absent).
+        #[arg(long, default_value = "monitoring_db")]
+        db: PathBuf,
+        /// Output: text (for people) or json (for programs).
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+        /// Also list info findings (the return's own totals that are skipped, ...).
+        #[arg(long)]
+        all: bool,
+    },
     /// Show a workbook's sheets, merged regions and header rows (to write a pipeline file).
     Inspect {
         file: PathBuf,
@@ -91,6 +106,35 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("wcmon: run failed: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Cmd::Check { files, db, format, all } => {
+            let cfg = match Config::load(&cli.pipelines) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("wcmon: pipeline file error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match wcmon::check::check(&files, &cfg, Some(&db)) {
+                Ok(report) => {
+                    if format == "json" {
+                        match serde_json::to_string_pretty(&report) {
+                            Ok(j) => println!("{j}"),
+                            Err(e) => {
+                                eprintln!("wcmon check: {e}");
+                                return ExitCode::from(1);
+                            }
+                        }
+                    } else {
+                        print!("{}", wcmon::check::render_text(&report, all));
+                    }
+                    ExitCode::from(report.exit_code())
+                }
+                Err(e) => {
+                    eprintln!("wcmon check: cannot read the history in {}: {e}", db.display());
                     ExitCode::from(1)
                 }
             }

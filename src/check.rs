@@ -1,0 +1,182 @@
+//! `wcmon check FILE…`: a dry run of ingest + validation on the given returns.
+//!
+//! Nothing is written. The database's reported values (when there is one)
+//! give the year-over-year checks their history. The report is grouped by
+//! file and rule with cell addresses, so a statistician can phone the body
+//! and say "cell D7 of your return"; `--format json` gives the same as JSON.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::ingest::InputFile;
+use crate::model::{Issue, Severity, Submission};
+use crate::pipeline::{self, FileResult};
+use crate::validate::{History, RuleStat};
+
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub form: Option<String>,
+    pub status: String,
+    pub cells_read: u64,
+    pub values_landed: u64,
+    pub values_rejected: u64,
+    pub values_derived: u64,
+    pub errors: usize,
+    pub warnings: usize,
+    pub info: usize,
+    pub issues: Vec<Issue>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub files: Vec<FileReport>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub info: usize,
+    /// Years of history read from the database for the year-over-year checks.
+    pub history_series: usize,
+    pub rules: Vec<RuleStat>,
+}
+
+impl CheckReport {
+    /// 0 when no error was found, 1 otherwise (a failed file is an error).
+    pub fn exit_code(&self) -> u8 {
+        u8::from(self.errors > 0)
+    }
+}
+
+/// Reported values of an existing database, as history for the outlier rule.
+pub fn history_from_db(db: &Path) -> Result<History, String> {
+    let mut h = History::new();
+    let dir = db.join("data_values");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(h) };
+    let mut parts: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    parts.sort();
+    for p in parts {
+        let Some(year) = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_prefix("year=")).and_then(|y| y.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(files) = std::fs::read_dir(&p) else { continue };
+        for f in files.filter_map(|e| e.ok()).map(|e| e.path()).filter(|f| f.extension().is_some_and(|x| x == "parquet")) {
+            let file = std::fs::File::open(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+            let df = ParquetReader::new(file).finish().map_err(|e| format!("{}: {e}", f.display()))?;
+            let s = |c: &str| df.column(c).and_then(|c| c.str().cloned()).map_err(|e| format!("{}: {e}", f.display()));
+            let (de, area, sex, age, res) = (s("data_element")?, s("area")?, s("sex")?, s("age")?, s("residence")?);
+            let value = df.column("value").and_then(|c| c.f64().cloned()).map_err(|e| e.to_string())?;
+            let derived = df.column("derived").and_then(|c| c.bool().cloned()).map_err(|e| e.to_string())?;
+            for i in 0..df.height() {
+                if derived.get(i) != Some(false) {
+                    continue;
+                }
+                let (Some(v), Some(d), Some(a), Some(sx), Some(ag), Some(r)) = (value.get(i), de.get(i), area.get(i), sex.get(i), age.get(i), res.get(i)) else {
+                    continue;
+                };
+                h.entry((d.into(), a.into(), sx.into(), ag.into(), r.into())).or_default().insert(year, v);
+            }
+        }
+    }
+    Ok(h)
+}
+
+/// Check the given files against the pipeline files and the database's history.
+pub fn check(files: &[PathBuf], cfg: &Config, db: Option<&Path>) -> Result<CheckReport, String> {
+    let inputs: Vec<InputFile> = files
+        .iter()
+        .map(|p| InputFile { path: p.clone(), rel: p.display().to_string(), size: std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) })
+        .collect();
+    let history = match db {
+        Some(db) => history_from_db(db)?,
+        None => History::new(),
+    };
+    let mut results: Vec<FileResult> = inputs.par_iter().map(|f| pipeline::process_file(f, cfg)).collect();
+    let rules = pipeline::validate_and_derive(&mut results, cfg, &history);
+    let mut report = CheckReport { files: Vec::new(), errors: 0, warnings: 0, info: 0, history_series: history.len(), rules };
+    for r in results {
+        let FileResult { submission: Submission { source_file, form, status, cells_read, values_landed, values_rejected, values_derived, .. }, mut issues, .. } = r;
+        pipeline::sort_issues(&mut issues);
+        let n = |s: Severity| issues.iter().filter(|i| i.severity == s).count();
+        let (e, w, i) = (n(Severity::Error), n(Severity::Warning), n(Severity::Info));
+        report.errors += e;
+        report.warnings += w;
+        report.info += i;
+        report.files.push(FileReport {
+            file: source_file,
+            form,
+            status,
+            cells_read,
+            values_landed,
+            values_rejected,
+            values_derived,
+            errors: e,
+            warnings: w,
+            info: i,
+            issues,
+        });
+    }
+    Ok(report)
+}
+
+/// The readable report: per file, per rule, one line per finding with its cell.
+pub fn render_text(r: &CheckReport, show_info: bool) -> String {
+    let mut out = String::new();
+    for f in &r.files {
+        let _ = writeln!(
+            out,
+            "{}\n  form {} · {} · {} cells read, {} landed, {} rejected · {} errors, {} warnings, {} info",
+            f.file,
+            f.form.as_deref().unwrap_or("-"),
+            f.status,
+            f.cells_read,
+            f.values_landed,
+            f.values_rejected,
+            f.errors,
+            f.warnings,
+            f.info
+        );
+        let mut by_rule: BTreeMap<(Severity, &str), Vec<&Issue>> = BTreeMap::new();
+        for i in &f.issues {
+            if i.severity == Severity::Info && !show_info {
+                continue;
+            }
+            by_rule.entry((i.severity, i.rule)).or_default().push(i);
+        }
+        for ((sev, rule), list) in by_rule {
+            let _ = writeln!(out, "  [{}] {rule} ({})", sev.as_str(), list.len());
+            for i in list {
+                let place = match (&i.source_sheet, &i.source_cell) {
+                    (Some(s), Some(c)) => format!("{s}!{c}"),
+                    (Some(s), None) => s.clone(),
+                    _ => "(file)".into(),
+                };
+                let mut line = format!("    {place}: {}", i.message);
+                if let Some(o) = &i.observed {
+                    let _ = write!(line, " — observed {o}");
+                }
+                if let Some(e) = &i.expected {
+                    let _ = write!(line, ", expected {e}");
+                }
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        if !show_info && f.info > 0 {
+            let _ = writeln!(out, "  ({} info findings not shown; --all shows them)", f.info);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "checked {} files: {} errors, {} warnings, {} info{}",
+        r.files.len(),
+        r.errors,
+        r.warnings,
+        r.info,
+        if r.history_series > 0 { format!(" (history: {} series from the database)", r.history_series) } else { String::new() }
+    );
+    out
+}
