@@ -61,6 +61,10 @@ enum Cmd {
         out: PathBuf,
         #[arg(long, default_value_t = 20210)]
         seed: u64,
+        /// Plant known faults in the 2024 returns and list the findings they must produce
+        /// in _truth/expected_findings.csv (test fixtures for the validation rules).
+        #[arg(long)]
+        faults: bool,
     },
 }
 
@@ -152,7 +156,17 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Cmd::Generate { out, seed } => match wcmon::generate::write_sample(&out, seed) {
+        Cmd::Generate { out, seed, faults: true } => match wcmon::generate::faults::write_faulty_sample(&out, seed) {
+            Ok(f) => {
+                println!("wrote the sample with faults to {}: {} expected findings in _truth/expected_findings.csv", out.display(), f.len());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("wcmon generate: {e}");
+                ExitCode::from(1)
+            }
+        },
+        Cmd::Generate { out, seed, faults: false } => match wcmon::generate::write_sample(&out, seed) {
             Ok(n) => {
                 println!("wrote {n} files to {}", out.display());
                 ExitCode::SUCCESS

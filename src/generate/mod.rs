@@ -11,6 +11,7 @@
 //! so tests can compare.
 
 pub mod book;
+pub mod faults;
 pub mod model;
 
 use std::collections::BTreeMap;
@@ -153,8 +154,10 @@ fn gmf<'a>(label: &'a str, de: &'static str) -> (&'a str, Vec<(&'a str, ColSpec)
     (label, vec![("男", (de, "M", "_T")), ("女", (de, "F", "_T"))])
 }
 
-fn mch_annual(c: &Ctx, y: i32) -> Vec<SheetSpec> {
-    let groups = vec![
+type Groups = Vec<(&'static str, Vec<(&'static str, ColSpec)>)>;
+
+fn mch_groups() -> Groups {
+    vec![
         gf("活产数", "live_births", "其中:女"),
         g("产妇数", "deliveries"),
         g("孕产妇死亡数", "maternal_deaths"),
@@ -175,7 +178,11 @@ fn mch_annual(c: &Ctx, y: i32) -> Vec<SheetSpec> {
         g("新生儿访视人数", "newborns_visited"),
         g("低出生体重儿数", "low_birthweight_births"),
         g("人工流产数", "induced_abortions"),
-    ];
+    ]
+}
+
+fn mch_annual(c: &Ctx, y: i32) -> Vec<SheetSpec> {
+    let groups = mch_groups();
     vec![rows_as_towns(
         c,
         y,
@@ -319,8 +326,8 @@ fn towns_as_columns(c: &Ctx, y: i32) -> Vec<SheetSpec> {
     vec![s]
 }
 
-fn education(c: &Ctx, y: i32) -> Vec<SheetSpec> {
-    let groups = vec![
+fn education_groups() -> Groups {
+    vec![
         gf("学前教育在园幼儿", "pupils_preprimary", "其中：女"),
         g("公办园在园幼儿", "pupils_preprimary_public"),
         g("普惠性民办园在园幼儿", "pupils_preprimary_inclusive_private"),
@@ -345,7 +352,11 @@ fn education(c: &Ctx, y: i32) -> Vec<SheetSpec> {
         g("建立家长学校的学校和幼儿园数", "schools_kindergartens_with_parent_school"),
         g("专任教师数", "teachers"),
         g("网络学习空间注册教师数", "teachers_learning_space_registered"),
-    ];
+    ]
+}
+
+fn education(c: &Ctx, y: i32) -> Vec<SheetSpec> {
+    let groups = education_groups();
     vec![rows_as_towns(
         c,
         y,
@@ -489,14 +500,21 @@ fn returns(c: &Ctx) -> Vec<(String, String, Vec<SheetSpec>, bool)> {
 }
 
 /// Write the sample inbox and its truth. Returns the number of returns written.
-pub fn write_sample(out: &Path, seed: u64) -> Result<usize, String> {
+/// The simulated truth of the sample: (truth, towns as (code, name), county code).
+pub fn simulate_for_sample(seed: u64) -> Result<(Truth, Vec<(String, String)>, String), String> {
     let pipelines = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines");
     let areas = Areas::load(&pipelines.join("areas.toml")).map_err(|e| e.to_string())?;
-    let catalogue = Catalogue::load(&pipelines.join("indicators.toml")).map_err(|e| e.to_string())?;
     let county = areas.roots().next().ok_or("areas.toml has no root")?.code.clone();
     let towns: Vec<(String, String)> =
         areas.list.iter().filter(|a| a.parent.as_deref() == Some(county.as_str())).map(|a| (a.code.clone(), a.name_zh.clone())).collect();
     let truth = model::simulate(&towns, &county, seed);
+    Ok((truth, towns, county))
+}
+
+pub fn write_sample(out: &Path, seed: u64) -> Result<usize, String> {
+    let pipelines = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines");
+    let catalogue = Catalogue::load(&pipelines.join("indicators.toml")).map_err(|e| e.to_string())?;
+    let (truth, towns, county) = simulate_for_sample(seed)?;
     let c = Ctx { truth: &truth, towns: &towns, county: &county };
     let files = returns(&c);
     for (folder, name, sheets, xls) in &files {

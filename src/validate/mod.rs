@@ -721,13 +721,12 @@ fn balance_area(r: &Rule, idx: &Index, batch_scope: &[usize], batches: &[Batch],
             if parts.is_empty() {
                 continue;
             }
-            // A part that could not be read makes the sum unknowable.
+            // A cell of the same column (or row) that could not be read makes the sum unknowable.
+            let (crow, ccol) = split_a1(&c.cell);
             let unreadable = batch.issues.iter().any(|i| {
                 i.severity == Severity::Error
-                    && i.data_element.as_deref() == Some(c.data_element.as_str())
-                    && i.year == Some(c.year)
-                    && i.sex.as_deref() == Some(c.sex.as_str())
-                    && i.age.as_deref() == Some(c.age.as_str())
+                    && i.source_sheet.as_deref() == Some(c.sheet.as_str())
+                    && i.source_cell.as_deref().map(split_a1).is_some_and(|(r, col)| r == crow || col == ccol)
             });
             let sum: Option<f64> = parts.iter().map(|a| batches[a.0].observations[a.1].value).sum();
             let sum = match sum {
@@ -769,6 +768,12 @@ fn balance_area(r: &Rule, idx: &Index, batch_scope: &[usize], batches: &[Batch],
             ctx.finding(batches, parts[0], r.severity, r.id, issue, &parts);
         }
     }
+}
+
+/// "D7" -> (7, "D").
+fn split_a1(cell: &str) -> (u32, String) {
+    let col: String = cell.chars().take_while(|c| c.is_ascii_uppercase()).collect();
+    (cell[col.len()..].parse().unwrap_or(0), col)
 }
 
 /// Median of a slice (sorted in place); None when empty.

@@ -1,0 +1,266 @@
+//! `wcmon generate --faults`: the sample with known faults planted in the
+//! 2024 returns, and the list of findings each fault must produce.
+//!
+//! The faults are planted in the generator's own sheet descriptions (not by
+//! editing workbooks), at cells whose address the generator computes from the
+//! layout it wrote. Each fault lists every finding it causes, including the
+//! knock-on ones (a wrong town value also breaks the return's 合计 row). The
+//! list is written to `_truth/expected_findings.csv`; the tests compare it
+//! with what wcmon reports.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::book::{self, SheetSpec, Val};
+use super::{education_groups, mch_annual, mch_groups, model, population_crosstab, county_indicators, education, Ctx, Groups};
+use crate::ingest::a1;
+
+/// One finding a planted fault must produce.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Expected {
+    pub file: String,
+    pub sheet: String,
+    pub cell: String,
+    pub rule: String,
+    /// For findings on computed indicator values (no cell): the indicator code.
+    pub indicator: String,
+    pub fault: String,
+}
+
+/// First data row of a rows-as-towns sheet (0-based): title, unit line, blank, two header rows.
+const FIRST_TOWN_ROW: u32 = 5;
+
+/// The column of (data element, sex) in a rows-as-towns sheet.
+fn col_of(groups: &Groups, de: &str, sex: &str) -> u16 {
+    let mut col = 1u16;
+    for (_, subs) in groups {
+        for (_, spec) in subs {
+            if spec.0 == de && spec.1 == sex {
+                return col;
+            }
+            col += 1;
+        }
+    }
+    panic!("generator layout has no column for {de} {sex}");
+}
+
+fn get(s: &SheetSpec, r: u32, c: u16) -> Option<&Val> {
+    s.cells.iter().rev().find(|x| x.0 == r && x.1 == c).map(|x| &x.2)
+}
+
+fn set(s: &mut SheetSpec, r: u32, c: u16, v: Val) {
+    s.cells.retain(|x| !(x.0 == r && x.1 == c));
+    s.cells.push((r, c, v));
+}
+
+fn clear(s: &mut SheetSpec, r: u32, c: u16) {
+    s.cells.retain(|x| !(x.0 == r && x.1 == c));
+}
+
+/// Shift every cell and merge at or below row `at` down by one.
+fn insert_row(s: &mut SheetSpec, at: u32) {
+    for x in &mut s.cells {
+        if x.0 >= at {
+            x.0 += 1;
+        }
+    }
+    for m in &mut s.merges {
+        if m.0 >= at {
+            m.0 += 1;
+            m.2 += 1;
+        }
+    }
+}
+
+/// The value cells written in row `r` (columns >= 1), in column order.
+fn row_cells(s: &SheetSpec, r: u32) -> Vec<(u16, Val)> {
+    let mut v: Vec<(u16, Val)> = s.cells.iter().filter(|x| x.0 == r && x.1 >= 1).map(|x| (x.1, x.2.clone())).collect();
+    v.sort_by_key(|x| x.0);
+    v
+}
+
+/// Write the faulty sample to `out`; returns the expected findings.
+pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, String> {
+    super::write_sample(out, seed)?;
+    let (truth, towns, county) = super::simulate_for_sample(seed)?;
+    let c = Ctx { truth: &truth, towns: &towns, county: &county };
+    let y = 2024;
+    let mut exp: Vec<Expected> = Vec::new();
+    fn add_to(exp: &mut Vec<Expected>, file: &str, sheet: &str, r: u32, col: u16, rule: &str, fault: &str) {
+        exp.push(Expected {
+            file: file.into(),
+            sheet: sheet.into(),
+            cell: a1(r as usize, col as usize),
+            rule: rule.into(),
+            indicator: String::new(),
+            fault: fault.into(),
+        });
+    }
+    macro_rules! add {
+        ($($a:expr),*) => { add_to(&mut exp, $($a),*) };
+    }
+    let n = towns.len() as u32;
+    let total_row = FIRST_TOWN_ROW + n;
+
+    // --- 卫健局 妇幼卫生年报 2024 -----------------------------------------
+    let file = "卫健局/2024年妇幼卫生年报.xlsx";
+    let mut sheets = mch_annual(&c, y);
+    let sh = sheets[0].name.clone();
+    let g = mch_groups();
+    let s = &mut sheets[0];
+    let bal = "mch_towns_sum_to_total";
+    // a) text where a number belongs.
+    let (ti, col) = (3u32, col_of(&g, "maternal_deaths", "_T"));
+    set(s, FIRST_TOWN_ROW + ti, col, Val::Text("不详".into()));
+    add!(file, &sh, FIRST_TOWN_ROW + ti, col, "unparseable_value", "a: 不详 in a number cell");
+    // b) more neonatal than infant deaths (the 合计 row keeps the old sum).
+    let ti = 5u32;
+    let code = &towns[ti as usize].0;
+    let infant = truth.v("infant_deaths", code, y, "_T", "_T");
+    let (nc, ic) = (col_of(&g, "neonatal_deaths", "_T"), col_of(&g, "infant_deaths", "_T"));
+    set(s, FIRST_TOWN_ROW + ti, nc, Val::Num(infant + 2.0));
+    add!(file, &sh, FIRST_TOWN_ROW + ti, ic, "infant_ge_neonatal_deaths", "b: neonatal deaths above infant deaths");
+    add!(file, &sh, total_row, nc, bal, "b: the 合计 row no longer adds up");
+    // c) live births typed ten times too large.
+    let ti = 8u32;
+    let code = &towns[ti as usize].0;
+    let lc = col_of(&g, "live_births", "_T");
+    set(s, FIRST_TOWN_ROW + ti, lc, Val::Num(truth.v("live_births", code, y, "_T", "_T") * 10.0));
+    add!(file, &sh, FIRST_TOWN_ROW + ti, lc, "yoy_outlier", "c: live births x10");
+    add!(file, &sh, total_row, lc, bal, "c: the 合计 row no longer adds up");
+    // d) a wrong 合计 cell.
+    let dc = col_of(&g, "deliveries", "_T");
+    let sum: f64 = towns.iter().map(|(code, _)| truth.v("deliveries", code, y, "_T", "_T")).sum();
+    // e) deliveries left blank in one town: its numerators lose their denominator.
+    let ti = 10u32;
+    clear(s, FIRST_TOWN_ROW + ti, dc);
+    for (de, ind) in [
+        ("prenatal_screened", "w02"),
+        ("maternal_hiv_tested", "w08"),
+        ("maternal_syphilis_tested", "w09"),
+        ("maternal_hbv_tested", "w10"),
+        ("maternal_psych_counselled", "w14"),
+        ("maternal_systematic_managed", "w20"),
+    ] {
+        add!(file, &sh, FIRST_TOWN_ROW + ti, col_of(&g, de, "_T"), &format!("{ind}_numerator_needs_denominator"), "e: deliveries blank");
+    }
+    // d) the 合计 of deliveries is 100 too high — and with e) it misses the blank town too: one finding.
+    set(s, total_row, dc, Val::Num(sum + 100.0));
+    add!(file, &sh, total_row, dc, bal, "d+e: deliveries 合计 wrong and a town blank");
+    // f) a town's row typed twice (same values), just above 合计.
+    let copy = row_cells(s, FIRST_TOWN_ROW);
+    let label = get(s, FIRST_TOWN_ROW, 0).cloned().ok_or("no town label")?;
+    insert_row(s, total_row);
+    set(s, total_row, 0, label);
+    for (col, v) in &copy {
+        set(s, total_row, *col, v.clone());
+        add!(file, &sh, total_row, *col, "duplicate", "f: a town's row twice");
+    }
+    // The 合计 row moved down one row: shift the expected balance findings.
+    for e in exp.iter_mut().filter(|e| e.file == file && e.rule == bal) {
+        let col: String = e.cell.chars().take_while(|c| c.is_ascii_uppercase()).collect();
+        e.cell = format!("{col}{}", total_row + 2);
+    }
+    book::write_xlsx(&sheets, &out.join(file))?;
+
+    // --- 教育局 教育事业统计 2024 ------------------------------------------
+    let file = "教育局/教育事业统计2024.xlsx";
+    let mut sheets = education(&c, y);
+    let sh = sheets[0].name.clone();
+    let g = education_groups();
+    let s = &mut sheets[0];
+    // g) a town that is not in areas.toml.
+    let ti = 2u32;
+    set(s, FIRST_TOWN_ROW + ti, 0, Val::Text("火星镇".into()));
+    for (col, _) in row_cells(s, FIRST_TOWN_ROW + ti) {
+        add!(file, &sh, FIRST_TOWN_ROW + ti, col, "unknown_area", "g: unknown town 火星镇");
+    }
+    // h) a negative count; the schools with internet then lack their denominator.
+    let ti = 6u32;
+    let sc = col_of(&g, "schools", "_T");
+    set(s, FIRST_TOWN_ROW + ti, sc, Val::Num(-5.0));
+    add!(file, &sh, FIRST_TOWN_ROW + ti, sc, "negative_count", "h: -5 schools");
+    // (No balance finding for the schools 合计: the 火星镇 row could not be read, so no
+    // column of this sheet can be summed.)
+    add!(file, &sh, FIRST_TOWN_ROW + ti, col_of(&g, "schools_with_internet", "_T"), "c36_numerator_needs_denominator", "h: schools withheld");
+    book::write_xlsx(&sheets, &out.join(file))?;
+
+    // --- 统计局 分乡镇人口年龄构成 2024 ------------------------------------
+    let file = "统计局/2024年分乡镇人口年龄构成.xlsx";
+    let mut sheets = population_crosstab(&c, y);
+    // i) 女 7 too high in one town's first age group: 男 + 女 != 合计.
+    let s = &mut sheets[4];
+    let f = truth.v("population", &towns[4].0, y, "F", model::AGE_GROUPS[0].1);
+    set(s, 3, 3, Val::Num(f + 7.0));
+    add!(file, &s.name.clone(), 3, 1, "population_sexes_sum_to_total", "i: 女 + 7");
+    book::write_xlsx(&sheets, &out.join(file))?;
+
+    // --- 生态环境局 全县主要指标 2024, and a re-report of it -----------------
+    let file = "生态环境局/全县主要指标_5.xlsx";
+    let clean = county_indicators(&c, y);
+    let mut sheets = clean.clone();
+    let sh = sheets[0].name.clone();
+    let row_of = |s: &SheetSpec, label: &str| s.cells.iter().find(|x| x.1 == 0 && matches!(&x.2, Val::Text(t) if t == label)).map(|x| x.0);
+    // j) a rate above 100%.
+    let r = row_of(&sheets[0], "女性青壮年文盲率").ok_or("no illiteracy row")?;
+    set(&mut sheets[0], r, 2, Val::Text("120.0%".into()));
+    add!(file, &sh, r, 2, "rate_out_of_range", "j: 120%");
+    book::write_xlsx(&sheets, &out.join(file))?;
+    // k) the same return sent again with one value changed: every other value is a duplicate,
+    //    the changed one conflicts with the original (both withheld). The original's 120% was
+    //    withheld, so the re-report's illiteracy rate stands alone.
+    let file2 = "生态环境局/全县主要指标_5_重报.xlsx";
+    let mut again = clean;
+    let rc = row_of(&again[0], "空气质量优良天数").ok_or("no air quality row")?;
+    let good = truth.v("air_quality_good_days", &county, y, "_T", "_T");
+    set(&mut again[0], rc, 2, Val::Num(good + 10.0));
+    let ri = r;
+    for (row, _) in again[0].cells.iter().filter(|x| x.1 == 2 && x.0 >= 3).map(|x| (x.0, ())).collect::<Vec<_>>() {
+        if row == rc {
+            add!(file, &sh, row, 2, "conflict", "k: re-report changes 优良天数");
+            add!(file2, &sh, row, 2, "conflict", "k: re-report changes 优良天数");
+        } else if row != ri {
+            add!(file2, &sh, row, 2, "duplicate", "k: re-report repeats the value");
+        }
+    }
+    book::write_xlsx(&again, &out.join(file2))?;
+
+    // Knock-on effect on computed county %: a town whose denominator is missing (e) or
+    // withheld (h) still counts in the county numerator; where that lifts the county
+    // value above 100%, the indicator check reports it. Recomputed here from the truth.
+    let sum_except = |de: &str, sex: &str, skip: &[usize]| -> f64 {
+        towns.iter().enumerate().filter(|(i, _)| !skip.contains(i)).map(|(_, (code, _))| truth.v(de, code, y, sex, "_T")).sum()
+    };
+    // (indicator, numerator, denominator, sex, towns missing from the numerator, from the denominator)
+    let over = [
+        ("W02", "prenatal_screened", "deliveries", "_T", vec![], vec![10usize]),
+        ("W08", "maternal_hiv_tested", "deliveries", "_T", vec![], vec![10]),
+        ("W09", "maternal_syphilis_tested", "deliveries", "_T", vec![], vec![10]),
+        ("W10", "maternal_hbv_tested", "deliveries", "_T", vec![], vec![10]),
+        ("W14", "maternal_psych_counselled", "deliveries", "_T", vec![], vec![10]),
+        ("W20", "maternal_systematic_managed", "deliveries", "_T", vec![], vec![10]),
+        ("C36", "schools_with_internet", "schools", "_T", vec![2usize], vec![2, 6]),
+        // i) withholds town 4's all-ages population (合计, 男, 女).
+        ("W67", "medical_insured", "population", "F", vec![], vec![4]),
+    ];
+    for (ind, num, den, sex, skip_num, skip_den) in over {
+        if 100.0 * sum_except(num, sex, &skip_num) / sum_except(den, sex, &skip_den) > 100.0 {
+            exp.push(Expected {
+                file: String::new(),
+                sheet: String::new(),
+                cell: String::new(),
+                rule: "indicator_out_of_range".into(),
+                indicator: ind.into(),
+                fault: "e/h: county numerator includes a town without its denominator".into(),
+            });
+        }
+    }
+    exp.sort();
+    exp.dedup();
+    let mut csv = String::from("file,sheet,cell,rule,indicator,fault\n");
+    for e in &exp {
+        let _ = writeln!(csv, "{},{},{},{},{},{}", e.file, e.sheet, e.cell, e.rule, e.indicator, e.fault);
+    }
+    std::fs::write(out.join("_truth").join("expected_findings.csv"), csv).map_err(|e| e.to_string())?;
+    Ok(exp)
+}
