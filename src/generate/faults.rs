@@ -120,6 +120,7 @@ pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, Strin
     let (nc, ic) = (col_of(&g, "neonatal_deaths", "_T"), col_of(&g, "infant_deaths", "_T"));
     set(s, FIRST_TOWN_ROW + ti, nc, Val::Num(infant + 2.0));
     add!(file, &sh, FIRST_TOWN_ROW + ti, ic, "infant_ge_neonatal_deaths", "b: neonatal deaths above infant deaths");
+    add!(file, &sh, FIRST_TOWN_ROW + ti, nc, "infant_ge_neonatal_deaths", "b: the neonatal deaths are withheld too");
     add!(file, &sh, total_row, nc, bal, "b: the 合计 row no longer adds up");
     // c) live births typed ten times too large.
     let ti = 8u32;
@@ -192,7 +193,10 @@ pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, Strin
     let s = &mut sheets[4];
     let f = truth.v("population", &towns[4].0, y, "F", model::AGE_GROUPS[0].1);
     set(s, 3, 3, Val::Num(f + 7.0));
-    add!(file, &s.name.clone(), 3, 1, "population_sexes_sum_to_total", "i: 女 + 7");
+    for col in 1..=3 {
+        // 合计 (the finding), 男 and 女 (withheld with it).
+        add!(file, &s.name.clone(), 3, col, "population_sexes_sum_to_total", "i: 女 + 7");
+    }
     book::write_xlsx(&sheets, &out.join(file))?;
 
     // --- 生态环境局 全县主要指标 2024, and a re-report of it -----------------

@@ -131,13 +131,27 @@ struct Ctx<'c> {
 }
 
 impl Ctx<'_> {
-    /// Record a failure found at value `at`; an error withholds every value in `read`, a warning flags them.
+    /// Record a failure found at value `at`; an error withholds every value in `read`
+    /// (each gets its own row naming the finding), a warning flags them.
     fn finding(&mut self, batches: &[Batch], at: At, sev: Severity, rule: &'static str, issue: Issue, read: &[At]) {
         self.stats.fail(rule);
+        let (file, cell) = (issue.source_file.clone(), issue.source_cell.clone());
+        let place = format!("{}!{}", issue.source_sheet.as_deref().unwrap_or("?"), cell.as_deref().unwrap_or("?"));
         self.found.push((at.0, issue));
         for &(b, i) in read {
             match sev {
-                Severity::Error => self.marks.withheld[b][i] = true,
+                Severity::Error => {
+                    if self.marks.withheld[b][i] {
+                        continue;
+                    }
+                    self.marks.withheld[b][i] = true;
+                    let o = &batches[b].observations[i];
+                    if o.source_file != file || o.source_cell != cell {
+                        let companion = issue_for(o, sev, rule, format!("withheld: the value is part of the {rule} finding at {place}"))
+                            .expected(format!("see {place}"));
+                        self.found.push((b, companion));
+                    }
+                }
                 Severity::Warning => {
                     if !self.marks.flags[b][i].contains(&rule) {
                         self.marks.flags[b][i].push(rule)
@@ -146,7 +160,6 @@ impl Ctx<'_> {
                 Severity::Info => {}
             }
         }
-        let _ = batches;
     }
 }
 
