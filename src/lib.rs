@@ -18,5 +18,6 @@ pub mod inspect;
 pub mod model;
 pub mod normalise;
 pub mod pipeline;
+pub mod progress;
 pub mod publish;
 pub mod validate;

@@ -97,6 +97,9 @@ fn main() -> ExitCode {
                         "  indicators computed: {} of {} have data ({} values)",
                         s.indicators_with_data, s.indicators_total, s.indicator_values
                     );
+                    let list = |m: &std::collections::BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
+                    println!("  progress to 2030 (county, {} rows in all): {}", s.progress.rows, list(&s.progress.county_status));
+                    println!("  early warnings (county): {}", if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) });
                     println!("  database: {} ({} ms)", db.display(), s.duration_ms);
                     if sev("error") > 0 {
                         println!("  errors in returns: see {}/issues.parquet (severity = 'error')", db.display());

@@ -41,6 +41,7 @@ pub struct RunSummary {
     pub indicator_values: usize,
     pub indicators_with_data: usize,
     pub indicators_total: usize,
+    pub progress: crate::progress::ProgressSummary,
     pub duration_ms: u128,
 }
 
@@ -390,7 +391,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let reported = frames::observations(&obs)?;
     let all_values = compute::aggregate(&reported, &cfg)?;
     summary.aggregated_values = all_values.height() - reported.height();
-    let ind = compute::indicators(&all_values, &cfg)?;
+    let ind = crate::progress::add_pooled(compute::indicators(&all_values, &cfg)?, &cfg)?;
+    let (progress, progress_summary) = crate::progress::progress(&ind, &cfg)?;
+    summary.progress = progress_summary;
     let mut ind_issues = indicator_checks(&ind, &cfg, &mut rule_stats)?;
     for i in &ind_issues {
         *summary.issues_by_severity.entry(i.severity.as_str().to_string()).or_default() += 1;
@@ -408,6 +411,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         Table { name: "data_values", df: add_area_names(all_values, &cfg, &["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"])?, partition_by: Some("year") },
         Table { name: "indicator_values", df: add_area_names(ind, &cfg, &["year", "indicator", "area", "sex", "age", "residence"])?, partition_by: Some("year") },
         Table { name: "indicators", df: catalogue, partition_by: None },
+        Table { name: "progress", df: add_area_names(progress, &cfg, &["indicator", "area", "sex", "age", "target_year"])?, partition_by: None },
         Table { name: "data_elements", df: data_elements_frame(&cfg)?, partition_by: None },
         Table { name: "areas", df: frames::areas(&cfg.areas)?, partition_by: None },
         Table { name: "submissions", df: frames::submissions(&subs)?, partition_by: None },

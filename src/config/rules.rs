@@ -227,6 +227,8 @@ struct RawRules {
     severity: BTreeMap<String, Severity>,
     #[serde(default)]
     rule: Vec<RawRule>,
+    #[serde(default)]
+    progress: crate::progress::ProgressSettings,
 }
 
 /// The built-in rules and their default severities.
@@ -246,6 +248,8 @@ pub const BUILT_IN: &[(&str, Severity, &str)] = &[
 #[derive(Debug, Clone, Default)]
 pub struct Rules {
     pub rules: Vec<Rule>,
+    /// `[progress]`: thresholds of the target-progress assessment.
+    pub progress: crate::progress::ProgressSettings,
     pub outliers: OutlierSettings,
     pub severity: BTreeMap<String, Severity>,
 }
@@ -267,7 +271,7 @@ impl Rules {
             severity.insert(name, sev);
         }
         let rules = resolve_rules(raw.rule, "catalogue", path, &text, catalogue)?;
-        Ok(Rules { rules, outliers: raw.outliers, severity })
+        Ok(Rules { rules, outliers: raw.outliers, severity, progress: raw.progress })
     }
 
     /// Severity of a built-in rule after overrides.

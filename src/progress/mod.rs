@@ -1,0 +1,377 @@
+//! Progress towards the 2025 and 2030 targets (`progress.parquet`), and the
+//! 3-year pooled rates published beside small-count values.
+//!
+//! The method (ESCAP progress ratio, AARR, time-weighted projection,
+//! warnings) is in [`method`]; this module picks the series out of
+//! `indicator_values`, turns the catalogue's targets into goals, and writes
+//! one row per indicator × area × sex × age × target year.
+
+pub mod method;
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use crate::compute::stats;
+use crate::config::catalogue::TargetKind;
+use crate::config::{Config, Indicator};
+use method::{Goal, Params, Point};
+
+/// Settings of the progress assessment (`[progress]` in `pipelines/rules.toml`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProgressSettings {
+    /// A value whose numerator is below this many events is a small count (pooled over 3 years).
+    pub small_count: f64,
+    pub on_track: f64,
+    pub needs_acceleration: f64,
+    pub fluctuation_multiple: f64,
+    pub fluctuation_min_relative: f64,
+    /// "About X" is met within this share of X (default 2%).
+    pub about_tolerance: f64,
+    pub target_years: Vec<i32>,
+}
+
+impl Default for ProgressSettings {
+    fn default() -> Self {
+        ProgressSettings {
+            small_count: crate::compute::SMALL_COUNT,
+            on_track: 0.95,
+            needs_acceleration: 0.6,
+            fluctuation_multiple: 2.0,
+            fluctuation_min_relative: 0.10,
+            about_tolerance: 0.02,
+            target_years: vec![2025, 2030],
+        }
+    }
+}
+
+type SeriesKey = (String, String, String, String, String);
+
+struct Row {
+    year: i32,
+    value: Option<f64>,
+    num: Option<f64>,
+    den: Option<f64>,
+    lo: Option<f64>,
+    hi: Option<f64>,
+    small: bool,
+}
+
+fn series(ind: &DataFrame) -> PolarsResult<BTreeMap<SeriesKey, Vec<(usize, Row)>>> {
+    let mut out: BTreeMap<SeriesKey, Vec<(usize, Row)>> = BTreeMap::new();
+    if ind.height() == 0 {
+        return Ok(out);
+    }
+    let s = |c: &str| ind.column(c).and_then(|c| c.str().cloned());
+    let f = |c: &str| ind.column(c).and_then(|c| c.f64().cloned());
+    let (code, area, sex, age, res) = (s("indicator")?, s("area")?, s("sex")?, s("age")?, s("residence")?);
+    let year = ind.column("year")?.i32()?.clone();
+    let (value, num, den, lo, hi) = (f("value")?, f("numerator")?, f("denominator")?, f("ci_low")?, f("ci_high")?);
+    let small = ind.column("small_count")?.bool()?.clone();
+    for i in 0..ind.height() {
+        let k = (
+            code.get(i).unwrap_or_default().to_string(),
+            area.get(i).unwrap_or_default().to_string(),
+            sex.get(i).unwrap_or_default().to_string(),
+            age.get(i).unwrap_or_default().to_string(),
+            res.get(i).unwrap_or_default().to_string(),
+        );
+        let Some(y) = year.get(i) else { continue };
+        out.entry(k).or_default().push((
+            i,
+            Row { year: y, value: value.get(i), num: num.get(i), den: den.get(i), lo: lo.get(i), hi: hi.get(i), small: small.get(i).unwrap_or(false) },
+        ));
+    }
+    for v in out.values_mut() {
+        v.sort_by_key(|r| r.1.year);
+    }
+    Ok(out)
+}
+
+/// A pooled rate over the 3 years ending `y` (fewer at the start of the series, when
+/// earlier years do not exist): (value, numerator, denominator, ci_low, ci_high, first year).
+#[allow(clippy::type_complexity)]
+fn pooled_at(rows: &[(usize, Row)], y: i32, factor: f64, unit: &str) -> Option<(f64, f64, f64, Option<f64>, Option<f64>, i32)> {
+    let first_year = rows.first()?.1.year;
+    let mut num = 0.0;
+    let mut den = 0.0;
+    let from = (y - 2).max(first_year);
+    for yy in from..=y {
+        let r = &rows.iter().find(|r| r.1.year == yy)?.1;
+        num += r.num?;
+        den += r.den?;
+    }
+    if den <= 0.0 {
+        return None;
+    }
+    let ci = if unit == "%" && num <= den {
+        stats::wilson(num, den, stats::Z95).map(|(l, h)| (l * factor, h * factor))
+    } else {
+        stats::poisson_exact(num, 0.95).map(|(l, h)| (l / den * factor, h / den * factor))
+    };
+    Some((num / den * factor, num, den, ci.map(|c| c.0), ci.map(|c| c.1), from))
+}
+
+/// Add the pooled 3-year rate beside every small-count value of a ratio indicator.
+pub fn add_pooled(ind: DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
+    let n = ind.height();
+    let mut cols: [Vec<Option<f64>>; 5] = Default::default();
+    for c in cols.iter_mut() {
+        c.resize(n, None);
+    }
+    let mut from: Vec<Option<i32>> = vec![None; n];
+    if n > 0 {
+        let unit = ind.column("unit")?.str()?.clone();
+        for ((code, ..), rows) in series(&ind)? {
+            let Some(def) = cfg.catalogue.indicators.iter().find(|d| d.code == code) else { continue };
+            if def.denominator.is_empty() {
+                continue;
+            }
+            // A series with any small-count year gets the pooled rate in every year (progress uses it whole).
+            if !rows.iter().any(|r| r.1.small) {
+                continue;
+            }
+            for (i, r) in &rows {
+                if let Some((v, nu, de, lo, hi, first)) = pooled_at(&rows, r.year, def.factor, unit.get(*i).unwrap_or_default()) {
+                    for (c, x) in cols.iter_mut().zip([Some(v), Some(nu), Some(de), lo, hi]) {
+                        c[*i] = x;
+                    }
+                    from[*i] = Some(first);
+                }
+            }
+        }
+    }
+    let mut df = ind;
+    for (name, c) in ["pooled_value", "pooled_numerator", "pooled_denominator", "pooled_ci_low", "pooled_ci_high"].iter().zip(cols) {
+        df.with_column(Column::new((*name).into(), c))?;
+    }
+    df.with_column(Column::new("pooled_from_year".into(), from))?;
+    Ok(df)
+}
+
+/// The goal for one target year, or None when the indicator has no numeric target for it.
+fn goal_for(def: &Indicator, target_year: i32, base_value: Option<f64>, s: &ProgressSettings) -> Option<Goal> {
+    let t = match target_year {
+        2025 => def.target_2025,
+        2030 => def.target_2030,
+        _ => None,
+    };
+    match def.target_kind {
+        TargetKind::AtLeast => t.map(Goal::AtLeast),
+        TargetKind::AtMost => t.map(Goal::AtMost),
+        TargetKind::About => t.map(|v| Goal::About { value: v, tolerance: s.about_tolerance * v.abs() }),
+        TargetKind::Range => def.target_range.map(|[low, high]| Goal::Range { low, high }),
+        TargetKind::Relative => Some(method::relative_goal(base_value?, def.relative_change?)),
+        TargetKind::Trend => None,
+    }
+}
+
+/// Counts printed at the end of a run.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ProgressSummary {
+    pub rows: usize,
+    /// County level, latest target year with a target: status -> indicators.
+    pub county_status: BTreeMap<String, usize>,
+    /// County level: warning code -> rows.
+    pub county_warnings: BTreeMap<String, usize>,
+}
+
+/// One row per indicator with a target × area × sex × age × target year.
+pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, ProgressSummary)> {
+    let s = &cfg.rules.progress;
+    let p = Params {
+        on_track: s.on_track,
+        needs_acceleration: s.needs_acceleration,
+        fluctuation_multiple: s.fluctuation_multiple,
+        fluctuation_min_relative: s.fluctuation_min_relative,
+    };
+    let last_data_year = if ind.height() > 0 { ind.column("year")?.i32()?.max().unwrap_or(0) } else { 0 };
+    let pooled_ok = ind.column("pooled_value").is_ok();
+    let (pv, plo, phi) = if pooled_ok {
+        (ind.column("pooled_value")?.f64()?.clone(), ind.column("pooled_ci_low")?.f64()?.clone(), ind.column("pooled_ci_high")?.f64()?.clone())
+    } else {
+        (Float64Chunked::full_null("".into(), ind.height()), Float64Chunked::full_null("".into(), ind.height()), Float64Chunked::full_null("".into(), ind.height()))
+    };
+    let roots: Vec<String> = cfg.areas.roots().map(|a| a.code.clone()).collect();
+    let mut summary = ProgressSummary::default();
+    #[derive(Default)]
+    struct Out {
+        indicator: Vec<String>,
+        area: Vec<String>,
+        sex: Vec<String>,
+        age: Vec<String>,
+        target_year: Vec<i32>,
+        target_kind: Vec<String>,
+        target_value: Vec<Option<f64>>,
+        target_low: Vec<Option<f64>>,
+        target_high: Vec<Option<f64>>,
+        baseline_year: Vec<Option<i32>>,
+        baseline_value: Vec<Option<f64>>,
+        latest_year: Vec<Option<i32>>,
+        latest_value: Vec<Option<f64>>,
+        latest_ci_low: Vec<Option<f64>>,
+        latest_ci_high: Vec<Option<f64>>,
+        projected_value: Vec<Option<f64>>,
+        progress_ratio: Vec<Option<f64>>,
+        observed_rate: Vec<Option<f64>>,
+        required_rate: Vec<Option<f64>>,
+        aarr: Vec<Option<f64>>,
+        required_aarr: Vec<Option<f64>>,
+        method: Vec<String>,
+        series: Vec<String>,
+        status: Vec<String>,
+        warnings: Vec<Option<String>>,
+        warning_text: Vec<Option<String>>,
+    }
+    let mut o = Out::default();
+    for ((code, area, sex, age, res), rows) in series(ind)? {
+        if res != "_T" {
+            continue;
+        }
+        let Some(def) = cfg.catalogue.indicators.iter().find(|d| d.code == code) else { continue };
+        if def.target_kind == TargetKind::Trend {
+            continue;
+        }
+        // Small counts: the whole series uses the pooled 3-year rates, and says so.
+        let small = rows.iter().any(|r| r.1.small);
+        let points: Vec<Point> = if small && !def.denominator.is_empty() {
+            rows.iter()
+                .filter_map(|(i, r)| pv.get(*i).map(|v| Point { year: r.year, value: v, ci_low: plo.get(*i), ci_high: phi.get(*i) }))
+                .collect()
+        } else {
+            rows.iter().filter_map(|(_, r)| r.value.map(|v| Point { year: r.year, value: v, ci_low: r.lo, ci_high: r.hi })).collect()
+        };
+        let series_kind = if small && !def.denominator.is_empty() { "pooled_3y" } else { "annual" };
+        let base_year = def.baseline_year.or(def.relative_base_year).unwrap_or(2020);
+        let base_value = points.iter().find(|pt| pt.year == def.relative_base_year.unwrap_or(base_year)).map(|pt| pt.value);
+        for &ty in &s.target_years {
+            let Some(goal) = goal_for(def, ty, base_value, s) else { continue };
+            let mut a = method::assess(&points, goal, ty, Some(base_year), last_data_year, &p);
+            // A projected % cannot leave 0..100 (or the indicator's max).
+            if def.unit == "%" {
+                a.projected_value = a.projected_value.map(|v| v.clamp(0.0, def.max.unwrap_or(100.0)));
+            }
+            let latest = points.iter().max_by_key(|pt| pt.year);
+            let codes: Vec<&str> = a.warnings.iter().map(|w| w.code()).collect();
+            let texts: Vec<String> = a.warnings.iter().map(|w| w.reason()).collect();
+            if roots.contains(&area) && ty == *s.target_years.iter().max().unwrap_or(&2030) && sex == def.sex.clone().unwrap_or_else(|| "_T".into()) {
+                *summary.county_status.entry(a.status.as_str().to_string()).or_default() += 1;
+                for c in &codes {
+                    *summary.county_warnings.entry(c.to_string()).or_default() += 1;
+                }
+            }
+            o.indicator.push(code.clone());
+            o.area.push(area.clone());
+            o.sex.push(sex.clone());
+            o.age.push(age.clone());
+            o.target_year.push(ty);
+            o.target_kind.push(serde_json::to_value(def.target_kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
+            o.target_value.push(a.target_value);
+            let (lo, hi) = match goal {
+                Goal::Range { low, high } => (Some(low), Some(high)),
+                Goal::About { value, tolerance } => (Some(value - tolerance), Some(value + tolerance)),
+                _ => (None, None),
+            };
+            o.target_low.push(lo);
+            o.target_high.push(hi);
+            o.baseline_year.push(a.baseline_year);
+            o.baseline_value.push(a.baseline_value);
+            o.latest_year.push(a.latest_year);
+            o.latest_value.push(a.latest_value);
+            o.latest_ci_low.push(latest.and_then(|pt| pt.ci_low));
+            o.latest_ci_high.push(latest.and_then(|pt| pt.ci_high));
+            o.projected_value.push(a.projected_value);
+            o.progress_ratio.push(a.progress_ratio);
+            o.observed_rate.push(a.observed_rate);
+            o.required_rate.push(a.required_rate);
+            o.aarr.push(a.aarr);
+            o.required_aarr.push(a.required_aarr);
+            o.method.push(a.method.to_string());
+            o.series.push(series_kind.to_string());
+            o.status.push(a.status.as_str().to_string());
+            o.warnings.push((!codes.is_empty()).then(|| codes.join(",")));
+            let mut text = texts.join("; ");
+            if series_kind == "pooled_3y" && !text.is_empty() {
+                text.push_str(" (pooled 3-year rates: fewer than ");
+                text.push_str(&crate::ingest::fmt_num(s.small_count));
+                text.push_str(" events a year)");
+            }
+            o.warning_text.push((!text.is_empty()).then_some(text));
+        }
+    }
+    // Target indicators with no value at the top area: a row that says so.
+    for def in &cfg.catalogue.indicators {
+        if def.target_kind == TargetKind::Trend {
+            continue;
+        }
+        for root in &roots {
+            if o.indicator.iter().zip(&o.area).any(|(i, a)| i == &def.code && a == root) {
+                continue;
+            }
+            for &ty in &s.target_years {
+                if def.target_kind != TargetKind::Range && def.target_kind != TargetKind::Relative && goal_for(def, ty, None, s).is_none() {
+                    continue;
+                }
+                let t = match ty {
+                    2025 => def.target_2025,
+                    2030 => def.target_2030,
+                    _ => None,
+                };
+                o.indicator.push(def.code.clone());
+                o.area.push(root.clone());
+                o.sex.push(def.sex.clone().unwrap_or_else(|| "_T".into()));
+                o.age.push(def.age.clone().unwrap_or_else(|| "_T".into()));
+                o.target_year.push(ty);
+                o.target_kind.push(serde_json::to_value(def.target_kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
+                o.target_value.push(t);
+                o.target_low.push(def.target_range.map(|r| r[0]));
+                o.target_high.push(def.target_range.map(|r| r[1]));
+                for v in [&mut o.baseline_value, &mut o.latest_value, &mut o.latest_ci_low, &mut o.latest_ci_high, &mut o.projected_value, &mut o.progress_ratio, &mut o.observed_rate, &mut o.required_rate, &mut o.aarr, &mut o.required_aarr] {
+                    v.push(None);
+                }
+                o.baseline_year.push(None);
+                o.latest_year.push(None);
+                o.method.push("none".into());
+                o.series.push("none".into());
+                o.status.push("insufficient_data".into());
+                o.warnings.push(Some("no_data".into()));
+                o.warning_text.push(Some("no return reports this indicator yet".into()));
+                if ty == *s.target_years.iter().max().unwrap_or(&2030) {
+                    *summary.county_status.entry("insufficient_data".into()).or_default() += 1;
+                }
+            }
+        }
+    }
+    summary.rows = o.indicator.len();
+    let df = DataFrame::new_infer_height(vec![
+        Column::new("indicator".into(), o.indicator),
+        Column::new("area".into(), o.area),
+        Column::new("sex".into(), o.sex),
+        Column::new("age".into(), o.age),
+        Column::new("target_year".into(), o.target_year),
+        Column::new("target_kind".into(), o.target_kind),
+        Column::new("target_value".into(), o.target_value),
+        Column::new("target_low".into(), o.target_low),
+        Column::new("target_high".into(), o.target_high),
+        Column::new("baseline_year".into(), o.baseline_year),
+        Column::new("baseline_value".into(), o.baseline_value),
+        Column::new("latest_year".into(), o.latest_year),
+        Column::new("latest_value".into(), o.latest_value),
+        Column::new("latest_ci_low".into(), o.latest_ci_low),
+        Column::new("latest_ci_high".into(), o.latest_ci_high),
+        Column::new("projected_value".into(), o.projected_value),
+        Column::new("progress_ratio".into(), o.progress_ratio),
+        Column::new("observed_rate".into(), o.observed_rate),
+        Column::new("required_rate".into(), o.required_rate),
+        Column::new("aarr".into(), o.aarr),
+        Column::new("required_aarr".into(), o.required_aarr),
+        Column::new("method".into(), o.method),
+        Column::new("series".into(), o.series),
+        Column::new("status".into(), o.status),
+        Column::new("warnings".into(), o.warnings),
+        Column::new("warning_text".into(), o.warning_text),
+    ])?;
+    let df = df.lazy().sort(["indicator", "area", "sex", "age", "target_year"], SortMultipleOptions::default()).collect()?;
+    Ok((df, summary))
+}

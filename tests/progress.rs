@@ -1,0 +1,74 @@
+//! Progress on the sample: rows for every target indicator at county level, and
+//! the statuses the generator's built-in trends were designed to produce.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+
+#[test]
+fn sample_progress_matches_the_designed_trends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (r, db) = run_into(&root().join("sample_data"), tmp.path());
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("progress to 2030 (county"), "{}", r.stdout);
+    assert!(r.stdout.contains("early warnings (county):"));
+    let p = read(&db.join("progress.parquet"));
+    let (ind, area, year, status, warnings, series) =
+        (strs(&p, "indicator"), strs(&p, "area"), i32s(&p, "target_year"), strs(&p, "status"), strs(&p, "warnings"), strs(&p, "series"));
+    let allowed = ["achieved", "on_track", "needs_acceleration", "limited_progress", "deterioration", "insufficient_data"];
+    assert!(status.iter().all(|s| allowed.contains(&s.as_deref().unwrap())));
+
+    // Every indicator with a target has a county row for each year it has a target for.
+    let cat = read(&db.join("indicators.parquet"));
+    let (code, kind, t25, t30) = (strs(&cat, "indicator"), strs(&cat, "target_kind"), f64s(&cat, "target_2025"), f64s(&cat, "target_2030"));
+    let county: BTreeSet<(String, i32)> =
+        (0..p.height()).filter(|&i| area[i].as_deref() == Some("421321")).map(|i| (ind[i].clone().unwrap(), year[i].unwrap())).collect();
+    let mut n = 0;
+    for i in 0..cat.height() {
+        let k = kind[i].as_deref().unwrap();
+        if k == "trend" {
+            continue;
+        }
+        let always = matches!(k, "range" | "relative");
+        for (y, t) in [(2025, t25[i]), (2030, t30[i])] {
+            if always || t.is_some() {
+                assert!(county.contains(&(code[i].clone().unwrap(), y)), "{:?} {y}", code[i]);
+                n += 1;
+            }
+        }
+    }
+    assert!(n >= 79, "{n} county target rows");
+
+    let row = |c: &str, y: i32| {
+        (0..p.height())
+            .filter(|&i| ind[i].as_deref() == Some(c) && area[i].as_deref() == Some("421321") && year[i] == Some(y))
+            .collect::<Vec<_>>()
+    };
+    let has = |i: usize, w: &str| warnings[i].as_deref().unwrap_or_default().split(',').any(|x| x == w);
+    // The generator makes child anaemia (C07) worse every year.
+    let c07 = row("C07", 2030);
+    assert_eq!(status[c07[0]].as_deref(), Some("deterioration"));
+    assert!(has(c07[0], "deteriorating") && has(c07[0], "projected_miss"));
+    // It makes the female share of village committee members (W58) swing between 36% and 24%.
+    assert!(row("W58", 2030).iter().any(|&i| has(i, "fluctuating")));
+    // Maternal deaths are a handful a year: the progress uses pooled 3-year rates.
+    assert!(row("W03", 2030).iter().all(|&i| series[i].as_deref() == Some("pooled_3y")));
+    // Some indicators are on track or achieved, some are not.
+    let county_2030: Vec<usize> = (0..p.height()).filter(|&i| area[i].as_deref() == Some("421321") && year[i] == Some(2030)).collect();
+    let count = |s: &str| county_2030.iter().filter(|&&i| status[i].as_deref() == Some(s)).count();
+    assert!(count("on_track") > 0 && count("achieved") > 0 && count("deterioration") > 0);
+
+    // The pooled rate beside a small count: Σ events / Σ births over 2022–2024, recomputed here.
+    let iv = read_partitioned(&db.join("indicator_values"));
+    let (ic, ia, is, iy) = (strs(&iv, "indicator"), strs(&iv, "area"), strs(&iv, "sex"), i32s(&iv, "year"));
+    let (num, den, pooled) = (f64s(&iv, "numerator"), f64s(&iv, "denominator"), f64s(&iv, "pooled_value"));
+    let small = iv.column("small_count").unwrap().bool().unwrap().clone();
+    let at = |y: i32| (0..iv.height()).find(|&i| ic[i].as_deref() == Some("W03") && ia[i].as_deref() == Some("421321") && is[i].as_deref() == Some("F") && iy[i] == Some(y)).unwrap();
+    let (events, births): (f64, f64) = (2022..=2024).map(|y| (num[at(y)].unwrap(), den[at(y)].unwrap())).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let i24 = at(2024);
+    assert_eq!(small.get(i24), Some(true));
+    let want = events / births * 100000.0;
+    assert!((pooled[i24].unwrap() - want).abs() < 1e-9, "{:?} vs {want}", pooled[i24]);
+}
