@@ -220,7 +220,7 @@ pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFram
         lo.push(ci.map(|c| c.0));
         hi.push(ci.map(|c| c.1));
         method.push(ci.map(|c| c.2));
-        small.push(x.map(|x| x < SMALL_COUNT));
+        small.push(x.map(|x| x < cfg.rules.progress.small_count));
         status.push(if df.column("value")?.f64()?.get(i).is_some() { "A" } else { "M" });
     }
     df.with_column(Column::new("ci_low".into(), lo))?;
