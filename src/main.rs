@@ -99,7 +99,8 @@ fn main() -> ExitCode {
                     );
                     let list = |m: &std::collections::BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
                     println!("  progress to 2030 (county, {} rows in all): {}", s.progress.rows, list(&s.progress.county_status));
-                    println!("  early warnings (county): {}", if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) });
+                    println!("  early warnings (county, 2030): {}", if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) });
+                    println!("  indicators with warnings, by status: {}", if s.progress.county_warned_by_status.is_empty() { "none".into() } else { list(&s.progress.county_warned_by_status) });
                     println!("  database: {} ({} ms)", db.display(), s.duration_ms);
                     if sev("error") > 0 {
                         println!("  errors in returns: see {}/issues.parquet (severity = 'error')", db.display());

@@ -229,7 +229,7 @@ impl Warning {
                 format!("the latest value is from {}, there is no value for {}", latest_year, expected_year)
             }
             Warning::NotDistinguishable => {
-                "the confidence interval of the latest value contains the target, so it cannot be told apart from the target"
+                "not distinguishable from the target: the 95% confidence interval of the latest value contains it"
                     .to_string()
             }
         }

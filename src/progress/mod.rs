@@ -175,6 +175,8 @@ pub struct ProgressSummary {
     pub county_status: BTreeMap<String, usize>,
     /// County level: warning code -> rows.
     pub county_warnings: BTreeMap<String, usize>,
+    /// County level: status -> rows with at least one warning.
+    pub county_warned_by_status: BTreeMap<String, usize>,
 }
 
 /// One row per indicator with a target × area × sex × age × target year.
@@ -260,6 +262,9 @@ pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, Progr
                 for c in &codes {
                     *summary.county_warnings.entry(c.to_string()).or_default() += 1;
                 }
+                if !codes.is_empty() {
+                    *summary.county_warned_by_status.entry(a.status.as_str().to_string()).or_default() += 1;
+                }
             }
             o.indicator.push(code.clone());
             o.area.push(area.clone());
@@ -339,6 +344,8 @@ pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, Progr
                 o.warning_text.push(Some("no return reports this indicator yet".into()));
                 if ty == *s.target_years.iter().max().unwrap_or(&2030) {
                     *summary.county_status.entry("insufficient_data".into()).or_default() += 1;
+                    *summary.county_warnings.entry("no_data".into()).or_default() += 1;
+                    *summary.county_warned_by_status.entry("insufficient_data".into()).or_default() += 1;
                 }
             }
         }
