@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::book::{self, SheetSpec, Val};
-use super::{education_groups, mch_annual, mch_groups, model, population_crosstab, county_indicators, education, Ctx, Groups};
+use super::{county_indicators, education, education_groups, mch_annual, mch_groups, model, organisation, population_crosstab, Ctx, Groups};
 use crate::ingest::a1;
 
 /// One finding a planted fault must produce.
@@ -259,6 +259,18 @@ pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, Strin
             });
         }
     }
+    // l) 组织部 sends its 2023 return again under the 2024 file name (the year is read from the name).
+    let file = "组织部/2024年基层党组织和妇女儿童工作.xlsx";
+    book::write_xlsx(&organisation(&c, y - 1), &out.join(file))?;
+    exp.push(Expected {
+        file: file.into(),
+        sheet: String::new(),
+        cell: String::new(),
+        rule: "repeated_last_year".into(),
+        indicator: String::new(),
+        fault: "l: last year's return sent again".into(),
+    });
+
     exp.sort();
     exp.dedup();
     let mut csv = String::from("file,sheet,cell,rule,indicator,fault\n");

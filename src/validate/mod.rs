@@ -230,6 +230,7 @@ pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<R
     if o.enabled {
         outliers(batches, history, &mut ctx);
     }
+    repeated_last_year(batches, history, &mut ctx);
 
     // Apply: findings to their batches, withheld/dropped values out, flags on.
     for (b, issue) in ctx.found.drain(..) {
@@ -865,6 +866,60 @@ fn outliers(batches: &[Batch], history: &History, ctx: &mut Ctx) {
             let issue = issue_for(o, s.severity, "yoy_outlier", msg).expected(format!("about {} (|z| <= {})", fmt_num(med), s.threshold));
             ctx.finding(batches, (b, i), s.severity, "yoy_outlier", issue, &[(b, i)]);
         }
+    }
+}
+
+/// A return whose values are (almost) all the same as the year before: last year's file sent again.
+fn repeated_last_year(batches: &[Batch], history: &History, ctx: &mut Ctx) {
+    const MIN_VALUES: usize = 10;
+    const SHARE: f64 = 0.9;
+    let mut series: HashMap<(String, String, String, String, String), BTreeMap<i32, f64>> = history.clone();
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, o) in batch.observations.iter().enumerate() {
+            if let (true, Some(v)) = (ctx.marks.live((b, i)) && !o.derived, o.value) {
+                series.entry((o.data_element.clone(), o.area.clone(), o.sex.clone(), o.age.clone(), o.residence.clone())).or_default().insert(o.year, v);
+            }
+        }
+    }
+    let sev = ctx.cfg.rules.severity_of("repeated_last_year");
+    for (b, batch) in batches.iter().enumerate() {
+        let mut compared: Vec<At> = Vec::new();
+        let mut same = 0usize;
+        let mut years = std::collections::BTreeSet::new();
+        for (i, o) in batch.observations.iter().enumerate() {
+            let Some(v) = o.value.filter(|v| *v != 0.0) else { continue };
+            if !ctx.marks.live((b, i)) || o.derived {
+                continue;
+            }
+            let key = (o.data_element.clone(), o.area.clone(), o.sex.clone(), o.age.clone(), o.residence.clone());
+            let Some(prev) = series.get(&key).and_then(|m| m.get(&(o.year - 1))) else { continue };
+            compared.push((b, i));
+            years.insert(o.year);
+            if (prev - v).abs() <= 1e-9 * v.abs().max(1.0) {
+                same += 1;
+            }
+        }
+        if compared.len() < MIN_VALUES {
+            continue;
+        }
+        if (same as f64) < SHARE * compared.len() as f64 {
+            ctx.stats.pass("repeated_last_year");
+            continue;
+        }
+        let year = years.iter().next().copied().unwrap_or_default();
+        let first = &batch.observations[compared[0].1];
+        let mut issue = Issue::new(
+            sev,
+            "repeated_last_year",
+            format!("{same} of {} values are exactly the same as {}: is this last year's return sent again?", compared.len(), year - 1),
+        )
+        .at(batch.file, None, None)
+        .observed(format!("{same} of {} values as in {}", compared.len(), year - 1))
+        .expected(format!("the figures for {year}"));
+        issue.year = Some(year);
+        issue.form = first.form.clone();
+        issue.submission = first.submission.clone();
+        ctx.finding(batches, compared[0], sev, "repeated_last_year", issue, &compared);
     }
 }
 

@@ -18,6 +18,8 @@ CONTRACT = {
     "areas": "area name_zh level parent",
     "issues": "severity rule message source_file source_sheet source_cell data_element indicator year area sex age observed expected",
     "submissions": "submission form reporter year source_file source_sha256 status cells_read values_landed values_rejected superseded_by",
+    "progress": "indicator area sex age target_year target_value latest_year latest_value baseline_value projected_value status warnings",
+    "rule_summary": "rule kind severity scope expression items passes fails missing",
 }
 con = duckdb.connect()
 failures = 0
@@ -54,6 +56,24 @@ truth_rows = [r for r in csv.DictReader(open(truth / "indicators.csv"))
               if r["indicator"] == "W03" and r["area"] == "421321" and r["year"] == "2024"]
 if len(t) != 1 or abs(t[0]["value"] - float(truth_rows[0]["value"])) > 1e-9:
     print(f"FAIL W03 2024: pyarrow {t}, truth {truth_rows}")
+    failures += 1
+
+# progress: statuses from the contract's list; the warnings query of the README runs.
+statuses = {r[0] for r in con.sql(f"select distinct status from read_parquet('{db}/progress.parquet')").fetchall()}
+allowed = {"achieved", "on_track", "needs_acceleration", "limited_progress", "deterioration", "insufficient_data"}
+if not statuses or not statuses <= allowed:
+    print(f"FAIL progress statuses {statuses}")
+    failures += 1
+warned = con.sql(f"""SELECT p.indicator, i.name_zh, p.status, p.warning_text
+    FROM '{db}/progress.parquet' p JOIN '{db}/indicators.parquet' i USING (indicator)
+    WHERE p.area = '421321' AND p.warnings IS NOT NULL""").fetchall()
+if not any(r[0] == "C07" and r[2] == "deterioration" for r in warned):
+    print(f"FAIL the README warnings query does not list C07 as deteriorating")
+    failures += 1
+# rule_summary adds up.
+bad = con.sql(f"select rule from read_parquet('{db}/rule_summary.parquet') where items <> passes + fails + missing").fetchall()
+if bad:
+    print(f"FAIL rule_summary does not add up for {bad}")
     failures += 1
 
 manifest = json.load(open(db / "manifest.json"))
