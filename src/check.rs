@@ -89,7 +89,15 @@ pub fn history_from_db(db: &Path) -> Result<History, String> {
 pub fn check(files: &[PathBuf], cfg: &Config, db: Option<&Path>) -> Result<CheckReport, String> {
     let inputs: Vec<InputFile> = files
         .iter()
-        .map(|p| InputFile { path: p.clone(), rel: p.display().to_string(), size: std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) })
+        .map(|p| {
+            let meta = std::fs::metadata(p).ok();
+            InputFile {
+                path: p.clone(),
+                rel: p.display().to_string(),
+                size: meta.as_ref().map(|m| m.len()).unwrap_or(0),
+                mtime_ns: meta.and_then(|m| m.modified().ok()).map(crate::ingest::mtime_nanos).unwrap_or(0),
+            }
+        })
         .collect();
     let history = match db {
         Some(db) => history_from_db(db)?,

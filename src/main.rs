@@ -1,13 +1,30 @@
 //! The `wcmon` binary: parse the command line, call the library, map outcomes to exit codes.
 //!
 //! Exit codes (a contract for schedulers): 0 ok (warnings allowed), 1 the run
-//! failed or found errors in returns, 2 usage or pipeline-file error.
+//! failed or found errors in returns, 2 usage or pipeline-file error, 3 another
+//! run holds the database's lock.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// println! that ignores a closed stdout (`wcmon run | head` must not panic).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// print! likewise.
+macro_rules! say_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
 use wcmon::config::Config;
 use wcmon::pipeline::{self, RunError, RunOptions};
 
@@ -26,12 +43,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Read the inbox and publish the monitoring database.
+    /// Read new or changed returns of the inbox and publish a new version of the database (nightly).
     Run {
         #[arg(long, default_value = "sample_data")]
         inbox: PathBuf,
         #[arg(long, default_value = "monitoring_db")]
         db: PathBuf,
+        /// Versions of the database to keep under DB/versions (the current one included).
+        #[arg(long, default_value_t = 5)]
+        keep_versions: usize,
+    },
+    /// Read every return again, ignoring what the last run remembered, and publish a new version.
+    Rebuild {
+        #[arg(long, default_value = "sample_data")]
+        inbox: PathBuf,
+        #[arg(long, default_value = "monitoring_db")]
+        db: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        keep_versions: usize,
     },
     /// Dry run: read and validate the given returns, write nothing, report findings by file and rule.
     Check {
@@ -82,42 +111,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(&cli.log_format);
     match cli.cmd {
-        Cmd::Run { inbox, db } => {
-            let opts = RunOptions { inbox, db: db.clone(), pipelines: cli.pipelines, mode: "full".into(), progress: std::io::stderr().is_terminal() };
-            match pipeline::run(&opts) {
-                Ok(s) => {
-                    let sev = |k: &str| s.issues_by_severity.get(k).copied().unwrap_or(0);
-                    println!("wcmon run: {} files ({} loaded, {} failed or unrecognised)", s.files, s.files_loaded, s.files_failed);
-                    println!(
-                        "  cells read {}  values landed {}  rejected {}  derived (M = total − female) {}  aggregated {}",
-                        s.cells_read, s.values_landed, s.values_rejected, s.values_derived, s.aggregated_values
-                    );
-                    println!("  issues: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
-                    println!(
-                        "  indicators computed: {} of {} have data ({} values)",
-                        s.indicators_with_data, s.indicators_total, s.indicator_values
-                    );
-                    let list = |m: &std::collections::BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
-                    println!("  progress to 2030 (county, {} rows in all): {}", s.progress.rows, list(&s.progress.county_status));
-                    println!("  early warnings (county, 2030): {}", if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) });
-                    println!("  indicators with warnings, by status: {}", if s.progress.county_warned_by_status.is_empty() { "none".into() } else { list(&s.progress.county_warned_by_status) });
-                    println!("  database: {} ({} ms)", db.display(), s.duration_ms);
-                    if sev("error") > 0 {
-                        println!("  errors in returns: see {}/issues.parquet (severity = 'error')", db.display());
-                        return ExitCode::from(1);
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(RunError::Config(e)) => {
-                    eprintln!("wcmon: pipeline file error: {e}");
-                    ExitCode::from(2)
-                }
-                Err(e) => {
-                    eprintln!("wcmon: run failed: {e}");
-                    ExitCode::from(1)
-                }
-            }
-        }
+        Cmd::Run { inbox, db, keep_versions } => run(cli.pipelines, inbox, db, keep_versions, "run"),
+        Cmd::Rebuild { inbox, db, keep_versions } => run(cli.pipelines, inbox, db, keep_versions, "rebuild"),
         Cmd::Check { files, db, format, all } => {
             let cfg = match Config::load(&cli.pipelines) {
                 Ok(c) => c,
@@ -130,14 +125,14 @@ fn main() -> ExitCode {
                 Ok(report) => {
                     if format == "json" {
                         match serde_json::to_string_pretty(&report) {
-                            Ok(j) => println!("{j}"),
+                            Ok(j) => say!("{j}"),
                             Err(e) => {
                                 eprintln!("wcmon check: {e}");
                                 return ExitCode::from(1);
                             }
                         }
                     } else {
-                        print!("{}", wcmon::check::render_text(&report, all));
+                        say_raw!("{}", wcmon::check::render_text(&report, all));
                     }
                     ExitCode::from(report.exit_code())
                 }
@@ -151,7 +146,7 @@ fn main() -> ExitCode {
             let cfg = Config::load(&cli.pipelines).ok();
             match wcmon::inspect::inspect(&file, cfg.as_ref(), rows) {
                 Ok(report) => {
-                    print!("{report}");
+                    say_raw!("{report}");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -162,7 +157,7 @@ fn main() -> ExitCode {
         }
         Cmd::Generate { out, seed, faults: true } => match wcmon::generate::faults::write_faulty_sample(&out, seed) {
             Ok(f) => {
-                println!("wrote the sample with faults to {}: {} expected findings in _truth/expected_findings.csv", out.display(), f.len());
+                say!("wrote the sample with faults to {}: {} expected findings in _truth/expected_findings.csv", out.display(), f.len());
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -172,7 +167,7 @@ fn main() -> ExitCode {
         },
         Cmd::Generate { out, seed, faults: false } => match wcmon::generate::write_sample(&out, seed) {
             Ok(n) => {
-                println!("wrote {n} files to {}", out.display());
+                say!("wrote {n} files to {}", out.display());
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -180,5 +175,52 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+    }
+}
+
+fn run(pipelines: PathBuf, inbox: PathBuf, db: PathBuf, keep_versions: usize, mode: &str) -> ExitCode {
+    let opts = RunOptions { inbox, db: db.clone(), pipelines, mode: mode.into(), progress: std::io::stderr().is_terminal(), keep_versions };
+    match pipeline::run(&opts) {
+        Ok(s) => {
+            let sev = |k: &str| s.issues_by_severity.get(k).copied().unwrap_or(0);
+            if s.outcome == "unchanged" {
+                say!("wcmon {mode}: {} files, none new or changed: 0 read; version {} stays current ({} ms)", s.files, s.version, s.duration_ms);
+                say!("  issues in that version: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
+                return ExitCode::from(u8::from(sev("error") > 0));
+            }
+            say!(
+                "wcmon {mode}: {} files ({} loaded, {} superseded, {} failed or unrecognised); {} read, {} unchanged from the cache",
+                s.files, s.files_loaded, s.files_superseded, s.files_failed, s.files_read, s.files_cached
+            );
+            say!(
+                "  cells read {}  values landed {}  rejected {}  derived (M = total − female) {}  aggregated {}",
+                s.cells_read, s.values_landed, s.values_rejected, s.values_derived, s.aggregated_values
+            );
+            say!("  issues: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
+            say!("  indicators computed: {} of {} have data ({} values)", s.indicators_with_data, s.indicators_total, s.indicator_values);
+            let list = |m: &std::collections::BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
+            say!("  progress to 2030 (county, {} rows in all): {}", s.progress.rows, list(&s.progress.county_status));
+            say!("  early warnings (county, 2030): {}", if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) });
+            say!("  indicators with warnings, by status: {}", if s.progress.county_warned_by_status.is_empty() { "none".into() } else { list(&s.progress.county_warned_by_status) });
+            say!("  changes to reported values since the last version: {}", s.changes);
+            say!("  database: {} (version {}, {} ms)", db.display(), s.version, s.duration_ms);
+            if sev("error") > 0 {
+                say!("  errors in returns: see {}/issues.parquet (severity = 'error')", db.display());
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(RunError::Config(e)) => {
+            eprintln!("wcmon: pipeline file error: {e}");
+            ExitCode::from(2)
+        }
+        Err(RunError::Lock(e @ wcmon::lock::LockError::Busy { .. })) => {
+            eprintln!("wcmon: {e}");
+            ExitCode::from(3)
+        }
+        Err(e) => {
+            eprintln!("wcmon: run failed: {e}");
+            ExitCode::from(1)
+        }
     }
 }

@@ -10,8 +10,31 @@ pub struct Source {
     pub cell: Option<String>,
 }
 
+/// A `&'static str` read back from the state cache: interned, so each distinct
+/// rule name or status is allocated once per process.
+pub fn intern(s: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static POOL: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut pool = POOL.get_or_init(|| Mutex::new(HashSet::new())).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&x) = pool.get(s) {
+        return x;
+    }
+    let leaked: &'static str = Box::leak(s.to_string().into_boxed_str());
+    pool.insert(leaked);
+    leaked
+}
+
+/// (An alias, so serde's derive does not try to borrow it from the input.)
+pub type StaticStr = &'static str;
+
+fn de_static<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    let s = String::deserialize(d)?;
+    Ok(intern(&s))
+}
+
 /// One data element value (a row of `data_values`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
     pub data_element: String,
     pub area: String,
@@ -21,7 +44,8 @@ pub struct Observation {
     pub residence: String,
     pub value: Option<f64>,
     /// SDMX observation status: A normal, E estimated, M missing.
-    pub obs_status: &'static str,
+    #[serde(deserialize_with = "de_static")]
+    pub obs_status: StaticStr,
     /// Computed by wcmon (male = total − female, an aggregate of lower areas).
     pub derived: bool,
     pub form: Option<String>,
@@ -53,10 +77,11 @@ impl Severity {
 }
 
 /// One finding (a row of `issues`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Issue {
     pub severity: Severity,
-    pub rule: &'static str,
+    #[serde(deserialize_with = "de_static")]
+    pub rule: StaticStr,
     pub message: String,
     pub source_file: Option<String>,
     pub source_sheet: Option<String>,
@@ -114,7 +139,7 @@ impl Issue {
 }
 
 /// One input file (a row of `submissions`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Submission {
     pub submission: String,
     pub form: Option<String>,
@@ -129,5 +154,8 @@ pub struct Submission {
     pub values_landed: u64,
     pub values_rejected: u64,
     pub values_derived: u64,
+    /// Values of a superseded return (a newer one of the same form and year replaced it).
+    #[serde(default)]
+    pub values_superseded: u64,
     pub superseded_by: Option<String>,
 }

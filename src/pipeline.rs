@@ -22,8 +22,11 @@ pub struct RunOptions {
     pub inbox: PathBuf,
     pub db: PathBuf,
     pub pipelines: PathBuf,
+    /// `run` (incremental: only new or changed files are read) or `rebuild` (every file, ignoring the state).
     pub mode: String,
     pub progress: bool,
+    /// Versions of the database to keep (the current one included).
+    pub keep_versions: usize,
 }
 
 /// Counts printed at the end of a run and recorded in the manifest.
@@ -42,6 +45,15 @@ pub struct RunSummary {
     pub indicators_with_data: usize,
     pub indicators_total: usize,
     pub progress: crate::progress::ProgressSummary,
+    /// Files read (parsed) this run; the rest came from the state cache.
+    pub files_read: usize,
+    pub files_cached: usize,
+    pub files_superseded: usize,
+    /// Rows added to the changes table by this run.
+    pub changes: usize,
+    /// `published` or `unchanged` (nothing new: the current version stands).
+    pub outcome: String,
+    pub version: String,
     pub duration_ms: u128,
 }
 
@@ -55,10 +67,15 @@ pub enum RunError {
     Compute(#[from] PolarsError),
     #[error(transparent)]
     Publish(#[from] publish::PublishError),
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
+    #[error("state: {0}")]
+    State(String),
 }
 
-/// Everything one input file produced.
-#[derive(Debug)]
+/// Everything one input file produced (before validation, which spans files):
+/// what the state cache keeps per file.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FileResult {
     pub submission: Submission,
     pub observations: Vec<Observation>,
@@ -77,8 +94,16 @@ pub fn recognise<'c>(wb: &Workbook, file_name: &str, cfg: &'c Config) -> Vec<&'c
         .collect()
 }
 
-/// Read, recognise, normalise and check one file. Never panics on bad input.
+/// Read, recognise and normalise one file. Never panics on bad input.
 pub fn process_file(file: &InputFile, cfg: &Config) -> FileResult {
+    match ingest::read_bytes(&file.path) {
+        Ok((bytes, sha)) => process_bytes(file, bytes, sha, cfg),
+        Err(e) => process_file_error(file, e.to_string()),
+    }
+}
+
+/// Recognise, normalise one file already read (its bytes and SHA-256).
+pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config) -> FileResult {
     let file_name = file.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let mut sub = Submission {
         submission: String::new(),
@@ -93,20 +118,13 @@ pub fn process_file(file: &InputFile, cfg: &Config) -> FileResult {
         values_landed: 0,
         values_rejected: 0,
         values_derived: 0,
+        values_superseded: 0,
         superseded_by: None,
     };
-    let fail = |mut sub: Submission, rule: &'static str, msg: String| {
+    let fail = |sub: Submission, rule: &'static str, msg: String| {
         let mut issue = Issue::new(Severity::Error, rule, msg).at(&sub.source_file, None, None);
         issue.submission = Some(sub.submission.clone());
-        if sub.submission.is_empty() {
-            sub.submission = format!("file:{}", sub.source_file);
-            issue.submission = Some(sub.submission.clone());
-        }
         FileResult { submission: sub, observations: Vec::new(), issues: vec![issue], controls: Vec::new() }
-    };
-    let (bytes, sha) = match ingest::read_bytes(&file.path) {
-        Ok(x) => x,
-        Err(e) => return fail(sub, "unreadable_file", e.to_string()),
     };
     sub.submission = sha[..16].to_string();
     sub.source_sha256 = Some(sha.clone());
@@ -205,7 +223,7 @@ fn inputs_digest(subs: &[Submission]) -> String {
     ingest::hex(&h.finalize())
 }
 
-fn now_rfc3339() -> String {
+pub fn now_rfc3339() -> String {
     let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let secs = d.as_secs() as i64;
     let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
@@ -220,30 +238,6 @@ fn now_rfc3339() -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
-/// Ingest every file of the inbox (in parallel), in path order.
-pub fn ingest_all(files: &[InputFile], cfg: &Config, progress: bool) -> Vec<FileResult> {
-    let bar = if progress {
-        let b = indicatif::ProgressBar::new(files.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} reading returns [{bar:30}] {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let results: Vec<FileResult> = files
-        .par_iter()
-        .map(|f| {
-            let r = process_file(f, cfg);
-            bar.inc(1);
-            r
-        })
-        .collect();
-    bar.finish_and_clear();
-    results
 }
 
 /// The catalogue as a table, with each indicator's county baseline value.
@@ -356,13 +350,87 @@ fn cell_order(cell: Option<&str>) -> (u64, u64, String) {
 pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let started_at = now_rfc3339();
+    // Pipeline files first: a bad one stops the run before the database is touched.
     let cfg = Config::load(&opts.pipelines)?;
     let files = ingest::discover(&opts.inbox).map_err(|source| RunError::Inbox { path: opts.inbox.clone(), source })?;
-    tracing::info!(files = files.len(), inbox = %opts.inbox.display(), "discovered returns");
-    let mut results = ingest_all(&files, &cfg, opts.progress);
+    let lock = crate::lock::DbLock::acquire(&opts.db)?;
+    if let Some(prev) = &lock.recovered_from {
+        tracing::warn!(lock = %lock.path.display(), "the previous run ended without releasing the lock ({prev}); recovered");
+    }
+    let run_id = format!("{}-{}", started_at.replace([':', '-'], ""), std::process::id());
+    let digest = crate::state::config_digest(&opts.pipelines);
+    let rebuild = opts.mode == "rebuild";
+    let prev_state = if rebuild { None } else { crate::state::State::load(&opts.db, &digest) };
+    let current = publish::current_version(&opts.db);
+    tracing::info!(files = files.len(), inbox = %opts.inbox.display(), mode = %opts.mode, "discovered returns");
+
+    // Which files can be taken from the cache: same size and modification time as last time.
+    let fresh = |f: &InputFile| -> Option<&crate::state::FileState> {
+        let s = prev_state.as_ref()?.files.get(&f.rel)?;
+        (s.size == f.size && s.mtime_ns == f.mtime_ns).then_some(s)
+    };
+    let unchanged = current.is_some()
+        && prev_state.as_ref().is_some_and(|s| s.files.len() == files.len())
+        && files.iter().all(|f| fresh(f).is_some());
+    if unchanged {
+        return unchanged_run(opts, &run_id, &files, current.as_deref(), started);
+    }
+
+    // Read what is new or changed (a touched file whose content is the same comes from the cache).
+    let bar = progress_bar(opts.progress, files.len());
+    let outcomes: Vec<(FileResult, String, bool)> = files
+        .par_iter()
+        .map(|f| {
+            let cached = fresh(f).and_then(|s| crate::state::read_cached(&opts.db, &f.rel, &s.sha256).map(|r| (r, s.sha256.clone())));
+            let out = match cached {
+                Some((r, sha)) => (r, sha, false),
+                None => match ingest::read_bytes(&f.path) {
+                    Ok((bytes, sha)) => {
+                        let same = prev_state.as_ref().and_then(|s| s.files.get(&f.rel)).is_some_and(|s| s.sha256 == sha);
+                        match same.then(|| crate::state::read_cached(&opts.db, &f.rel, &sha)).flatten() {
+                            Some(r) => (r, sha, false),
+                            None => (process_bytes(f, bytes, sha.clone(), &cfg), sha, true),
+                        }
+                    }
+                    Err(e) => (process_file_error(f, e.to_string()), String::new(), true),
+                },
+            };
+            bar.inc(1);
+            out
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut summary = RunSummary { files: files.len(), indicators_total: cfg.catalogue.indicators.len(), ..Default::default() };
+    let mut new_state = crate::state::State { tool_version: env!("CARGO_PKG_VERSION").into(), config_digest: digest, files: BTreeMap::new() };
+    let mut results = Vec::with_capacity(outcomes.len());
+    let mut changed_files = std::collections::BTreeSet::new();
+    for (f, (r, sha, read)) in files.iter().zip(outcomes) {
+        if read {
+            summary.files_read += 1;
+            if !sha.is_empty() {
+                crate::state::write_cached(&opts.db, &f.rel, &sha, &r).map_err(|e| RunError::State(e.to_string()))?;
+            }
+            if prev_state.as_ref().and_then(|s| s.files.get(&f.rel)).is_some_and(|s| s.sha256 != sha) {
+                changed_files.insert(f.rel.clone());
+            }
+        } else {
+            summary.files_cached += 1;
+        }
+        if !sha.is_empty() {
+            new_state.files.insert(f.rel.clone(), crate::state::FileState { size: f.size, mtime_ns: f.mtime_ns, sha256: sha });
+        }
+        results.push(r);
+    }
+    let removed_files: std::collections::BTreeSet<String> = prev_state
+        .as_ref()
+        .map(|s| s.files.keys().filter(|k| !new_state.files.contains_key(*k)).cloned().collect())
+        .unwrap_or_default();
+
+    // Corrections: the newest return of a form and year is in force.
+    let mtimes: Vec<u64> = files.iter().map(|f| f.mtime_ns).collect();
+    let replaced = crate::incremental::supersede(&mut results, &mtimes, &cfg);
     let mut rule_stats = validate_and_derive(&mut results, &cfg, &validate::History::new());
 
-    let mut summary = RunSummary { files: files.len(), indicators_total: cfg.catalogue.indicators.len(), ..Default::default() };
     let mut subs = Vec::new();
     let mut obs = Vec::new();
     let mut issues = Vec::new();
@@ -371,12 +439,14 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         summary.values_landed += r.submission.values_landed;
         summary.values_rejected += r.submission.values_rejected;
         summary.values_derived += r.submission.values_derived;
-        if r.submission.status == "loaded" {
-            summary.files_loaded += 1;
-        } else {
-            summary.files_failed += 1;
-            if let Some(i) = r.issues.first() {
-                tracing::warn!(file = %r.submission.source_file, "{}", i.message);
+        match r.submission.status.as_str() {
+            "loaded" => summary.files_loaded += 1,
+            "superseded" => summary.files_superseded += 1,
+            _ => {
+                summary.files_failed += 1;
+                if let Some(i) = r.issues.first() {
+                    tracing::warn!(file = %r.submission.source_file, "{}", i.message);
+                }
             }
         }
         subs.push(r.submission);
@@ -406,6 +476,31 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     } else {
         0
     };
+
+    // The audit trail: what changed since the version in force.
+    let version_hint = format!("run {run_id}");
+    let prev_values = crate::incremental::previous_values(&opts.db).map_err(RunError::State)?;
+    let mut changes = match &prev_values {
+        Some(prev) => crate::incremental::changes(
+            prev,
+            &obs,
+            &crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint },
+        )?,
+        None => crate::incremental::changes(
+            &BTreeMap::new(),
+            &[],
+            &crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint },
+        )?,
+    };
+    summary.changes = changes.height();
+    if let Some(old) = crate::incremental::previous_changes(&opts.db) {
+        let mut all = old;
+        if all.get_column_names() == changes.get_column_names() {
+            all.vstack_mut(&changes)?;
+            changes = all;
+        }
+    }
+
     let catalogue = catalogue_frame(&cfg, &ind)?;
     let mut tables = vec![
         Table { name: "data_values", df: add_area_names(all_values, &cfg, &["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"])?, partition_by: Some("year") },
@@ -417,10 +512,11 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         Table { name: "submissions", df: frames::submissions(&subs)?, partition_by: None },
         Table { name: "issues", df: frames::issues(&issues)?, partition_by: None },
         Table { name: "rule_summary", df: frames::rule_summary(&rule_stats)?, partition_by: None },
+        Table { name: "changes", df: changes, partition_by: None },
     ];
     summary.duration_ms = started.elapsed().as_millis();
     let mut manifest = Manifest {
-        run_id: format!("{}-{}", started_at.replace([':', '-'], ""), std::process::id()),
+        run_id: run_id.clone(),
         mode: opts.mode.clone(),
         tool: "wcmon".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -431,11 +527,79 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         inputs_digest: inputs_digest(&subs),
         files: files.len(),
         outcome: if summary.issues_by_severity.contains_key("error") { "completed_with_errors".into() } else { "ok".into() },
+        version: String::new(),
+        files_read: summary.files_read,
+        files_cached: summary.files_cached,
         row_counts: BTreeMap::new(),
         issues_by_severity: summary.issues_by_severity.clone(),
     };
-    publish::publish(&opts.db, &mut tables, &mut manifest)?;
+    let dir = publish::publish(&opts.db, &mut tables, &mut manifest, opts.keep_versions)?;
+    summary.version = manifest.version.clone();
+    summary.outcome = "published".into();
+    new_state.save(&opts.db).map_err(|e| RunError::State(e.to_string()))?;
     summary.duration_ms = started.elapsed().as_millis();
+    let _ = crate::state::log_run(
+        &opts.db,
+        &serde_json::json!({"run_id": run_id, "mode": opts.mode, "outcome": manifest.outcome, "version": manifest.version,
+            "files": files.len(), "files_read": summary.files_read, "files_cached": summary.files_cached,
+            "changes": summary.changes, "duration_ms": summary.duration_ms, "dir": dir.display().to_string()}),
+    );
+    drop(lock);
+    Ok(summary)
+}
+
+fn progress_bar(show: bool, n: usize) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(n as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} reading returns [{bar:30}] {pos}/{len} {wide_msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b
+}
+
+fn process_file_error(f: &InputFile, msg: String) -> FileResult {
+    let sub = Submission {
+        submission: format!("file:{}", f.rel),
+        form: None,
+        reporter: None,
+        year: None,
+        source_file: f.rel.clone(),
+        source_sha256: None,
+        format: None,
+        status: "failed".into(),
+        cells_read: 0,
+        values_landed: 0,
+        values_rejected: 0,
+        values_derived: 0,
+        values_superseded: 0,
+        superseded_by: None,
+    };
+    let mut issue = Issue::new(Severity::Error, "unreadable_file", msg).at(&f.rel, None, None);
+    issue.submission = Some(sub.submission.clone());
+    FileResult { submission: sub, observations: Vec::new(), issues: vec![issue], controls: Vec::new() }
+}
+
+/// Nothing changed since the version in force: no file is read, nothing is published.
+fn unchanged_run(opts: &RunOptions, run_id: &str, files: &[InputFile], current: Option<&Path>, started: Instant) -> Result<RunSummary, RunError> {
+    let manifest: serde_json::Value = current
+        .and_then(|c| std::fs::read_to_string(c.join("manifest.json")).ok())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let mut summary = RunSummary { files: files.len(), files_cached: files.len(), outcome: "unchanged".into(), ..Default::default() };
+    summary.version = manifest["version"].as_str().unwrap_or_default().to_string();
+    if let Some(m) = manifest["issues_by_severity"].as_object() {
+        for (k, v) in m {
+            summary.issues_by_severity.insert(k.clone(), v.as_u64().unwrap_or(0) as usize);
+        }
+    }
+    summary.duration_ms = started.elapsed().as_millis();
+    let _ = crate::state::log_run(
+        &opts.db,
+        &serde_json::json!({"run_id": run_id, "mode": opts.mode, "outcome": "unchanged", "version": summary.version,
+            "files": files.len(), "files_read": 0, "files_cached": files.len(), "changes": 0, "duration_ms": summary.duration_ms}),
+    );
     Ok(summary)
 }
 

@@ -159,7 +159,7 @@ fn bad_files_are_reported_and_the_run_goes_on() {
     std::fs::write(inbox.join("empty.xls"), b"").unwrap();
     let (r, db) = run_into(&inbox, tmp.path());
     assert_eq!(r.code, 1, "errors in returns give exit code 1");
-    assert!(r.stdout.contains("4 files (1 loaded, 3 failed"), "{}", r.stdout);
+    assert!(r.stdout.contains("4 files (1 loaded, 0 superseded, 3 failed"), "{}", r.stdout);
     let issues = read(&db.join("issues.parquet"));
     let (files, rules, msgs) = (strs(&issues, "source_file"), strs(&issues, "rule"), strs(&issues, "message"));
     let find = |f: &str| (0..issues.height()).find(|&i| files[i].as_deref() == Some(f)).map(|i| (rules[i].clone().unwrap(), msgs[i].clone().unwrap()));

@@ -13,7 +13,7 @@ fn sample_progress_matches_the_designed_trends() {
     let (r, db) = run_into(&root().join("sample_data"), tmp.path());
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("progress to 2030 (county"), "{}", r.stdout);
-    assert!(r.stdout.contains("early warnings (county):"));
+    assert!(r.stdout.contains("early warnings (county, 2030):") && r.stdout.contains("indicators with warnings, by status:"));
     let p = read(&db.join("progress.parquet"));
     let (ind, area, year, status, warnings, series) =
         (strs(&p, "indicator"), strs(&p, "area"), i32s(&p, "target_year"), strs(&p, "status"), strs(&p, "warnings"), strs(&p, "series"));

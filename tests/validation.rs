@@ -45,6 +45,7 @@ fn findings(db: &Path) -> Vec<Finding> {
 fn assert_nothing_lost(db: &Path) {
     let subs = read(&db.join("submissions.parquet"));
     let (files, read_, landed, rejected) = (strs(&subs, "source_file"), u64s(&subs, "cells_read"), u64s(&subs, "values_landed"), u64s(&subs, "values_rejected"));
+    let superseded = u64s(&subs, "values_superseded");
     let issues = read(&db.join("issues.parquet"));
     let (f, sh, cell, sev, rule) = (strs(&issues, "source_file"), strs(&issues, "source_sheet"), strs(&issues, "source_cell"), strs(&issues, "severity"), strs(&issues, "rule"));
     let mut cells: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
@@ -56,7 +57,7 @@ fn assert_nothing_lost(db: &Path) {
     }
     for i in 0..subs.height() {
         let file = files[i].clone().unwrap();
-        assert_eq!(read_[i], landed[i] + rejected[i], "{file}: read = landed + rejected");
+        assert_eq!(read_[i], landed[i] + rejected[i] + superseded[i], "{file}: read = landed + rejected + superseded");
         let n = cells.get(&file).map(BTreeSet::len).unwrap_or(0) as u64;
         assert_eq!(rejected[i], n, "{file}: every rejected value has an issue row at its cell");
     }
@@ -101,6 +102,15 @@ fn planted_faults_give_exactly_the_expected_findings() {
     assert_eq!(fails_of("population_sexes_sum_to_total"), Some(1));
     assert_eq!(fails_of("rate_out_of_range"), Some(1));
     assert_eq!(fails_of("conflict"), Some(2), "one conflict row per copy");
+
+    // k) The correction supersedes the original: its values are not used, and say why.
+    let subs = read(&db.join("submissions.parquet"));
+    let (sf, st, sb, sid) = (strs(&subs, "source_file"), strs(&subs, "status"), strs(&subs, "superseded_by"), strs(&subs, "submission"));
+    let at = |f: &str| (0..subs.height()).find(|&i| sf[i].as_deref() == Some(f)).unwrap();
+    let (old, new) = (at("生态环境局/全县主要指标_5.xlsx"), at("生态环境局/全县主要指标_5_更正.xlsx"));
+    assert_eq!((st[old].as_deref(), st[new].as_deref()), (Some("superseded"), Some("loaded")));
+    assert_eq!(sb[old], sid[new]);
+    assert_eq!(u64s(&subs, "values_landed")[old], 0);
     let dups = want.iter().filter(|w| w.3 == "duplicate").count() as u64;
     assert_eq!(fails_of("duplicate"), Some(dups));
 }

@@ -73,6 +73,7 @@ pub fn submissions(rows: &[Submission]) -> PolarsResult<DataFrame> {
         Column::new("values_landed".into(), rows.iter().map(|r| r.values_landed).collect::<Vec<u64>>()),
         Column::new("values_rejected".into(), rows.iter().map(|r| r.values_rejected).collect::<Vec<u64>>()),
         Column::new("values_derived".into(), rows.iter().map(|r| r.values_derived).collect::<Vec<u64>>()),
+        Column::new("values_superseded".into(), rows.iter().map(|r| r.values_superseded).collect::<Vec<u64>>()),
         s("superseded_by", o(&|r| r.superseded_by.clone())),
     ])
 }

@@ -148,17 +148,28 @@ pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, Strin
     // d) the 合计 of deliveries is 100 too high — and with e) it misses the blank town too: one finding.
     set(s, total_row, dc, Val::Num(sum + 100.0));
     add!(file, &sh, total_row, dc, bal, "d+e: deliveries 合计 wrong and a town blank");
-    // f) a town's row typed twice (same values), just above 合计.
+    // f) a town's row typed twice, just above 合计: the same values are duplicates (the copy is
+    //    dropped); one value differs, a conflict (both copies withheld), and the 合计 of that
+    //    column no longer adds up (the return's two copies are both in its sum).
     let copy = row_cells(s, FIRST_TOWN_ROW);
     let label = get(s, FIRST_TOWN_ROW, 0).cloned().ok_or("no town label")?;
+    let ac = col_of(&g, "induced_abortions", "_T");
     insert_row(s, total_row);
     set(s, total_row, 0, label);
     for (col, v) in &copy {
-        set(s, total_row, *col, v.clone());
-        add!(file, &sh, total_row, *col, "duplicate", "f: a town's row twice");
+        if *col == ac {
+            let v0 = truth.v("induced_abortions", &towns[0].0, y, "_T", "_T");
+            set(s, total_row, *col, Val::Num(v0 + 1.0));
+            add!(file, &sh, total_row, *col, "conflict", "f: the copy differs");
+            add!(file, &sh, FIRST_TOWN_ROW, *col, "conflict", "f: the copy differs");
+            add!(file, &sh, total_row + 1, *col, bal, "f: both copies in the sum");
+        } else {
+            set(s, total_row, *col, v.clone());
+            add!(file, &sh, total_row, *col, "duplicate", "f: a town's row twice");
+        }
     }
-    // The 合计 row moved down one row: shift the expected balance findings.
-    for e in exp.iter_mut().filter(|e| e.file == file && e.rule == bal) {
+    // The 合计 row moved down one row: shift the expected balance findings made before.
+    for e in exp.iter_mut().filter(|e| e.file == file && e.rule == bal && e.fault != "f: both copies in the sum") {
         let col: String = e.cell.chars().take_while(|c| c.is_ascii_uppercase()).collect();
         e.cell = format!("{col}{}", total_row + 2);
     }
@@ -199,34 +210,30 @@ pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, Strin
     }
     book::write_xlsx(&sheets, &out.join(file))?;
 
-    // --- 生态环境局 全县主要指标 2024, and a re-report of it -----------------
+    // --- 生态环境局 全县主要指标 2024, and a correction of it -------------------
+    // k) the body sends the return again, corrected (one value changed), as a new file: the newer
+    //    file supersedes the older (status superseded, its values not used). j) The correction
+    //    itself has a rate above 100%.
     let file = "生态环境局/全县主要指标_5.xlsx";
     let clean = county_indicators(&c, y);
-    let mut sheets = clean.clone();
-    let sh = sheets[0].name.clone();
+    let sh = clean[0].name.clone();
     let row_of = |s: &SheetSpec, label: &str| s.cells.iter().find(|x| x.1 == 0 && matches!(&x.2, Val::Text(t) if t == label)).map(|x| x.0);
-    // j) a rate above 100%.
-    let r = row_of(&sheets[0], "女性青壮年文盲率").ok_or("no illiteracy row")?;
-    set(&mut sheets[0], r, 2, Val::Text("120.0%".into()));
-    add!(file, &sh, r, 2, "rate_out_of_range", "j: 120%");
-    book::write_xlsx(&sheets, &out.join(file))?;
-    // k) the same return sent again with one value changed: every other value is a duplicate,
-    //    the changed one conflicts with the original (both withheld). The original's 120% was
-    //    withheld, so the re-report's illiteracy rate stands alone.
-    let file2 = "生态环境局/全县主要指标_5_重报.xlsx";
+    // The original as written by the sample, made an hour older than the correction.
+    let original = out.join(file);
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&original)
+        .and_then(|f| f.set_modified(an_hour_ago))
+        .map_err(|e| format!("{}: {e}", original.display()))?;
+    let file2 = "生态环境局/全县主要指标_5_更正.xlsx";
     let mut again = clean;
     let rc = row_of(&again[0], "空气质量优良天数").ok_or("no air quality row")?;
     let good = truth.v("air_quality_good_days", &county, y, "_T", "_T");
     set(&mut again[0], rc, 2, Val::Num(good + 10.0));
-    let ri = r;
-    for (row, _) in again[0].cells.iter().filter(|x| x.1 == 2 && x.0 >= 3).map(|x| (x.0, ())).collect::<Vec<_>>() {
-        if row == rc {
-            add!(file, &sh, row, 2, "conflict", "k: re-report changes 优良天数");
-            add!(file2, &sh, row, 2, "conflict", "k: re-report changes 优良天数");
-        } else if row != ri {
-            add!(file2, &sh, row, 2, "duplicate", "k: re-report repeats the value");
-        }
-    }
+    let r = row_of(&again[0], "女性青壮年文盲率").ok_or("no illiteracy row")?;
+    set(&mut again[0], r, 2, Val::Text("120.0%".into()));
+    add!(file2, &sh, r, 2, "rate_out_of_range", "j: 120% in the correction");
     book::write_xlsx(&again, &out.join(file2))?;
 
     // Knock-on effect on computed county %: a town whose denominator is missing (e) or

@@ -182,6 +182,8 @@ pub struct InputFile {
     /// Path relative to the inbox, with "/" separators: the `source_file` of every row.
     pub rel: String,
     pub size: u64,
+    /// Modification time, nanoseconds since 1970 (0 when unknown).
+    pub mtime_ns: u64,
 }
 
 /// Spreadsheet-looking files under `inbox`, sorted by relative path.
@@ -202,10 +204,16 @@ pub fn discover(inbox: &Path) -> std::io::Result<Vec<InputFile>> {
         if rel.split('/').any(|p| p.starts_with('.') || p == "_truth") {
             continue;
         }
-        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        out.push(InputFile { path: entry.path().to_path_buf(), rel, size });
+        let meta = entry.metadata().ok();
+        let size = meta.as_ref().map(|m| m.len()).unwrap_or(0);
+        let mtime_ns = meta.and_then(|m| m.modified().ok()).map(mtime_nanos).unwrap_or(0);
+        out.push(InputFile { path: entry.path().to_path_buf(), rel, size, mtime_ns });
     }
     Ok(out)
+}
+
+pub fn mtime_nanos(t: std::time::SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }
 
 /// Read a file's bytes (bounded) and its SHA-256.

@@ -46,7 +46,7 @@ pub struct Normalised {
 }
 
 /// A total the return states for the areas it lists (a 合计 row or a 全县 column).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Control {
     pub data_element: String,
     pub year: i32,

@@ -1,4 +1,15 @@
-//! Parquet tables into a staging folder, then swapped in place of the old database.
+//! Publishing: Parquet tables into a new version folder, made current with
+//! one atomic rename.
+//!
+//! ```text
+//! monitoring_db/
+//!   current -> versions/v000007        the link readers go through (switched atomically)
+//!   versions/v000006/ v000007/         the newest versions (5 by default), each complete
+//!   data_values -> current/data_values  stable top-level names, links through current
+//!   issues.parquet -> current/issues.parquet   …
+//!   state/                             what the next incremental run needs
+//!   .lock                              one writer at a time
+//! ```
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -40,6 +51,11 @@ pub struct Manifest {
     pub inputs_digest: String,
     pub files: usize,
     pub outcome: String,
+    /// The version folder under `versions/` these tables are in.
+    pub version: String,
+    /// Files read this run / taken from the state cache unchanged.
+    pub files_read: usize,
+    pub files_cached: usize,
     pub row_counts: std::collections::BTreeMap<String, usize>,
     pub issues_by_severity: std::collections::BTreeMap<String, usize>,
 }
@@ -87,31 +103,124 @@ fn write_table(dir: &Path, t: &mut Table) -> Result<usize, PublishError> {
     Ok(rows)
 }
 
-/// Write every table and the manifest into a staging folder beside `db`,
-/// then replace `db` with it. Readers see the old folder until the swap.
-pub fn publish(db: &Path, tables: &mut [Table], manifest: &mut Manifest) -> Result<(), PublishError> {
-    let parent = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io(parent))?;
-    let name = db.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "monitoring_db".into());
-    let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io(&staging))?;
+/// The tables of a database as they appear at its top level (links into `current/`).
+pub const TOP_LEVEL: &[&str] = &[
+    "data_values",
+    "indicator_values",
+    "indicators.parquet",
+    "data_elements.parquet",
+    "areas.parquet",
+    "progress.parquet",
+    "submissions.parquet",
+    "issues.parquet",
+    "rule_summary.parquet",
+    "changes.parquet",
+    "manifest.json",
+];
+
+/// Test hook: with `WCMON_PAUSE_AT=<step>` the run stops at that step of the
+/// publish, writes `WCMON_PAUSE_FILE` (if set) and sleeps, so a test can kill
+/// it there. Steps: `staging` (half the tables written), `staged` (the new
+/// version complete, not yet current), `switched` (current points at it),
+/// `pruned` (old versions removed, state not yet saved).
+pub fn pause_point(step: &str) {
+    if std::env::var("WCMON_PAUSE_AT").ok().as_deref() != Some(step) {
+        return;
     }
+    if let Ok(f) = std::env::var("WCMON_PAUSE_FILE") {
+        let _ = fs::write(f, step);
+    }
+    std::thread::sleep(std::time::Duration::from_secs(120));
+}
+
+/// The version folder `current` points at, if any.
+pub fn current_version(db: &Path) -> Option<PathBuf> {
+    let target = fs::read_link(db.join("current")).ok()?;
+    let full = if target.is_absolute() { target } else { db.join(target) };
+    full.is_dir().then_some(full)
+}
+
+fn version_number(name: &str) -> Option<u64> {
+    name.strip_prefix('v').and_then(|n| n.parse().ok())
+}
+
+/// Write every table and the manifest as a new version under `db/versions/`,
+/// then make it current with one atomic rename of the `current` link.
+/// Readers see the old version or the new one, never a mix; a crash at any
+/// point leaves the last current version intact. Keeps the newest `keep`
+/// versions. Returns the new version's folder.
+pub fn publish(db: &Path, tables: &mut [Table], manifest: &mut Manifest, keep: usize) -> Result<PathBuf, PublishError> {
+    let versions = db.join("versions");
+    fs::create_dir_all(&versions).map_err(io(&versions))?;
+    // Leftovers of runs that died while staging.
+    let mut numbers = Vec::new();
+    for e in fs::read_dir(&versions).map_err(io(&versions))?.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.starts_with(".staging") {
+            let _ = fs::remove_dir_all(e.path());
+        } else if let Some(n) = version_number(&name) {
+            numbers.push(n);
+        }
+    }
+    numbers.sort();
+    let next = numbers.last().map_or(1, |n| n + 1);
+    let name = format!("v{next:06}");
+    let staging = versions.join(format!(".staging-{name}-{}", std::process::id()));
     fs::create_dir_all(&staging).map_err(io(&staging))?;
-    for t in tables.iter_mut() {
+    let half = tables.len() / 2;
+    for (i, t) in tables.iter_mut().enumerate() {
+        if i == half {
+            pause_point("staging");
+        }
         let rows = write_table(&staging, t)?;
         manifest.row_counts.insert(t.name.to_string(), rows);
     }
+    manifest.version = name.clone();
     let mpath = staging.join("manifest.json");
     let json = serde_json::to_string_pretty(manifest).map_err(|e| PublishError::Io { path: mpath.clone(), source: e.into() })?;
     fs::write(&mpath, json).map_err(io(&mpath))?;
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    if db.exists() {
-        fs::rename(db, &old).map_err(io(db))?;
+    let dir = versions.join(&name);
+    fs::rename(&staging, &dir).map_err(io(&dir))?;
+    pause_point("staged");
+
+    // The switch: a new link beside `current`, renamed over it (atomic on POSIX).
+    let link = db.join(format!(".current-{}", std::process::id()));
+    let _ = fs::remove_file(&link);
+    symlink(Path::new("versions").join(&name).as_path(), &link)?;
+    fs::rename(&link, db.join("current")).map_err(io(&db.join("current")))?;
+    pause_point("switched");
+
+    // Stable names at the top level, each a link through `current`.
+    for entry in TOP_LEVEL {
+        let top = db.join(entry);
+        match fs::symlink_metadata(&top) {
+            Ok(m) if m.file_type().is_symlink() => continue,
+            // A database from before versions: its files give way to the links.
+            Ok(m) if m.is_dir() => fs::remove_dir_all(&top).map_err(io(&top))?,
+            Ok(_) => fs::remove_file(&top).map_err(io(&top))?,
+            Err(_) => {}
+        }
+        symlink(&Path::new("current").join(entry), &top)?;
     }
-    fs::rename(&staging, db).map_err(io(db))?;
-    if old.exists() {
-        fs::remove_dir_all(&old).map_err(io(&old))?;
+    // Keep the newest versions.
+    numbers.push(next);
+    let cut = numbers.len().saturating_sub(keep.max(1));
+    for n in &numbers[..cut] {
+        let old = versions.join(format!("v{n:06}"));
+        let _ = fs::remove_dir_all(&old);
     }
-    Ok(())
+    pause_point("pruned");
+    Ok(dir)
+}
+
+fn symlink(target: &Path, link: &Path) -> Result<(), PublishError> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(target, link).map_err(io(link))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = target;
+        Err(PublishError::Io { path: link.to_path_buf(), source: std::io::Error::other("versioned databases need symbolic links (Unix)") })
+    }
 }
