@@ -213,7 +213,7 @@ pub fn changes(prev: &BTreeMap<Key, Reported>, now: &[Observation], ctx: &Contex
                 let reason = if ctx.removed_files.contains(&file) {
                     format!("file removed: {file}")
                 } else if let Some((sub, _)) = ctx.replaced.iter().find(|(_, old)| old.contains(&file)) {
-                    format!("superseded by submission {sub}, which does not report it")
+                    format!("superseded by submission {sub}, which does not report it or whose value was withheld by a validation error (see issues)")
                 } else {
                     "no longer reported (or withheld by a validation error)".into()
                 };
