@@ -17,7 +17,10 @@ use crate::config::Config;
 use crate::model::{Issue, Observation, Severity};
 use crate::pipeline::FileResult;
 
-/// What a return replaces: (form, years, areas for per-area forms).
+/// What a return replaces: (form, years, reporting units). The reporting unit of a
+/// value is its area for forms with one file per area; otherwise the area that
+/// reports it: a town's county (a return lists the towns of one county), a
+/// higher area itself.
 type SupersessionKey = (String, Vec<i32>, Vec<String>);
 
 /// Mark superseded returns. `mtime_ns[i]` is the modification time of `results[i]`'s file.
@@ -31,7 +34,17 @@ pub fn supersede(results: &mut [FileResult], mtime_ns: &[u64], cfg: &Config) -> 
         let Some(form) = r.submission.form.as_deref().and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) else { continue };
         let years: BTreeSet<i32> = r.observations.iter().map(|o| o.year).collect();
         let per_area = matches!(form.raw.area.from, AreaFrom::FileName | AreaFrom::Title);
-        let areas: BTreeSet<String> = if per_area { r.observations.iter().map(|o| o.area.clone()).collect() } else { BTreeSet::new() };
+        let unit = |area: &str| -> String {
+            if per_area {
+                return area.to_string();
+            }
+            let leaf = !cfg.areas.list.iter().any(|a| a.parent.as_deref() == Some(area));
+            match cfg.areas.get(area).and_then(|a| a.parent.clone()) {
+                Some(parent) if leaf => parent,
+                _ => area.to_string(),
+            }
+        };
+        let areas: BTreeSet<String> = r.observations.iter().map(|o| o.area.as_str()).collect::<BTreeSet<&str>>().into_iter().map(unit).collect();
         groups.entry((form.id().to_string(), years.into_iter().collect(), areas.into_iter().collect())).or_default().push(i);
     }
     let mut replaced: HashMap<String, Vec<String>> = HashMap::new();

@@ -94,6 +94,15 @@ enum Cmd {
         /// in _truth/expected_findings.csv (test fixtures for the validation rules).
         #[arg(long)]
         faults: bool,
+        /// Write a provincial benchmark corpus instead: OUT/inbox and OUT/pipelines.
+        #[arg(long)]
+        scale: bool,
+        /// With --scale: counties (21 towns each, 9 returns a year).
+        #[arg(long, default_value_t = 100)]
+        counties: usize,
+        /// With --scale: years, ending in 2024.
+        #[arg(long, default_value_t = 10)]
+        years: usize,
     },
 }
 
@@ -155,7 +164,26 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Cmd::Generate { out, seed, faults: true } => match wcmon::generate::faults::write_faulty_sample(&out, seed) {
+        Cmd::Generate { out, seed, scale: true, counties, years, .. } => match wcmon::generate::scale::write_scale_corpus(&out, counties, years, seed) {
+            Ok(s) => {
+                say!(
+                    "wrote {} workbooks ({:.1} MB) for {} counties, {} towns, {} years to {}/inbox; pipeline files in {}/pipelines",
+                    s.workbooks,
+                    s.bytes as f64 / 1e6,
+                    s.counties,
+                    s.towns,
+                    s.years,
+                    out.display(),
+                    out.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("wcmon generate --scale: {e}");
+                ExitCode::from(1)
+            }
+        },
+        Cmd::Generate { out, seed, faults: true, .. } => match wcmon::generate::faults::write_faulty_sample(&out, seed) {
             Ok(f) => {
                 say!("wrote the sample with faults to {}: {} expected findings in _truth/expected_findings.csv", out.display(), f.len());
                 ExitCode::SUCCESS
@@ -165,7 +193,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Cmd::Generate { out, seed, faults: false } => match wcmon::generate::write_sample(&out, seed) {
+        Cmd::Generate { out, seed, faults: false, .. } => match wcmon::generate::write_sample(&out, seed) {
             Ok(n) => {
                 say!("wrote {n} files to {}", out.display());
                 ExitCode::SUCCESS

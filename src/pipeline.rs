@@ -400,6 +400,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         })
         .collect();
     bar.finish_and_clear();
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage read");
     let mut summary = RunSummary { files: files.len(), indicators_total: cfg.catalogue.indicators.len(), ..Default::default() };
     let mut new_state = crate::state::State { tool_version: env!("CARGO_PKG_VERSION").into(), config_digest: digest, files: BTreeMap::new() };
     let mut results = Vec::with_capacity(outcomes.len());
@@ -430,6 +431,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let mtimes: Vec<u64> = files.iter().map(|f| f.mtime_ns).collect();
     let replaced = crate::incremental::supersede(&mut results, &mtimes, &cfg);
     let mut rule_stats = validate_and_derive(&mut results, &cfg, &validate::History::new());
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage validated");
 
     let mut subs = Vec::new();
     let mut obs = Vec::new();
@@ -460,9 +462,11 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
 
     let reported = frames::observations(&obs)?;
     let all_values = compute::aggregate(&reported, &cfg)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage aggregated");
     summary.aggregated_values = all_values.height() - reported.height();
     let ind = crate::progress::add_pooled(compute::indicators(&all_values, &cfg)?, &cfg)?;
     let (progress, progress_summary) = crate::progress::progress(&ind, &cfg)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators+progress");
     summary.progress = progress_summary;
     let mut ind_issues = indicator_checks(&ind, &cfg, &mut rule_stats)?;
     for i in &ind_issues {
@@ -493,6 +497,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         )?,
     };
     summary.changes = changes.height();
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
     if let Some(old) = crate::incremental::previous_changes(&opts.db) {
         let mut all = old;
         if all.get_column_names() == changes.get_column_names() {
@@ -534,6 +539,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         issues_by_severity: summary.issues_by_severity.clone(),
     };
     let dir = publish::publish(&opts.db, &mut tables, &mut manifest, opts.keep_versions)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage published");
     summary.version = manifest.version.clone();
     summary.outcome = "published".into();
     new_state.save(&opts.db).map_err(|e| RunError::State(e.to_string()))?;

@@ -13,6 +13,7 @@
 pub mod book;
 pub mod faults;
 pub mod model;
+pub mod scale;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -482,24 +483,26 @@ fn county_indicators(c: &Ctx, y: i32) -> Vec<SheetSpec> {
     vec![s]
 }
 
-/// The returns: (folder, file name, sheets, legacy xls?).
-fn returns(c: &Ctx) -> Vec<(String, String, Vec<SheetSpec>, bool)> {
-    let mut out = Vec::new();
-    for &y in &YEARS {
-        out.push(("卫健局".into(), format!("{y}年妇幼卫生年报.xlsx"), mch_annual(c, y), false));
-        out.push(("卫健局".into(), format!("{y}年儿童和妇女保健服务情况.xlsx"), child_women_health_long(c, y), false));
-        out.push(("统计局".into(), format!("{y}年分乡镇人口年龄构成.xlsx"), population_crosstab(c, y), false));
-        out.push(("统计局".into(), format!("{y}年分乡镇主要社会经济指标.xlsx"), towns_as_columns(c, y), false));
-        out.push(("教育局".into(), format!("教育事业统计{y}.xlsx"), education(c, y), false));
-        out.push(("医保局".into(), format!("{y}年社会保险参保情况.xls"), insurance_xls(c, y), true));
-        out.push(("民政局".into(), format!("民政{y}年报.xlsx"), civil_affairs(c, y), false));
-        out.push(("组织部".into(), format!("{y}年基层党组织和妇女儿童工作.xlsx"), organisation(c, y), false));
-        out.push(("生态环境局".into(), format!("全县主要指标_{}.xlsx", y - 2019), county_indicators(c, y), false));
-    }
-    out
+/// One year's returns: (folder, file name, sheets, legacy xls?).
+fn returns_for_year(c: &Ctx, y: i32) -> Vec<(String, String, Vec<SheetSpec>, bool)> {
+    vec![
+        ("卫健局".into(), format!("{y}年妇幼卫生年报.xlsx"), mch_annual(c, y), false),
+        ("卫健局".into(), format!("{y}年儿童和妇女保健服务情况.xlsx"), child_women_health_long(c, y), false),
+        ("统计局".into(), format!("{y}年分乡镇人口年龄构成.xlsx"), population_crosstab(c, y), false),
+        ("统计局".into(), format!("{y}年分乡镇主要社会经济指标.xlsx"), towns_as_columns(c, y), false),
+        ("教育局".into(), format!("教育事业统计{y}.xlsx"), education(c, y), false),
+        ("医保局".into(), format!("{y}年社会保险参保情况.xls"), insurance_xls(c, y), true),
+        ("民政局".into(), format!("民政{y}年报.xlsx"), civil_affairs(c, y), false),
+        ("组织部".into(), format!("{y}年基层党组织和妇女儿童工作.xlsx"), organisation(c, y), false),
+        ("生态环境局".into(), format!("全县主要指标_{}.xlsx", y - 2019), county_indicators(c, y), false),
+    ]
 }
 
-/// Write the sample inbox and its truth. Returns the number of returns written.
+/// The returns of every sample year.
+fn returns(c: &Ctx) -> Vec<(String, String, Vec<SheetSpec>, bool)> {
+    YEARS.iter().flat_map(|&y| returns_for_year(c, y)).collect()
+}
+
 /// The simulated truth of the sample: (truth, towns as (code, name), county code).
 pub fn simulate_for_sample(seed: u64) -> Result<(Truth, Vec<(String, String)>, String), String> {
     let pipelines = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines");
