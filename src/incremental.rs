@@ -27,6 +27,7 @@ type SupersessionKey = (String, Vec<i32>, Vec<String>);
 /// Returns, for each submission in force that replaced another, the replaced source files.
 pub fn supersede(results: &mut [FileResult], mtime_ns: &[u64], cfg: &Config) -> HashMap<String, Vec<String>> {
     let mut groups: BTreeMap<SupersessionKey, Vec<usize>> = BTreeMap::new();
+    let parents: std::collections::HashSet<&str> = cfg.areas.list.iter().filter_map(|a| a.parent.as_deref()).collect();
     for (i, r) in results.iter().enumerate() {
         if r.submission.status != "loaded" {
             continue;
@@ -38,7 +39,7 @@ pub fn supersede(results: &mut [FileResult], mtime_ns: &[u64], cfg: &Config) -> 
             if per_area {
                 return area.to_string();
             }
-            let leaf = !cfg.areas.list.iter().any(|a| a.parent.as_deref() == Some(area));
+            let leaf = !parents.contains(area);
             match cfg.areas.get(area).and_then(|a| a.parent.clone()) {
                 Some(parent) if leaf => parent,
                 _ => area.to_string(),
@@ -154,6 +155,7 @@ pub struct Context<'a> {
     pub changed_files: &'a BTreeSet<String>,
     /// Files of the previous version no longer in the inbox.
     pub removed_files: &'a BTreeSet<String>,
+    /// The version these changes lead to (e.g. v000007).
     pub version: &'a str,
 }
 

@@ -482,7 +482,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     };
 
     // The audit trail: what changed since the version in force.
-    let version_hint = format!("run {run_id}");
+    let version_hint = publish::next_version(&opts.db);
     let prev_values = crate::incremental::previous_values(&opts.db).map_err(RunError::State)?;
     let mut changes = match &prev_values {
         Some(prev) => crate::incremental::changes(

@@ -149,20 +149,30 @@ fn version_number(name: &str) -> Option<u64> {
 /// Readers see the old version or the new one, never a mix; a crash at any
 /// point leaves the last current version intact. Keeps the newest `keep`
 /// versions. Returns the new version's folder.
+/// The version numbers under `db/versions/`, sorted.
+fn version_numbers(db: &Path) -> Vec<u64> {
+    let mut numbers: Vec<u64> = fs::read_dir(db.join("versions"))
+        .map(|rd| rd.filter_map(|e| e.ok()).filter_map(|e| version_number(&e.file_name().to_string_lossy())).collect())
+        .unwrap_or_default();
+    numbers.sort();
+    numbers
+}
+
+/// The name the next published version will have (the caller holds the lock).
+pub fn next_version(db: &Path) -> String {
+    format!("v{:06}", version_numbers(db).last().map_or(1, |n| n + 1))
+}
+
 pub fn publish(db: &Path, tables: &mut [Table], manifest: &mut Manifest, keep: usize) -> Result<PathBuf, PublishError> {
     let versions = db.join("versions");
     fs::create_dir_all(&versions).map_err(io(&versions))?;
     // Leftovers of runs that died while staging.
-    let mut numbers = Vec::new();
     for e in fs::read_dir(&versions).map_err(io(&versions))?.filter_map(|e| e.ok()) {
-        let name = e.file_name().to_string_lossy().to_string();
-        if name.starts_with(".staging") {
+        if e.file_name().to_string_lossy().starts_with(".staging") {
             let _ = fs::remove_dir_all(e.path());
-        } else if let Some(n) = version_number(&name) {
-            numbers.push(n);
         }
     }
-    numbers.sort();
+    let mut numbers = version_numbers(db);
     let next = numbers.last().map_or(1, |n| n + 1);
     let name = format!("v{next:06}");
     let staging = versions.join(format!(".staging-{name}-{}", std::process::id()));
