@@ -3,7 +3,7 @@
 //! * `state.json`: every input file's size, modification time and SHA-256 as
 //!   of the last published version, and a digest of the pipeline files and
 //!   the tool version (when either changes, every file is read again);
-//! * `cache/<key>.json`: each file's normalised result (values, ingest
+//! * `cache/<key>.msgpack.zst`: each file's normalised result (values, ingest
 //!   findings, the return's own totals), before validation — validation spans
 //!   files and is always redone;
 //! * `runs.jsonl`: one line per run, including runs that found nothing to do.
@@ -70,13 +70,14 @@ fn cache_name(rel: &str, sha256: &str) -> String {
     h.update(rel.as_bytes());
     h.update(b"\0");
     h.update(sha256.as_bytes());
-    format!("{}.json", &crate::ingest::hex(&h.finalize())[..32])
+    format!("{}.msgpack.zst", &crate::ingest::hex(&h.finalize())[..32])
 }
 
-/// A file's cached normalised result.
+/// A file's cached normalised result (None when missing or unreadable: the file is read again).
 pub fn read_cached(db: &Path, rel: &str, sha256: &str) -> Option<FileResult> {
     let bytes = std::fs::read(dir(db).join("cache").join(cache_name(rel, sha256))).ok()?;
-    serde_json::from_slice(&bytes).ok()
+    let raw = zstd::decode_all(&bytes[..]).ok()?;
+    rmp_serde::from_slice(&raw).ok()
 }
 
 /// Store a file's normalised result (written to a temp name, then renamed).
@@ -85,7 +86,8 @@ pub fn write_cached(db: &Path, rel: &str, sha256: &str, r: &FileResult) -> std::
     std::fs::create_dir_all(&d)?;
     let name = cache_name(rel, sha256);
     let tmp = d.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, serde_json::to_vec(r).map_err(std::io::Error::other)?)?;
+    let raw = rmp_serde::to_vec_named(r).map_err(std::io::Error::other)?;
+    std::fs::write(&tmp, zstd::encode_all(&raw[..], 1)?)?;
     std::fs::rename(&tmp, d.join(name))
 }
 
