@@ -205,3 +205,30 @@ fn a_bad_pipeline_file_stops_the_run_with_exit_code_2_before_reading() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("unknown data element \"no_such_element\""), "{}", r.stderr);
 }
+
+#[test]
+fn a_workbook_that_would_inflate_enormously_is_refused_unread() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    // 600 MB of spaces in the sheet part compress to well under a megabyte.
+    let bomb = inbox.join("2023年妇幼卫生年报.xlsx");
+    let script = r#"
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", "<Types/>")
+    z.writestr("xl/workbook.xml", "<workbook/>")
+    with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+        chunk = b" " * (1 << 20)
+        for _ in range(600):
+            f.write(chunk)
+"#;
+    let ok = std::process::Command::new("python3").args(["-c", script, bomb.to_str().unwrap()]).status().unwrap();
+    assert!(ok.success());
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 5_000_000);
+    let (r, db) = run_into(&inbox, tmp.path());
+    assert_eq!(r.code, 1);
+    let issues = read(&db.join("issues.parquet"));
+    let msgs = strs(&issues, "message");
+    assert!(msgs.iter().any(|m| m.as_deref().is_some_and(|m| m.contains("would inflate to") && m.contains("xl/worksheets/sheet1.xml"))), "{msgs:?}");
+}

@@ -173,6 +173,32 @@ pub enum IngestError {
     NotSpreadsheet(String),
     #[error("broken {format} workbook: {reason}")]
     Broken { format: &'static str, reason: String },
+    #[error("the workbook would inflate to {inflated} bytes ({entry}), more than the limit of {limit}: refused unread")]
+    Inflates { inflated: u64, entry: String, limit: u64 },
+}
+
+/// Refuse a ZIP-based workbook that would inflate to more than this (bytes),
+/// judged from its directory before anything is decompressed.
+pub const MAX_INFLATED_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Check the sizes a ZIP container declares for its parts (no decompression).
+fn check_inflation(bytes: &[u8]) -> Result<(), IngestError> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // not readable as a ZIP: the workbook reader says why
+    };
+    let mut total = 0u64;
+    let mut largest = (0u64, String::new());
+    for i in 0..zip.len() {
+        let Ok(f) = zip.by_index_raw(i) else { continue };
+        total = total.saturating_add(f.size());
+        if f.size() > largest.0 {
+            largest = (f.size(), f.name().map(|n| n.to_string()).unwrap_or_default());
+        }
+    }
+    if total > MAX_INFLATED_BYTES {
+        return Err(IngestError::Inflates { inflated: total, entry: format!("largest part {} of {} bytes", largest.1, largest.0), limit: MAX_INFLATED_BYTES });
+    }
+    Ok(())
 }
 
 /// A file found in the inbox.
@@ -253,6 +279,7 @@ pub fn read_workbook(bytes: Vec<u8>) -> Result<Workbook, IngestError> {
         return Ok(out);
     }
     if bytes.starts_with(b"PK\x03\x04") {
+        check_inflation(&bytes)?;
         let is = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
         if is("xl/workbook.bin") {
             let mut wb: Xlsb<Cursor<Vec<u8>>> = open_workbook_from_rs(Cursor::new(bytes))
