@@ -196,7 +196,9 @@ pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &v
             withheld: 0,
         })
         .collect();
+    let t = Instant::now();
     let stats = validate::validate(&mut batches, cfg, history);
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "validated");
     let withheld: Vec<u64> = batches.iter().map(|b| b.withheld).collect();
     drop(batches);
     for (r, w) in results.iter_mut().zip(withheld) {
@@ -430,6 +432,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     // Corrections: the newest return of a form and year is in force.
     let mtimes: Vec<u64> = files.iter().map(|f| f.mtime_ns).collect();
     let replaced = crate::incremental::supersede(&mut results, &mtimes, &cfg);
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage superseded");
     let mut rule_stats = validate_and_derive(&mut results, &cfg, &validate::History::new());
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage validated");
 
@@ -461,10 +464,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     }
 
     let reported = frames::observations(&obs)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage frames");
     let all_values = compute::aggregate(&reported, &cfg)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage aggregated");
     summary.aggregated_values = all_values.height() - reported.height();
-    let ind = crate::progress::add_pooled(compute::indicators(&all_values, &cfg)?, &cfg)?;
+    let ind = compute::indicators(&all_values, &cfg)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators");
+    let ind = crate::progress::add_pooled(ind, &cfg)?;
     let (progress, progress_summary) = crate::progress::progress(&ind, &cfg)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators+progress");
     summary.progress = progress_summary;

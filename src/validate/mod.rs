@@ -204,9 +204,14 @@ pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<R
         ctx.stats.declare(r.id, kind_name(r.kind), r.severity, &r.scope, &r.expression());
     }
 
+    let t = std::time::Instant::now();
+    let lap = |what: &str| tracing::debug!(ms = t.elapsed().as_millis() as u64, "validate: {what}");
     ranges(batches, &mut ctx);
+    lap("ranges");
     one_value_per_key(batches, &mut ctx);
+    lap("one value per key");
     female_within_total(batches, &mut ctx);
+    lap("female within total");
     // Catalogue rules: every value of the run.
     let all: Vec<At> = (0..batches.len()).flat_map(|b| (0..batches[b].observations.len()).map(move |i| (b, i))).collect();
     {
@@ -215,6 +220,7 @@ pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<R
             declared(r, &all, &idx, &[], batches, &mut ctx);
         }
     }
+    lap("catalogue rules");
     // Form rules: each return of the form on its own.
     for b in 0..batches.len() {
         let Some(form) = batches[b].form.and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) else { continue };
@@ -227,10 +233,13 @@ pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<R
             declared(r, &scope, &idx, &[b], batches, &mut ctx);
         }
     }
+    lap("form rules");
     if o.enabled {
         outliers(batches, history, &mut ctx);
     }
+    lap("outliers");
     repeated_last_year(batches, history, &mut ctx);
+    lap("repeated last year");
 
     // Apply: findings to their batches, withheld/dropped values out, flags on.
     for (b, issue) in ctx.found.drain(..) {
@@ -256,6 +265,7 @@ pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<R
         }
         *batch.observations = keep;
     }
+    lap("applied");
     ctx.stats.0.into_values().collect()
 }
 
