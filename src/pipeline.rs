@@ -391,7 +391,14 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
                         let same = prev_state.as_ref().and_then(|s| s.files.get(&f.rel)).is_some_and(|s| s.sha256 == sha);
                         match same.then(|| crate::state::read_cached(&opts.db, &f.rel, &sha)).flatten() {
                             Some(r) => (r, sha, false),
-                            None => (process_bytes(f, bytes, sha.clone(), &cfg), sha, true),
+                            None => {
+                                let r = process_bytes(f, bytes, sha.clone(), &cfg);
+                                // Cache it now, in parallel (a failed write only costs a re-read next time).
+                                if let Err(e) = crate::state::write_cached(&opts.db, &f.rel, &sha, &r) {
+                                    tracing::warn!(file = %f.rel, "cannot cache the normalised file: {e}");
+                                }
+                                (r, sha, true)
+                            }
                         }
                     }
                     Err(e) => (process_file_error(f, e.to_string()), String::new(), true),
@@ -410,9 +417,6 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     for (f, (r, sha, read)) in files.iter().zip(outcomes) {
         if read {
             summary.files_read += 1;
-            if !sha.is_empty() {
-                crate::state::write_cached(&opts.db, &f.rel, &sha, &r).map_err(|e| RunError::State(e.to_string()))?;
-            }
             if prev_state.as_ref().and_then(|s| s.files.get(&f.rel)).is_some_and(|s| s.sha256 != sha) {
                 changed_files.insert(f.rel.clone());
             }

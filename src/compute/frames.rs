@@ -13,25 +13,30 @@ fn s(name: &str, v: Vec<Option<String>>) -> Column {
 
 /// `data_values` columns in contract order (plus `year`, `flags`, `n_sources`).
 pub fn observations(obs: &[Observation]) -> PolarsResult<DataFrame> {
-    let col_str = |f: &dyn Fn(&Observation) -> String| -> Vec<String> { obs.iter().map(f).collect() };
-    let col_opt = |f: &dyn Fn(&Observation) -> Option<String>| -> Vec<Option<String>> { obs.iter().map(f).collect() };
+    // Borrowed strings: the frame copies the bytes once, no String per cell.
+    fn text<'a>(obs: &'a [Observation], f: impl Fn(&'a Observation) -> &'a str) -> Vec<&'a str> {
+        obs.iter().map(f).collect()
+    }
+    fn opt<'a>(obs: &'a [Observation], f: impl Fn(&'a Observation) -> Option<&'a str>) -> Vec<Option<&'a str>> {
+        obs.iter().map(f).collect()
+    }
     DataFrame::new_infer_height(vec![
-        Column::new("data_element".into(), col_str(&|o| o.data_element.clone())),
-        Column::new("area".into(), col_str(&|o| o.area.clone())),
+        Column::new("data_element".into(), text(obs, |o| &o.data_element)),
+        Column::new("area".into(), text(obs, |o| &o.area)),
         Column::new("year".into(), obs.iter().map(|o| o.year).collect::<Vec<i32>>()),
-        Column::new("sex".into(), col_str(&|o| o.sex.clone())),
-        Column::new("age".into(), col_str(&|o| o.age.clone())),
-        Column::new("residence".into(), col_str(&|o| o.residence.clone())),
+        Column::new("sex".into(), text(obs, |o| &o.sex)),
+        Column::new("age".into(), text(obs, |o| &o.age)),
+        Column::new("residence".into(), text(obs, |o| &o.residence)),
         Column::new("value".into(), obs.iter().map(|o| o.value).collect::<Vec<Option<f64>>>()),
-        Column::new("obs_status".into(), col_str(&|o| o.obs_status.to_string())),
+        Column::new("obs_status".into(), text(obs, |o| o.obs_status)),
         Column::new("derived".into(), obs.iter().map(|o| o.derived).collect::<Vec<bool>>()),
-        s("form", col_opt(&|o| o.form.clone())),
-        s("source_file", col_opt(&|o| o.source_file.clone())),
-        s("source_sheet", col_opt(&|o| o.source_sheet.clone())),
-        s("source_cell", col_opt(&|o| o.source_cell.clone())),
-        s("source_sha256", col_opt(&|o| o.source_sha256.clone())),
-        s("submission", col_opt(&|o| o.submission.clone())),
-        s("flags", col_opt(&|o| o.flags.clone())),
+        Column::new("form".into(), opt(obs, |o| o.form.as_deref())),
+        Column::new("source_file".into(), opt(obs, |o| o.source_file.as_deref())),
+        Column::new("source_sheet".into(), opt(obs, |o| o.source_sheet.as_deref())),
+        Column::new("source_cell".into(), opt(obs, |o| o.source_cell.as_deref())),
+        Column::new("source_sha256".into(), opt(obs, |o| o.source_sha256.as_deref())),
+        Column::new("submission".into(), opt(obs, |o| o.submission.as_deref())),
+        Column::new("flags".into(), opt(obs, |o| o.flags.as_deref())),
         Column::new("n_sources".into(), obs.iter().map(|_| None::<u32>).collect::<Vec<Option<u32>>>()),
     ])
 }

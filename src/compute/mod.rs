@@ -85,14 +85,49 @@ fn pins(term: &Term) -> [Option<&String>; 3] {
     [term.sex.as_ref(), term.age.as_ref(), term.residence.as_ref()]
 }
 
+/// The values of each data element, sliced once from the sorted frame (so each
+/// indicator reads only its own data elements, not the whole table).
+struct ByElement {
+    frames: std::collections::HashMap<String, DataFrame>,
+    empty: DataFrame,
+}
+
+impl ByElement {
+    fn new(all_values: &DataFrame) -> PolarsResult<ByElement> {
+        let slim = all_values
+            .clone()
+            .lazy()
+            .filter(col("value").is_not_null())
+            .select([col("data_element"), col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value")])
+            .sort(["data_element"], SortMultipleOptions::default())
+            .collect()?;
+        let mut frames = std::collections::HashMap::new();
+        let de = slim.column("data_element")?.str()?.clone();
+        let mut start = 0usize;
+        for i in 1..=slim.height() {
+            if i == slim.height() || de.get(i) != de.get(start) {
+                if let Some(code) = de.get(start) {
+                    frames.insert(code.to_string(), slim.slice(start as i64, i - start));
+                }
+                start = i;
+            }
+        }
+        Ok(ByElement { frames, empty: slim.clear() })
+    }
+
+    fn get(&self, code: &str) -> LazyFrame {
+        self.frames.get(code).unwrap_or(&self.empty).clone().lazy()
+    }
+}
+
 /// One side of a ratio: terms summed by key, with dims pinned on either side set to "*".
-fn side(values: &LazyFrame, terms: &[Term], other: &[Term], name: &str) -> LazyFrame {
+fn side(values: &ByElement, terms: &[Term], other: &[Term], name: &str) -> LazyFrame {
     let own = pins(&terms[0]);
     let oth = pins(&other[0]);
     let parts: Vec<LazyFrame> = terms
         .iter()
         .map(|t| {
-            let mut lf = values.clone().filter(col("data_element").eq(lit(t.data_element.clone())));
+            let mut lf = values.get(&t.data_element);
             for (i, d) in DIMS.iter().enumerate() {
                 let p = pins(t)[i];
                 if let Some(v) = p {
@@ -110,7 +145,7 @@ fn side(values: &LazyFrame, terms: &[Term], other: &[Term], name: &str) -> LazyF
         .collect();
     let n = parts.len() as u32;
     concat(parts, UnionArgs::default())
-        .unwrap_or_else(|_| values.clone().limit(0))
+        .unwrap_or_else(|_| values.empty.clone().lazy().select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value")]))
         .group_by(cols(&JOIN_KEY))
         .agg([col("value").sum().alias(name), col("value").count().alias("_terms")])
         // Every term must be present for a sum of terms to be complete.
@@ -142,7 +177,7 @@ fn out_dim(ind: &Indicator, i: usize) -> Option<String> {
     }
 }
 
-fn one_indicator(values: &LazyFrame, ind: &Indicator) -> PolarsResult<DataFrame> {
+fn one_indicator(values: &ByElement, ind: &Indicator) -> PolarsResult<DataFrame> {
     let mut lf = if let Some(t) = &ind.value {
         let terms = std::slice::from_ref(t);
         side(values, terms, terms, "value")
@@ -179,7 +214,7 @@ fn one_indicator(values: &LazyFrame, ind: &Indicator) -> PolarsResult<DataFrame>
 
 /// Every catalogue indicator for every area, year, sex and age the data allow.
 pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
-    let values = all_values.clone().lazy().filter(col("value").is_not_null());
+    let values = ByElement::new(all_values)?;
     let mut out: Option<DataFrame> = None;
     for ind in &cfg.catalogue.indicators {
         let df = one_indicator(&values, ind)?;

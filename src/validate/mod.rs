@@ -234,11 +234,13 @@ pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<R
         }
     }
     lap("form rules");
+    let series = build_series(batches, history, &ctx.marks);
     if o.enabled {
-        outliers(batches, history, &mut ctx);
+        outliers(batches, &series, &mut ctx);
     }
     lap("outliers");
-    repeated_last_year(batches, history, &mut ctx);
+    repeated_last_year(batches, &series, &mut ctx);
+    drop(series);
     lap("repeated last year");
 
     // Apply: findings to their batches, withheld/dropped values out, flags on.
@@ -358,7 +360,7 @@ fn key_of(o: &Observation) -> Key5<'_> {
 /// The same key from two cells: the same value is a `duplicate` (later copies
 /// dropped), different values a `conflict` (every copy withheld on error).
 fn one_value_per_key(batches: &[Batch], ctx: &mut Ctx) {
-    let mut groups: BTreeMap<Key5, Vec<At>> = BTreeMap::new();
+    let mut groups: rustc_hash::FxHashMap<Key5, Vec<At>> = rustc_hash::FxHashMap::default();
     for (b, batch) in batches.iter().enumerate() {
         for (i, o) in batch.observations.iter().enumerate() {
             if ctx.marks.live((b, i)) && !o.derived {
@@ -366,6 +368,8 @@ fn one_value_per_key(batches: &[Batch], ctx: &mut Ctx) {
             }
         }
     }
+    let mut groups: Vec<(Key5, Vec<At>)> = groups.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (_, at) in groups {
         let obs = |a: At| &batches[a.0].observations[a.1];
         if at.len() == 1 {
@@ -424,7 +428,7 @@ fn one_value_per_key(batches: &[Batch], ctx: &mut Ctx) {
 fn female_within_total(batches: &[Batch], ctx: &mut Ctx) {
     let sev = ctx.cfg.rules.severity_of("female_exceeds_total");
     for b in 0..batches.len() {
-        let mut by: HashMap<(&str, &str, i32, &str, &str), [Option<usize>; 2]> = HashMap::new();
+        let mut by: rustc_hash::FxHashMap<(&str, &str, i32, &str, &str), [Option<usize>; 2]> = rustc_hash::FxHashMap::default();
         for (i, o) in batches[b].observations.iter().enumerate() {
             let additive = ctx.cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind.additive());
             if !additive || !ctx.marks.live((b, i)) || o.value.is_none() {
@@ -454,19 +458,19 @@ fn female_within_total(batches: &[Batch], ctx: &mut Ctx) {
 }
 
 /// (area, year, sex, age, residence) with "*" for a dimension every term pins.
-type EvalKey = (String, i32, String, String, String);
+type EvalKey<'a> = (&'a str, i32, &'a str, &'a str, &'a str);
 
 /// The values a rule sees, indexed once: by full key and by data element.
 /// Withheld values stay in the index; lookups skip them.
 struct Index<'a> {
-    map: HashMap<Key5<'a>, At>,
-    by_de: HashMap<&'a str, Vec<At>>,
+    map: rustc_hash::FxHashMap<Key5<'a>, At>,
+    by_de: rustc_hash::FxHashMap<&'a str, Vec<At>>,
 }
 
 impl<'a> Index<'a> {
     fn new(scope: &[At], batches: &'a [Batch], marks: &Marks) -> Self {
-        let mut map = HashMap::new();
-        let mut by_de: HashMap<&str, Vec<At>> = HashMap::new();
+        let mut map = rustc_hash::FxHashMap::default();
+        let mut by_de: rustc_hash::FxHashMap<&str, Vec<At>> = rustc_hash::FxHashMap::default();
         for &a in scope {
             if marks.dropped[a.0][a.1] || marks.withheld[a.0][a.1] {
                 continue;
@@ -480,13 +484,13 @@ impl<'a> Index<'a> {
 
     /// The value of a term at a key: (where, value); None when not reported or withheld.
     fn term(&self, t: &Term, k: &EvalKey, batches: &[Batch], marks: &Marks) -> Option<(At, Option<f64>)> {
-        let sex = t.sex.as_deref().unwrap_or(&k.2);
-        let age = t.age.as_deref().unwrap_or(&k.3);
-        let res = t.residence.as_deref().unwrap_or(&k.4);
+        let sex = t.sex.as_deref().unwrap_or(k.2);
+        let age = t.age.as_deref().unwrap_or(k.3);
+        let res = t.residence.as_deref().unwrap_or(k.4);
         if sex == "*" || age == "*" || res == "*" {
             return None;
         }
-        let a = *self.map.get(&(t.data_element.as_str(), k.0.as_str(), k.1, sex, age, res))?;
+        let a = *self.map.get(&(t.data_element.as_str(), k.0, k.1, sex, age, res))?;
         marks.live(a).then(|| (a, batches[a.0].observations[a.1].value))
     }
 }
@@ -496,10 +500,10 @@ fn pinned(t: &Term) -> bool {
 }
 
 /// Every key at which a rule's terms have values.
-fn eval_keys(terms: &[&Term], idx: &Index, batches: &[Batch], marks: &Marks) -> Vec<EvalKey> {
+fn eval_keys<'b>(terms: &[&Term], idx: &Index, batches: &'b [Batch], marks: &Marks) -> Vec<EvalKey<'b>> {
     let unpinned: Vec<&&Term> = terms.iter().filter(|t| !pinned(t)).collect();
     let from: Vec<&Term> = if unpinned.is_empty() { terms.to_vec() } else { unpinned.into_iter().copied().collect() };
-    let mut keys = std::collections::BTreeSet::new();
+    let mut keys: rustc_hash::FxHashSet<EvalKey<'b>> = rustc_hash::FxHashSet::default();
     for t in &from {
         for &a in idx.by_de.get(t.data_element.as_str()).map(Vec::as_slice).unwrap_or_default() {
             if !marks.live(a) {
@@ -510,11 +514,13 @@ fn eval_keys(terms: &[&Term], idx: &Index, batches: &[Batch], marks: &Marks) -> 
             if !(fits(&t.sex, &o.sex) && fits(&t.age, &o.age) && fits(&t.residence, &o.residence)) {
                 continue;
             }
-            let star = |pin: &Option<String>, v: &str| if pin.is_some() { "*".to_string() } else { v.to_string() };
-            keys.insert((o.area.clone(), o.year, star(&t.sex, &o.sex), star(&t.age, &o.age), star(&t.residence, &o.residence)));
+            let star = |pin: &Option<String>, v: &'b str| -> &'b str { if pin.is_some() { "*" } else { v } };
+            keys.insert((o.area.as_str(), o.year, star(&t.sex, &o.sex), star(&t.age, &o.age), star(&t.residence, &o.residence)));
         }
     }
-    keys.into_iter().collect()
+    let mut keys: Vec<EvalKey<'b>> = keys.into_iter().collect();
+    keys.sort_unstable();
+    keys
 }
 
 fn term_text(t: &Term, cfg: &Config) -> String {
@@ -603,8 +609,8 @@ fn compare(r: &Rule, idx: &Index, batches: &[Batch], ctx: &mut Ctx) {
         let msg = format!("{} {} {} does not hold: {}", cells(&left, &r.left), r.op.as_str(), cells(&right, &r.right), r.description);
         let mut issue = issue_for(o, r.severity, r.id, msg).expected(format!("{} {}", r.op.as_str(), fmt_num(rv)));
         issue.observed = Some(fmt_num(l));
-        issue.sex = Some(k.2.clone());
-        issue.age = Some(k.3.clone());
+        issue.sex = Some(k.2.to_string());
+        issue.age = Some(k.3.to_string());
         ctx.finding(batches, at, r.severity, r.id, issue, &read);
     }
 }
@@ -826,24 +832,35 @@ pub fn modified_z(x: f64, history: &[f64], count: bool) -> Option<(f64, f64)> {
     (scale > 0.0).then(|| ((x - med) / scale, med))
 }
 
-/// Year-over-year outliers: each reported value against the same series' earlier years.
-fn outliers(batches: &[Batch], history: &History, ctx: &mut Ctx) {
-    let s = ctx.cfg.rules.outliers.clone();
-    let mut series: HashMap<(String, String, String, String, String), BTreeMap<i32, f64>> = history.clone();
+type SeriesKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+type Series<'a> = rustc_hash::FxHashMap<SeriesKey<'a>, BTreeMap<i32, f64>>;
+
+/// Every series (data element × area × sex × age × residence): the database's history, then this run's live reported values.
+fn build_series<'a>(batches: &'a [Batch], history: &'a History, marks: &Marks) -> Series<'a> {
+    let mut series: Series<'a> = rustc_hash::FxHashMap::default();
+    for (k, years) in history {
+        series.insert((k.0.as_str(), k.1.as_str(), k.2.as_str(), k.3.as_str(), k.4.as_str()), years.clone());
+    }
     for (b, batch) in batches.iter().enumerate() {
         for (i, o) in batch.observations.iter().enumerate() {
-            if let (true, Some(v)) = (ctx.marks.live((b, i)) && !o.derived, o.value) {
-                series.entry((o.data_element.clone(), o.area.clone(), o.sex.clone(), o.age.clone(), o.residence.clone())).or_default().insert(o.year, v);
+            if let (true, Some(v)) = (marks.live((b, i)) && !o.derived, o.value) {
+                series.entry((&o.data_element, &o.area, &o.sex, &o.age, &o.residence)).or_default().insert(o.year, v);
             }
         }
     }
+    series
+}
+
+/// Year-over-year outliers: each reported value against the same series' earlier years.
+fn outliers(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
+    let s = ctx.cfg.rules.outliers.clone();
     for (b, batch) in batches.iter().enumerate() {
         for (i, o) in batch.observations.iter().enumerate() {
             let Some(x) = o.value else { continue };
             if !ctx.marks.live((b, i)) || o.derived {
                 continue;
             }
-            let key = (o.data_element.clone(), o.area.clone(), o.sex.clone(), o.age.clone(), o.residence.clone());
+            let key: SeriesKey = (&o.data_element, &o.area, &o.sex, &o.age, &o.residence);
             let earlier: Vec<(i32, f64)> = series.get(&key).map(|m| m.range(..o.year).map(|(y, v)| (*y, *v)).collect()).unwrap_or_default();
             if earlier.len() < s.min_history {
                 ctx.stats.missing("yoy_outlier");
@@ -880,17 +897,9 @@ fn outliers(batches: &[Batch], history: &History, ctx: &mut Ctx) {
 }
 
 /// A return whose values are (almost) all the same as the year before: last year's file sent again.
-fn repeated_last_year(batches: &[Batch], history: &History, ctx: &mut Ctx) {
+fn repeated_last_year(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
     const MIN_VALUES: usize = 10;
     const SHARE: f64 = 0.9;
-    let mut series: HashMap<(String, String, String, String, String), BTreeMap<i32, f64>> = history.clone();
-    for (b, batch) in batches.iter().enumerate() {
-        for (i, o) in batch.observations.iter().enumerate() {
-            if let (true, Some(v)) = (ctx.marks.live((b, i)) && !o.derived, o.value) {
-                series.entry((o.data_element.clone(), o.area.clone(), o.sex.clone(), o.age.clone(), o.residence.clone())).or_default().insert(o.year, v);
-            }
-        }
-    }
     let sev = ctx.cfg.rules.severity_of("repeated_last_year");
     for (b, batch) in batches.iter().enumerate() {
         let mut compared: Vec<At> = Vec::new();
@@ -901,7 +910,7 @@ fn repeated_last_year(batches: &[Batch], history: &History, ctx: &mut Ctx) {
             if !ctx.marks.live((b, i)) || o.derived {
                 continue;
             }
-            let key = (o.data_element.clone(), o.area.clone(), o.sex.clone(), o.age.clone(), o.residence.clone());
+            let key: SeriesKey = (&o.data_element, &o.area, &o.sex, &o.age, &o.residence);
             let Some(prev) = series.get(&key).and_then(|m| m.get(&(o.year - 1))) else { continue };
             compared.push((b, i));
             years.insert(o.year);
