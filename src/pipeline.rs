@@ -333,10 +333,19 @@ fn add_area_names(df: DataFrame, cfg: &Config, sort_by: &[&str]) -> PolarsResult
 
 /// Sort issues so output is deterministic.
 pub fn sort_issues(issues: &mut [Issue]) {
-    issues.sort_by(|a, b| {
-        (a.source_file.as_deref(), a.source_sheet.as_deref(), cell_order(a.source_cell.as_deref()), a.rule, &a.message, a.data_element.as_deref())
-            .cmp(&(b.source_file.as_deref(), b.source_sheet.as_deref(), cell_order(b.source_cell.as_deref()), b.rule, &b.message, b.data_element.as_deref()))
+    // The cell's (row, column) is computed once per issue, not per comparison.
+    let mut keyed: Vec<((u64, u64), usize)> = issues.iter().enumerate().map(|(i, x)| {
+        let (r, c, _) = cell_order(x.source_cell.as_deref());
+        ((r, c), i)
+    }).collect();
+    keyed.sort_by(|(ka, a), (kb, b)| {
+        let (a, b) = (&issues[*a], &issues[*b]);
+        (a.source_file.as_deref(), a.source_sheet.as_deref(), ka, a.source_cell.as_deref(), a.rule, &a.message, a.data_element.as_deref())
+            .cmp(&(b.source_file.as_deref(), b.source_sheet.as_deref(), kb, b.source_cell.as_deref(), b.rule, &b.message, b.data_element.as_deref()))
     });
+    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+    let sorted: Vec<Issue> = order.iter().map(|&i| issues[i].clone()).collect();
+    issues.clone_from_slice(&sorted);
 }
 
 /// "D7" -> (7, 4) so D7 sorts before D10 and rows before columns.

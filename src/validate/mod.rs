@@ -360,23 +360,40 @@ fn key_of(o: &Observation) -> Key5<'_> {
 /// The same key from two cells: the same value is a `duplicate` (later copies
 /// dropped), different values a `conflict` (every copy withheld on error).
 fn one_value_per_key(batches: &[Batch], ctx: &mut Ctx) {
-    let mut groups: rustc_hash::FxHashMap<Key5, Vec<At>> = rustc_hash::FxHashMap::default();
+    // First pass: the first place and the count of each key (no allocation per key).
+    let mut first: rustc_hash::FxHashMap<Key5, (At, u32)> = rustc_hash::FxHashMap::default();
+    first.reserve(batches.iter().map(|b| b.observations.len()).sum());
     for (b, batch) in batches.iter().enumerate() {
         for (i, o) in batch.observations.iter().enumerate() {
             if ctx.marks.live((b, i)) && !o.derived {
-                groups.entry(key_of(o)).or_default().push((b, i));
+                first.entry(key_of(o)).and_modify(|e| e.1 += 1).or_insert(((b, i), 1));
             }
         }
     }
-    let mut groups: Vec<(Key5, Vec<At>)> = groups.into_iter().collect();
+    let singles = first.values().filter(|e| e.1 == 1).count() as u64;
+    for rule in ["duplicate", "conflict"] {
+        if let Some(s) = ctx.stats.0.get_mut(rule) {
+            s.items += singles;
+            s.passes += singles;
+        }
+    }
+    // Second pass: every place of the keys seen more than once, in file and cell order.
+    let mut multi: rustc_hash::FxHashMap<Key5, Vec<At>> = first.into_iter().filter(|(_, e)| e.1 > 1).map(|(k, _)| (k, Vec::new())).collect();
+    if !multi.is_empty() {
+        for (b, batch) in batches.iter().enumerate() {
+            for (i, o) in batch.observations.iter().enumerate() {
+                if ctx.marks.live((b, i)) && !o.derived {
+                    if let Some(v) = multi.get_mut(&key_of(o)) {
+                        v.push((b, i));
+                    }
+                }
+            }
+        }
+    }
+    let mut groups: Vec<(Key5, Vec<At>)> = multi.into_iter().collect();
     groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (_, at) in groups {
         let obs = |a: At| &batches[a.0].observations[a.1];
-        if at.len() == 1 {
-            ctx.stats.pass("duplicate");
-            ctx.stats.pass("conflict");
-            continue;
-        }
         let first = obs(at[0]);
         let same = at.iter().all(|&a| match (obs(a).value, first.value) {
             (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(1.0),
