@@ -471,7 +471,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         obs.extend(r.observations);
         issues.extend(r.issues);
     }
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "collected");
     sort_issues(&mut issues);
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "issues sorted");
     for i in &issues {
         *summary.issues_by_severity.entry(i.severity.as_str().to_string()).or_default() += 1;
     }
