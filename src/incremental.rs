@@ -14,7 +14,7 @@ use polars::prelude::*;
 
 use crate::config::forms::AreaFrom;
 use crate::config::Config;
-use crate::model::{Issue, Observation, Severity};
+use crate::model::{Issue, Severity};
 use crate::pipeline::FileResult;
 
 /// What a return replaces: (form, years, reporting units). The reporting unit of a
@@ -83,61 +83,45 @@ pub fn supersede(results: &mut [FileResult], mtime_ns: &[u64], cfg: &Config) -> 
     replaced
 }
 
-/// A reported value as the changes table sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reported {
-    pub value: Option<f64>,
-    pub submission: Option<String>,
-    pub source_file: Option<String>,
-    pub source_cell: Option<String>,
-}
-
-type Key = (String, String, i32, String, String, String);
-
-/// The reported (not derived, not aggregated) values of the current version of `db`.
-pub fn previous_values(db: &Path) -> Result<Option<BTreeMap<Key, Reported>>, String> {
+/// The reported (not derived, not aggregated) values of the current version of `db`:
+/// key columns, `value`, `submission`, `source_file`, `source_cell`.
+pub fn previous_values(db: &Path) -> PolarsResult<Option<DataFrame>> {
     let Some(current) = crate::publish::current_version(db) else { return Ok(None) };
     let dir = current.join("data_values");
-    let mut out = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(Some(out)) };
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(None) };
     let mut parts: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     parts.sort();
+    let mut out: Option<DataFrame> = None;
     for p in parts {
         let Some(year) = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_prefix("year=")).and_then(|y| y.parse::<i32>().ok()) else {
             continue;
         };
-        let f = p.join("part-0.parquet");
-        let file = std::fs::File::open(&f).map_err(|e| format!("{}: {e}", f.display()))?;
-        let df = ParquetReader::new(file).finish().map_err(|e| format!("{}: {e}", f.display()))?;
-        let s = |c: &str| df.column(c).and_then(|c| c.str().cloned()).map_err(|e| e.to_string());
-        let (de, area, sex, age, res) = (s("data_element")?, s("area")?, s("sex")?, s("age")?, s("residence")?);
-        let (sub, file_col, cell) = (s("submission")?, s("source_file")?, s("source_cell")?);
-        let value = df.column("value").and_then(|c| c.f64().cloned()).map_err(|e| e.to_string())?;
-        let derived = df.column("derived").and_then(|c| c.bool().cloned()).map_err(|e| e.to_string())?;
-        for i in 0..df.height() {
-            if derived.get(i) != Some(false) {
-                continue;
+        let file = std::fs::File::open(p.join("part-0.parquet")).map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
+        let df = ParquetReader::new(file)
+            .finish()?
+            .lazy()
+            .filter(col("derived").eq(lit(false)))
+            .select([
+                col("data_element"),
+                col("area"),
+                lit(year).alias("year"),
+                col("sex"),
+                col("age"),
+                col("residence"),
+                col("value"),
+                col("submission"),
+                col("source_file"),
+                col("source_cell"),
+            ])
+            .collect()?;
+        match &mut out {
+            None => out = Some(df),
+            Some(o) => {
+                o.vstack_mut(&df)?;
             }
-            let k = (
-                de.get(i).unwrap_or_default().to_string(),
-                area.get(i).unwrap_or_default().to_string(),
-                year,
-                sex.get(i).unwrap_or_default().to_string(),
-                age.get(i).unwrap_or_default().to_string(),
-                res.get(i).unwrap_or_default().to_string(),
-            );
-            out.insert(
-                k,
-                Reported {
-                    value: value.get(i),
-                    submission: sub.get(i).map(str::to_string),
-                    source_file: file_col.get(i).map(str::to_string),
-                    source_cell: cell.get(i).map(str::to_string),
-                },
-            );
         }
     }
-    Ok(Some(out))
+    Ok(out)
 }
 
 /// The changes table of the current version (the audit trail so far), if any.
@@ -180,68 +164,86 @@ struct Cols {
     reason: Vec<String>,
 }
 
-/// New rows of the changes table: `prev` (the last version's reported values) against `now`.
-pub fn changes(prev: &BTreeMap<Key, Reported>, now: &[Observation], ctx: &Context) -> PolarsResult<DataFrame> {
-    let mut cur: BTreeMap<Key, Reported> = BTreeMap::new();
-    for o in now.iter().filter(|o| !o.derived) {
-        cur.insert(
-            (o.data_element.clone(), o.area.clone(), o.year, o.sex.clone(), o.age.clone(), o.residence.clone()),
-            Reported { value: o.value, submission: o.submission.clone(), source_file: o.source_file.clone(), source_cell: o.source_cell.clone() },
-        );
-    }
-    let why_new = |r: &Reported| -> Option<String> {
-        let file = r.source_file.clone().unwrap_or_default();
-        if let Some(old) = r.submission.as_ref().and_then(|s| ctx.replaced.get(s)) {
+/// New rows of the changes table: `prev` (the last version's reported values, see
+/// [`previous_values`]) against `now` (this run's reported values as a frame, derived rows
+/// included or not). A full join on the key; only the differing keys come back to Rust.
+pub fn changes(prev: &DataFrame, now: &DataFrame, ctx: &Context) -> PolarsResult<DataFrame> {
+    let key = ["data_element", "area", "year", "sex", "age", "residence"];
+    let keys: Vec<Expr> = key.iter().map(|k| col(*k)).collect();
+    let side = |df: &DataFrame, tag: &str| -> LazyFrame {
+        let mut sel: Vec<Expr> = keys.clone();
+        for c in ["value", "submission", "source_file", "source_cell"] {
+            sel.push(col(c).alias(format!("{tag}_{c}")));
+        }
+        sel.push(lit(true).alias(format!("_{tag}")));
+        df.clone().lazy().select(sel)
+    };
+    let cur = now.clone().lazy().filter(col("derived").eq(lit(false))).collect()?;
+    let diff = side(prev, "old")
+        .join(side(&cur, "new"), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns))
+        .filter(
+            col("_old")
+                .is_null()
+                .or(col("_new").is_null())
+                .or(col("old_value").eq_missing(col("new_value")).not()),
+        )
+        .sort(key.to_vec(), SortMultipleOptions::default())
+        .collect()?;
+    let s = |c: &str| diff.column(c).and_then(|c| c.str().cloned());
+    let (de, area, sex, age, res) = (s("data_element")?, s("area")?, s("sex")?, s("age")?, s("residence")?);
+    let year = diff.column("year")?.i32()?.clone();
+    let (old_v, new_v) = (diff.column("old_value")?.f64()?.clone(), diff.column("new_value")?.f64()?.clone());
+    let (old_s, new_s, old_f, new_f, old_c, new_c) =
+        (s("old_submission")?, s("new_submission")?, s("old_source_file")?, s("new_source_file")?, s("old_source_cell")?, s("new_source_cell")?);
+    let (has_old, has_new) = (diff.column("_old")?.bool()?.clone(), diff.column("_new")?.bool()?.clone());
+    let why_new = |sub: Option<&str>, file: Option<&str>| -> Option<String> {
+        let file = file.unwrap_or_default();
+        if let Some(old) = sub.and_then(|s| ctx.replaced.get(s)) {
             return Some(format!("correction: {file} supersedes {}", old.join(", ")));
         }
-        ctx.changed_files.contains(&file).then(|| format!("{file} was changed"))
+        ctx.changed_files.contains(file).then(|| format!("{file} was changed"))
     };
     let mut c = Cols::default();
-    let push = |c: &mut Cols, kind: &'static str, k: &Key, old: Option<&Reported>, new: Option<&Reported>, reason: String| {
-        c.version.push(ctx.version.to_string());
-        c.kind.push(kind);
-        c.de.push(k.0.clone());
-        c.area.push(k.1.clone());
-        c.year.push(k.2);
-        c.sex.push(k.3.clone());
-        c.age.push(k.4.clone());
-        c.res.push(k.5.clone());
-        c.old_value.push(old.and_then(|r| r.value));
-        c.new_value.push(new.and_then(|r| r.value));
-        c.old_sub.push(old.and_then(|r| r.submission.clone()));
-        c.new_sub.push(new.and_then(|r| r.submission.clone()));
-        c.old_file.push(old.and_then(|r| r.source_file.clone()));
-        c.new_file.push(new.and_then(|r| r.source_file.clone()));
-        c.old_cell.push(old.and_then(|r| r.source_cell.clone()));
-        c.new_cell.push(new.and_then(|r| r.source_cell.clone()));
-        c.reason.push(reason);
-    };
-    let keys: BTreeSet<&Key> = prev.keys().chain(cur.keys()).collect();
-    for k in keys {
-        match (prev.get(k), cur.get(k)) {
-            (Some(o), Some(n)) if o.value != n.value => {
-                let reason = why_new(n).unwrap_or_else(|| "value changed".into());
-                push(&mut c, "changed", k, Some(o), Some(n), reason);
-            }
-            (Some(o), None) => {
-                let file = o.source_file.clone().unwrap_or_default();
-                let reason = if ctx.removed_files.contains(&file) {
+    for i in 0..diff.height() {
+        let (o, n) = (has_old.get(i) == Some(true), has_new.get(i) == Some(true));
+        let (kind, reason) = match (o, n) {
+            (true, true) => ("changed", why_new(new_s.get(i), new_f.get(i)).unwrap_or_else(|| "value changed".into())),
+            (true, false) => {
+                let file = old_f.get(i).unwrap_or_default();
+                let reason = if ctx.removed_files.contains(file) {
                     format!("file removed: {file}")
-                } else if let Some((sub, _)) = ctx.replaced.iter().find(|(_, old)| old.contains(&file)) {
+                } else if let Some((sub, _)) = ctx.replaced.iter().find(|(_, old)| old.iter().any(|x| x == file)) {
                     format!("superseded by submission {sub}, which does not report it or whose value was withheld by a validation error (see issues)")
                 } else {
                     "no longer reported (or withheld by a validation error)".into()
                 };
-                push(&mut c, "removed", k, Some(o), None, reason);
+                ("removed", reason)
             }
-            (None, Some(n)) => {
-                // New data is not a change; a value a correction adds is.
-                if let Some(reason) = why_new(n) {
-                    push(&mut c, "added", k, None, Some(n), reason);
-                }
-            }
-            _ => {}
-        }
+            // New data is not a change; a value a correction adds is.
+            (false, true) => match why_new(new_s.get(i), new_f.get(i)) {
+                Some(r) => ("added", r),
+                None => continue,
+            },
+            (false, false) => continue,
+        };
+        let txt = |x: Option<&str>| x.map(str::to_string);
+        c.version.push(ctx.version.to_string());
+        c.kind.push(kind);
+        c.de.push(de.get(i).unwrap_or_default().to_string());
+        c.area.push(area.get(i).unwrap_or_default().to_string());
+        c.year.push(year.get(i).unwrap_or_default());
+        c.sex.push(sex.get(i).unwrap_or_default().to_string());
+        c.age.push(age.get(i).unwrap_or_default().to_string());
+        c.res.push(res.get(i).unwrap_or_default().to_string());
+        c.old_value.push(if o { old_v.get(i) } else { None });
+        c.new_value.push(if n { new_v.get(i) } else { None });
+        c.old_sub.push(txt(old_s.get(i)));
+        c.new_sub.push(txt(new_s.get(i)));
+        c.old_file.push(txt(old_f.get(i)));
+        c.new_file.push(txt(new_f.get(i)));
+        c.old_cell.push(txt(old_c.get(i)));
+        c.new_cell.push(txt(new_c.get(i)));
+        c.reason.push(reason);
     }
     DataFrame::new_infer_height(vec![
         Column::new("version".into(), c.version),

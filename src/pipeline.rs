@@ -479,6 +479,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     }
 
     let reported = frames::observations(&obs)?;
+    drop(obs);
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage frames");
     let all_values = compute::aggregate(&reported, &cfg)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage aggregated");
@@ -504,18 +505,10 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
 
     // The audit trail: what changed since the version in force.
     let version_hint = publish::next_version(&opts.db);
-    let prev_values = crate::incremental::previous_values(&opts.db).map_err(RunError::State)?;
-    let mut changes = match &prev_values {
-        Some(prev) => crate::incremental::changes(
-            prev,
-            &obs,
-            &crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint },
-        )?,
-        None => crate::incremental::changes(
-            &BTreeMap::new(),
-            &[],
-            &crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint },
-        )?,
+    let ctx = crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint };
+    let mut changes = match crate::incremental::previous_values(&opts.db)? {
+        Some(prev) => crate::incremental::changes(&prev, &reported, &ctx)?,
+        None => crate::incremental::changes(&reported.clear().lazy().select([col("data_element"), col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value"), col("submission"), col("source_file"), col("source_cell")]).collect()?, &reported.clear(), &ctx)?,
     };
     summary.changes = changes.height();
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
