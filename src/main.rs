@@ -41,27 +41,25 @@ struct Cli {
     cmd: Cmd,
 }
 
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Folder of returns (any subfolders).
+    #[arg(long, default_value = "sample_data")]
+    inbox: PathBuf,
+    /// The monitoring database (created if missing).
+    #[arg(long, default_value = "monitoring_db")]
+    db: PathBuf,
+    /// Versions of the database to keep under DB/versions (the current one included).
+    #[arg(long, default_value_t = 5)]
+    keep_versions: usize,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Read new or changed returns of the inbox and publish a new version of the database (nightly).
-    Run {
-        #[arg(long, default_value = "sample_data")]
-        inbox: PathBuf,
-        #[arg(long, default_value = "monitoring_db")]
-        db: PathBuf,
-        /// Versions of the database to keep under DB/versions (the current one included).
-        #[arg(long, default_value_t = 5)]
-        keep_versions: usize,
-    },
+    Run(RunArgs),
     /// Read every return again, ignoring what the last run remembered, and publish a new version.
-    Rebuild {
-        #[arg(long, default_value = "sample_data")]
-        inbox: PathBuf,
-        #[arg(long, default_value = "monitoring_db")]
-        db: PathBuf,
-        #[arg(long, default_value_t = 5)]
-        keep_versions: usize,
-    },
+    Rebuild(RunArgs),
     /// Dry run: read and validate the given returns, write nothing, report findings by file and rule.
     Check {
         /// Returns to check.
@@ -120,8 +118,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(&cli.log_format);
     match cli.cmd {
-        Cmd::Run { inbox, db, keep_versions } => run(cli.pipelines, inbox, db, keep_versions, "run"),
-        Cmd::Rebuild { inbox, db, keep_versions } => run(cli.pipelines, inbox, db, keep_versions, "rebuild"),
+        Cmd::Run(a) => run(cli.pipelines, a.inbox, a.db, a.keep_versions, "run"),
+        Cmd::Rebuild(a) => run(cli.pipelines, a.inbox, a.db, a.keep_versions, "rebuild"),
         Cmd::Check { files, db, format, all } => {
             let cfg = match Config::load(&cli.pipelines) {
                 Ok(c) => c,

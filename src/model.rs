@@ -138,6 +138,28 @@ impl Issue {
     }
 }
 
+impl Submission {
+    /// A file not (yet) read: status `failed`, nothing counted.
+    pub fn new(submission: String, source_file: &str) -> Submission {
+        Submission {
+            submission,
+            form: None,
+            reporter: None,
+            year: None,
+            source_file: source_file.to_string(),
+            source_sha256: None,
+            format: None,
+            status: "failed".into(),
+            cells_read: 0,
+            values_landed: 0,
+            values_rejected: 0,
+            values_derived: 0,
+            values_superseded: 0,
+            superseded_by: None,
+        }
+    }
+}
+
 /// One input file (a row of `submissions`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Submission {

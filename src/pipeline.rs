@@ -105,22 +105,7 @@ pub fn process_file(file: &InputFile, cfg: &Config) -> FileResult {
 /// Recognise, normalise one file already read (its bytes and SHA-256).
 pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config) -> FileResult {
     let file_name = file.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let mut sub = Submission {
-        submission: String::new(),
-        form: None,
-        reporter: None,
-        year: None,
-        source_file: file.rel.clone(),
-        source_sha256: None,
-        format: None,
-        status: "failed".into(),
-        cells_read: 0,
-        values_landed: 0,
-        values_rejected: 0,
-        values_derived: 0,
-        values_superseded: 0,
-        superseded_by: None,
-    };
+    let mut sub = Submission::new(String::new(), &file.rel);
     let fail = |sub: Submission, rule: &'static str, msg: String| {
         let mut issue = Issue::new(Severity::Error, rule, msg).at(&sub.source_file, None, None);
         issue.submission = Some(sub.submission.clone());
@@ -580,22 +565,7 @@ fn progress_bar(show: bool, n: usize) -> indicatif::ProgressBar {
 }
 
 fn process_file_error(f: &InputFile, msg: String) -> FileResult {
-    let sub = Submission {
-        submission: format!("file:{}", f.rel),
-        form: None,
-        reporter: None,
-        year: None,
-        source_file: f.rel.clone(),
-        source_sha256: None,
-        format: None,
-        status: "failed".into(),
-        cells_read: 0,
-        values_landed: 0,
-        values_rejected: 0,
-        values_derived: 0,
-        values_superseded: 0,
-        superseded_by: None,
-    };
+    let sub = Submission::new(format!("file:{}", f.rel), &f.rel);
     let mut issue = Issue::new(Severity::Error, "unreadable_file", msg).at(&f.rel, None, None);
     issue.submission = Some(sub.submission.clone());
     FileResult { submission: sub, observations: Vec::new(), issues: vec![issue], controls: Vec::new() }
