@@ -647,6 +647,54 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<validate:
         }
     }
     stats.push(stat);
+    // An aggregate whose numerator and denominator come from different numbers of areas.
+    let rule = "unpaired_aggregate";
+    let sev = cfg.rules.severity_of(rule);
+    let mut stat = validate::RuleStat {
+        rule: rule.into(),
+        kind: "built_in".into(),
+        severity: sev.as_str().into(),
+        scope: "catalogue".into(),
+        expression: "numerator_areas = denominator_areas for an aggregated ratio of single terms".into(),
+        items: 0,
+        passes: 0,
+        fails: 0,
+        missing: 0,
+    };
+    if ind.height() > 0 {
+        let (code, area, year, sex, age) = (ind.column("indicator")?.str()?, ind.column("area")?.str()?, ind.column("year")?.i32()?, ind.column("sex")?.str()?, ind.column("age")?.str()?);
+        let (na, da) = (ind.column("numerator_areas")?.u32()?, ind.column("denominator_areas")?.u32()?);
+        for i in 0..ind.height() {
+            let (Some(n), Some(d)) = (na.get(i), da.get(i)) else { continue };
+            let Some(def) = code.get(i).and_then(|c| cfg.catalogue.indicators.iter().find(|x| x.code == c)) else { continue };
+            if def.numerator.len() != 1 || def.denominator.len() != 1 || (n <= 1 && d <= 1) {
+                continue;
+            }
+            stat.items += 1;
+            if n == d {
+                stat.passes += 1;
+                continue;
+            }
+            stat.fails += 1;
+            let mut issue = Issue::new(
+                sev,
+                rule,
+                format!(
+                    "{}: the numerator is summed over {n} areas but the denominator over {d}; the aggregate rate mixes coverage (see numerator_areas / denominator_areas)",
+                    def.name_zh
+                ),
+            )
+            .observed(format!("{n} / {d} areas"))
+            .expected("the same areas on both sides");
+            issue.indicator = Some(def.code.clone());
+            issue.area = area.get(i).map(str::to_string);
+            issue.year = year.get(i);
+            issue.sex = sex.get(i).map(str::to_string);
+            issue.age = age.get(i).map(str::to_string);
+            out.push(issue);
+        }
+    }
+    stats.push(stat);
     Ok(out)
 }
 

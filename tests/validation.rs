@@ -103,6 +103,14 @@ fn planted_faults_give_exactly_the_expected_findings() {
     assert_eq!(fails_of("rate_out_of_range"), Some(1));
     assert_eq!(fails_of("conflict"), Some(2), "one conflict row per copy");
 
+    // g) + h): the county's internet access rate (C36) sums schools_with_internet over 20 towns
+    // (火星镇 unread) but schools over 19 (also the withheld -5): reported as unpaired.
+    let issues = read(&db.join("issues.parquet"));
+    let (rule, ind, obs) = (strs(&issues, "rule"), strs(&issues, "indicator"), strs(&issues, "observed"));
+    let unpaired: Vec<Option<String>> =
+        (0..issues.height()).filter(|&i| rule[i].as_deref() == Some("unpaired_aggregate") && ind[i].as_deref() == Some("C36")).map(|i| obs[i].clone()).collect();
+    assert_eq!(unpaired, vec![Some("20 / 19 areas".to_string())]);
+
     // k) The correction supersedes the original: its values are not used, and say why.
     let subs = read(&db.join("submissions.parquet"));
     let (sf, st, sb, sid) = (strs(&subs, "source_file"), strs(&subs, "status"), strs(&subs, "superseded_by"), strs(&subs, "submission"));

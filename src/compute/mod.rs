@@ -98,7 +98,16 @@ impl ByElement {
             .clone()
             .lazy()
             .filter(col("value").is_not_null())
-            .select([col("data_element"), col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value")])
+            .select([
+                col("data_element"),
+                col("area"),
+                col("year"),
+                col("sex"),
+                col("age"),
+                col("residence"),
+                col("value"),
+                col("n_sources").cast(DataType::UInt32).fill_null(lit(1u32)).alias("n_sources"),
+            ])
             .sort(["data_element"], SortMultipleOptions::default())
             .collect()?;
         let mut frames = std::collections::HashMap::new();
@@ -140,17 +149,17 @@ fn side(values: &ByElement, terms: &[Term], other: &[Term], name: &str) -> LazyF
                     lf = lf.with_column(lit("*").alias(*d));
                 }
             }
-            lf.select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value")])
+            lf.select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value"), col("n_sources")])
         })
         .collect();
     let n = parts.len() as u32;
     concat(parts, UnionArgs::default())
-        .unwrap_or_else(|_| values.empty.clone().lazy().select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value")]))
+        .unwrap_or_else(|_| values.empty.clone().lazy().select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value"), col("n_sources")]))
         .group_by(cols(&JOIN_KEY))
-        .agg([col("value").sum().alias(name), col("value").count().alias("_terms")])
+        .agg([col("value").sum().alias(name), col("value").count().alias("_terms"), col("n_sources").sum().alias(format!("{name}_areas"))])
         // Every term must be present for a sum of terms to be complete.
         .filter(col("_terms").eq(lit(n)))
-        .select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col(name)])
+        .select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col(name), col(format!("{name}_areas"))])
 }
 
 /// Output value of a dimension pinned somewhere in the formula.
@@ -180,8 +189,12 @@ fn out_dim(ind: &Indicator, i: usize) -> Option<String> {
 fn one_indicator(values: &ByElement, ind: &Indicator) -> PolarsResult<DataFrame> {
     let mut lf = if let Some(t) = &ind.value {
         let terms = std::slice::from_ref(t);
-        side(values, terms, terms, "value")
-            .with_columns([lit(NULL).cast(DataType::Float64).alias("numerator"), lit(NULL).cast(DataType::Float64).alias("denominator")])
+        side(values, terms, terms, "value").with_columns([
+            lit(NULL).cast(DataType::Float64).alias("numerator"),
+            lit(NULL).cast(DataType::Float64).alias("denominator"),
+            lit(NULL).cast(DataType::UInt32).alias("numerator_areas"),
+            lit(NULL).cast(DataType::UInt32).alias("denominator_areas"),
+        ])
     } else {
         let num = side(values, &ind.numerator, &ind.denominator, "numerator");
         let den = side(values, &ind.denominator, &ind.numerator, "denominator");
@@ -207,6 +220,8 @@ fn one_indicator(values: &ByElement, ind: &Indicator) -> PolarsResult<DataFrame>
         col("value"),
         col("numerator"),
         col("denominator"),
+        col("numerator_areas").cast(DataType::UInt32),
+        col("denominator_areas").cast(DataType::UInt32),
         lit(ind.unit.clone()).alias("unit"),
     ])
     .collect()

@@ -242,6 +242,7 @@ pub const BUILT_IN: &[(&str, Severity, &str)] = &[
     ("conflict", Severity::Error, "one value per key: different values from two cells are both withheld"),
     ("female_exceeds_total", Severity::Error, "其中:女 <= 合计"),
     ("repeated_last_year", Severity::Warning, "a return's values are not (90% or more) the same as the year before: last year's file sent again"),
+    ("unpaired_aggregate", Severity::Info, "an aggregated ratio sums its numerator and denominator over the same number of areas"),
     ("indicator_out_of_range", Severity::Warning, "a computed % lies within 0–100 (numerator <= denominator)"),
 ];
 
