@@ -103,13 +103,24 @@ fn planted_faults_give_exactly_the_expected_findings() {
     assert_eq!(fails_of("rate_out_of_range"), Some(1));
     assert_eq!(fails_of("conflict"), Some(2), "one conflict row per copy");
 
-    // g) + h): the county's internet access rate (C36) sums schools_with_internet over 20 towns
-    // (火星镇 unread) but schools over 19 (also the withheld -5): reported as unpaired.
-    let issues = read(&db.join("issues.parquet"));
-    let (rule, ind, obs) = (strs(&issues, "rule"), strs(&issues, "indicator"), strs(&issues, "observed"));
-    let unpaired: Vec<Option<String>> =
-        (0..issues.height()).filter(|&i| rule[i].as_deref() == Some("unpaired_aggregate") && ind[i].as_deref() == Some("C36")).map(|i| obs[i].clone()).collect();
-    assert_eq!(unpaired, vec![Some("20 / 19 areas".to_string())]);
+    // g) + h): the county's internet access rate (C36) in 2024 leaves out 殷店镇 (written as
+    // 火星镇, unread) and 万和镇 (its schools withheld as -5) on both sides of the ratio.
+    let truth = std::fs::read_to_string(inbox.join("_truth/data_values.csv")).unwrap();
+    let sum_of = |de: &str| -> f64 {
+        truth
+            .lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[0] == de && f[2] == "2024" && f[1].starts_with("4213211") && f[1] != "421321102" && f[1] != "421321106")
+            .map(|f| f[5].parse::<f64>().unwrap())
+            .sum()
+    };
+    let c36 = 100.0 * sum_of("schools_with_internet") / sum_of("schools");
+    let iv = read_partitioned(&db.join("indicator_values"));
+    let (ic, ia, iy) = (strs(&iv, "indicator"), strs(&iv, "area"), i32s(&iv, "year"));
+    let i = (0..iv.height()).find(|&i| ic[i].as_deref() == Some("C36") && ia[i].as_deref() == Some("421321") && iy[i] == Some(2024)).unwrap();
+    assert!((f64s(&iv, "value")[i].unwrap() - c36).abs() < 1e-9, "{:?} vs {c36}", f64s(&iv, "value")[i]);
+    let areas = |c: &str| iv.column(c).unwrap().u32().unwrap().get(i);
+    assert_eq!((areas("numerator_areas"), areas("denominator_areas")), (Some(19), Some(19)));
 
     // k) The correction supersedes the original: its values are not used, and say why.
     let subs = read(&db.join("submissions.parquet"));

@@ -90,10 +90,12 @@ fn pins(term: &Term) -> [Option<&String>; 3] {
 struct ByElement {
     frames: std::collections::HashMap<String, DataFrame>,
     empty: DataFrame,
+    /// area -> each of its ancestors.
+    ancestors: LazyFrame,
 }
 
 impl ByElement {
-    fn new(all_values: &DataFrame) -> PolarsResult<ByElement> {
+    fn new(all_values: &DataFrame, cfg: &Config) -> PolarsResult<ByElement> {
         let slim = all_values
             .clone()
             .lazy()
@@ -107,6 +109,8 @@ impl ByElement {
                 col("residence"),
                 col("value"),
                 col("n_sources").cast(DataType::UInt32).fill_null(lit(1u32)).alias("n_sources"),
+                // Reported in a return (not summed up the hierarchy by wcmon).
+                col("n_sources").is_null().alias("_reported"),
             ])
             .sort(["data_element"], SortMultipleOptions::default())
             .collect()?;
@@ -121,7 +125,7 @@ impl ByElement {
                 start = i;
             }
         }
-        Ok(ByElement { frames, empty: slim.clear() })
+        Ok(ByElement { frames, empty: slim.clear(), ancestors: frames::ancestors(&cfg.areas)?.lazy() })
     }
 
     fn get(&self, code: &str) -> LazyFrame {
@@ -130,13 +134,17 @@ impl ByElement {
 }
 
 /// One side of a ratio: terms summed by key, with dims pinned on either side set to "*".
-fn side(values: &ByElement, terms: &[Term], other: &[Term], name: &str) -> LazyFrame {
+/// `reported_only`: only values as reported in returns, not wcmon's aggregates.
+fn side(values: &ByElement, terms: &[Term], other: &[Term], name: &str, reported_only: bool) -> LazyFrame {
     let own = pins(&terms[0]);
     let oth = pins(&other[0]);
     let parts: Vec<LazyFrame> = terms
         .iter()
         .map(|t| {
             let mut lf = values.get(&t.data_element);
+            if reported_only {
+                lf = lf.filter(col("_reported"));
+            }
             for (i, d) in DIMS.iter().enumerate() {
                 let p = pins(t)[i];
                 if let Some(v) = p {
@@ -159,7 +167,7 @@ fn side(values: &ByElement, terms: &[Term], other: &[Term], name: &str) -> LazyF
         .agg([col("value").sum().alias(name), col("value").count().alias("_terms"), col("n_sources").sum().alias(format!("{name}_areas"))])
         // Every term must be present for a sum of terms to be complete.
         .filter(col("_terms").eq(lit(n)))
-        .select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col(name), col(format!("{name}_areas"))])
+        .select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col(name), col(format!("{name}_areas")).cast(DataType::UInt32)])
 }
 
 /// Output value of a dimension pinned somewhere in the formula.
@@ -186,19 +194,69 @@ fn out_dim(ind: &Indicator, i: usize) -> Option<String> {
     }
 }
 
+/// Numerator and denominator of a ratio at every area, each aggregate summed over the
+/// same areas on both sides: the reported (area, numerator, denominator) pairs are
+/// summed up the hierarchy, so a town that reports only one of the two counts in
+/// neither. An area with its own reported pair keeps it. Where no pairs exist (e.g.
+/// the numerator comes from towns and the denominator only from the county), the
+/// two sides' separate aggregates are used, and `numerator_areas` /
+/// `denominator_areas` show the difference in coverage.
+fn ratio(values: &ByElement, ind: &Indicator) -> PolarsResult<LazyFrame> {
+    let keys = cols(&JOIN_KEY);
+    let out = |lf: LazyFrame| {
+        lf.select([
+            col("area"),
+            col("year"),
+            col("sex"),
+            col("age"),
+            col("residence"),
+            col("numerator").cast(DataType::Float64),
+            col("denominator").cast(DataType::Float64),
+            col("numerator_areas").cast(DataType::UInt32),
+            col("denominator_areas").cast(DataType::UInt32),
+        ])
+    };
+    let inner = JoinArgs::new(JoinType::Inner);
+    let left = JoinArgs::new(JoinType::Left);
+    let pairs = side(values, &ind.numerator, &ind.denominator, "numerator", true).join(
+        side(values, &ind.denominator, &ind.numerator, "denominator", true),
+        keys.clone(),
+        keys.clone(),
+        inner.clone(),
+    );
+    let flagged = |lf: LazyFrame, flag: &str| lf.select(keys.clone()).with_column(lit(true).alias(flag));
+    let summed = pairs
+        .clone()
+        .join(values.ancestors.clone(), [col("area")], [col("area")], inner.clone())
+        .group_by(cols(&["ancestor", "year", "sex", "age", "residence"]))
+        .agg([
+            col("numerator").sum().alias("numerator"),
+            col("denominator").sum().alias("denominator"),
+            col("numerator").count().alias("numerator_areas"),
+        ])
+        .with_column(col("numerator_areas").alias("denominator_areas"))
+        .rename(["ancestor"], ["area"], true)
+        .join(flagged(pairs.clone(), "_has"), keys.clone(), keys.clone(), left.clone())
+        .filter(col("_has").is_null());
+    let paired = concat([out(pairs), out(summed)], UnionArgs::default())?;
+    let separate = side(values, &ind.numerator, &ind.denominator, "numerator", false)
+        .join(side(values, &ind.denominator, &ind.numerator, "denominator", false), keys.clone(), keys.clone(), inner)
+        .join(flagged(paired.clone(), "_paired"), keys.clone(), keys.clone(), left)
+        .filter(col("_paired").is_null());
+    concat([paired, out(separate)], UnionArgs::default())
+}
+
 fn one_indicator(values: &ByElement, ind: &Indicator) -> PolarsResult<DataFrame> {
     let mut lf = if let Some(t) = &ind.value {
         let terms = std::slice::from_ref(t);
-        side(values, terms, terms, "value").with_columns([
+        side(values, terms, terms, "value", false).with_columns([
             lit(NULL).cast(DataType::Float64).alias("numerator"),
             lit(NULL).cast(DataType::Float64).alias("denominator"),
             lit(NULL).cast(DataType::UInt32).alias("numerator_areas"),
             lit(NULL).cast(DataType::UInt32).alias("denominator_areas"),
         ])
     } else {
-        let num = side(values, &ind.numerator, &ind.denominator, "numerator");
-        let den = side(values, &ind.denominator, &ind.numerator, "denominator");
-        num.join(den, cols(&JOIN_KEY), cols(&JOIN_KEY), JoinArgs::new(JoinType::Inner)).with_column(
+        ratio(values, ind)?.with_column(
             when(col("denominator").gt(lit(0.0)))
                 .then(col("numerator") / col("denominator") * lit(ind.factor))
                 .otherwise(lit(NULL).cast(DataType::Float64))
@@ -229,7 +287,7 @@ fn one_indicator(values: &ByElement, ind: &Indicator) -> PolarsResult<DataFrame>
 
 /// Every catalogue indicator for every area, year, sex and age the data allow.
 pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
-    let values = ByElement::new(all_values)?;
+    let values = ByElement::new(all_values, cfg)?;
     let mut out: Option<DataFrame> = None;
     for ind in &cfg.catalogue.indicators {
         let df = one_indicator(&values, ind)?;
