@@ -288,9 +288,11 @@ fn one_indicator(values: &ByElement, ind: &Indicator) -> PolarsResult<DataFrame>
 /// Every catalogue indicator for every area, year, sex and age the data allow.
 pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
     let values = ByElement::new(all_values, cfg)?;
+    // The indicators are independent: computed in parallel, stacked in catalogue order.
+    use rayon::prelude::*;
+    let parts: Vec<DataFrame> = cfg.catalogue.indicators.par_iter().map(|ind| one_indicator(&values, ind)).collect::<PolarsResult<_>>()?;
     let mut out: Option<DataFrame> = None;
-    for ind in &cfg.catalogue.indicators {
-        let df = one_indicator(&values, ind)?;
+    for df in parts {
         match &mut out {
             None => out = Some(df),
             Some(o) => {
