@@ -434,9 +434,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let mut rule_stats = validate_and_derive(&mut results, &cfg, &validate::History::new());
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage validated");
 
-    let mut subs = Vec::new();
-    let mut obs = Vec::new();
-    let mut issues = Vec::new();
+    let mut subs = Vec::with_capacity(results.len());
+    let mut obs = Vec::with_capacity(results.iter().map(|r| r.observations.len()).sum());
+    let mut issues = Vec::with_capacity(results.iter().map(|r| r.issues.len()).sum());
     for r in results {
         summary.cells_read += r.submission.cells_read;
         summary.values_landed += r.submission.values_landed;

@@ -13,32 +13,37 @@ fn s(name: &str, v: Vec<Option<String>>) -> Column {
 
 /// `data_values` columns in contract order (plus `year`, `flags`, `n_sources`).
 pub fn observations(obs: &[Observation]) -> PolarsResult<DataFrame> {
-    // Borrowed strings: the frame copies the bytes once, no String per cell.
-    fn text<'a>(obs: &'a [Observation], f: impl Fn(&'a Observation) -> &'a str) -> Vec<&'a str> {
-        obs.iter().map(f).collect()
-    }
-    fn opt<'a>(obs: &'a [Observation], f: impl Fn(&'a Observation) -> Option<&'a str>) -> Vec<Option<&'a str>> {
-        obs.iter().map(f).collect()
-    }
-    DataFrame::new_infer_height(vec![
-        Column::new("data_element".into(), text(obs, |o| &o.data_element)),
-        Column::new("area".into(), text(obs, |o| &o.area)),
-        Column::new("year".into(), obs.iter().map(|o| o.year).collect::<Vec<i32>>()),
-        Column::new("sex".into(), text(obs, |o| &o.sex)),
-        Column::new("age".into(), text(obs, |o| &o.age)),
-        Column::new("residence".into(), text(obs, |o| &o.residence)),
-        Column::new("value".into(), obs.iter().map(|o| o.value).collect::<Vec<Option<f64>>>()),
-        Column::new("obs_status".into(), text(obs, |o| o.obs_status)),
-        Column::new("derived".into(), obs.iter().map(|o| o.derived).collect::<Vec<bool>>()),
-        Column::new("form".into(), opt(obs, |o| o.form.as_deref())),
-        Column::new("source_file".into(), opt(obs, |o| o.source_file.as_deref())),
-        Column::new("source_sheet".into(), opt(obs, |o| o.source_sheet.as_deref())),
-        Column::new("source_cell".into(), opt(obs, |o| o.source_cell.as_deref())),
-        Column::new("source_sha256".into(), opt(obs, |o| o.source_sha256.as_deref())),
-        Column::new("submission".into(), opt(obs, |o| o.submission.as_deref())),
-        Column::new("flags".into(), opt(obs, |o| o.flags.as_deref())),
-        Column::new("n_sources".into(), obs.iter().map(|_| None::<u32>).collect::<Vec<Option<u32>>>()),
-    ])
+    use rayon::prelude::*;
+    // Borrowed strings (the frame copies the bytes once, no String per cell); the
+    // columns are independent, so they are built in parallel.
+    type Build<'a> = Box<dyn Fn() -> Column + Send + Sync + 'a>;
+    let text = |name: &'static str, f: fn(&Observation) -> &str| -> Build<'_> {
+        Box::new(move || Column::new(name.into(), obs.iter().map(f).collect::<Vec<&str>>()))
+    };
+    let opt = |name: &'static str, f: fn(&Observation) -> Option<&str>| -> Build<'_> {
+        Box::new(move || Column::new(name.into(), obs.iter().map(f).collect::<Vec<Option<&str>>>()))
+    };
+    let builds: Vec<Build> = vec![
+        text("data_element", |o| &o.data_element),
+        text("area", |o| &o.area),
+        Box::new(|| Column::new("year".into(), obs.iter().map(|o| o.year).collect::<Vec<i32>>())),
+        text("sex", |o| &o.sex),
+        text("age", |o| &o.age),
+        text("residence", |o| &o.residence),
+        Box::new(|| Column::new("value".into(), obs.iter().map(|o| o.value).collect::<Vec<Option<f64>>>())),
+        text("obs_status", |o| o.obs_status),
+        Box::new(|| Column::new("derived".into(), obs.iter().map(|o| o.derived).collect::<Vec<bool>>())),
+        opt("form", |o| o.form.as_deref()),
+        opt("source_file", |o| o.source_file.as_deref()),
+        opt("source_sheet", |o| o.source_sheet.as_deref()),
+        opt("source_cell", |o| o.source_cell.as_deref()),
+        opt("source_sha256", |o| o.source_sha256.as_deref()),
+        opt("submission", |o| o.submission.as_deref()),
+        opt("flags", |o| o.flags.as_deref()),
+        Box::new(|| Column::new("n_sources".into(), obs.iter().map(|_| None::<u32>).collect::<Vec<Option<u32>>>())),
+    ];
+    let columns: Vec<Column> = builds.par_iter().map(|b| b()).collect();
+    DataFrame::new_infer_height(columns)
 }
 
 pub fn issues(rows: &[Issue]) -> PolarsResult<DataFrame> {
