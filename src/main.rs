@@ -10,6 +10,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc: normalising allocates small strings per cell, and the compute stage
+/// allocates and frees large column buffers; glibc's allocator is slower at both
+/// and keeps more memory.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// println! that ignores a closed stdout (`wcmon run | head` must not panic).
 macro_rules! say {
     ($($t:tt)*) => {{
