@@ -475,7 +475,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let (progress, progress_summary) = crate::progress::progress(&ind, &cfg)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators+progress");
     summary.progress = progress_summary;
-    let mut ind_issues = indicator_checks(&ind, &cfg, &mut rule_stats)?;
+    let mut ind_issues = validate::indicators::indicator_checks(&ind, &cfg, &mut rule_stats)?;
     for i in &ind_issues {
         *summary.issues_by_severity.entry(i.severity.as_str().to_string()).or_default() += 1;
     }
@@ -591,111 +591,6 @@ fn unchanged_run(opts: &RunOptions, run_id: &str, files: &[InputFile], current: 
             "files": files.len(), "files_read": 0, "files_cached": files.len(), "changes": 0, "duration_ms": summary.duration_ms}),
     );
     Ok(summary)
-}
-
-/// Checks on computed indicator values: a % above 100 means a numerator
-/// larger than its denominator somewhere in the sums (rule `indicator_out_of_range`).
-pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<validate::RuleStat>) -> PolarsResult<Vec<Issue>> {
-    let rule = "indicator_out_of_range";
-    let sev = cfg.rules.severity_of(rule);
-    let mut stat = validate::RuleStat {
-        rule: rule.into(),
-        kind: "built_in".into(),
-        severity: sev.as_str().into(),
-        scope: "catalogue".into(),
-        expression: "a computed % lies within 0–100 (numerator <= denominator)".into(),
-        items: 0,
-        passes: 0,
-        fails: 0,
-        missing: 0,
-    };
-    let mut out = Vec::new();
-    if ind.height() > 0 {
-        let (code, area, year, sex, age) = (ind.column("indicator")?.str()?, ind.column("area")?.str()?, ind.column("year")?.i32()?, ind.column("sex")?.str()?, ind.column("age")?.str()?);
-        let (unit, value, num, den) = (ind.column("unit")?.str()?, ind.column("value")?.f64()?, ind.column("numerator")?.f64()?, ind.column("denominator")?.f64()?);
-        for i in 0..ind.height() {
-            let (Some("%"), Some(v)) = (unit.get(i), value.get(i)) else { continue };
-            let Some(def) = code.get(i).and_then(|c| cfg.catalogue.indicators.iter().find(|d| d.code == c)) else { continue };
-            if def.factor != 100.0 || def.denominator.is_empty() {
-                continue;
-            }
-            stat.items += 1;
-            if (0.0..=def.max.unwrap_or(100.0) + 1e-9).contains(&v) {
-                stat.passes += 1;
-                continue;
-            }
-            stat.fails += 1;
-            let mut issue = Issue::new(
-                sev,
-                rule,
-                format!(
-                    "{} = {}% : numerator {} exceeds denominator {}",
-                    def.name_zh,
-                    crate::ingest::fmt_num((v * 100.0).round() / 100.0),
-                    num.get(i).map(crate::ingest::fmt_num).unwrap_or_default(),
-                    den.get(i).map(crate::ingest::fmt_num).unwrap_or_default()
-                ),
-            )
-            .observed(crate::ingest::fmt_num(v))
-            .expected(format!("0..{}", def.max.unwrap_or(100.0)));
-            issue.indicator = Some(def.code.clone());
-            issue.area = area.get(i).map(str::to_string);
-            issue.year = year.get(i);
-            issue.sex = sex.get(i).map(str::to_string);
-            issue.age = age.get(i).map(str::to_string);
-            out.push(issue);
-        }
-    }
-    stats.push(stat);
-    // An aggregate whose numerator and denominator come from different numbers of areas.
-    let rule = "unpaired_aggregate";
-    let sev = cfg.rules.severity_of(rule);
-    let mut stat = validate::RuleStat {
-        rule: rule.into(),
-        kind: "built_in".into(),
-        severity: sev.as_str().into(),
-        scope: "catalogue".into(),
-        expression: "numerator_areas = denominator_areas for an aggregated ratio of single terms".into(),
-        items: 0,
-        passes: 0,
-        fails: 0,
-        missing: 0,
-    };
-    if ind.height() > 0 {
-        let (code, area, year, sex, age) = (ind.column("indicator")?.str()?, ind.column("area")?.str()?, ind.column("year")?.i32()?, ind.column("sex")?.str()?, ind.column("age")?.str()?);
-        let (na, da) = (ind.column("numerator_areas")?.u32()?, ind.column("denominator_areas")?.u32()?);
-        for i in 0..ind.height() {
-            let (Some(n), Some(d)) = (na.get(i), da.get(i)) else { continue };
-            let Some(def) = code.get(i).and_then(|c| cfg.catalogue.indicators.iter().find(|x| x.code == c)) else { continue };
-            if def.numerator.len() != 1 || def.denominator.len() != 1 || (n <= 1 && d <= 1) {
-                continue;
-            }
-            stat.items += 1;
-            if n == d {
-                stat.passes += 1;
-                continue;
-            }
-            stat.fails += 1;
-            let mut issue = Issue::new(
-                sev,
-                rule,
-                format!(
-                    "{}: the numerator is summed over {n} areas but the denominator over {d}; the aggregate rate mixes coverage (see numerator_areas / denominator_areas)",
-                    def.name_zh
-                ),
-            )
-            .observed(format!("{n} / {d} areas"))
-            .expected("the same areas on both sides");
-            issue.indicator = Some(def.code.clone());
-            issue.area = area.get(i).map(str::to_string);
-            issue.year = year.get(i);
-            issue.sex = sex.get(i).map(str::to_string);
-            issue.age = age.get(i).map(str::to_string);
-            out.push(issue);
-        }
-    }
-    stats.push(stat);
-    Ok(out)
 }
 
 /// Path helper for tests and the CLI: the bundled pipelines folder.

@@ -186,7 +186,11 @@ fn check_reports_cells_rules_observed_expected_and_exits_by_severity() {
     let c = wcmon(&["check", clean.to_str().unwrap(), "--db", db.to_str().unwrap()]);
     assert_eq!(c.code, 0);
     assert!(c.stdout.contains("0 errors, 0 warnings"));
-    assert!(!root().join("monitoring_db_check").exists());
+    // Nothing written: the database still has its one version, and its state is untouched.
+    let versions = std::fs::read_dir(db.join("versions")).unwrap().count();
+    assert_eq!(versions, 1);
+    let runs = std::fs::read_to_string(db.join("state/runs.jsonl")).unwrap();
+    assert_eq!(runs.lines().count(), 1, "check logs no run");
     // A pipeline-file error: exit 2.
     let bad = tmp.path().join("bad_pipelines");
     copy_dir(&root().join("pipelines"), &bad);

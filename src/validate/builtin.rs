@@ -1,0 +1,192 @@
+//! The built-in checks: ranges by unit and kind (and `range` rules), one value
+//! per key (`duplicate`, `conflict`), and 其中:女 within 合计.
+
+use super::*;
+
+/// Built-in range checks by unit and kind, the catalogue's min/max, and declared `range` rules.
+pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
+    let cfg = ctx.cfg;
+    let range_rules: Vec<&Rule> = cfg
+        .rules
+        .rules
+        .iter()
+        .chain(cfg.forms.iter().flat_map(|f| f.rules.iter()))
+        .filter(|r| r.kind == RuleKind::Range)
+        .collect();
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, o) in batch.observations.iter().enumerate() {
+            let Some(de) = cfg.catalogue.data_element(&o.data_element) else { continue };
+            let Some(v) = o.value else { continue };
+            let check = |ctx: &mut Ctx, rule: &'static str, ok: bool, msg: &dyn Fn() -> String, expected: &str| {
+                if ok {
+                    ctx.stats.pass(rule);
+                } else {
+                    let sev = cfg.rules.severity_of(rule);
+                    let issue = issue_for(o, sev, rule, msg()).expected(expected);
+                    ctx.finding(batches, (b, i), sev, rule, issue, &[(b, i)]);
+                }
+            };
+            if de.min.is_some() || de.max.is_some() {
+                let (lo, hi) = (de.min.unwrap_or(f64::NEG_INFINITY), de.max.unwrap_or(f64::INFINITY));
+                let exp = format!("{}..{}", de.min.map(fmt_num).unwrap_or_default(), de.max.map(fmt_num).unwrap_or_default());
+                check(ctx, "out_of_range", (lo..=hi).contains(&v), &|| format!("{} must lie within {exp} {}", de.name_zh, de.unit), &exp);
+            } else {
+                match de.kind {
+                    Kind::Count => {
+                        check(ctx, "negative_count", v >= 0.0, &|| format!("{} cannot be negative", de.name_zh), ">= 0");
+                        if v >= 0.0 {
+                            check(ctx, "non_integer_count", v.fract() == 0.0, &|| format!("{} should be a whole number", de.name_zh), "integer");
+                        }
+                    }
+                    Kind::Amount => check(ctx, "negative_amount", v >= 0.0, &|| format!("{} is negative", de.name_zh), ">= 0"),
+                    Kind::Rate => {
+                        let limit = match de.unit.as_str() {
+                            "%" => Some(100.0),
+                            "‰" => Some(1000.0),
+                            _ => None,
+                        };
+                        if let Some(l) = limit {
+                            check(
+                                ctx,
+                                "rate_out_of_range",
+                                (0.0..=l).contains(&v),
+                                &|| format!("{} must lie within 0–{l}{}", de.name_zh, de.unit),
+                                &format!("0..{l}"),
+                            );
+                        }
+                    }
+                }
+            }
+            for r in &range_rules {
+                if !r.data_elements.contains(&o.data_element) || (r.scope != "catalogue" && o.form.as_deref() != Some(r.scope.as_str())) {
+                    continue;
+                }
+                let ok = r.min.is_none_or(|m| v >= m) && r.max.is_none_or(|m| v <= m) && (!r.integer || v.fract() == 0.0);
+                if ok {
+                    ctx.stats.pass(r.id);
+                } else {
+                    let msg = format!("{} = {} breaks {}: {}", de.name_zh, fmt_num(v), r.id, r.description);
+                    let issue = issue_for(o, r.severity, r.id, msg).expected(r.expression());
+                    ctx.finding(batches, (b, i), r.severity, r.id, issue, &[(b, i)]);
+                }
+            }
+        }
+    }
+}
+
+/// The same key from two cells: the same value is a `duplicate` (later copies
+/// dropped), different values a `conflict` (every copy withheld on error).
+pub(super) fn one_value_per_key(batches: &[Batch], ctx: &mut Ctx) {
+    // First pass: the first place and the count of each key (no allocation per key).
+    let mut first: rustc_hash::FxHashMap<Key5, (At, u32)> = rustc_hash::FxHashMap::default();
+    first.reserve(batches.iter().map(|b| b.observations.len()).sum());
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, o) in batch.observations.iter().enumerate() {
+            if ctx.marks.live((b, i)) && !o.derived {
+                first.entry(key_of(o)).and_modify(|e| e.1 += 1).or_insert(((b, i), 1));
+            }
+        }
+    }
+    let singles = first.values().filter(|e| e.1 == 1).count() as u64;
+    for rule in ["duplicate", "conflict"] {
+        if let Some(s) = ctx.stats.0.get_mut(rule) {
+            s.items += singles;
+            s.passes += singles;
+        }
+    }
+    // Second pass: every place of the keys seen more than once, in file and cell order.
+    let mut multi: rustc_hash::FxHashMap<Key5, Vec<At>> = first.into_iter().filter(|(_, e)| e.1 > 1).map(|(k, _)| (k, Vec::new())).collect();
+    if !multi.is_empty() {
+        for (b, batch) in batches.iter().enumerate() {
+            for (i, o) in batch.observations.iter().enumerate() {
+                if ctx.marks.live((b, i)) && !o.derived {
+                    if let Some(v) = multi.get_mut(&key_of(o)) {
+                        v.push((b, i));
+                    }
+                }
+            }
+        }
+    }
+    let mut groups: Vec<(Key5, Vec<At>)> = multi.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (_, at) in groups {
+        let obs = |a: At| &batches[a.0].observations[a.1];
+        let first = obs(at[0]);
+        let same = at.iter().all(|&a| match (obs(a).value, first.value) {
+            (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+            (None, None) => true,
+            _ => false,
+        });
+        let where_first = format!("{} {}", first.source_file.as_deref().unwrap_or("?"), cell_of(first));
+        if same {
+            ctx.stats.pass("conflict");
+            for &a in &at[1..] {
+                let o = obs(a);
+                let sev = ctx.cfg.rules.severity_of("duplicate");
+                let issue = issue_for(o, sev, "duplicate", format!("the same value is already given in {where_first}; this copy is dropped"))
+                    .expected(format!("one value (kept: {where_first})"));
+                ctx.stats.fail("duplicate");
+                ctx.found.push((a.0, issue));
+                ctx.marks.dropped[a.0][a.1] = true;
+            }
+            continue;
+        }
+        ctx.stats.pass("duplicate");
+        let sev = ctx.cfg.rules.severity_of("conflict");
+        let values: Vec<String> = at
+            .iter()
+            .map(|&a| {
+                let o = obs(a);
+                format!("{} in {} {}", o.value.map(fmt_num).unwrap_or_else(|| "—".into()), o.source_file.as_deref().unwrap_or("?"), cell_of(o))
+            })
+            .collect();
+        let what = if sev == Severity::Error { "all are withheld" } else { "the first is kept" };
+        for (n, &a) in at.iter().enumerate() {
+            let o = obs(a);
+            let others: Vec<&String> = values.iter().enumerate().filter(|(m, _)| *m != n).map(|(_, v)| v).collect();
+            let others: Vec<&str> = others.iter().map(|s| s.as_str()).collect();
+            let issue = issue_for(o, sev, "conflict", format!("different values for the same key: {}; {what}", values.join(" vs ")))
+                .expected(others.join("; "));
+            ctx.stats.fail("conflict");
+            ctx.found.push((a.0, issue));
+            match sev {
+                Severity::Error => ctx.marks.withheld[a.0][a.1] = true,
+                _ if n > 0 => ctx.marks.dropped[a.0][a.1] = true,
+                _ => ctx.marks.flags[a.0][a.1].push("conflict"),
+            }
+        }
+    }
+}
+
+/// 其中:女 cannot exceed 合计 for an additive data element in the same return.
+pub(super) fn female_within_total(batches: &[Batch], ctx: &mut Ctx) {
+    let sev = ctx.cfg.rules.severity_of("female_exceeds_total");
+    for b in 0..batches.len() {
+        let mut by: rustc_hash::FxHashMap<(&str, &str, i32, &str, &str), [Option<usize>; 2]> = rustc_hash::FxHashMap::default();
+        for (i, o) in batches[b].observations.iter().enumerate() {
+            let additive = ctx.cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind.additive());
+            if !additive || !ctx.marks.live((b, i)) || o.value.is_none() {
+                continue;
+            }
+            let slot = match o.sex.as_str() {
+                "_T" => 0,
+                "F" => 1,
+                _ => continue,
+            };
+            by.entry((&o.data_element, &o.area, o.year, &o.age, &o.residence)).or_default()[slot] = Some(i);
+        }
+        let mut pairs: Vec<(usize, usize)> = by.into_values().filter_map(|s| Some((s[0]?, s[1]?))).collect();
+        pairs.sort();
+        for (t, f) in pairs {
+            let (ot, of) = (&batches[b].observations[t], &batches[b].observations[f]);
+            let (vt, vf) = (ot.value.unwrap_or_default(), of.value.unwrap_or_default());
+            if vf <= vt {
+                ctx.stats.pass("female_exceeds_total");
+                continue;
+            }
+            let issue = issue_for(of, sev, "female_exceeds_total", format!("其中:女 ({}) is larger than the total ({}, {})", fmt_num(vf), fmt_num(vt), cell_of(ot)))
+                .expected(format!("<= {}", fmt_num(vt)));
+            ctx.finding(batches, (b, f), sev, "female_exceeds_total", issue, &[(b, t), (b, f)]);
+        }
+    }
+}

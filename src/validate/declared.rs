@@ -1,0 +1,353 @@
+//! The declared `compare`, `pair` and `balance` rules, evaluated over an index
+//! of the values in their scope (all values for catalogue rules, one return for form rules).
+
+use super::*;
+
+/// (area, year, sex, age, residence) with "*" for a dimension every term pins.
+type EvalKey<'a> = (&'a str, i32, &'a str, &'a str, &'a str);
+
+/// The values a rule sees, indexed once: by full key and by data element.
+/// Withheld values stay in the index; lookups skip them.
+pub(super) struct Index<'a> {
+    map: rustc_hash::FxHashMap<Key5<'a>, At>,
+    by_de: rustc_hash::FxHashMap<&'a str, Vec<At>>,
+}
+
+impl<'a> Index<'a> {
+    pub(super) fn new(scope: &[At], batches: &'a [Batch], marks: &Marks) -> Self {
+        let mut map = rustc_hash::FxHashMap::default();
+        let mut by_de: rustc_hash::FxHashMap<&str, Vec<At>> = rustc_hash::FxHashMap::default();
+        for &a in scope {
+            if marks.dropped[a.0][a.1] || marks.withheld[a.0][a.1] {
+                continue;
+            }
+            let o = &batches[a.0].observations[a.1];
+            map.entry(key_of(o)).or_insert(a);
+            by_de.entry(o.data_element.as_str()).or_default().push(a);
+        }
+        Index { map, by_de }
+    }
+
+    /// The value of a term at a key: (where, value); None when not reported or withheld.
+    fn term(&self, t: &Term, k: &EvalKey, batches: &[Batch], marks: &Marks) -> Option<(At, Option<f64>)> {
+        let sex = t.sex.as_deref().unwrap_or(k.2);
+        let age = t.age.as_deref().unwrap_or(k.3);
+        let res = t.residence.as_deref().unwrap_or(k.4);
+        if sex == "*" || age == "*" || res == "*" {
+            return None;
+        }
+        let a = *self.map.get(&(t.data_element.as_str(), k.0, k.1, sex, age, res))?;
+        marks.live(a).then(|| (a, batches[a.0].observations[a.1].value))
+    }
+}
+
+fn pinned(t: &Term) -> bool {
+    t.sex.is_some() || t.age.is_some() || t.residence.is_some()
+}
+
+/// Every key at which a rule's terms have values.
+fn eval_keys<'b>(terms: &[&Term], idx: &Index, batches: &'b [Batch], marks: &Marks) -> Vec<EvalKey<'b>> {
+    let unpinned: Vec<&&Term> = terms.iter().filter(|t| !pinned(t)).collect();
+    let from: Vec<&Term> = if unpinned.is_empty() { terms.to_vec() } else { unpinned.into_iter().copied().collect() };
+    let mut keys: rustc_hash::FxHashSet<EvalKey<'b>> = rustc_hash::FxHashSet::default();
+    for t in &from {
+        for &a in idx.by_de.get(t.data_element.as_str()).map(Vec::as_slice).unwrap_or_default() {
+            if !marks.live(a) {
+                continue;
+            }
+            let o = &batches[a.0].observations[a.1];
+            let fits = |pin: &Option<String>, v: &str| pin.as_deref().is_none_or(|p| p == v);
+            if !(fits(&t.sex, &o.sex) && fits(&t.age, &o.age) && fits(&t.residence, &o.residence)) {
+                continue;
+            }
+            let star = |pin: &Option<String>, v: &'b str| -> &'b str { if pin.is_some() { "*" } else { v } };
+            keys.insert((o.area.as_str(), o.year, star(&t.sex, &o.sex), star(&t.age, &o.age), star(&t.residence, &o.residence)));
+        }
+    }
+    let mut keys: Vec<EvalKey<'b>> = keys.into_iter().collect();
+    keys.sort_unstable();
+    keys
+}
+
+fn term_text(t: &Term, cfg: &Config) -> String {
+    let name = cfg.catalogue.data_element(&t.data_element).map(|d| d.name_zh.as_str()).unwrap_or(&t.data_element);
+    let f = crate::config::Indicator::formula_text(std::slice::from_ref(t));
+    if f == t.data_element {
+        name.to_string()
+    } else {
+        format!("{name}{}", &f[t.data_element.len()..])
+    }
+}
+
+/// Sum of terms with the missing-value strategy; None = skip (missing).
+fn side_sum(vals: &[Option<(At, Option<f64>)>], strategy: Missing, any_present: bool) -> Option<f64> {
+    let mut sum = 0.0;
+    for v in vals {
+        match v.and_then(|(_, x)| x) {
+            Some(x) => sum += x,
+            None if strategy == Missing::SkipIfAnyMissing => return None,
+            None if strategy == Missing::SkipIfAllMissing && !any_present => return None,
+            None => {}
+        }
+    }
+    Some(sum)
+}
+
+/// A declared compare / pair / balance rule on a scope of values.
+pub(super) fn declared(r: &Rule, scope: &[At], idx: &Index, batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
+    match r.kind {
+        RuleKind::Range => {}
+        RuleKind::Compare | RuleKind::Pair => compare(r, idx, batches, ctx),
+        RuleKind::Balance => match r.over {
+            Over::Sex | Over::Age => balance_dims(r, scope, batches, ctx),
+            Over::Area => balance_area(r, idx, batch_scope, batches, ctx),
+        },
+    }
+}
+
+fn compare(r: &Rule, idx: &Index, batches: &[Batch], ctx: &mut Ctx) {
+    let terms: Vec<&Term> = r.left.iter().chain(r.right.iter()).collect();
+    let keys = eval_keys(&terms, idx, batches, &ctx.marks);
+    let cfg = ctx.cfg;
+    for k in keys {
+        let left: Vec<_> = r.left.iter().map(|t| idx.term(t, &k, batches, &ctx.marks)).collect();
+        let right: Vec<_> = r.right.iter().map(|t| idx.term(t, &k, batches, &ctx.marks)).collect();
+        let present = |v: &[Option<(At, Option<f64>)>]| v.iter().any(|x| x.and_then(|(_, v)| v).is_some());
+        let any = present(&left) || present(&right);
+        let read: Vec<At> = left.iter().chain(right.iter()).filter_map(|x| x.map(|(a, _)| a)).collect();
+        let Some(&at) = left.iter().chain(right.iter()).flatten().map(|(a, _)| a).next() else { continue };
+        let o = &batches[at.0].observations[at.1];
+        let cells = |side: &[Option<(At, Option<f64>)>], terms: &[Term]| -> String {
+            side.iter()
+                .zip(terms)
+                .map(|(v, t)| match v {
+                    Some((a, x)) => {
+                        let ob = &batches[a.0].observations[a.1];
+                        format!("{} {} ({})", term_text(t, cfg), x.map(fmt_num).unwrap_or_else(|| "—".into()), cell_of(ob))
+                    }
+                    None => format!("{} missing", term_text(t, cfg)),
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        if r.kind == RuleKind::Pair {
+            if !present(&left) {
+                continue;
+            }
+            if right.iter().all(|x| x.and_then(|(_, v)| v).is_some()) {
+                ctx.stats.pass(r.id);
+            } else {
+                let msg = format!("{} is reported but {} is not: {}", cells(&left, &r.left), terms_list(&r.right, cfg), r.description);
+                let mut issue = issue_for(o, r.severity, r.id, msg).expected(format!("a value of {}", terms_list(&r.right, cfg)));
+                issue.observed = side_sum(&left, Missing::NeverSkip, true).map(fmt_num);
+                ctx.finding(batches, at, r.severity, r.id, issue, &read);
+            }
+            continue;
+        }
+        let (Some(l), Some(rv)) = (side_sum(&left, r.missing, any), side_sum(&right, r.missing, any)) else {
+            ctx.stats.missing(r.id);
+            continue;
+        };
+        if r.op.holds(l, rv, r.tolerance) {
+            ctx.stats.pass(r.id);
+            continue;
+        }
+        let msg = format!("{} {} {} does not hold: {}", cells(&left, &r.left), r.op.as_str(), cells(&right, &r.right), r.description);
+        let mut issue = issue_for(o, r.severity, r.id, msg).expected(format!("{} {}", r.op.as_str(), fmt_num(rv)));
+        issue.observed = Some(fmt_num(l));
+        issue.sex = Some(k.2.to_string());
+        issue.age = Some(k.3.to_string());
+        ctx.finding(batches, at, r.severity, r.id, issue, &read);
+    }
+}
+
+fn terms_list(terms: &[Term], cfg: &Config) -> String {
+    terms.iter().map(|t| term_text(t, cfg)).collect::<Vec<_>>().join(" + ")
+}
+
+fn in_rule(r: &Rule, cfg: &Config, de: &str) -> bool {
+    if r.data_elements.is_empty() {
+        cfg.catalogue.data_element(de).is_some_and(|d| d.kind.additive())
+    } else {
+        r.data_elements.iter().any(|d| d == de)
+    }
+}
+
+/// F + M = _T, or age groups = all ages, among the values of a scope.
+fn balance_dims(r: &Rule, scope: &[At], batches: &[Batch], ctx: &mut Ctx) {
+    let cfg = ctx.cfg;
+    // (de, area, year, other dims) -> (whole, parts)
+    type G = BTreeMap<(String, String, i32, String, String), (Option<At>, Vec<(String, At)>)>;
+    let mut groups: G = BTreeMap::new();
+    for &a in scope {
+        if ctx.marks.dropped[a.0][a.1] {
+            continue;
+        }
+        let o = &batches[a.0].observations[a.1];
+        if o.derived || !in_rule(r, cfg, &o.data_element) {
+            continue;
+        }
+        let (part_dim, other1, other2) = match r.over {
+            Over::Sex => (&o.sex, &o.age, &o.residence),
+            _ => (&o.age, &o.sex, &o.residence),
+        };
+        let g = groups.entry((o.data_element.clone(), o.area.clone(), o.year, other1.clone(), other2.clone())).or_default();
+        if part_dim == "_T" {
+            g.0 = Some(a);
+        } else {
+            g.1.push((part_dim.clone(), a));
+        }
+    }
+    for ((_, _, _, _, _), (whole, parts)) in groups {
+        let Some(w) = whole else { continue };
+        let wanted: Vec<String> = match (r.over, r.parts.is_empty()) {
+            (Over::Sex, _) => vec!["F".into(), "M".into()],
+            (_, false) => r.parts.clone(),
+            (_, true) => parts.iter().map(|p| p.0.clone()).collect(),
+        };
+        if wanted.is_empty() {
+            continue;
+        }
+        let vals: Vec<Option<(At, Option<f64>)>> = wanted
+            .iter()
+            .map(|code| parts.iter().find(|p| &p.0 == code).map(|p| (p.1, batches[p.1 .0].observations[p.1 .1].value)))
+            .collect();
+        let wo = &batches[w.0].observations[w.1];
+        let any = vals.iter().any(|v| v.and_then(|x| x.1).is_some());
+        let (Some(total), Some(sum)) = (wo.value, side_sum(&vals, r.missing, any)) else {
+            ctx.stats.missing(r.id);
+            continue;
+        };
+        if (total - sum).abs() <= r.tolerance {
+            ctx.stats.pass(r.id);
+            continue;
+        }
+        let parts_text: Vec<String> = wanted
+            .iter()
+            .zip(&vals)
+            .map(|(code, v)| match v {
+                Some((a, x)) => format!("{code} {} ({})", x.map(fmt_num).unwrap_or_else(|| "—".into()), cell_of(&batches[a.0].observations[a.1])),
+                None => format!("{code} missing"),
+            })
+            .collect();
+        let name = cfg.catalogue.data_element(&wo.data_element).map(|d| d.name_zh.as_str()).unwrap_or_default();
+        let msg = format!("{name}: the total {} ({}) is not the sum of its parts {} = {}", fmt_num(total), cell_of(wo), parts_text.join(" + "), fmt_num(sum));
+        let issue = issue_for(wo, r.severity, r.id, msg).expected(format!("= {} (±{})", fmt_num(sum), r.tolerance));
+        let read: Vec<At> = std::iter::once(w).chain(vals.iter().filter_map(|v| v.map(|x| x.0))).collect();
+        ctx.finding(batches, w, r.severity, r.id, issue, &read);
+    }
+}
+
+/// Areas add up to the return's 合计 row / 全县 column (form scope), or to the
+/// reported parent area when every child is reported (catalogue scope).
+fn balance_area(r: &Rule, idx: &Index, batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
+    let cfg = ctx.cfg;
+    if batch_scope.is_empty() {
+        // Catalogue scope: parent vs its children.
+        let mut parents: Vec<(Key5, At)> = idx.map.iter().map(|(k, a)| (*k, *a)).collect();
+        parents.sort_by(|a, b| a.0.cmp(&b.0));
+        for ((de, area, year, sex, age, res), w) in parents {
+            if !in_rule(r, cfg, de) {
+                continue;
+            }
+            let children: Vec<&str> = cfg.areas.list.iter().filter(|a| a.parent.as_deref() == Some(area)).map(|a| a.code.as_str()).collect();
+            if children.is_empty() {
+                continue;
+            }
+            let vals: Vec<Option<At>> = children.iter().map(|c| idx.map.get(&(de, *c, year, sex, age, res)).copied()).collect();
+            if vals.iter().all(Option::is_none) {
+                continue;
+            }
+            let wo = &batches[w.0].observations[w.1];
+            let sum: Option<f64> = vals.iter().map(|v| v.and_then(|a| batches[a.0].observations[a.1].value)).sum();
+            let (Some(total), Some(sum)) = (wo.value, sum) else {
+                ctx.stats.missing(r.id);
+                continue;
+            };
+            if (total - sum).abs() <= r.tolerance {
+                ctx.stats.pass(r.id);
+                continue;
+            }
+            let msg = format!("the value for {area} ({}) is not the sum of its {} areas ({})", fmt_num(total), children.len(), fmt_num(sum));
+            let issue = issue_for(wo, r.severity, r.id, msg).expected(format!("= {} (±{})", fmt_num(sum), r.tolerance));
+            let read: Vec<At> = std::iter::once(w).chain(vals.iter().flatten().copied()).collect();
+            ctx.finding(batches, w, r.severity, r.id, issue, &read);
+        }
+        return;
+    }
+    for &b in batch_scope {
+        let batch = &batches[b];
+        for c in batch.controls {
+            if !in_rule(r, cfg, &c.data_element) {
+                continue;
+            }
+            let parts: Vec<At> = (0..batch.observations.len())
+                .filter(|&i| {
+                    let o = &batch.observations[i];
+                    !ctx.marks.dropped[b][i]
+                        && !o.derived
+                        && o.data_element == c.data_element
+                        && o.year == c.year
+                        && o.sex == c.sex
+                        && o.age == c.age
+                        && o.residence == c.residence
+                })
+                .map(|i| (b, i))
+                .collect();
+            if parts.is_empty() {
+                continue;
+            }
+            // A cell of the same column (or row) that could not be read makes the sum unknowable.
+            let (crow, ccol) = split_a1(&c.cell);
+            let unreadable = batch.issues.iter().any(|i| {
+                i.severity == Severity::Error
+                    && i.source_sheet.as_deref() == Some(c.sheet.as_str())
+                    && i.source_cell.as_deref().map(split_a1).is_some_and(|(r, col)| r == crow || col == ccol)
+            });
+            let sum: Option<f64> = parts.iter().map(|a| batches[a.0].observations[a.1].value).sum();
+            let sum = match sum {
+                Some(s) if !unreadable => Some(s),
+                _ if r.missing == Missing::SkipIfAnyMissing || unreadable => None,
+                _ => Some(parts.iter().filter_map(|a| batches[a.0].observations[a.1].value).sum()),
+            };
+            let Some(sum) = sum else {
+                ctx.stats.missing(r.id);
+                continue;
+            };
+            if (c.value - sum).abs() <= r.tolerance {
+                ctx.stats.pass(r.id);
+                continue;
+            }
+            let first = &batch.observations[parts[0].1];
+            let last = &batch.observations[parts[parts.len() - 1].1];
+            let name = cfg.catalogue.data_element(&c.data_element).map(|d| d.name_zh.as_str()).unwrap_or_default();
+            let msg = format!(
+                "{name}: the return's total {} ({}!{}) is not the sum of its {} areas {} ({}..{})",
+                fmt_num(c.value),
+                c.sheet,
+                c.cell,
+                parts.len(),
+                fmt_num(sum),
+                first.source_cell.as_deref().unwrap_or("?"),
+                last.source_cell.as_deref().unwrap_or("?")
+            );
+            let mut issue = Issue::new(r.severity, r.id, msg)
+                .at(batch.file, Some(&c.sheet), Some(c.cell.clone()))
+                .observed(fmt_num(c.value))
+                .expected(format!("= {} (±{})", fmt_num(sum), r.tolerance));
+            issue.data_element = Some(c.data_element.clone());
+            issue.year = Some(c.year);
+            issue.sex = Some(c.sex.clone());
+            issue.age = Some(c.age.clone());
+            issue.form = first.form.clone();
+            issue.submission = first.submission.clone();
+            ctx.finding(batches, parts[0], r.severity, r.id, issue, &parts);
+        }
+    }
+}
+
+/// "D7" -> (7, "D").
+pub(super) fn split_a1(cell: &str) -> (u32, String) {
+    let col: String = cell.chars().take_while(|c| c.is_ascii_uppercase()).collect();
+    (cell[col.len()..].parse().unwrap_or(0), col)
+}

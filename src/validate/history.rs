@@ -1,0 +1,140 @@
+//! Checks against a series' own history: year-over-year outliers (modified
+//! z-score) and a return repeating last year's figures.
+
+use super::*;
+
+/// Median of a slice (sorted in place); None when empty.
+pub fn median(v: &mut [f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+/// Modified z-score of `x` against `history` (Iglewicz & Hoaglin): (x − median) / s with
+/// s = MAD / 0.6745, or 1.253314 · mean absolute deviation when MAD is 0. For counts,
+/// s is at least √median, the Poisson standard deviation: a count's chance variation is
+/// not an outlier however steady its history. None when there is no scale.
+pub fn modified_z(x: f64, history: &[f64], count: bool) -> Option<(f64, f64)> {
+    let mut h = history.to_vec();
+    let med = median(&mut h)?;
+    let mut dev: Vec<f64> = h.iter().map(|v| (v - med).abs()).collect();
+    let mad = median(&mut dev)?;
+    let mut scale = if mad > 0.0 { mad / 0.6745 } else { 1.253314 * dev.iter().sum::<f64>() / dev.len() as f64 };
+    if count {
+        scale = scale.max(med.max(0.0).sqrt());
+    }
+    (scale > 0.0).then(|| ((x - med) / scale, med))
+}
+
+pub(super) type SeriesKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+pub(super) type Series<'a> = rustc_hash::FxHashMap<SeriesKey<'a>, BTreeMap<i32, f64>>;
+
+/// Every series (data element × area × sex × age × residence): the database's history, then this run's live reported values.
+pub(super) fn build_series<'a>(batches: &'a [Batch], history: &'a History, marks: &Marks) -> Series<'a> {
+    let mut series: Series<'a> = rustc_hash::FxHashMap::default();
+    for (k, years) in history {
+        series.insert((k.0.as_str(), k.1.as_str(), k.2.as_str(), k.3.as_str(), k.4.as_str()), years.clone());
+    }
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, o) in batch.observations.iter().enumerate() {
+            if let (true, Some(v)) = (marks.live((b, i)) && !o.derived, o.value) {
+                series.entry((&o.data_element, &o.area, &o.sex, &o.age, &o.residence)).or_default().insert(o.year, v);
+            }
+        }
+    }
+    series
+}
+
+/// Year-over-year outliers: each reported value against the same series' earlier years.
+pub(super) fn outliers(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
+    let s = ctx.cfg.rules.outliers.clone();
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, o) in batch.observations.iter().enumerate() {
+            let Some(x) = o.value else { continue };
+            if !ctx.marks.live((b, i)) || o.derived {
+                continue;
+            }
+            let key: SeriesKey = (&o.data_element, &o.area, &o.sex, &o.age, &o.residence);
+            let earlier: Vec<(i32, f64)> = series.get(&key).map(|m| m.range(..o.year).map(|(y, v)| (*y, *v)).collect()).unwrap_or_default();
+            if earlier.len() < s.min_history {
+                ctx.stats.missing("yoy_outlier");
+                continue;
+            }
+            let hist: Vec<f64> = earlier.iter().map(|e| e.1).collect();
+            let count = ctx.cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind == Kind::Count);
+            let Some((z, med)) = modified_z(x, &hist, count) else {
+                ctx.stats.missing("yoy_outlier");
+                continue;
+            };
+            let small = x.abs() < s.min_value && med.abs() < s.min_value;
+            // A trend moves the value away from an old median; an error also jumps from last year.
+            let prev = earlier[earlier.len() - 1].1;
+            let big_change = (x - med).abs() >= s.min_relative_change * med.abs() && (x - prev).abs() >= s.min_relative_change * prev.abs();
+            if small || z.abs() <= s.threshold || !big_change {
+                ctx.stats.pass("yoy_outlier");
+                continue;
+            }
+            let name = ctx.cfg.catalogue.data_element(&o.data_element).map(|d| d.name_zh.as_str()).unwrap_or_default();
+            let (y0, y1) = (earlier[0].0, earlier[earlier.len() - 1].0);
+            let msg = format!(
+                "{name} {} in {} is far from its own history: median {} over {y0}–{y1}, modified z = {:.1} (limit {})",
+                fmt_num(x),
+                o.year,
+                fmt_num(med),
+                z,
+                s.threshold
+            );
+            let issue = issue_for(o, s.severity, "yoy_outlier", msg).expected(format!("about {} (|z| <= {})", fmt_num(med), s.threshold));
+            ctx.finding(batches, (b, i), s.severity, "yoy_outlier", issue, &[(b, i)]);
+        }
+    }
+}
+
+/// A return whose values are (almost) all the same as the year before: last year's file sent again.
+pub(super) fn repeated_last_year(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
+    const MIN_VALUES: usize = 10;
+    const SHARE: f64 = 0.9;
+    let sev = ctx.cfg.rules.severity_of("repeated_last_year");
+    for (b, batch) in batches.iter().enumerate() {
+        let mut compared: Vec<At> = Vec::new();
+        let mut same = 0usize;
+        let mut years = std::collections::BTreeSet::new();
+        for (i, o) in batch.observations.iter().enumerate() {
+            let Some(v) = o.value.filter(|v| *v != 0.0) else { continue };
+            if !ctx.marks.live((b, i)) || o.derived {
+                continue;
+            }
+            let key: SeriesKey = (&o.data_element, &o.area, &o.sex, &o.age, &o.residence);
+            let Some(prev) = series.get(&key).and_then(|m| m.get(&(o.year - 1))) else { continue };
+            compared.push((b, i));
+            years.insert(o.year);
+            if (prev - v).abs() <= 1e-9 * v.abs().max(1.0) {
+                same += 1;
+            }
+        }
+        if compared.len() < MIN_VALUES {
+            continue;
+        }
+        if (same as f64) < SHARE * compared.len() as f64 {
+            ctx.stats.pass("repeated_last_year");
+            continue;
+        }
+        let year = years.iter().next().copied().unwrap_or_default();
+        let first = &batch.observations[compared[0].1];
+        let mut issue = Issue::new(
+            sev,
+            "repeated_last_year",
+            format!("{same} of {} values are exactly the same as {}: is this last year's return sent again?", compared.len(), year - 1),
+        )
+        .at(batch.file, None, None)
+        .observed(format!("{same} of {} values as in {}", compared.len(), year - 1))
+        .expected(format!("the figures for {year}"));
+        issue.year = Some(year);
+        issue.form = first.form.clone();
+        issue.submission = first.submission.clone();
+        ctx.finding(batches, compared[0], sev, "repeated_last_year", issue, &compared);
+    }
+}
