@@ -45,7 +45,7 @@ pub fn supersede(results: &mut [FileResult], mtime_ns: &[u64], cfg: &Config) -> 
                 _ => area.to_string(),
             }
         };
-        let areas: BTreeSet<String> = r.observations.iter().map(|o| o.area.as_str()).collect::<BTreeSet<&str>>().into_iter().map(unit).collect();
+        let areas: BTreeSet<String> = r.observations.iter().map(|o| &*o.area).collect::<BTreeSet<&str>>().into_iter().map(unit).collect();
         groups.entry((form.id().to_string(), years.into_iter().collect(), areas.into_iter().collect())).or_default().push(i);
     }
     let mut replaced: HashMap<String, Vec<String>> = HashMap::new();

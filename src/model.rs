@@ -33,29 +33,51 @@ fn de_static<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::
     Ok(intern(&s))
 }
 
+/// Shared, immutable text: the codes and the per-file provenance of a value are
+/// the same for thousands of values, so each is allocated once per file and
+/// the values hold a reference-counted pointer to it.
+pub type Text = std::sync::Arc<str>;
+
 /// One data element value (a row of `data_values`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
-    pub data_element: String,
-    pub area: String,
+    pub data_element: Text,
+    pub area: Text,
     pub year: i32,
-    pub sex: String,
-    pub age: String,
-    pub residence: String,
+    pub sex: Text,
+    pub age: Text,
+    pub residence: Text,
     pub value: Option<f64>,
     /// SDMX observation status: A normal, E estimated, M missing.
     #[serde(deserialize_with = "de_static")]
     pub obs_status: StaticStr,
     /// Computed by wcmon (male = total − female, an aggregate of lower areas).
     pub derived: bool,
-    pub form: Option<String>,
-    pub source_file: Option<String>,
-    pub source_sheet: Option<String>,
+    pub form: Option<Text>,
+    pub source_file: Option<Text>,
+    pub source_sheet: Option<Text>,
     pub source_cell: Option<String>,
-    pub source_sha256: Option<String>,
-    pub submission: Option<String>,
+    pub source_sha256: Option<Text>,
+    pub submission: Option<Text>,
     /// Warning flags raised on the value (it still lands).
     pub flags: Option<String>,
+}
+
+/// Hands out one shared [`Text`] per distinct string (per file or per run).
+#[derive(Debug, Default)]
+pub struct Interner {
+    pool: rustc_hash::FxHashSet<Text>,
+}
+
+impl Interner {
+    pub fn get(&mut self, s: &str) -> Text {
+        if let Some(t) = self.pool.get(s) {
+            return t.clone();
+        }
+        let t: Text = Text::from(s);
+        self.pool.insert(t.clone());
+        t
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::model::{Observation, Text};
 use crate::pipeline::FileResult;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,17 +68,115 @@ impl State {
 
 fn cache_name(rel: &str, sha256: &str) -> String {
     let mut h = Sha256::new();
+    h.update(CACHE_FORMAT);
     h.update(rel.as_bytes());
     h.update(b"\0");
     h.update(sha256.as_bytes());
     format!("{}.msgpack.zst", &crate::ingest::hex(&h.finalize())[..32])
 }
 
+/// Bumped when the cache layout changes: older entries then miss and are read again.
+const CACHE_FORMAT: &[u8] = b"columnar-2\0";
+
+/// A file's normalised result as cached: each distinct string once (`texts`),
+/// the values as rows of indices into it. About 3x faster to write and read
+/// than the values as maps, and it keeps the sharing of [`Text`] on reload.
+#[derive(Serialize, Deserialize)]
+struct CachedFile {
+    submission: crate::model::Submission,
+    issues: Vec<crate::model::Issue>,
+    controls: Vec<crate::normalise::Control>,
+    texts: Vec<String>,
+    values: Vec<CachedValue>,
+}
+
+/// One value: text fields are indices into `CachedFile::texts` (`NONE` for none).
+#[derive(Serialize, Deserialize)]
+struct CachedValue(u32, u32, i32, u32, u32, u32, Option<f64>, u32, bool, u32, u32, u32, Option<String>, u32, u32, Option<String>);
+
+const NONE: u32 = u32::MAX;
+
+impl CachedFile {
+    fn from_result(r: &FileResult) -> CachedFile {
+        fn index_of<'a>(index: &mut rustc_hash::FxHashMap<&'a str, u32>, texts: &mut Vec<String>, s: &'a str) -> u32 {
+            *index.entry(s).or_insert_with(|| {
+                texts.push(s.to_string());
+                (texts.len() - 1) as u32
+            })
+        }
+        let mut index: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+        let mut texts: Vec<String> = Vec::new();
+        let mut id = |s| index_of(&mut index, &mut texts, s);
+        let values = r
+            .observations
+            .iter()
+            .map(|o| {
+                let form = o.form.as_deref().map_or(NONE, &mut id);
+                let file = o.source_file.as_deref().map_or(NONE, &mut id);
+                let sheet = o.source_sheet.as_deref().map_or(NONE, &mut id);
+                let sha = o.source_sha256.as_deref().map_or(NONE, &mut id);
+                let sub = o.submission.as_deref().map_or(NONE, &mut id);
+                CachedValue(
+                    id(&o.data_element),
+                    id(&o.area),
+                    o.year,
+                    id(&o.sex),
+                    id(&o.age),
+                    id(&o.residence),
+                    o.value,
+                    id(o.obs_status),
+                    o.derived,
+                    form,
+                    file,
+                    sheet,
+                    o.source_cell.clone(),
+                    sha,
+                    sub,
+                    o.flags.clone(),
+                )
+            })
+            .collect();
+        drop(index);
+        CachedFile { submission: r.submission.clone(), issues: r.issues.clone(), controls: r.controls.clone(), texts, values }
+    }
+
+    fn into_result(self) -> Option<FileResult> {
+        let texts: Vec<Text> = self.texts.iter().map(|s| Text::from(s.as_str())).collect();
+        let get = |i: u32| texts.get(i as usize).cloned();
+        let opt = |i: u32| if i == NONE { Some(None) } else { get(i).map(Some) };
+        let observations = self
+            .values
+            .into_iter()
+            .map(|v| {
+                Some(Observation {
+                    data_element: get(v.0)?,
+                    area: get(v.1)?,
+                    year: v.2,
+                    sex: get(v.3)?,
+                    age: get(v.4)?,
+                    residence: get(v.5)?,
+                    value: v.6,
+                    obs_status: crate::model::intern(self.texts.get(v.7 as usize)?),
+                    derived: v.8,
+                    form: opt(v.9)?,
+                    source_file: opt(v.10)?,
+                    source_sheet: opt(v.11)?,
+                    source_cell: v.12,
+                    source_sha256: opt(v.13)?,
+                    submission: opt(v.14)?,
+                    flags: v.15,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(FileResult { submission: self.submission, observations, issues: self.issues, controls: self.controls })
+    }
+}
+
 /// A file's cached normalised result (None when missing or unreadable: the file is read again).
 pub fn read_cached(db: &Path, rel: &str, sha256: &str) -> Option<FileResult> {
     let bytes = std::fs::read(dir(db).join("cache").join(cache_name(rel, sha256))).ok()?;
     let raw = zstd::decode_all(&bytes[..]).ok()?;
-    rmp_serde::from_slice(&raw).ok()
+    rmp_serde::from_slice::<CachedFile>(&raw).ok()?.into_result()
 }
 
 /// Store a file's normalised result (written to a temp name, then renamed).
@@ -86,7 +185,7 @@ pub fn write_cached(db: &Path, rel: &str, sha256: &str, r: &FileResult) -> std::
     std::fs::create_dir_all(&d)?;
     let name = cache_name(rel, sha256);
     let tmp = d.join(format!(".{name}.tmp-{}", std::process::id()));
-    let raw = rmp_serde::to_vec_named(r).map_err(std::io::Error::other)?;
+    let raw = rmp_serde::to_vec(&CachedFile::from_result(r)).map_err(std::io::Error::other)?;
     std::fs::write(&tmp, zstd::encode_all(&raw[..], 1)?)?;
     std::fs::rename(&tmp, d.join(name))
 }
@@ -118,4 +217,61 @@ pub fn config_digest(pipelines: &Path) -> String {
         h.update(b"\0");
     }
     crate::ingest::hex(&h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Issue, Severity, Submission};
+
+    fn value(de: &str, area: &str, cell: &str, file: &Text, value: Option<f64>, flags: Option<&str>) -> Observation {
+        Observation {
+            data_element: de.into(),
+            area: area.into(),
+            year: 2024,
+            sex: "F".into(),
+            age: "Y0T4".into(),
+            residence: "_T".into(),
+            value,
+            obs_status: if value.is_some() { "A" } else { "M" },
+            derived: value.is_none(),
+            form: Some("health".into()),
+            source_file: Some(file.clone()),
+            source_sheet: None,
+            source_cell: Some(cell.to_string()),
+            source_sha256: Some("ab".repeat(32).into()),
+            submission: Some("abababab".into()),
+            flags: flags.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn cache_round_trip_keeps_every_field_and_shares_the_strings() {
+        let db = tempfile::tempdir().unwrap();
+        let file: Text = "卫健/2024 妇幼.xlsx".into();
+        let mut sub = Submission::new("abababab".into(), &file);
+        sub.status = "loaded".into();
+        sub.values_landed = 3;
+        let r = FileResult {
+            submission: sub,
+            observations: vec![
+                value("live_births", "421321100", "C7", &file, Some(1234.5), None),
+                value("live_births", "421321101", "C8", &file, None, Some("yoy_outlier")),
+                value("maternal_deaths", "421321100", "D7", &file, Some(0.0), None),
+            ],
+            issues: vec![Issue::new(Severity::Info, "skipped_total", "合计 row").at(&file, Some("表1"), Some("A30".into()))],
+            controls: vec![],
+        };
+        write_cached(db.path(), &file, "ab", &r).unwrap();
+        let back = read_cached(db.path(), &file, "ab").expect("cached");
+        assert_eq!(back.observations, r.observations);
+        assert_eq!(back.issues, r.issues);
+        assert_eq!(back.submission, r.submission);
+        // One allocation per distinct string of the file, not per value.
+        let (a, b) = (&back.observations[0], &back.observations[2]);
+        assert!(std::sync::Arc::ptr_eq(a.source_file.as_ref().unwrap(), b.source_file.as_ref().unwrap()));
+        assert!(std::sync::Arc::ptr_eq(&a.area, &b.area));
+        // Another key (different content hash) misses.
+        assert!(read_cached(db.path(), &file, "cd").is_none());
+    }
 }

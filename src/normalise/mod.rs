@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::config::forms::{AreaFrom, DashMeans, Dims, Layout, YearFrom};
 use crate::config::{Config, Form};
 use crate::ingest::{a1, CellValue, Sheet, Workbook};
-use crate::model::{Issue, Observation, Severity};
+use crate::model::{Interner, Issue, Observation, Severity, Text};
 use clean::{clean_text, normalise_label, unit_scale, Cleaned};
 
 /// How many rows from the top are searched for the header row.
@@ -43,6 +43,8 @@ pub struct Normalised {
     pub tables_found: usize,
     /// The return's own totals (合计 rows, 全县 columns): not loaded, kept to check the areas add up.
     pub controls: Vec<Control>,
+    /// One shared copy of each code and provenance string of the file.
+    pub texts: crate::model::Interner,
 }
 
 /// A total the return states for the areas it lists (a 合计 row or a 全县 column).
@@ -690,24 +692,26 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         };
         let d = &key.dims;
         self.out.landed += 1;
-        self.out.observations.push(Observation {
-            data_element: de_code,
-            area,
+        let t = &mut self.out.texts;
+        let observation = Observation {
+            data_element: t.get(&de_code),
+            area: t.get(&area),
             year,
-            sex: d.sex.clone().unwrap_or_else(|| "_T".into()),
-            age: d.age.clone().unwrap_or_else(|| "_T".into()),
-            residence: d.residence.clone().unwrap_or_else(|| "_T".into()),
+            sex: t.get(d.sex.as_deref().unwrap_or("_T")),
+            age: t.get(d.age.as_deref().unwrap_or("_T")),
+            residence: t.get(d.residence.as_deref().unwrap_or("_T")),
             value,
             obs_status: status,
             derived: false,
-            form: Some(self.form.id().to_string()),
-            source_file: Some(self.ctx.rel.to_string()),
-            source_sheet: Some(self.sheet.name.clone()),
+            form: Some(t.get(self.form.id())),
+            source_file: Some(t.get(self.ctx.rel)),
+            source_sheet: Some(t.get(&self.sheet.name)),
             source_cell: Some(cell),
-            source_sha256: Some(self.ctx.sha256.to_string()),
-            submission: Some(self.ctx.submission.to_string()),
+            source_sha256: Some(t.get(self.ctx.sha256)),
+            submission: Some(t.get(self.ctx.submission)),
             flags: None,
-        });
+        };
+        self.out.observations.push(observation);
     }
 }
 
@@ -755,14 +759,14 @@ pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> 
     if !form.raw.table.derive_sex {
         return Vec::new();
     }
-    type K = (String, String, i32, String, String);
+    type K = (Text, Text, i32, Text, Text);
     let mut groups: BTreeMap<K, [Option<usize>; 3]> = BTreeMap::new();
     for (i, o) in observations.iter().enumerate() {
         let additive = cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind.additive());
         if !additive || o.derived {
             continue;
         }
-        let slot = match o.sex.as_str() {
+        let slot = match &*o.sex {
             "_T" => 0,
             "F" => 1,
             "M" => 2,
@@ -772,6 +776,7 @@ pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> 
         groups.entry(k).or_default()[slot] = Some(i);
     }
     let mut new = Vec::new();
+    let mut texts = Interner::default();
     for ((de, area, year, age, residence), slots) in groups {
         let (missing_sex, oa, ob, op) = match slots {
             [Some(t), Some(f), None] => ("M", &observations[t], &observations[f], '-'),
@@ -789,7 +794,7 @@ pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> 
             data_element: de,
             area,
             year,
-            sex: missing_sex.into(),
+            sex: texts.get(missing_sex),
             age,
             residence,
             value: Some(value),

@@ -58,7 +58,7 @@ pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
                 }
             }
             for r in &range_rules {
-                if !r.data_elements.contains(&o.data_element) || (r.scope != "catalogue" && o.form.as_deref() != Some(r.scope.as_str())) {
+                if !r.data_elements.iter().any(|d| **d == *o.data_element) || (r.scope != "catalogue" && o.form.as_deref() != Some(r.scope.as_str())) {
                     continue;
                 }
                 let ok = r.min.is_none_or(|m| v >= m) && r.max.is_none_or(|m| v <= m) && (!r.integer || v.fract() == 0.0);
@@ -168,7 +168,7 @@ pub(super) fn female_within_total(batches: &[Batch], ctx: &mut Ctx) {
             if !additive || !ctx.marks.live((b, i)) || o.value.is_none() {
                 continue;
             }
-            let slot = match o.sex.as_str() {
+            let slot = match &*o.sex {
                 "_T" => 0,
                 "F" => 1,
                 _ => continue,

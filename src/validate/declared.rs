@@ -23,7 +23,7 @@ impl<'a> Index<'a> {
             }
             let o = &batches[a.0].observations[a.1];
             map.entry(key_of(o)).or_insert(a);
-            by_de.entry(o.data_element.as_str()).or_default().push(a);
+            by_de.entry(&*o.data_element).or_default().push(a);
         }
         Index { map, by_de }
     }
@@ -61,7 +61,7 @@ fn eval_keys<'b>(terms: &[&Term], idx: &Index, batches: &'b [Batch], marks: &Mar
                 continue;
             }
             let star = |pin: &Option<String>, v: &'b str| -> &'b str { if pin.is_some() { "*" } else { v } };
-            keys.insert((o.area.as_str(), o.year, star(&t.sex, &o.sex), star(&t.age, &o.age), star(&t.residence, &o.residence)));
+            keys.insert((&*o.area, o.year, star(&t.sex, &o.sex), star(&t.age, &o.age), star(&t.residence, &o.residence)));
         }
     }
     let mut keys: Vec<EvalKey<'b>> = keys.into_iter().collect();
@@ -177,7 +177,8 @@ fn in_rule(r: &Rule, cfg: &Config, de: &str) -> bool {
 fn balance_dims(r: &Rule, scope: &[At], batches: &[Batch], ctx: &mut Ctx) {
     let cfg = ctx.cfg;
     // (de, area, year, other dims) -> (whole, parts)
-    type G = BTreeMap<(String, String, i32, String, String), (Option<At>, Vec<(String, At)>)>;
+    type G = BTreeMap<(Text, Text, i32, Text, Text), (Option<At>, Vec<(Text, At)>)>;
+    use crate::model::Text;
     let mut groups: G = BTreeMap::new();
     for &a in scope {
         if ctx.marks.dropped[a.0][a.1] {
@@ -192,7 +193,7 @@ fn balance_dims(r: &Rule, scope: &[At], batches: &[Batch], ctx: &mut Ctx) {
             _ => (&o.age, &o.sex, &o.residence),
         };
         let g = groups.entry((o.data_element.clone(), o.area.clone(), o.year, other1.clone(), other2.clone())).or_default();
-        if part_dim == "_T" {
+        if &**part_dim == "_T" {
             g.0 = Some(a);
         } else {
             g.1.push((part_dim.clone(), a));
@@ -203,14 +204,14 @@ fn balance_dims(r: &Rule, scope: &[At], batches: &[Batch], ctx: &mut Ctx) {
         let wanted: Vec<String> = match (r.over, r.parts.is_empty()) {
             (Over::Sex, _) => vec!["F".into(), "M".into()],
             (_, false) => r.parts.clone(),
-            (_, true) => parts.iter().map(|p| p.0.clone()).collect(),
+            (_, true) => parts.iter().map(|p| p.0.to_string()).collect(),
         };
         if wanted.is_empty() {
             continue;
         }
         let vals: Vec<Option<(At, Option<f64>)>> = wanted
             .iter()
-            .map(|code| parts.iter().find(|p| &p.0 == code).map(|p| (p.1, batches[p.1 .0].observations[p.1 .1].value)))
+            .map(|code| parts.iter().find(|p| *p.0 == **code).map(|p| (p.1, batches[p.1 .0].observations[p.1 .1].value)))
             .collect();
         let wo = &batches[w.0].observations[w.1];
         let any = vals.iter().any(|v| v.and_then(|x| x.1).is_some());
@@ -286,11 +287,11 @@ fn balance_area(r: &Rule, idx: &Index, batch_scope: &[usize], batches: &[Batch],
                     let o = &batch.observations[i];
                     !ctx.marks.dropped[b][i]
                         && !o.derived
-                        && o.data_element == c.data_element
+                        && *o.data_element == *c.data_element
                         && o.year == c.year
-                        && o.sex == c.sex
-                        && o.age == c.age
-                        && o.residence == c.residence
+                        && *o.sex == *c.sex
+                        && *o.age == *c.age
+                        && *o.residence == *c.residence
                 })
                 .map(|i| (b, i))
                 .collect();
@@ -339,8 +340,8 @@ fn balance_area(r: &Rule, idx: &Index, batch_scope: &[usize], batches: &[Batch],
             issue.year = Some(c.year);
             issue.sex = Some(c.sex.clone());
             issue.age = Some(c.age.clone());
-            issue.form = first.form.clone();
-            issue.submission = first.submission.clone();
+            issue.form = first.form.as_deref().map(str::to_string);
+            issue.submission = first.submission.as_deref().map(str::to_string);
             ctx.finding(batches, parts[0], r.severity, r.id, issue, &parts);
         }
     }

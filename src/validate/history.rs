@@ -133,8 +133,8 @@ pub(super) fn repeated_last_year(batches: &[Batch], series: &Series, ctx: &mut C
         .observed(format!("{same} of {} values as in {}", compared.len(), year - 1))
         .expected(format!("the figures for {year}"));
         issue.year = Some(year);
-        issue.form = first.form.clone();
-        issue.submission = first.submission.clone();
+        issue.form = first.form.as_deref().map(str::to_string);
+        issue.submission = first.submission.as_deref().map(str::to_string);
         ctx.finding(batches, compared[0], sev, "repeated_last_year", issue, &compared);
     }
 }

@@ -131,13 +131,13 @@ impl Marks {
 
 fn issue_for(o: &Observation, sev: Severity, rule: &'static str, msg: String) -> Issue {
     let mut i = Issue::new(sev, rule, msg).at(o.source_file.as_deref().unwrap_or_default(), o.source_sheet.as_deref(), o.source_cell.clone());
-    i.data_element = Some(o.data_element.clone());
-    i.area = Some(o.area.clone());
+    i.data_element = Some(o.data_element.to_string());
+    i.area = Some(o.area.to_string());
     i.year = Some(o.year);
-    i.sex = Some(o.sex.clone());
-    i.age = Some(o.age.clone());
-    i.form = o.form.clone();
-    i.submission = o.submission.clone();
+    i.sex = Some(o.sex.to_string());
+    i.age = Some(o.age.to_string());
+    i.form = o.form.as_deref().map(str::to_string);
+    i.submission = o.submission.as_deref().map(str::to_string);
     i.observed = o.value.map(fmt_num);
     i
 }
@@ -171,7 +171,7 @@ impl Ctx<'_> {
                     }
                     self.marks.withheld[b][i] = true;
                     let o = &batches[b].observations[i];
-                    if o.source_file != file || o.source_cell != cell {
+                    if o.source_file.as_deref() != file.as_deref() || o.source_cell != cell {
                         let companion = issue_for(o, sev, rule, format!("withheld: the value is part of the {rule} finding at {place}"))
                             .expected(format!("see {place}"));
                         self.found.push((b, companion));

@@ -134,7 +134,7 @@ fn parent_area_balance_and_pair_in_catalogue_scope() {
     file.push(ob("newborns_visited", A, "_T", "_T", Some(9.0), "C2"));
     file.push(ob("newborns_visited", "421321400", "_T", "_T", Some(9.0), "C30"));
     // the farm's births are not reported: the pair fails there, and the county is not judged
-    file.retain(|o| !(o.data_element == "live_births" && o.area == "421321400"));
+    file.retain(|o| !(&*o.data_element == "live_births" && &*o.area == "421321400"));
     let (_, issues, stats) = run(&cfg, vec![file], &History::new());
     assert_eq!(stat(&stats, "towns").missing, 1);
     let p = stat(&stats, "needs_births");
@@ -160,7 +160,7 @@ fn duplicates_drop_the_copy_conflicts_withhold_all() {
         vec![ob("live_births", A, "_T", "_T", Some(100.0), "B5"), ob("deliveries", A, "_T", "_T", Some(98.0), "C5")],
     ];
     let (kept, issues, _) = run(&cfg, files, &History::new());
-    assert_eq!(kept[0].iter().map(|o| o.data_element.as_str()).collect::<Vec<_>>(), vec!["live_births"]);
+    assert_eq!(kept[0].iter().map(|o| &*o.data_element).collect::<Vec<_>>(), vec!["live_births"]);
     assert!(kept[1].is_empty());
     let got: Vec<(&str, &str)> = issues.iter().map(|i| (i.rule, i.source_cell.as_deref().unwrap())).collect();
     assert!(got.contains(&("duplicate", "B5")) && got.contains(&("conflict", "C2")) && got.contains(&("conflict", "C5")), "{got:?}");
