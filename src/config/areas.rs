@@ -107,6 +107,11 @@ impl Areas {
         Ok(Areas { list, by_code, by_label })
     }
 
+    /// Position of an area in `list`.
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.by_code.get(code).copied()
+    }
+
     pub fn get(&self, code: &str) -> Option<&Area> {
         self.by_code.get(code).map(|&i| &self.list[i])
     }

@@ -192,7 +192,123 @@ impl Ctx<'_> {
 pub type History = HashMap<(String, String, String, String, String), BTreeMap<i32, f64>>;
 
 /// Validate every batch in place. Returns the per-rule summary.
+///
+/// Every check compares values of one area (or, for the area balance of a
+/// return, the areas that return lists). So the returns split into groups that
+/// share no area subtree below the top of the hierarchy (a province's
+/// counties), and the groups are validated in parallel, each exactly as it
+/// would be on its own. A catalogue rule that balances a parent against its
+/// children spans subtrees, and then everything is one group.
 pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<RuleStat> {
+    let group_of = independent_groups(batches, cfg);
+    let n_groups = group_of.iter().copied().max().map_or(0, |m| m + 1);
+    if n_groups <= 1 {
+        return validate_group(batches, cfg, history);
+    }
+    let mut grouped: Vec<(Vec<usize>, Vec<Batch>)> = (0..n_groups).map(|_| (Vec::new(), Vec::new())).collect();
+    for (i, b) in batches.iter_mut().enumerate() {
+        let (members, group) = &mut grouped[group_of[i]];
+        members.push(i);
+        group.push(Batch {
+            form: b.form,
+            file: b.file,
+            observations: &mut *b.observations,
+            controls: b.controls,
+            issues: &mut *b.issues,
+            withheld: 0,
+        });
+    }
+    use rayon::prelude::*;
+    let done: Vec<(Vec<(usize, u64)>, Vec<RuleStat>)> = grouped
+        .into_par_iter()
+        .map(|(members, mut group)| {
+            let stats = validate_group(&mut group, cfg, history);
+            (members.into_iter().zip(group.iter().map(|b| b.withheld)).collect(), stats)
+        })
+        .collect();
+    let mut total: BTreeMap<String, RuleStat> = BTreeMap::new();
+    for (withheld, stats) in done {
+        for (i, w) in withheld {
+            batches[i].withheld = w;
+        }
+        for s in stats {
+            match total.get_mut(&s.rule) {
+                Some(t) => {
+                    t.items += s.items;
+                    t.passes += s.passes;
+                    t.fails += s.fails;
+                    t.missing += s.missing;
+                }
+                None => {
+                    total.insert(s.rule.clone(), s);
+                }
+            }
+        }
+    }
+    total.into_values().collect()
+}
+
+/// For each batch, the group it is validated in: batches are in the same group
+/// when their values share a subtree under the top of the area hierarchy.
+fn independent_groups(batches: &[Batch], cfg: &Config) -> Vec<usize> {
+    let spans_subtrees = cfg.rules.rules.iter().any(|r| r.kind == RuleKind::Balance && r.over == Over::Area);
+    if spans_subtrees || batches.len() < 2 {
+        return vec![0; batches.len()];
+    }
+    // Subtree of an area: its ancestor just below a root (a root is its own).
+    let subtree = |code: &str| -> Option<usize> {
+        let a = cfg.areas.get(code)?;
+        let top = match a.ancestors.len() {
+            0 => a.code.as_str(),
+            1 => a.code.as_str(),
+            n => a.ancestors[n - 2].as_str(),
+        };
+        cfg.areas.index_of(top)
+    };
+    // Union-find over subtrees (plus one node for areas not in areas.toml).
+    let unknown = cfg.areas.list.len();
+    let mut parent: Vec<usize> = (0..=unknown).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let mut first: Vec<Option<usize>> = Vec::with_capacity(batches.len());
+    for b in batches {
+        let mut head: Option<usize> = None;
+        let mut last: Option<&str> = None;
+        for o in b.observations.iter() {
+            if last == Some(&*o.area) {
+                continue;
+            }
+            last = Some(&*o.area);
+            let t = subtree(&o.area).unwrap_or(unknown);
+            match head {
+                None => head = Some(t),
+                Some(h) => {
+                    let (x, y) = (find(&mut parent, h), find(&mut parent, t));
+                    if x != y {
+                        parent[y] = x;
+                    }
+                }
+            }
+        }
+        first.push(head);
+    }
+    let mut ids: rustc_hash::FxHashMap<usize, usize> = rustc_hash::FxHashMap::default();
+    first
+        .into_iter()
+        .map(|h| {
+            let root = h.map_or(unknown, |h| find(&mut parent, h));
+            let next = ids.len();
+            *ids.entry(root).or_insert(next)
+        })
+        .collect()
+}
+
+fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<RuleStat> {
     let mut ctx = Ctx {
         cfg,
         stats: Stats::default(),
