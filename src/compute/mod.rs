@@ -290,7 +290,9 @@ pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFram
     let values = ByElement::new(all_values, cfg)?;
     // The indicators are independent: computed in parallel, stacked in catalogue order.
     use rayon::prelude::*;
+    let t = std::time::Instant::now();
     let parts: Vec<DataFrame> = cfg.catalogue.indicators.par_iter().map(|ind| one_indicator(&values, ind)).collect::<PolarsResult<_>>()?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: computed");
     let mut out: Option<DataFrame> = None;
     for df in parts {
         match &mut out {
@@ -300,39 +302,52 @@ pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFram
             }
         }
     }
-    let Some(mut df) = out else {
+    let Some(df) = out else {
         return Ok(DataFrame::empty());
     };
     // Uncertainty of each rate from its counts.
-    let strs = |name: &str| -> PolarsResult<Vec<String>> {
-        let ca = df.column(name)?.str()?;
-        Ok((0..ca.len()).map(|i| ca.get(i).unwrap_or_default().to_string()).collect())
-    };
-    let units = strs("unit")?;
-    let num = df.column("numerator")?.f64()?.clone();
-    let den = df.column("denominator")?.f64()?.clone();
-    let codes = strs("indicator")?;
-    let factor_of = |code: &str| cfg.catalogue.indicators.iter().find(|i| i.code == code).map(|i| i.factor).unwrap_or(1.0);
-    let (mut lo, mut hi, mut small, mut method, mut status) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for i in 0..df.height() {
-        let (x, n) = (num.get(i), den.get(i));
-        let f = factor_of(&codes[i]);
-        let ci = match (x, n) {
-            (Some(x), Some(n)) if n > 0.0 && x >= 0.0 && x.fract() == 0.0 => {
-                if units[i] == "%" && x <= n && n.fract() == 0.0 {
-                    stats::wilson(x, n, stats::Z95).map(|(l, h)| (l * f, h * f, "wilson"))
-                } else {
-                    stats::poisson_exact(x, 0.95).map(|(l, h)| (l / n * f, h / n * f, "poisson_exact"))
+    let t = std::time::Instant::now();
+    let by_code: rustc_hash::FxHashMap<&str, (f64, bool)> =
+        cfg.catalogue.indicators.iter().map(|i| (i.code.as_str(), (i.factor, i.unit == "%"))).collect();
+    let codes: Vec<Option<&str>> = df.column("indicator")?.str()?.iter().collect();
+    let num: Vec<Option<f64>> = df.column("numerator")?.f64()?.iter().collect();
+    let den: Vec<Option<f64>> = df.column("denominator")?.f64()?.iter().collect();
+    let val: Vec<Option<f64>> = df.column("value")?.f64()?.iter().collect();
+    let small_count = cfg.rules.progress.small_count;
+    // The exact Poisson limits depend on the count alone: computed once per distinct count.
+    let mut counts: Vec<u64> = num.iter().flatten().filter(|x| **x >= 0.0 && x.fract() == 0.0 && **x < 1e15).map(|x| *x as u64).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let poisson: rustc_hash::FxHashMap<u64, Option<(f64, f64)>> =
+        counts.par_iter().map(|&x| (x, stats::poisson_exact(x as f64, 0.95))).collect();
+    type Ci = (Option<f64>, Option<f64>, Option<&'static str>, Option<bool>, &'static str);
+    let rows: Vec<Ci> = (0..df.height())
+        .into_par_iter()
+        .map(|i| {
+            let (x, n) = (num[i], den[i]);
+            let (f, percent) = codes[i].and_then(|c| by_code.get(c).copied()).unwrap_or((1.0, false));
+            let ci = match (x, n) {
+                (Some(x), Some(n)) if n > 0.0 && x >= 0.0 && x.fract() == 0.0 => {
+                    if percent && x <= n && n.fract() == 0.0 {
+                        stats::wilson(x, n, stats::Z95).map(|(l, h)| (l * f, h * f, "wilson"))
+                    } else {
+                        let limits = poisson.get(&(x as u64)).copied().unwrap_or_else(|| stats::poisson_exact(x, 0.95));
+                        limits.map(|(l, h)| (l / n * f, h / n * f, "poisson_exact"))
+                    }
                 }
-            }
-            _ => None,
-        };
-        lo.push(ci.map(|c| c.0));
-        hi.push(ci.map(|c| c.1));
-        method.push(ci.map(|c| c.2));
-        small.push(x.map(|x| x < cfg.rules.progress.small_count));
-        status.push(if df.column("value")?.f64()?.get(i).is_some() { "A" } else { "M" });
-    }
+                _ => None,
+            };
+            (ci.map(|c| c.0), ci.map(|c| c.1), ci.map(|c| c.2), x.map(|x| x < small_count), if val[i].is_some() { "A" } else { "M" })
+        })
+        .collect();
+    drop((codes, num, den, val));
+    let mut df = df;
+    let lo: Vec<Option<f64>> = rows.iter().map(|r| r.0).collect();
+    let hi: Vec<Option<f64>> = rows.iter().map(|r| r.1).collect();
+    let method: Vec<Option<&str>> = rows.iter().map(|r| r.2).collect();
+    let small: Vec<Option<bool>> = rows.iter().map(|r| r.3).collect();
+    let status: Vec<&str> = rows.iter().map(|r| r.4).collect();
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, distinct_counts = poisson.len(), "indicators: uncertainty");
     df.with_column(Column::new("ci_low".into(), lo))?;
     df.with_column(Column::new("ci_high".into(), hi))?;
     df.with_column(Column::new("ci_method".into(), method))?;
