@@ -435,7 +435,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage validated");
 
     let mut subs = Vec::with_capacity(results.len());
-    let mut obs = Vec::with_capacity(results.iter().map(|r| r.observations.len()).sum());
+    let mut obs = Vec::with_capacity(results.len());
     let mut issues = Vec::with_capacity(results.iter().map(|r| r.issues.len()).sum());
     for r in results {
         summary.cells_read += r.submission.cells_read;
@@ -453,7 +453,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             }
         }
         subs.push(r.submission);
-        obs.extend(r.observations);
+        obs.push(r.observations);
         issues.extend(r.issues);
     }
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "collected");

@@ -11,28 +11,29 @@ fn s(name: &str, v: Vec<Option<String>>) -> Column {
     Column::new(name.into(), v)
 }
 
-/// `data_values` columns in contract order (plus `year`, `flags`, `n_sources`).
-pub fn observations(obs: &[Observation]) -> PolarsResult<DataFrame> {
+/// `data_values` columns in contract order (plus `year`, `flags`, `n_sources`),
+/// from each file's values in turn (not moved into one vector first).
+pub fn observations(files: &[Vec<Observation>]) -> PolarsResult<DataFrame> {
     use rayon::prelude::*;
     // Borrowed strings (the frame copies the bytes once, no String per cell); the
     // columns are independent, so they are built in parallel.
     type Build<'a> = Box<dyn Fn() -> Column + Send + Sync + 'a>;
     let text = |name: &'static str, f: fn(&Observation) -> &str| -> Build<'_> {
-        Box::new(move || Column::new(name.into(), obs.iter().map(f).collect::<Vec<&str>>()))
+        Box::new(move || Column::new(name.into(), all(files).map(f).collect::<Vec<&str>>()))
     };
     let opt = |name: &'static str, f: fn(&Observation) -> Option<&str>| -> Build<'_> {
-        Box::new(move || Column::new(name.into(), obs.iter().map(f).collect::<Vec<Option<&str>>>()))
+        Box::new(move || Column::new(name.into(), all(files).map(f).collect::<Vec<Option<&str>>>()))
     };
     let builds: Vec<Build> = vec![
         text("data_element", |o| &o.data_element),
         text("area", |o| &o.area),
-        Box::new(|| Column::new("year".into(), obs.iter().map(|o| o.year).collect::<Vec<i32>>())),
+        Box::new(|| Column::new("year".into(), all(files).map(|o| o.year).collect::<Vec<i32>>())),
         text("sex", |o| &o.sex),
         text("age", |o| &o.age),
         text("residence", |o| &o.residence),
-        Box::new(|| Column::new("value".into(), obs.iter().map(|o| o.value).collect::<Vec<Option<f64>>>())),
+        Box::new(|| Column::new("value".into(), all(files).map(|o| o.value).collect::<Vec<Option<f64>>>())),
         text("obs_status", |o| o.obs_status),
-        Box::new(|| Column::new("derived".into(), obs.iter().map(|o| o.derived).collect::<Vec<bool>>())),
+        Box::new(|| Column::new("derived".into(), all(files).map(|o| o.derived).collect::<Vec<bool>>())),
         opt("form", |o| o.form.as_deref()),
         opt("source_file", |o| o.source_file.as_deref()),
         opt("source_sheet", |o| o.source_sheet.as_deref()),
@@ -40,10 +41,14 @@ pub fn observations(obs: &[Observation]) -> PolarsResult<DataFrame> {
         opt("source_sha256", |o| o.source_sha256.as_deref()),
         opt("submission", |o| o.submission.as_deref()),
         opt("flags", |o| o.flags.as_deref()),
-        Box::new(|| Column::new("n_sources".into(), obs.iter().map(|_| None::<u32>).collect::<Vec<Option<u32>>>())),
+        Box::new(|| Column::new("n_sources".into(), all(files).map(|_| None::<u32>).collect::<Vec<Option<u32>>>())),
     ];
     let columns: Vec<Column> = builds.par_iter().map(|b| b()).collect();
     DataFrame::new_infer_height(columns)
+}
+
+fn all(files: &[Vec<Observation>]) -> impl Iterator<Item = &Observation> {
+    files.iter().flatten()
 }
 
 pub fn issues(rows: &[Issue]) -> PolarsResult<DataFrame> {

@@ -71,14 +71,10 @@ pub fn aggregate(values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
             col("n_sources"),
         ])
         .collect()?;
+    // Not sorted here: publishing sorts each table once, with the area names joined.
     let mut all = values.clone();
     all.vstack_mut(&agg)?;
-    all.lazy()
-        .sort(
-            ["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"],
-            SortMultipleOptions::default().with_nulls_last(true),
-        )
-        .collect()
+    Ok(all)
 }
 
 fn pins(term: &Term) -> [Option<&String>; 3] {
