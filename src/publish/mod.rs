@@ -64,7 +64,7 @@ fn write_parquet(df: &mut DataFrame, path: &Path, table: &str) -> Result<(), Pub
     let file = fs::File::create(path).map_err(io(path))?;
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
-        .with_statistics(StatisticsOptions::full())
+        .with_statistics(StatisticsOptions::default())
         .finish(df)
         .map_err(|source| PublishError::Polars { table: table.to_string(), source })?;
     Ok(())
@@ -77,27 +77,38 @@ fn write_table(dir: &Path, t: &mut Table) -> Result<usize, PublishError> {
         Some(key) => {
             let root = dir.join(t.name);
             fs::create_dir_all(&root).map_err(io(&root))?;
-            let years: Vec<i32> = {
-                let c = t.df.column(key).map_err(|source| PublishError::Polars { table: t.name.into(), source })?;
-                let ca = c.i32().map_err(|source| PublishError::Polars { table: t.name.into(), source })?;
-                let mut v: Vec<i32> = (0..ca.len()).filter_map(|i| ca.get(i)).collect();
-                v.sort();
-                v.dedup();
-                v
+            let pe = |source| PublishError::Polars { table: t.name.into(), source };
+            // The tables are sorted by their partition key first, so each partition is a
+            // contiguous slice (no copy); otherwise it is filtered out.
+            let runs: Vec<(i32, usize, usize)> = {
+                let ca = t.df.column(key).map_err(pe)?.i32().map_err(pe)?.clone();
+                let mut runs: Vec<(i32, usize, usize)> = Vec::new();
+                for (i, y) in ca.iter().enumerate() {
+                    let Some(y) = y else { continue };
+                    match runs.last_mut() {
+                        Some((last, start, len)) if *last == y && *start + *len == i => *len += 1,
+                        _ => runs.push((y, i, 1)),
+                    }
+                }
+                runs
             };
-            for y in years {
-                let mut part = t
-                    .df
-                    .clone()
-                    .lazy()
-                    .filter(col(key).eq(lit(y)))
-                    .select(t.df.get_column_names().iter().filter(|n| n.as_str() != key).map(|n| col(n.as_str())).collect::<Vec<_>>())
-                    .collect()
-                    .map_err(|source| PublishError::Polars { table: t.name.into(), source })?;
+            let contiguous = runs.windows(2).all(|w| w[0].0 < w[1].0);
+            let keep: Vec<Expr> = t.df.get_column_names().iter().filter(|n| n.as_str() != key).map(|n| col(n.as_str())).collect();
+            let parts: Vec<(i32, DataFrame)> = if contiguous {
+                runs.iter().map(|&(y, start, len)| Ok((y, t.df.slice(start as i64, len).lazy().select(keep.clone()).collect()?))).collect::<PolarsResult<_>>()
+            } else {
+                let mut years: Vec<i32> = runs.iter().map(|r| r.0).collect();
+                years.sort_unstable();
+                years.dedup();
+                years.iter().map(|&y| Ok((y, t.df.clone().lazy().filter(col(key).eq(lit(y))).select(keep.clone()).collect()?))).collect::<PolarsResult<_>>()
+            }
+            .map_err(pe)?;
+            use rayon::prelude::*;
+            parts.into_par_iter().try_for_each(|(y, mut part)| {
                 let pdir = root.join(format!("{key}={y}"));
                 fs::create_dir_all(&pdir).map_err(io(&pdir))?;
-                write_parquet(&mut part, &pdir.join("part-0.parquet"), t.name)?;
-            }
+                write_parquet(&mut part, &pdir.join("part-0.parquet"), t.name)
+            })?;
         }
     }
     Ok(rows)
