@@ -507,6 +507,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     }
 
     let catalogue = catalogue_frame(&cfg, &ind)?;
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "catalogue");
     let mut tables = vec![
         Table { name: "data_values", df: add_area_names(all_values, &cfg, &["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"])?, partition_by: Some("year") },
         Table { name: "indicator_values", df: add_area_names(ind, &cfg, &["year", "indicator", "area", "sex", "age", "residence"])?, partition_by: Some("year") },
@@ -519,6 +520,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         Table { name: "rule_summary", df: frames::rule_summary(&rule_stats)?, partition_by: None },
         Table { name: "changes", df: changes, partition_by: None },
     ];
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "tables sorted with area names");
     summary.duration_ms = started.elapsed().as_millis();
     let mut manifest = Manifest {
         run_id: run_id.clone(),

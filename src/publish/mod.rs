@@ -193,7 +193,9 @@ pub fn publish(db: &Path, tables: &mut [Table], manifest: &mut Manifest, keep: u
         if i == half {
             pause_point("staging");
         }
+        let t0 = std::time::Instant::now();
         let rows = write_table(&staging, t)?;
+        tracing::debug!(ms = t0.elapsed().as_millis() as u64, rows, "publish: {}", t.name);
         manifest.row_counts.insert(t.name.to_string(), rows);
     }
     manifest.version = name.clone();
