@@ -50,6 +50,11 @@ pub struct Areas {
     pub list: Vec<Area>,
     by_code: HashMap<String, usize>,
     by_label: HashMap<String, usize>,
+    /// Each area's name as labels are compared (for the "closest" hints).
+    norm_names: Vec<String>,
+    /// Hints already computed: the same unknown label (a 合计 row, a 全县 column)
+    /// comes back in every return.
+    hints: std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<String>>>>,
 }
 
 impl Areas {
@@ -104,7 +109,8 @@ impl Areas {
                 by_label.insert(key, i);
             }
         }
-        Ok(Areas { list, by_code, by_label })
+        let norm_names = list.iter().map(|a| normalise_label(&a.name_zh)).collect();
+        Ok(Areas { list, by_code, by_label, norm_names, hints: Default::default() })
     }
 
     /// Position of an area in `list`.
@@ -124,13 +130,22 @@ impl Areas {
     /// The closest known names to an unknown label (for the issue message).
     pub fn closest(&self, label: &str, n: usize) -> Vec<String> {
         let key = normalise_label(label);
+        let memo = format!("{n}\0{key}");
+        if let Some(hit) = self.hints.lock().ok().and_then(|h| h.get(&memo).cloned()) {
+            return hit;
+        }
         let mut scored: Vec<(f64, &str)> = self
             .list
             .iter()
-            .map(|a| (strsim::normalized_levenshtein(&key, &normalise_label(&a.name_zh)), a.name_zh.as_str()))
+            .zip(&self.norm_names)
+            .map(|(a, name)| (strsim::normalized_levenshtein(&key, name), a.name_zh.as_str()))
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-        scored.into_iter().take(n).map(|(_, s)| s.to_string()).collect()
+        let best: Vec<String> = scored.into_iter().take(n).map(|(_, s)| s.to_string()).collect();
+        if let Ok(mut h) = self.hints.lock() {
+            h.insert(memo, best.clone());
+        }
+        best
     }
 
     /// The roots (areas without a parent).

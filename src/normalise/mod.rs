@@ -78,8 +78,11 @@ fn label_eq(cell: &str, wanted: &str) -> bool {
 
 /// Row index of the first row holding all `labels`.
 pub fn find_header_row(sheet: &Sheet, labels: &[String]) -> Option<usize> {
+    // label_eq, with each label and each cell normalised once.
+    let wanted: Vec<String> = labels.iter().map(|l| normalise_label(l)).collect();
     (0..sheet.rows.min(HEADER_SEARCH_ROWS)).find(|&r| {
-        labels.iter().all(|l| (0..sheet.cols).any(|c| label_eq(&sheet.get_merged(r, c).as_label(), l)))
+        let cells: Vec<String> = (0..sheet.cols).map(|c| normalise_label(&sheet.get_merged(r, c).as_label())).collect();
+        wanted.iter().all(|w| cells.iter().any(|c| c == w || strip_unit(c) == w))
     })
 }
 

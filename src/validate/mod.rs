@@ -346,7 +346,7 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
     }
 
     let t = std::time::Instant::now();
-    let lap = |what: &str| tracing::debug!(ms = t.elapsed().as_millis() as u64, "validate: {what}");
+    let lap = |what: &str| tracing::trace!(ms = t.elapsed().as_millis() as u64, "validate: {what}");
     ranges(batches, &mut ctx);
     lap("ranges");
     one_value_per_key(batches, &mut ctx);
