@@ -317,7 +317,7 @@ fn add_area_names(df: DataFrame, cfg: &Config, sort_by: &[&str]) -> PolarsResult
     let area_name: Vec<Option<&str>> = df.column("area")?.str()?.iter().map(|a| a.and_then(|a| names.get(a).copied())).collect();
     let mut df = df;
     df.with_column(Column::new("area_name".into(), area_name))?;
-    df.lazy().sort(sort_by.to_vec(), SortMultipleOptions::default().with_nulls_last(true)).collect()
+    frames::sort_by_ranks(df, sort_by)
 }
 
 /// Sort issues so output is deterministic.
