@@ -317,6 +317,7 @@ fn add_area_names(df: DataFrame, cfg: &Config, sort_by: &[&str]) -> PolarsResult
     let area_name: Vec<Option<&str>> = df.column("area")?.str()?.iter().map(|a| a.and_then(|a| names.get(a).copied())).collect();
     let mut df = df;
     df.with_column(Column::new("area_name".into(), area_name))?;
+    tracing::debug!(rows = df.height(), "area names added");
     frames::sort_by_ranks(df, sort_by)
 }
 

@@ -141,13 +141,17 @@ pub fn rule_summary(rows: &[crate::validate::RuleStat]) -> PolarsResult<DataFram
 /// equal on every key keep their order.
 pub fn sort_by_ranks(df: DataFrame, by: &[&str]) -> PolarsResult<DataFrame> {
     use rayon::prelude::*;
+    let t = std::time::Instant::now();
     let ranks: Vec<Vec<u64>> = by.par_iter().map(|name| df.column(name).and_then(rank_column)).collect::<PolarsResult<_>>()?;
     let mut idx: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
     idx.par_sort_by(|&a, &b| {
         ranks.iter().map(|r| r[a as usize].cmp(&r[b as usize])).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
     });
     drop(ranks);
-    df.take(&IdxCa::from_vec("idx".into(), idx))
+    let ranked = t.elapsed().as_millis() as u64;
+    let out = df.take(&IdxCa::from_vec("idx".into(), idx));
+    tracing::debug!(ranked_and_sorted_ms = ranked, total_ms = t.elapsed().as_millis() as u64, rows = df.height(), "sorted");
+    out
 }
 
 /// Each row's rank in one column's order (nulls last).
