@@ -149,8 +149,11 @@ pub fn sort_by_ranks(df: DataFrame, by: &[&str]) -> PolarsResult<DataFrame> {
     });
     drop(ranks);
     let ranked = t.elapsed().as_millis() as u64;
+    let mut df = df;
+    df.rechunk_mut_par();
+    let rechunked = t.elapsed().as_millis() as u64;
     let out = df.take(&IdxCa::from_vec("idx".into(), idx));
-    tracing::debug!(ranked_and_sorted_ms = ranked, total_ms = t.elapsed().as_millis() as u64, rows = df.height(), "sorted");
+    tracing::debug!(ranked_and_sorted_ms = ranked, rechunked_ms = rechunked, total_ms = t.elapsed().as_millis() as u64, rows = df.height(), "sorted");
     out
 }
 
