@@ -97,7 +97,10 @@ pub fn previous_values(db: &Path) -> PolarsResult<Option<DataFrame>> {
             continue;
         };
         let file = std::fs::File::open(p.join("part-0.parquet")).map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
+        // Only the columns the diff needs (the partition has twenty).
+        let wanted = ["data_element", "area", "sex", "age", "residence", "value", "derived", "submission", "source_file", "source_cell"];
         let df = ParquetReader::new(file)
+            .with_columns(Some(wanted.iter().map(|c| c.to_string()).collect()))
             .finish()?
             .lazy()
             .filter(col("derived").eq(lit(false)))

@@ -108,19 +108,23 @@ impl ByElement {
                 // Reported in a return (not summed up the hierarchy by wcmon).
                 col("n_sources").is_null().alias("_reported"),
             ])
-            .sort(["data_element"], SortMultipleOptions::default())
             .collect()?;
-        let mut frames = std::collections::HashMap::new();
-        let de = slim.column("data_element")?.str()?.clone();
-        let mut start = 0usize;
-        for i in 1..=slim.height() {
-            if i == slim.height() || de.get(i) != de.get(start) {
-                if let Some(code) = de.get(start) {
-                    frames.insert(code.to_string(), slim.slice(start as i64, i - start));
-                }
-                start = i;
+        // Row numbers of each data element in one pass, then each element's rows
+        // gathered on its own (in parallel; no sort of the whole table).
+        let mut slim = slim;
+        slim.rechunk_mut_par();
+        let mut rows: rustc_hash::FxHashMap<&str, Vec<IdxSize>> = rustc_hash::FxHashMap::default();
+        let de = slim.column("data_element")?.str()?;
+        for (i, code) in de.iter().enumerate() {
+            if let Some(code) = code {
+                rows.entry(code).or_default().push(i as IdxSize);
             }
         }
+        use rayon::prelude::*;
+        let frames: std::collections::HashMap<String, DataFrame> = rows
+            .into_par_iter()
+            .map(|(code, idx)| Ok((code.to_string(), slim.take(&IdxCa::from_vec("idx".into(), idx))?)))
+            .collect::<PolarsResult<_>>()?;
         Ok(ByElement { frames, empty: slim.clear(), ancestors: frames::ancestors(&cfg.areas)?.lazy() })
     }
 
