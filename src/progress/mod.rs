@@ -46,7 +46,7 @@ impl Default for ProgressSettings {
     }
 }
 
-type SeriesKey = (String, String, String, String, String);
+type SeriesKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
 
 struct Row {
     year: i32,
@@ -58,32 +58,28 @@ struct Row {
     small: bool,
 }
 
-fn series(ind: &DataFrame) -> PolarsResult<BTreeMap<SeriesKey, Vec<(usize, Row)>>> {
-    let mut out: BTreeMap<SeriesKey, Vec<(usize, Row)>> = BTreeMap::new();
+/// Each series' rows (row number, values), ordered by year; the series in key order.
+fn series(ind: &DataFrame) -> PolarsResult<Vec<(SeriesKey<'_>, Vec<(usize, Row)>)>> {
     if ind.height() == 0 {
-        return Ok(out);
+        return Ok(Vec::new());
     }
-    let s = |c: &str| ind.column(c).and_then(|c| c.str().cloned());
-    let f = |c: &str| ind.column(c).and_then(|c| c.f64().cloned());
+    let s = |c: &str| -> PolarsResult<Vec<&str>> { Ok(ind.column(c)?.str()?.iter().map(Option::unwrap_or_default).collect()) };
+    let f = |c: &str| -> PolarsResult<Vec<Option<f64>>> { Ok(ind.column(c)?.f64()?.iter().collect()) };
     let (code, area, sex, age, res) = (s("indicator")?, s("area")?, s("sex")?, s("age")?, s("residence")?);
-    let year = ind.column("year")?.i32()?.clone();
+    let year: Vec<Option<i32>> = ind.column("year")?.i32()?.iter().collect();
     let (value, num, den, lo, hi) = (f("value")?, f("numerator")?, f("denominator")?, f("ci_low")?, f("ci_high")?);
-    let small = ind.column("small_count")?.bool()?.clone();
+    let small: Vec<Option<bool>> = ind.column("small_count")?.bool()?.iter().collect();
+    let mut groups: rustc_hash::FxHashMap<SeriesKey, Vec<(usize, Row)>> = rustc_hash::FxHashMap::default();
     for i in 0..ind.height() {
-        let k = (
-            code.get(i).unwrap_or_default().to_string(),
-            area.get(i).unwrap_or_default().to_string(),
-            sex.get(i).unwrap_or_default().to_string(),
-            age.get(i).unwrap_or_default().to_string(),
-            res.get(i).unwrap_or_default().to_string(),
-        );
-        let Some(y) = year.get(i) else { continue };
-        out.entry(k).or_default().push((
+        let Some(y) = year[i] else { continue };
+        groups.entry((code[i], area[i], sex[i], age[i], res[i])).or_default().push((
             i,
-            Row { year: y, value: value.get(i), num: num.get(i), den: den.get(i), lo: lo.get(i), hi: hi.get(i), small: small.get(i).unwrap_or(false) },
+            Row { year: y, value: value[i], num: num[i], den: den[i], lo: lo[i], hi: hi[i], small: small[i].unwrap_or(false) },
         ));
     }
-    for v in out.values_mut() {
+    let mut out: Vec<(SeriesKey, Vec<(usize, Row)>)> = groups.into_iter().collect();
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (_, v) in out.iter_mut() {
         v.sort_by_key(|r| r.1.year);
     }
     Ok(out)
@@ -257,7 +253,7 @@ pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, Progr
             let latest = points.iter().max_by_key(|pt| pt.year);
             let codes: Vec<&str> = a.warnings.iter().map(|w| w.code()).collect();
             let texts: Vec<String> = a.warnings.iter().map(|w| w.reason()).collect();
-            if roots.contains(&area) && ty == *s.target_years.iter().max().unwrap_or(&2030) && sex == def.sex.clone().unwrap_or_else(|| "_T".into()) {
+            if roots.iter().any(|r| r == area) && ty == *s.target_years.iter().max().unwrap_or(&2030) && sex == def.sex.clone().unwrap_or_else(|| "_T".into()) {
                 *summary.county_status.entry(a.status.as_str().to_string()).or_default() += 1;
                 for c in &codes {
                     *summary.county_warnings.entry(c.to_string()).or_default() += 1;
@@ -266,10 +262,10 @@ pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, Progr
                     *summary.county_warned_by_status.entry(a.status.as_str().to_string()).or_default() += 1;
                 }
             }
-            o.indicator.push(code.clone());
-            o.area.push(area.clone());
-            o.sex.push(sex.clone());
-            o.age.push(age.clone());
+            o.indicator.push(code.to_string());
+            o.area.push(area.to_string());
+            o.sex.push(sex.to_string());
+            o.age.push(age.to_string());
             o.target_year.push(ty);
             o.target_kind.push(serde_json::to_value(def.target_kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
             o.target_value.push(a.target_value);
