@@ -479,6 +479,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let ind = compute::indicators(&all_values, &cfg)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators");
     let ind = crate::progress::add_pooled(ind, &cfg)?;
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "pooled rates added");
     let (progress, progress_summary) = crate::progress::progress(&ind, &cfg)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators+progress");
     summary.progress = progress_summary;

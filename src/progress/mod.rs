@@ -223,33 +223,58 @@ pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, Progr
         warning_text: Vec<Option<String>>,
     }
     let mut o = Out::default();
-    for ((code, area, sex, age, res), rows) in series(ind)? {
-        if res != "_T" {
-            continue;
-        }
-        let Some(def) = cfg.catalogue.indicators.iter().find(|d| d.code == code) else { continue };
-        if def.target_kind == TargetKind::Trend {
-            continue;
-        }
-        // Small counts: the whole series uses the pooled 3-year rates, and says so.
-        let small = rows.iter().any(|r| r.1.small);
-        let points: Vec<Point> = if small && !def.denominator.is_empty() {
-            rows.iter()
-                .filter_map(|(i, r)| pv.get(*i).map(|v| Point { year: r.year, value: v, ci_low: plo.get(*i), ci_high: phi.get(*i) }))
-                .collect()
-        } else {
-            rows.iter().filter_map(|(_, r)| r.value.map(|v| Point { year: r.year, value: v, ci_low: r.lo, ci_high: r.hi })).collect()
-        };
-        let series_kind = if small && !def.denominator.is_empty() { "pooled_3y" } else { "annual" };
-        let base_year = def.baseline_year.or(def.relative_base_year).unwrap_or(2020);
-        let base_value = points.iter().find(|pt| pt.year == def.relative_base_year.unwrap_or(base_year)).map(|pt| pt.value);
-        for &ty in &s.target_years {
-            let Some(goal) = goal_for(def, ty, base_value, s) else { continue };
-            let mut a = method::assess(&points, goal, ty, Some(base_year), last_data_year, &p);
-            // A projected % cannot leave 0..100 (or the indicator's max).
-            if def.unit == "%" {
-                a.projected_value = a.projected_value.map(|v| v.clamp(0.0, def.max.unwrap_or(100.0)));
-            }
+    // Each series is assessed on its own (in parallel); the rows are then laid out in series order.
+    struct Assessed<'a> {
+        key: (&'a str, &'a str, &'a str, &'a str),
+        def: &'a Indicator,
+        series_kind: &'static str,
+        points: Vec<Point>,
+        by_year: Vec<(i32, Goal, method::Assessment)>,
+    }
+    let all_series = series(ind)?;
+    let assessed: Vec<Assessed> = {
+        use rayon::prelude::*;
+        all_series
+            .par_iter()
+            .filter_map(|((code, area, sex, age, res), rows)| {
+                if *res != "_T" {
+                    return None;
+                }
+                let def = cfg.catalogue.indicators.iter().find(|d| d.code == *code)?;
+                if def.target_kind == TargetKind::Trend {
+                    return None;
+                }
+                // Small counts: the whole series uses the pooled 3-year rates, and says so.
+                let small = rows.iter().any(|r| r.1.small);
+                let points: Vec<Point> = if small && !def.denominator.is_empty() {
+                    rows.iter()
+                        .filter_map(|(i, r)| pv.get(*i).map(|v| Point { year: r.year, value: v, ci_low: plo.get(*i), ci_high: phi.get(*i) }))
+                        .collect()
+                } else {
+                    rows.iter().filter_map(|(_, r)| r.value.map(|v| Point { year: r.year, value: v, ci_low: r.lo, ci_high: r.hi })).collect()
+                };
+                let series_kind = if small && !def.denominator.is_empty() { "pooled_3y" } else { "annual" };
+                let base_year = def.baseline_year.or(def.relative_base_year).unwrap_or(2020);
+                let base_value = points.iter().find(|pt| pt.year == def.relative_base_year.unwrap_or(base_year)).map(|pt| pt.value);
+                let by_year = s
+                    .target_years
+                    .iter()
+                    .filter_map(|&ty| {
+                        let goal = goal_for(def, ty, base_value, s)?;
+                        let mut a = method::assess(&points, goal, ty, Some(base_year), last_data_year, &p);
+                        // A projected % cannot leave 0..100 (or the indicator's max).
+                        if def.unit == "%" {
+                            a.projected_value = a.projected_value.map(|v| v.clamp(0.0, def.max.unwrap_or(100.0)));
+                        }
+                        Some((ty, goal, a))
+                    })
+                    .collect();
+                Some(Assessed { key: (code, area, sex, age), def, series_kind, points, by_year })
+            })
+            .collect()
+    };
+    for Assessed { key: (code, area, sex, age), def, series_kind, points, by_year } in assessed {
+        for (ty, goal, a) in by_year {
             let latest = points.iter().max_by_key(|pt| pt.year);
             let codes: Vec<&str> = a.warnings.iter().map(|w| w.code()).collect();
             let texts: Vec<String> = a.warnings.iter().map(|w| w.reason()).collect();
