@@ -119,23 +119,28 @@ pub fn add_pooled(ind: DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
     let mut from: Vec<Option<i32>> = vec![None; n];
     if n > 0 {
         let unit = ind.column("unit")?.str()?.clone();
-        for ((code, ..), rows) in series(&ind)? {
-            let Some(def) = cfg.catalogue.indicators.iter().find(|d| d.code == code) else { continue };
-            if def.denominator.is_empty() {
-                continue;
+        // Series by series, in parallel: (row, pooled value, numerator, denominator, ci, first year).
+        use rayon::prelude::*;
+        type Pooled = (usize, [Option<f64>; 5], i32);
+        let pooled: Vec<Pooled> = series(&ind)?
+            .par_iter()
+            .flat_map_iter(|((code, ..), rows)| {
+                let def = cfg.catalogue.indicators.iter().find(|d| d.code == *code).filter(|d| !d.denominator.is_empty());
+                // A series with any small-count year gets the pooled rate in every year (progress uses it whole).
+                let wanted = def.is_some() && rows.iter().any(|r| r.1.small);
+                let unit = &unit;
+                rows.iter().filter(move |_| wanted).filter_map(move |(i, r)| {
+                    let def = def?;
+                    let (v, nu, de, lo, hi, first) = pooled_at(rows, r.year, def.factor, unit.get(*i).unwrap_or_default())?;
+                    Some((*i, [Some(v), Some(nu), Some(de), lo, hi], first))
+                })
+            })
+            .collect();
+        for (i, values, first) in pooled {
+            for (c, x) in cols.iter_mut().zip(values) {
+                c[i] = x;
             }
-            // A series with any small-count year gets the pooled rate in every year (progress uses it whole).
-            if !rows.iter().any(|r| r.1.small) {
-                continue;
-            }
-            for (i, r) in &rows {
-                if let Some((v, nu, de, lo, hi, first)) = pooled_at(&rows, r.year, def.factor, unit.get(*i).unwrap_or_default()) {
-                    for (c, x) in cols.iter_mut().zip([Some(v), Some(nu), Some(de), lo, hi]) {
-                        c[*i] = x;
-                    }
-                    from[*i] = Some(first);
-                }
-            }
+            from[i] = Some(first);
         }
     }
     let mut df = ind;
