@@ -567,9 +567,9 @@ pub fn indicator_truth(truth: &Truth, cat: &Catalogue, towns: &[(String, String)
         let mut total = 0.0;
         for t in terms {
             let other_pins_sex = other.first().is_some_and(|o| o.sex.is_some());
-            let other_pins_age = other.first().is_some_and(|o| o.age.is_some());
             let s = t.sex.as_deref().unwrap_or(if other_pins_sex { "_T" } else { sex });
-            let a = t.age.as_deref().unwrap_or(if other_pins_age { "_T" } else { "_T" });
+            // The truth is kept by sex only: an unpinned age is all ages.
+            let a = t.age.as_deref().unwrap_or("_T");
             total += get(&t.data_element, area, y, s, a)?;
         }
         Some(total)

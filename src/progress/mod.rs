@@ -59,7 +59,10 @@ struct Row {
 }
 
 /// Each series' rows (row number, values), ordered by year; the series in key order.
-fn series(ind: &DataFrame) -> PolarsResult<Vec<(SeriesKey<'_>, Vec<(usize, Row)>)>> {
+/// Every series with its (row number, values), series in key order, rows by year.
+type Series<'a> = Vec<(SeriesKey<'a>, Vec<(usize, Row)>)>;
+
+fn series(ind: &DataFrame) -> PolarsResult<Series<'_>> {
     if ind.height() == 0 {
         return Ok(Vec::new());
     }

@@ -219,7 +219,9 @@ pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<R
         });
     }
     use rayon::prelude::*;
-    let done: Vec<(Vec<(usize, u64)>, Vec<RuleStat>)> = grouped
+    // Per group: (batch index, values withheld) and the group's rule summary.
+    type Done = (Vec<(usize, u64)>, Vec<RuleStat>);
+    let done: Vec<Done> = grouped
         .into_par_iter()
         .map(|(members, mut group)| {
             let stats = validate_group(&mut group, cfg, history);
