@@ -55,7 +55,7 @@ pub fn supersede(results: &mut [FileResult], mtime_ns: &[u64], cfg: &Config) -> 
         }
         // The newest file is in force; equal times fall back to the path (later wins).
         members.sort_by(|&a, &b| (mtime_ns[a], &results[a].submission.source_file).cmp(&(mtime_ns[b], &results[b].submission.source_file)));
-        let winner = *members.last().expect("two or more");
+        let Some(&winner) = members.last() else { continue };
         let (win_sub, win_file) = (results[winner].submission.submission.clone(), results[winner].submission.source_file.clone());
         for &i in &members[..members.len() - 1] {
             let r = &mut results[i];

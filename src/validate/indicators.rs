@@ -8,6 +8,31 @@ use crate::config::Config;
 use crate::ingest::fmt_num;
 use crate::model::Issue;
 
+/// The key columns of an indicator row, to say where a finding is.
+struct RowKeys<'a> {
+    code: &'a StringChunked,
+    area: &'a StringChunked,
+    year: &'a Int32Chunked,
+    sex: &'a StringChunked,
+    age: &'a StringChunked,
+}
+
+impl<'a> RowKeys<'a> {
+    fn of(ind: &'a DataFrame) -> PolarsResult<Self> {
+        let s = |c: &str| ind.column(c).and_then(|c| c.str());
+        Ok(RowKeys { code: s("indicator")?, area: s("area")?, year: ind.column("year")?.i32()?, sex: s("sex")?, age: s("age")? })
+    }
+
+    fn place(&self, mut issue: Issue, indicator: &str, i: usize) -> Issue {
+        issue.indicator = Some(indicator.to_string());
+        issue.area = self.area.get(i).map(str::to_string);
+        issue.year = self.year.get(i);
+        issue.sex = self.sex.get(i).map(str::to_string);
+        issue.age = self.age.get(i).map(str::to_string);
+        issue
+    }
+}
+
 /// Checks on computed indicator values: a % above 100 means a numerator
 /// larger than its denominator somewhere in the sums (rule `indicator_out_of_range`).
 pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>) -> PolarsResult<Vec<Issue>> {
@@ -16,7 +41,8 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>
     let mut stat = RuleStat::new(rule, "built_in", sev, "catalogue", "a computed % lies within 0–100 (numerator <= denominator)");
     let mut out = Vec::new();
     if ind.height() > 0 {
-        let (code, area, year, sex, age) = (ind.column("indicator")?.str()?, ind.column("area")?.str()?, ind.column("year")?.i32()?, ind.column("sex")?.str()?, ind.column("age")?.str()?);
+        let keys = RowKeys::of(ind)?;
+        let code = keys.code;
         let (unit, value, num, den) = (ind.column("unit")?.str()?, ind.column("value")?.f64()?, ind.column("numerator")?.f64()?, ind.column("denominator")?.f64()?);
         for i in 0..ind.height() {
             let (Some("%"), Some(v)) = (unit.get(i), value.get(i)) else { continue };
@@ -30,7 +56,7 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>
                 continue;
             }
             stat.fails += 1;
-            let mut issue = Issue::new(
+            let issue = Issue::new(
                 sev,
                 rule,
                 format!(
@@ -43,12 +69,7 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>
             )
             .observed(fmt_num(v))
             .expected(format!("0..{}", def.max.unwrap_or(100.0)));
-            issue.indicator = Some(def.code.clone());
-            issue.area = area.get(i).map(str::to_string);
-            issue.year = year.get(i);
-            issue.sex = sex.get(i).map(str::to_string);
-            issue.age = age.get(i).map(str::to_string);
-            out.push(issue);
+            out.push(keys.place(issue, &def.code, i));
         }
     }
     stats.push(stat);
@@ -57,7 +78,8 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>
     let sev = cfg.rules.severity_of(rule);
     let mut stat = RuleStat::new(rule, "built_in", sev, "catalogue", "numerator_areas = denominator_areas for an aggregated ratio of single terms");
     if ind.height() > 0 {
-        let (code, area, year, sex, age) = (ind.column("indicator")?.str()?, ind.column("area")?.str()?, ind.column("year")?.i32()?, ind.column("sex")?.str()?, ind.column("age")?.str()?);
+        let keys = RowKeys::of(ind)?;
+        let code = keys.code;
         let (na, da) = (ind.column("numerator_areas")?.u32()?, ind.column("denominator_areas")?.u32()?);
         for i in 0..ind.height() {
             let (Some(n), Some(d)) = (na.get(i), da.get(i)) else { continue };
@@ -71,7 +93,7 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>
                 continue;
             }
             stat.fails += 1;
-            let mut issue = Issue::new(
+            let issue = Issue::new(
                 sev,
                 rule,
                 format!(
@@ -81,12 +103,7 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>
             )
             .observed(format!("{n} / {d} areas"))
             .expected("the same areas on both sides");
-            issue.indicator = Some(def.code.clone());
-            issue.area = area.get(i).map(str::to_string);
-            issue.year = year.get(i);
-            issue.sex = sex.get(i).map(str::to_string);
-            issue.age = age.get(i).map(str::to_string);
-            out.push(issue);
+            out.push(keys.place(issue, &def.code, i));
         }
     }
     stats.push(stat);
