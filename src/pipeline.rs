@@ -84,6 +84,15 @@ pub struct FileResult {
     pub controls: Vec<normalise::Control>,
 }
 
+/// One file after the read stage: its result, content hash, whether it was parsed
+/// this run (or came from the cache), and where its result is cached.
+struct Outcome {
+    result: FileResult,
+    sha: String,
+    read: bool,
+    cache: Option<crate::state::CacheLoc>,
+}
+
 /// Which forms a workbook is; errors are issues for the file.
 pub fn recognise<'c>(wb: &Workbook, file_name: &str, cfg: &'c Config) -> Vec<&'c Form> {
     cfg.forms
@@ -379,28 +388,28 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
 
     // Read what is new or changed (a touched file whose content is the same comes from the cache).
     let bar = progress_bar(opts.progress, files.len());
-    let outcomes: Vec<(FileResult, String, bool)> = files
+    let cache = crate::state::CacheWriter::new(&opts.db, &run_id);
+    let prev_entry = |f: &InputFile| prev_state.as_ref().and_then(|s| s.files.get(&f.rel));
+    let from_cache = |f: &InputFile, s: &crate::state::FileState| {
+        let loc = s.cache.as_ref()?;
+        crate::state::read_cached(&opts.db, &f.rel, &s.sha256, loc).map(|r| Outcome { result: r, sha: s.sha256.clone(), read: false, cache: Some(loc.clone()) })
+    };
+    let outcomes: Vec<Outcome> = files
         .par_iter()
         .map(|f| {
-            let cached = fresh(f).and_then(|s| crate::state::read_cached(&opts.db, &f.rel, &s.sha256).map(|r| (r, s.sha256.clone())));
-            let out = match cached {
-                Some((r, sha)) => (r, sha, false),
+            let out = match fresh(f).and_then(|s| from_cache(f, s)) {
+                Some(o) => o,
                 None => match ingest::read_bytes(&f.path) {
-                    Ok((bytes, sha)) => {
-                        let same = prev_state.as_ref().and_then(|s| s.files.get(&f.rel)).is_some_and(|s| s.sha256 == sha);
-                        match same.then(|| crate::state::read_cached(&opts.db, &f.rel, &sha)).flatten() {
-                            Some(r) => (r, sha, false),
-                            None => {
-                                let r = process_bytes(f, bytes, sha.clone(), &cfg);
-                                // Cache it now, in parallel (a failed write only costs a re-read next time).
-                                if let Err(e) = crate::state::write_cached(&opts.db, &f.rel, &sha, &r) {
-                                    tracing::warn!(file = %f.rel, "cannot cache the normalised file: {e}");
-                                }
-                                (r, sha, true)
-                            }
+                    Ok((bytes, sha)) => match prev_entry(f).filter(|s| s.sha256 == sha).and_then(|s| from_cache(f, s)) {
+                        Some(o) => o,
+                        None => {
+                            let r = process_bytes(f, bytes, sha.clone(), &cfg);
+                            // Cache it now, in parallel (a failed write only costs a re-read next time).
+                            let loc = cache.put(&f.rel, &sha, &r).map_err(|e| tracing::warn!(file = %f.rel, "cannot cache the normalised file: {e}")).ok();
+                            Outcome { result: r, sha, read: true, cache: loc }
                         }
-                    }
-                    Err(e) => (process_file_error(f, e.to_string()), String::new(), true),
+                    },
+                    Err(e) => Outcome { result: process_file_error(f, e.to_string()), sha: String::new(), read: true, cache: None },
                 },
             };
             bar.inc(1);
@@ -413,19 +422,19 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let mut new_state = crate::state::State { tool_version: env!("CARGO_PKG_VERSION").into(), config_digest: digest, files: BTreeMap::new() };
     let mut results = Vec::with_capacity(outcomes.len());
     let mut changed_files = std::collections::BTreeSet::new();
-    for (f, (r, sha, read)) in files.iter().zip(outcomes) {
-        if read {
+    for (f, o) in files.iter().zip(outcomes) {
+        if o.read {
             summary.files_read += 1;
-            if prev_state.as_ref().and_then(|s| s.files.get(&f.rel)).is_some_and(|s| s.sha256 != sha) {
+            if prev_entry(f).is_some_and(|s| s.sha256 != o.sha) {
                 changed_files.insert(f.rel.clone());
             }
         } else {
             summary.files_cached += 1;
         }
-        if !sha.is_empty() {
-            new_state.files.insert(f.rel.clone(), crate::state::FileState { size: f.size, mtime_ns: f.mtime_ns, sha256: sha });
+        if !o.sha.is_empty() {
+            new_state.files.insert(f.rel.clone(), crate::state::FileState { size: f.size, mtime_ns: f.mtime_ns, sha256: o.sha, cache: o.cache });
         }
-        results.push(r);
+        results.push(o.result);
     }
     let removed_files: std::collections::BTreeSet<String> = prev_state
         .as_ref()
@@ -551,6 +560,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage published");
     summary.version = manifest.version.clone();
     summary.outcome = "published".into();
+    new_state.compact(&opts.db, &cache);
+    drop(cache);
     new_state.save(&opts.db).map_err(|e| RunError::State(e.to_string()))?;
     summary.duration_ms = started.elapsed().as_millis();
     let _ = crate::state::log_run(

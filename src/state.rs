@@ -3,9 +3,12 @@
 //! * `state.json`: every input file's size, modification time and SHA-256 as
 //!   of the last published version, and a digest of the pipeline files and
 //!   the tool version (when either changes, every file is read again);
-//! * `cache/<key>.msgpack.zst`: each file's normalised result (values, ingest
+//! * `cache/pack-<run>.bin`: each file's normalised result (values, ingest
 //!   findings, the return's own totals), before validation — validation spans
-//!   files and is always redone;
+//!   files and is always redone. A run appends the files it read to one pack;
+//!   `state.json` says where each file's entry is ([`CacheLoc`]). Packs that
+//!   no file refers to are deleted, and mostly dead or small packs are
+//!   compacted into the current one ([`State::compact`]);
 //! * `runs.jsonl`: one line per run, including runs that found nothing to do.
 //!
 //! The state is written after the new version is current, by rename, so a
@@ -26,6 +29,17 @@ pub struct FileState {
     pub size: u64,
     pub mtime_ns: u64,
     pub sha256: String,
+    /// Where the file's normalised result is cached (none: the file is read again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheLoc>,
+}
+
+/// One cache entry: a byte range of a pack file under `state/cache/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheLoc {
+    pub pack: String,
+    pub offset: u64,
+    pub len: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -48,31 +62,106 @@ impl State {
         (s.config_digest == config_digest && s.tool_version == env!("CARGO_PKG_VERSION")).then_some(s)
     }
 
-    /// Write atomically (temp file + rename), then drop cache entries no file refers to.
+    /// Write atomically (temp file + rename), then delete the packs no file refers to
+    /// (and anything else in the cache folder: an older layout, a crashed run's pack).
     pub fn save(&self, db: &Path) -> std::io::Result<()> {
         let d = dir(db);
         std::fs::create_dir_all(d.join("cache"))?;
         let tmp = d.join(format!("state.json.tmp-{}", std::process::id()));
         std::fs::write(&tmp, serde_json::to_vec(self).map_err(std::io::Error::other)?)?;
         std::fs::rename(&tmp, d.join("state.json"))?;
-        let keep: std::collections::HashSet<PathBuf> = self.files.iter().map(|(rel, f)| cache_path(db, rel, &f.sha256)).collect();
-        // Entries sit in shard folders; anything else (an older layout, a stray file) goes too.
-        for e in walkdir::WalkDir::new(d.join("cache")).min_depth(1).max_depth(2).into_iter().filter_map(|e| e.ok()) {
-            if e.file_type().is_file() && !keep.contains(e.path()) {
+        let keep: std::collections::HashSet<&str> = self.files.values().filter_map(|f| f.cache.as_ref()).map(|c| c.pack.as_str()).collect();
+        for e in walkdir::WalkDir::new(d.join("cache")).min_depth(1).contents_first(true).into_iter().filter_map(|e| e.ok()) {
+            let live = e.depth() == 1 && e.file_name().to_str().is_some_and(|n| keep.contains(n));
+            if e.file_type().is_dir() {
+                let _ = std::fs::remove_dir(e.path());
+            } else if !live {
                 let _ = std::fs::remove_file(e.path());
             }
         }
         Ok(())
     }
+
+    /// Move the entries of wasteful packs into `writer`'s pack: packs less than half
+    /// alive (their files changed or went), and, once there are more than
+    /// [`MAX_PACKS`], every pack but the largest (each nightly run adds a small one).
+    /// Entries are copied as bytes, not decoded. An entry that cannot be copied is
+    /// dropped from the cache (its file is read again next time).
+    pub fn compact(&mut self, db: &Path, writer: &CacheWriter) {
+        let mut live: BTreeMap<String, u64> = BTreeMap::new();
+        for c in self.files.values().filter_map(|f| f.cache.as_ref()) {
+            *live.entry(c.pack.clone()).or_default() += c.len;
+        }
+        let size = |pack: &str| std::fs::metadata(dir(db).join("cache").join(pack)).map(|m| m.len()).unwrap_or(0);
+        let others = || live.iter().filter(|(p, _)| **p != writer.name);
+        let largest = others().max_by_key(|(p, n)| (**n, (*p).clone())).map(|(p, _)| p.clone());
+        let many = others().count() > MAX_PACKS;
+        let moving: std::collections::HashSet<String> = others()
+            .filter(|(p, n)| 2 * **n < size(p) || (many && largest.as_ref() != Some(*p)))
+            .map(|(p, _)| p.clone())
+            .collect();
+        if moving.is_empty() {
+            return;
+        }
+        let mut moved = 0usize;
+        for f in self.files.values_mut() {
+            let Some(loc) = f.cache.as_ref().filter(|c| moving.contains(&c.pack)) else { continue };
+            f.cache = read_entry(db, loc).and_then(|bytes| writer.append(&bytes).ok());
+            moved += 1;
+        }
+        tracing::debug!(packs = moving.len(), entries = moved, "cache packs compacted");
+    }
 }
 
-/// Where a file's cache entry lives: `state/cache/<2 hex>/<30 hex>.msgpack.zst`. The 256
-/// shard folders keep each directory small and let the two readers create entries
-/// without queueing on one directory's lock (a single folder of 10,000 entries cost
-/// a fifth of a rebuild's CPU time in the kernel).
-fn cache_path(db: &Path, rel: &str, sha256: &str) -> PathBuf {
-    let name = cache_name(rel, sha256);
-    dir(db).join("cache").join(&name[..2]).join(&name[2..])
+/// More packs than this and the small ones are merged (see [`State::compact`]).
+pub const MAX_PACKS: usize = 8;
+
+/// Appends this run's cache entries to one pack file, `state/cache/pack-<run>.bin`,
+/// created on the first entry. Entries are encoded on the caller's thread; only the
+/// append is serialised. One file rather than one per workbook: creating ten
+/// thousand small files cost a rebuild more time than encoding them.
+pub struct CacheWriter {
+    path: PathBuf,
+    name: String,
+    /// The open pack and its length; `Err` once a write failed (later entries are not cached).
+    out: std::sync::Mutex<Result<Option<(std::fs::File, u64)>, ()>>,
+}
+
+impl CacheWriter {
+    pub fn new(db: &Path, run_id: &str) -> CacheWriter {
+        let name = format!("pack-{run_id}.bin");
+        CacheWriter { path: dir(db).join("cache").join(&name), name, out: std::sync::Mutex::new(Ok(None)) }
+    }
+
+    /// Cache a file's normalised result; where it went.
+    pub fn put(&self, rel: &str, sha256: &str, r: &FileResult) -> std::io::Result<CacheLoc> {
+        self.append(&encode_entry(rel, sha256, r)?)
+    }
+
+    fn append(&self, bytes: &[u8]) -> std::io::Result<CacheLoc> {
+        use std::io::Write;
+        let mut guard = self.out.lock().map_err(|_| std::io::Error::other("cache writer poisoned"))?;
+        let Ok(slot) = guard.as_mut() else { return Err(std::io::Error::other("an earlier cache write failed")) };
+        if slot.is_none() {
+            if let Some(d) = self.path.parent() {
+                std::fs::create_dir_all(d)?;
+            }
+            *slot = Some((std::fs::File::create(&self.path)?, 0));
+        }
+        let Some((file, len)) = slot.as_mut() else { return Err(std::io::Error::other("no pack")) };
+        let offset = *len;
+        match file.write_all(bytes) {
+            Ok(()) => {
+                *len += bytes.len() as u64;
+                Ok(CacheLoc { pack: self.name.clone(), offset, len: bytes.len() as u64 })
+            }
+            Err(e) => {
+                // The pack's length is unknown now: stop appending to it.
+                *guard = Err(());
+                Err(e)
+            }
+        }
+    }
 }
 
 fn cache_name(rel: &str, sha256: &str) -> String {
@@ -81,7 +170,7 @@ fn cache_name(rel: &str, sha256: &str) -> String {
     h.update(rel.as_bytes());
     h.update(b"\0");
     h.update(sha256.as_bytes());
-    format!("{}.msgpack.zst", &crate::ingest::hex(&h.finalize())[..32])
+    crate::ingest::hex(&h.finalize())[..32].to_string()
 }
 
 /// Bumped when the cache layout changes: older entries then miss and are read again.
@@ -181,28 +270,38 @@ impl CachedFile {
     }
 }
 
-/// A file's cached normalised result (None when missing or unreadable: the file is read again).
-pub fn read_cached(db: &Path, rel: &str, sha256: &str) -> Option<FileResult> {
-    let bytes = std::fs::read(cache_path(db, rel, sha256)).ok()?;
-    let raw = zstd::decode_all(&bytes[..]).ok()?;
-    rmp_serde::from_slice::<CachedFile>(&raw).ok()?.into_result()
-}
-
-/// Store a file's normalised result. Written in place, without a temporary name: the
-/// zstd frame carries its length and a checksum, so an entry cut short by a crash (or
-/// damaged later) fails to decode and the file is simply read again.
-pub fn write_cached(db: &Path, rel: &str, sha256: &str, r: &FileResult) -> std::io::Result<()> {
-    let path = cache_path(db, rel, sha256);
-    if let Some(shard) = path.parent() {
-        if !shard.is_dir() {
-            std::fs::create_dir_all(shard)?;
-        }
-    }
+/// The bytes of one entry: the 32-character key of (format, path, content hash), then
+/// a zstd frame with its length and a checksum. A damaged or cut-short entry, or one
+/// that belongs to another file, fails to decode and the file is simply read again.
+fn encode_entry(rel: &str, sha256: &str, r: &FileResult) -> std::io::Result<Vec<u8>> {
     let raw = rmp_serde::to_vec(&CachedFile::from_result(r)).map_err(std::io::Error::other)?;
     let mut enc = zstd::bulk::Compressor::new(1)?;
     enc.include_checksum(true)?;
     enc.include_contentsize(true)?;
-    std::fs::write(&path, enc.compress(&raw)?)
+    let mut out = cache_name(rel, sha256).into_bytes();
+    out.extend_from_slice(&enc.compress(&raw)?);
+    Ok(out)
+}
+
+fn read_entry(db: &Path, loc: &CacheLoc) -> Option<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    // A pack name is ours (pack-<run>.bin); refuse anything that could leave the folder.
+    if loc.pack.contains(['/', '\\']) || loc.pack.starts_with('.') || loc.len > 1 << 31 {
+        return None;
+    }
+    let mut f = std::fs::File::open(dir(db).join("cache").join(&loc.pack)).ok()?;
+    f.seek(SeekFrom::Start(loc.offset)).ok()?;
+    let mut bytes = vec![0u8; usize::try_from(loc.len).ok()?];
+    f.read_exact(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// A file's cached normalised result (None when missing or unreadable: the file is read again).
+pub fn read_cached(db: &Path, rel: &str, sha256: &str, loc: &CacheLoc) -> Option<FileResult> {
+    let bytes = read_entry(db, loc)?;
+    let frame = bytes.strip_prefix(cache_name(rel, sha256).as_bytes())?;
+    let raw = zstd::decode_all(frame).ok()?;
+    rmp_serde::from_slice::<CachedFile>(&raw).ok()?.into_result()
 }
 
 /// Append one line to `runs.jsonl`.
@@ -277,8 +376,8 @@ mod tests {
             issues: vec![Issue::new(Severity::Info, "skipped_total", "合计 row").at(&file, Some("表1"), Some("A30".into()))],
             controls: vec![],
         };
-        write_cached(db.path(), &file, "ab", &r).unwrap();
-        let back = read_cached(db.path(), &file, "ab").expect("cached");
+        let loc = CacheWriter::new(db.path(), "t").put(&file, "ab", &r).unwrap();
+        let back = read_cached(db.path(), &file, "ab", &loc).expect("cached");
         assert_eq!(back.observations, r.observations);
         assert_eq!(back.issues, r.issues);
         assert_eq!(back.submission, r.submission);
@@ -287,36 +386,96 @@ mod tests {
         assert!(std::sync::Arc::ptr_eq(a.source_file.as_ref().unwrap(), b.source_file.as_ref().unwrap()));
         assert!(std::sync::Arc::ptr_eq(&a.area, &b.area));
         // Another key (different content hash) misses.
-        assert!(read_cached(db.path(), &file, "cd").is_none());
+        assert!(read_cached(db.path(), &file, "cd", &loc).is_none());
+    }
+
+    fn fingerprint(sha: &str, cache: Option<CacheLoc>) -> FileState {
+        FileState { size: 1, mtime_ns: 1, sha256: sha.into(), cache }
     }
 
     #[test]
-    fn a_damaged_cache_entry_misses_and_stale_entries_are_dropped() {
+    fn a_damaged_or_misplaced_cache_entry_misses() {
         let db = tempfile::tempdir().unwrap();
         let r = FileResult { submission: Submission::new("s".into(), "a.xlsx"), observations: vec![], issues: vec![], controls: vec![] };
-        for (rel, sha) in [("a.xlsx", "1"), ("b.xlsx", "2"), ("c.xlsx", "3")] {
-            write_cached(db.path(), rel, sha, &r).unwrap();
-            assert!(read_cached(db.path(), rel, sha).is_some());
-        }
-        // Cut short (a crash mid-write) and one byte flipped in the payload: both miss.
-        let a = cache_path(db.path(), "a.xlsx", "1");
-        let bytes = std::fs::read(&a).unwrap();
-        std::fs::write(&a, &bytes[..bytes.len() - 3]).unwrap();
-        assert!(read_cached(db.path(), "a.xlsx", "1").is_none());
-        let b = cache_path(db.path(), "b.xlsx", "2");
-        let mut bytes = std::fs::read(&b).unwrap();
-        let mid = bytes.len() / 2;
+        let w = CacheWriter::new(db.path(), "run1");
+        let locs: Vec<CacheLoc> = [("a.xlsx", "1"), ("b.xlsx", "2"), ("c.xlsx", "3")].iter().map(|(rel, sha)| w.put(rel, sha, &r).unwrap()).collect();
+        drop(w);
+        assert_eq!(locs[1].offset, locs[0].len, "entries follow each other in one pack");
+        assert!(locs.iter().all(|l| l.pack == "pack-run1.bin"));
+        assert!(read_cached(db.path(), "b.xlsx", "2", &locs[1]).is_some());
+        // Another file's entry, or the same file with other content: a miss, not its values.
+        assert!(read_cached(db.path(), "a.xlsx", "1", &locs[1]).is_none());
+        assert!(read_cached(db.path(), "b.xlsx", "9", &locs[1]).is_none());
+        // One byte flipped inside b's compressed frame (after its 32-byte key): a miss.
+        let pack = dir(db.path()).join("cache").join("pack-run1.bin");
+        let mut bytes = std::fs::read(&pack).unwrap();
+        let mid = (locs[1].offset + 32 + (locs[1].len - 32) / 2) as usize;
         bytes[mid] ^= 0x40;
-        std::fs::write(&b, &bytes).unwrap();
-        assert!(read_cached(db.path(), "b.xlsx", "2").is_none());
-        // Saving a state that refers only to c.xlsx removes the other entries and a
-        // file left by an older flat layout.
+        // The pack cut short (a crash while appending c): c misses, a still reads.
+        bytes.truncate(bytes.len() - 3);
+        std::fs::write(&pack, &bytes).unwrap();
+        assert!(read_cached(db.path(), "b.xlsx", "2", &locs[1]).is_none());
+        assert!(read_cached(db.path(), "c.xlsx", "3", &locs[2]).is_none());
+        assert!(read_cached(db.path(), "a.xlsx", "1", &locs[0]).is_some());
+        // A location naming a path outside the cache folder is refused.
+        let escape = CacheLoc { pack: "../state.json".into(), offset: 0, len: 10 };
+        assert!(read_cached(db.path(), "a.xlsx", "1", &escape).is_none());
+    }
+
+    #[test]
+    fn dead_packs_are_deleted_and_mostly_dead_ones_compacted() {
+        let db = tempfile::tempdir().unwrap();
+        let r = |n: usize| FileResult {
+            submission: Submission::new("s".into(), "f.xlsx"),
+            observations: (0..n).map(|i| value("live_births", "421321100", &format!("C{i}"), &"f.xlsx".into(), Some(i as f64), None)).collect(),
+            issues: vec![],
+            controls: vec![],
+        };
+        let old = CacheWriter::new(db.path(), "old");
+        let a = old.put("a.xlsx", "1", &r(200)).unwrap();
+        let _b = old.put("b.xlsx", "2", &r(200)).unwrap();
+        let _c = old.put("c.xlsx", "3", &r(200)).unwrap();
+        let gone = CacheWriter::new(db.path(), "gone");
+        let _d = gone.put("d.xlsx", "4", &r(5)).unwrap();
+        drop((old, gone));
         let stray = dir(db.path()).join("cache").join("0123.msgpack.zst");
-        std::fs::write(&stray, b"old").unwrap();
+        std::fs::write(&stray, b"an entry of the older one-file-per-workbook layout").unwrap();
+        // b and c changed (now in this run's pack), d's file went: a is all that lives in
+        // the old pack, a third of it, so a moves to the new pack.
+        let new = CacheWriter::new(db.path(), "new");
         let mut state = State { tool_version: "t".into(), config_digest: "d".into(), files: BTreeMap::new() };
-        state.files.insert("c.xlsx".into(), FileState { size: 1, mtime_ns: 1, sha256: "3".into() });
+        state.files.insert("a.xlsx".into(), fingerprint("1", Some(a)));
+        state.files.insert("b.xlsx".into(), fingerprint("5", Some(new.put("b.xlsx", "5", &r(3)).unwrap())));
+        state.files.insert("c.xlsx".into(), fingerprint("6", None));
+        state.compact(db.path(), &new);
+        drop(new);
+        let a_now = state.files["a.xlsx"].cache.clone().unwrap();
+        assert_eq!(a_now.pack, "pack-new.bin");
         state.save(db.path()).unwrap();
-        assert!(!a.exists() && !b.exists() && !stray.exists());
-        assert!(read_cached(db.path(), "c.xlsx", "3").is_some());
+        let left: Vec<String> = std::fs::read_dir(dir(db.path()).join("cache")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+        assert_eq!(left, vec!["pack-new.bin".to_string()]);
+        assert_eq!(read_cached(db.path(), "a.xlsx", "1", &a_now).unwrap().observations, r(200).observations);
+    }
+
+    #[test]
+    fn small_packs_are_merged_past_the_limit() {
+        let db = tempfile::tempdir().unwrap();
+        let r = FileResult { submission: Submission::new("s".into(), "a.xlsx"), observations: vec![], issues: vec![], controls: vec![] };
+        let mut state = State::default();
+        // MAX_PACKS + 2 nightly runs, each leaving one live entry in its own pack.
+        for i in 0..MAX_PACKS + 2 {
+            let w = CacheWriter::new(db.path(), &format!("n{i:02}"));
+            let (rel, sha) = (format!("f{i}.xlsx"), i.to_string());
+            state.files.insert(rel.clone(), fingerprint(&sha, Some(w.put(&rel, &sha, &r).unwrap())));
+        }
+        let w = CacheWriter::new(db.path(), "now");
+        state.compact(db.path(), &w);
+        drop(w);
+        let packs: std::collections::BTreeSet<&str> = state.files.values().map(|f| f.cache.as_ref().unwrap().pack.as_str()).collect();
+        // Every pack but the largest (all equal: the last by name) moved into this run's pack.
+        assert_eq!(packs.into_iter().collect::<Vec<_>>(), vec![format!("pack-n{:02}.bin", MAX_PACKS + 1).as_str(), "pack-now.bin"]);
+        for (rel, f) in &state.files {
+            assert!(read_cached(db.path(), rel, &f.sha256, f.cache.as_ref().unwrap()).is_some(), "{rel}");
+        }
     }
 }
