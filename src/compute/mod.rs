@@ -218,12 +218,12 @@ fn ratio(values: &ByElement, ind: &Indicator) -> PolarsResult<LazyFrame> {
     };
     let inner = JoinArgs::new(JoinType::Inner);
     let left = JoinArgs::new(JoinType::Left);
-    let pairs = side(values, &ind.numerator, &ind.denominator, "numerator", true).join(
-        side(values, &ind.denominator, &ind.numerator, "denominator", true),
-        keys.clone(),
-        keys.clone(),
-        inner.clone(),
-    );
+    // Materialised once: without common-subplan elimination (Polars' `cse` feature) a
+    // lazy frame used in three places would be computed three times.
+    let pairs = side(values, &ind.numerator, &ind.denominator, "numerator", true)
+        .join(side(values, &ind.denominator, &ind.numerator, "denominator", true), keys.clone(), keys.clone(), inner.clone())
+        .collect()?
+        .lazy();
     let flagged = |lf: LazyFrame, flag: &str| lf.select(keys.clone()).with_column(lit(true).alias(flag));
     let summed = pairs
         .clone()
@@ -238,7 +238,7 @@ fn ratio(values: &ByElement, ind: &Indicator) -> PolarsResult<LazyFrame> {
         .rename(["ancestor"], ["area"], true)
         .join(flagged(pairs.clone(), "_has"), keys.clone(), keys.clone(), left.clone())
         .filter(col("_has").is_null());
-    let paired = concat([out(pairs), out(summed)], UnionArgs::default())?;
+    let paired = concat([out(pairs), out(summed)], UnionArgs::default())?.collect()?.lazy();
     let separate = side(values, &ind.numerator, &ind.denominator, "numerator", false)
         .join(side(values, &ind.denominator, &ind.numerator, "denominator", false), keys.clone(), keys.clone(), inner)
         .join(flagged(paired.clone(), "_paired"), keys.clone(), keys.clone(), left)
