@@ -83,49 +83,76 @@ pub fn supersede(results: &mut [FileResult], mtime_ns: &[u64], cfg: &Config) -> 
     replaced
 }
 
-/// The reported (not derived, not aggregated) values of the current version of `db`:
+/// The year partitions of `data_values` in the current version of `db`, by year.
+pub fn previous_partitions(db: &Path) -> BTreeMap<i32, std::path::PathBuf> {
+    let Some(current) = crate::publish::current_version(db) else { return BTreeMap::new() };
+    let Ok(entries) = std::fs::read_dir(current.join("data_values")) else { return BTreeMap::new() };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let year = e.file_name().to_str()?.strip_prefix("year=")?.parse::<i32>().ok()?;
+            Some((year, e.path().join("part-0.parquet")))
+        })
+        .collect()
+}
+
+/// The reported (not derived, not aggregated) values of one previous year partition:
 /// key columns, `value`, `submission`, `source_file`, `source_cell`.
-pub fn previous_values(db: &Path) -> PolarsResult<Option<DataFrame>> {
-    let Some(current) = crate::publish::current_version(db) else { return Ok(None) };
-    let dir = current.join("data_values");
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(None) };
-    let mut parts: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    parts.sort();
+pub fn previous_values(partition: &Path, year: i32) -> PolarsResult<DataFrame> {
+    let file = std::fs::File::open(partition).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", partition.display()).into()))?;
+    // Only the columns the diff needs (the partition has twenty).
+    let wanted = ["data_element", "area", "sex", "age", "residence", "value", "derived", "submission", "source_file", "source_cell"];
+    ParquetReader::new(file)
+        .with_columns(Some(wanted.iter().map(|c| c.to_string()).collect()))
+        .finish()?
+        .lazy()
+        .filter(col("derived").eq(lit(false)))
+        .select([
+            col("data_element"),
+            col("area"),
+            lit(year).alias("year"),
+            col("sex"),
+            col("age"),
+            col("residence"),
+            col("value"),
+            col("submission"),
+            col("source_file"),
+            col("source_cell"),
+        ])
+        .collect()
+}
+
+/// The changes since the version in force, year by year (one previous partition in
+/// memory at a time, not the whole previous table), in key order.
+pub fn changes_since(db: &Path, now: &DataFrame, ctx: &Context) -> PolarsResult<DataFrame> {
+    let previous = previous_partitions(db);
+    let mut years: BTreeSet<i32> = previous.keys().copied().collect();
+    if now.height() > 0 {
+        years.extend(now.column("year")?.i32()?.iter().flatten());
+    }
+    let empty = now.clear().lazy().select(DIFF_COLUMNS.iter().map(|c| col(*c)).collect::<Vec<_>>()).collect()?;
     let mut out: Option<DataFrame> = None;
-    for p in parts {
-        let Some(year) = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_prefix("year=")).and_then(|y| y.parse::<i32>().ok()) else {
-            continue;
+    for year in years {
+        let prev = match previous.get(&year) {
+            Some(p) => previous_values(p, year)?,
+            None => empty.clone(),
         };
-        let file = std::fs::File::open(p.join("part-0.parquet")).map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
-        // Only the columns the diff needs (the partition has twenty).
-        let wanted = ["data_element", "area", "sex", "age", "residence", "value", "derived", "submission", "source_file", "source_cell"];
-        let df = ParquetReader::new(file)
-            .with_columns(Some(wanted.iter().map(|c| c.to_string()).collect()))
-            .finish()?
-            .lazy()
-            .filter(col("derived").eq(lit(false)))
-            .select([
-                col("data_element"),
-                col("area"),
-                lit(year).alias("year"),
-                col("sex"),
-                col("age"),
-                col("residence"),
-                col("value"),
-                col("submission"),
-                col("source_file"),
-                col("source_cell"),
-            ])
-            .collect()?;
+        let now_y = now.clone().lazy().filter(col("year").eq(lit(year))).collect()?;
+        let part = changes(&prev, &now_y, ctx)?;
         match &mut out {
-            None => out = Some(df),
+            None => out = Some(part),
             Some(o) => {
-                o.vstack_mut(&df)?;
+                o.vstack_mut(&part)?;
             }
         }
     }
-    Ok(out)
+    match out {
+        Some(df) => df.lazy().sort(["data_element", "area", "year", "sex", "age", "residence"], SortMultipleOptions::default().with_maintain_order(true)).collect(),
+        None => changes(&empty, &now.clear(), ctx),
+    }
 }
+
+const DIFF_COLUMNS: [&str; 10] = ["data_element", "area", "year", "sex", "age", "residence", "value", "submission", "source_file", "source_cell"];
 
 /// The changes table of the current version (the audit trail so far), if any.
 pub fn previous_changes(db: &Path) -> Option<DataFrame> {

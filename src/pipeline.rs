@@ -508,10 +508,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     // The audit trail: what changed since the version in force.
     let version_hint = publish::next_version(&opts.db);
     let ctx = crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint };
-    let mut changes = match crate::incremental::previous_values(&opts.db)? {
-        Some(prev) => crate::incremental::changes(&prev, &reported, &ctx)?,
-        None => crate::incremental::changes(&reported.clear().lazy().select([col("data_element"), col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value"), col("submission"), col("source_file"), col("source_cell")]).collect()?, &reported.clear(), &ctx)?,
-    };
+    let mut changes = crate::incremental::changes_since(&opts.db, &reported, &ctx)?;
     summary.changes = changes.height();
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
     if let Some(old) = crate::incremental::previous_changes(&opts.db) {
