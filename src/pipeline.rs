@@ -317,9 +317,10 @@ fn data_elements_frame(cfg: &Config) -> PolarsResult<DataFrame> {
     .collect()
 }
 
-fn add_area_names(df: DataFrame, cfg: &Config, sort_by: &[&str]) -> PolarsResult<DataFrame> {
+/// The table with an `area_name` column, and the order to publish its rows in.
+fn add_area_names(df: DataFrame, cfg: &Config, sort_by: &[&str]) -> PolarsResult<(DataFrame, Vec<IdxSize>)> {
     if df.height() == 0 {
-        return Ok(df);
+        return Ok((df, Vec::new()));
     }
     // A lookup per row rather than a join: the area table is small, the value tables are not.
     let names: rustc_hash::FxHashMap<&str, &str> = cfg.areas.list.iter().map(|a| (a.code.as_str(), a.name_zh.as_str())).collect();
@@ -327,7 +328,14 @@ fn add_area_names(df: DataFrame, cfg: &Config, sort_by: &[&str]) -> PolarsResult
     let mut df = df;
     df.with_column(Column::new("area_name".into(), area_name))?;
     tracing::debug!(rows = df.height(), "area names added");
-    frames::sort_by_ranks(df, sort_by)
+    let order = frames::sort_order(&df, sort_by)?;
+    Ok((df, order))
+}
+
+/// A table published in the order of `sort_by` (rows gathered as they are written).
+fn sorted_table(name: &'static str, df: DataFrame, cfg: &Config, sort_by: &[&str], partition_by: Option<&'static str>) -> PolarsResult<Table> {
+    let (df, order) = add_area_names(df, cfg, sort_by)?;
+    Ok(Table { name, df, partition_by, order: Some(order) })
 }
 
 /// Sort issues so output is deterministic.
@@ -522,16 +530,16 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let catalogue = catalogue_frame(&cfg, &ind)?;
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "catalogue");
     let mut tables = vec![
-        Table { name: "data_values", df: add_area_names(all_values, &cfg, &["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"])?, partition_by: Some("year") },
-        Table { name: "indicator_values", df: add_area_names(ind, &cfg, &["year", "indicator", "area", "sex", "age", "residence"])?, partition_by: Some("year") },
-        Table { name: "indicators", df: catalogue, partition_by: None },
-        Table { name: "progress", df: add_area_names(progress, &cfg, &["indicator", "area", "sex", "age", "target_year"])?, partition_by: None },
-        Table { name: "data_elements", df: data_elements_frame(&cfg)?, partition_by: None },
-        Table { name: "areas", df: frames::areas(&cfg.areas)?, partition_by: None },
-        Table { name: "submissions", df: frames::submissions(&subs)?, partition_by: None },
-        Table { name: "issues", df: frames::issues(&issues)?, partition_by: None },
-        Table { name: "rule_summary", df: frames::rule_summary(&rule_stats)?, partition_by: None },
-        Table { name: "changes", df: changes, partition_by: None },
+        sorted_table("data_values", all_values, &cfg, &["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"], Some("year"))?,
+        sorted_table("indicator_values", ind, &cfg, &["year", "indicator", "area", "sex", "age", "residence"], Some("year"))?,
+        Table::new("indicators", catalogue),
+        sorted_table("progress", progress, &cfg, &["indicator", "area", "sex", "age", "target_year"], None)?,
+        Table::new("data_elements", data_elements_frame(&cfg)?),
+        Table::new("areas", frames::areas(&cfg.areas)?),
+        Table::new("submissions", frames::submissions(&subs)?),
+        Table::new("issues", frames::issues(&issues)?),
+        Table::new("rule_summary", frames::rule_summary(&rule_stats)?),
+        Table::new("changes", changes),
     ];
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "tables sorted with area names");
     summary.duration_ms = started.elapsed().as_millis();

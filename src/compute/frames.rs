@@ -175,6 +175,19 @@ pub fn rule_summary(rows: &[crate::validate::RuleStat]) -> PolarsResult<DataFram
 /// distinct codes and paths), then the rows by their rank tuples. Stable: rows
 /// equal on every key keep their order.
 pub fn sort_by_ranks(df: DataFrame, by: &[&str]) -> PolarsResult<DataFrame> {
+    let idx = sort_order(&df, by)?;
+    let t = std::time::Instant::now();
+    let mut df = df;
+    df.rechunk_mut_par();
+    let rechunked = t.elapsed().as_millis() as u64;
+    let out = df.take(&IdxCa::from_vec("idx".into(), idx));
+    tracing::debug!(rechunked_ms = rechunked, total_ms = t.elapsed().as_millis() as u64, rows = df.height(), "gathered");
+    out
+}
+
+/// The row order [`sort_by_ranks`] would give, without moving the rows: for a large
+/// table written in parts, each part is gathered as it is written.
+pub fn sort_order(df: &DataFrame, by: &[&str]) -> PolarsResult<Vec<IdxSize>> {
     use rayon::prelude::*;
     let t = std::time::Instant::now();
     let ranks: Vec<Vec<u64>> = by.par_iter().map(|name| df.column(name).and_then(rank_column)).collect::<PolarsResult<_>>()?;
@@ -182,14 +195,8 @@ pub fn sort_by_ranks(df: DataFrame, by: &[&str]) -> PolarsResult<DataFrame> {
     idx.par_sort_by(|&a, &b| {
         ranks.iter().map(|r| r[a as usize].cmp(&r[b as usize])).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
     });
-    drop(ranks);
-    let ranked = t.elapsed().as_millis() as u64;
-    let mut df = df;
-    df.rechunk_mut_par();
-    let rechunked = t.elapsed().as_millis() as u64;
-    let out = df.take(&IdxCa::from_vec("idx".into(), idx));
-    tracing::debug!(ranked_and_sorted_ms = ranked, rechunked_ms = rechunked, total_ms = t.elapsed().as_millis() as u64, rows = df.height(), "sorted");
-    out
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, rows = df.height(), "sort order");
+    Ok(idx)
 }
 
 /// Each row's rank in one column's order (nulls last).

@@ -23,6 +23,17 @@ pub struct Table {
     pub df: DataFrame,
     /// Hive-partition by this integer column (`year=YYYY/part-0.parquet`).
     pub partition_by: Option<&'static str>,
+    /// The order to write the rows in, when `df` is not in it yet (see
+    /// `frames::sort_order`): each partition is gathered as it is written, so a large
+    /// table is never held twice.
+    pub order: Option<Vec<IdxSize>>,
+}
+
+impl Table {
+    /// A table written as it is.
+    pub fn new(name: &'static str, df: DataFrame) -> Table {
+        Table { name, df, partition_by: None, order: None }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,41 +83,66 @@ fn write_parquet(df: &mut DataFrame, path: &Path, table: &str) -> Result<(), Pub
 
 fn write_table(dir: &Path, t: &mut Table) -> Result<usize, PublishError> {
     let rows = t.df.height();
+    let pe = |source| PublishError::Polars { table: t.name.into(), source };
+    let gather = |df: &DataFrame, rows: &[IdxSize]| df.take(&IdxCa::from_vec("idx".into(), rows.to_vec()));
     match t.partition_by {
-        None => write_parquet(&mut t.df, &dir.join(format!("{}.parquet", t.name)), t.name)?,
+        None => {
+            let path = dir.join(format!("{}.parquet", t.name));
+            match &t.order {
+                Some(order) => write_parquet(&mut gather(&t.df, order).map_err(pe)?, &path, t.name)?,
+                None => write_parquet(&mut t.df, &path, t.name)?,
+            }
+        }
         Some(key) => {
             let root = dir.join(t.name);
             fs::create_dir_all(&root).map_err(io(&root))?;
-            let pe = |source| PublishError::Polars { table: t.name.into(), source };
-            // The tables are sorted by their partition key first, so each partition is a
-            // contiguous slice (no copy); otherwise it is filtered out.
-            let runs: Vec<(i32, usize, usize)> = {
-                let ca = t.df.column(key).map_err(pe)?.i32().map_err(pe)?.clone();
-                let mut runs: Vec<(i32, usize, usize)> = Vec::new();
-                for (i, y) in ca.iter().enumerate() {
-                    let Some(y) = y else { continue };
-                    match runs.last_mut() {
-                        Some((last, start, len)) if *last == y && *start + *len == i => *len += 1,
-                        _ => runs.push((y, i, 1)),
+            if t.order.is_some() {
+                t.df.rechunk_mut_par();
+            }
+            let identity: Vec<IdxSize>;
+            let order: &[IdxSize] = match &t.order {
+                Some(o) => o,
+                None => {
+                    identity = (0..rows as IdxSize).collect();
+                    &identity
+                }
+            };
+            // The rows are in partition-key order, so each partition is a run of `order`;
+            // when they are not, each partition's rows are picked out (in order).
+            let ca = t.df.column(key).map_err(pe)?.i32().map_err(pe)?.clone();
+            let mut runs: Vec<(i32, usize, usize)> = Vec::new();
+            for (i, &row) in order.iter().enumerate() {
+                let Some(y) = ca.get(row as usize) else { continue };
+                match runs.last_mut() {
+                    Some((last, start, len)) if *last == y && *start + *len == i => *len += 1,
+                    _ => runs.push((y, i, 1)),
+                }
+            }
+            let contiguous = runs.windows(2).all(|w| w[0].0 < w[1].0);
+            let parts: Vec<(i32, Vec<IdxSize>)> = if contiguous {
+                runs.iter().map(|&(y, start, len)| (y, order[start..start + len].to_vec())).collect()
+            } else {
+                let mut by_year: std::collections::BTreeMap<i32, Vec<IdxSize>> = std::collections::BTreeMap::new();
+                for &row in order {
+                    if let Some(y) = ca.get(row as usize) {
+                        by_year.entry(y).or_default().push(row);
                     }
                 }
-                runs
+                by_year.into_iter().collect()
             };
-            let contiguous = runs.windows(2).all(|w| w[0].0 < w[1].0);
             let keep: Vec<Expr> = t.df.get_column_names().iter().filter(|n| n.as_str() != key).map(|n| col(n.as_str())).collect();
-            let parts: Vec<(i32, DataFrame)> = if contiguous {
-                runs.iter().map(|&(y, start, len)| Ok((y, t.df.slice(start as i64, len).lazy().select(keep.clone()).collect()?))).collect::<PolarsResult<_>>()
-            } else {
-                let mut years: Vec<i32> = runs.iter().map(|r| r.0).collect();
-                years.sort_unstable();
-                years.dedup();
-                years.iter().map(|&y| Ok((y, t.df.clone().lazy().filter(col(key).eq(lit(y))).select(keep.clone()).collect()?))).collect::<PolarsResult<_>>()
-            }
-            .map_err(pe)?;
             use rayon::prelude::*;
-            parts.into_par_iter().try_for_each(|(y, mut part)| {
+            let df = &t.df;
+            parts.into_par_iter().try_for_each(|(y, part_rows)| {
                 let pdir = root.join(format!("{key}={y}"));
                 fs::create_dir_all(&pdir).map_err(io(&pdir))?;
+                // A slice when the rows are already in place (no copy), else a gather.
+                let in_place = part_rows.windows(2).all(|w| w[1] == w[0] + 1);
+                let part = match (in_place, part_rows.first()) {
+                    (true, Some(&first)) => df.slice(i64::from(first), part_rows.len()),
+                    _ => gather(df, &part_rows).map_err(pe)?,
+                };
+                let mut part = part.lazy().select(keep.clone()).collect().map_err(pe)?;
                 write_parquet(&mut part, &pdir.join("part-0.parquet"), t.name)
             })?;
         }
