@@ -126,11 +126,16 @@ pub fn previous_values(partition: &Path, year: i32) -> PolarsResult<DataFrame> {
 /// memory at a time, not the whole previous table), in key order.
 pub fn changes_since(db: &Path, now: &DataFrame, ctx: &Context) -> PolarsResult<DataFrame> {
     let previous = previous_partitions(db);
+    let empty = now.clear().lazy().select(DIFF_COLUMNS.iter().map(|c| col(*c)).collect::<Vec<_>>()).collect()?;
+    if previous.is_empty() {
+        // No version in force: nothing to compare with (the first run, or a database
+        // whose previous version has no values).
+        return changes(&empty, &now.clear(), ctx);
+    }
     let mut years: BTreeSet<i32> = previous.keys().copied().collect();
     if now.height() > 0 {
         years.extend(now.column("year")?.i32()?.iter().flatten());
     }
-    let empty = now.clear().lazy().select(DIFF_COLUMNS.iter().map(|c| col(*c)).collect::<Vec<_>>()).collect()?;
     let mut out: Option<DataFrame> = None;
     for year in years {
         let prev = match previous.get(&year) {
