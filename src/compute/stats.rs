@@ -13,6 +13,15 @@ pub fn poisson_exact(x: f64, level: f64) -> Option<(f64, f64)> {
     Some((lower, upper))
 }
 
+/// [`poisson_exact`], remembered per thread: the same counts recur across areas,
+/// years and pooled windows, and each limit costs two inverse chi-squared CDFs.
+pub fn poisson_exact_cached(x: f64, level: f64) -> Option<(f64, f64)> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<rustc_hash::FxHashMap<(u64, u64), Option<(f64, f64)>>> = std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+    }
+    SEEN.with(|seen| *seen.borrow_mut().entry((x.to_bits(), level.to_bits())).or_insert_with(|| poisson_exact(x, level)))
+}
+
 /// Wilson score 95% interval for a proportion x/n: (lower, upper) as proportions.
 pub fn wilson(x: f64, n: f64, z: f64) -> Option<(f64, f64)> {
     if !(n > 0.0) || x < 0.0 || x > n {
@@ -32,6 +41,16 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_poisson_limits_are_the_computed_ones() {
+        for x in [0.0, 1.0, 7.0, 19.0, 7.0, 250.5, 0.0, f64::NAN, -1.0] {
+            let (a, b) = (poisson_exact_cached(x, 0.95), poisson_exact(x, 0.95));
+            assert_eq!(a.map(|(l, h)| (l.to_bits(), h.to_bits())), b.map(|(l, h)| (l.to_bits(), h.to_bits())), "x = {x}");
+        }
+        // Another level is another entry, not the 95% one.
+        assert_ne!(poisson_exact_cached(7.0, 0.90), poisson_exact_cached(7.0, 0.95));
+    }
 
     #[test]
     fn poisson_matches_published_table() {

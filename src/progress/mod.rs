@@ -107,7 +107,7 @@ fn pooled_at(rows: &[(usize, Row)], y: i32, factor: f64, unit: &str) -> Option<(
     let ci = if unit == "%" && num <= den {
         stats::wilson(num, den, stats::Z95).map(|(l, h)| (l * factor, h * factor))
     } else {
-        stats::poisson_exact(num, 0.95).map(|(l, h)| (l / den * factor, h / den * factor))
+        stats::poisson_exact_cached(num, 0.95).map(|(l, h)| (l / den * factor, h / den * factor))
     };
     Some((num / den * factor, num, den, ci.map(|c| c.0), ci.map(|c| c.1), from))
 }
