@@ -38,10 +38,16 @@ pub fn aggregate(values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
         .lazy()
         .filter(col("value").is_not_null())
         .join(str_frame("data_element", additive)?, [col("data_element")], [col("data_element")], JoinArgs::new(JoinType::Inner));
+    // Only areas with areas below them get aggregates: the reported keys that can
+    // match one are those of such areas (a few county rows, not every town's).
+    let mut parents: Vec<String> = cfg.areas.list.iter().flat_map(|a| a.ancestors.iter().cloned()).collect();
+    parents.sort_unstable();
+    parents.dedup();
     let reported_keys = values
         .clone()
         .lazy()
         .select(cols(&frames::KEY))
+        .join(str_frame("area", parents)?, [col("area")], [col("area")], JoinArgs::new(JoinType::Inner))
         .unique(None, UniqueKeepStrategy::First)
         .with_column(lit(true).alias("_reported"));
     let agg = base
