@@ -408,6 +408,6 @@ pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, Progr
         Column::new("warnings".into(), o.warnings),
         Column::new("warning_text".into(), o.warning_text),
     ])?;
-    let df = df.lazy().sort(["indicator", "area", "sex", "age", "target_year"], SortMultipleOptions::default()).collect()?;
+    let df = crate::compute::frames::sort_by_ranks(df, &["indicator", "area", "sex", "age", "target_year"])?;
     Ok((df, summary))
 }
