@@ -7,6 +7,8 @@
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
+mod merges;
+
 use calamine::{open_workbook_from_rs, DataRef, Dimensions, Ods, Reader, Xls, Xlsb, Xlsx};
 use sha2::{Digest, Sha256};
 
@@ -291,11 +293,20 @@ pub fn read_workbook(bytes: Vec<u8>) -> Result<Workbook, IngestError> {
                 .map_err(|e: calamine::OdsError| IngestError::Broken { format: "ods", reason: e.to_string() })?;
             return Ok(read_ranges(&mut wb, "ods"));
         }
+        let fast = merges::xlsx_merges(&bytes);
         let mut wb: Xlsx<Cursor<Vec<u8>>> = open_workbook_from_rs(Cursor::new(bytes))
             .map_err(|e: calamine::XlsxError| IngestError::Broken { format: "xlsx", reason: e.to_string() })?;
         let mut out = Workbook { format: "xlsx", ..Default::default() };
-        for name in wb.sheet_names() {
-            match read_xlsx_sheet(&mut wb, &name) {
+        let names = wb.sheet_names();
+        // The merge scan's sheets must be calamine's, in the same order; else calamine reads them.
+        let mut fast: Vec<Option<Vec<Dimensions>>> = match fast {
+            Some(sheets) if sheets.len() == names.len() && sheets.iter().zip(&names).all(|((a, _), b)| a == b) => {
+                sheets.into_iter().map(|(_, m)| Some(m)).collect()
+            }
+            _ => vec![None; names.len()],
+        };
+        for (i, name) in names.into_iter().enumerate() {
+            match read_xlsx_sheet(&mut wb, &name, fast[i].take()) {
                 Ok(sheet) => out.sheets.push(sheet),
                 Err(reason) => out.sheet_errors.push((name, reason)),
             }
@@ -366,8 +377,11 @@ fn push_range(out: &mut Workbook, name: &str, range: &calamine::Range<calamine::
 
 /// Stream an xlsx sheet's cells (no dense range is built by calamine), refusing
 /// a sheet as soon as a cell lies beyond the limits.
-fn read_xlsx_sheet<RS: std::io::Read + std::io::Seek>(wb: &mut Xlsx<RS>, name: &str) -> Result<Sheet, String> {
-    let merges = wb.merge_cells_by_sheet_name(name).unwrap_or_default();
+fn read_xlsx_sheet<RS: std::io::Read + std::io::Seek>(wb: &mut Xlsx<RS>, name: &str, merges: Option<Vec<Dimensions>>) -> Result<Sheet, String> {
+    let merges = match merges {
+        Some(m) => m,
+        None => wb.merge_cells_by_sheet_name(name).unwrap_or_default(),
+    };
     let mut cells = Vec::new();
     {
         let mut reader = wb.worksheet_cells_reader(name).map_err(|e| e.to_string())?;
