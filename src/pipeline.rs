@@ -195,7 +195,8 @@ pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &v
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "validated");
     let withheld: Vec<u64> = batches.iter().map(|b| b.withheld).collect();
     drop(batches);
-    for (r, w) in results.iter_mut().zip(withheld) {
+    // Each file on its own, on every core.
+    results.par_iter_mut().zip(withheld).for_each(|(r, w)| {
         r.submission.values_landed -= w;
         r.submission.values_rejected += w;
         if let Some(form) = r.submission.form.as_deref().and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) {
@@ -203,7 +204,7 @@ pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &v
             r.submission.values_derived = derived.len() as u64;
             r.observations.extend(derived);
         }
-    }
+    });
     stats
 }
 
@@ -250,7 +251,7 @@ fn catalogue_frame(cfg: &Config, ind_values: &DataFrame) -> PolarsResult<DataFra
         let val = ind_values.column("value")?.f64()?;
         for i in 0..ind_values.height() {
             let Some(code) = ind.get(i) else { continue };
-            let Some(def) = cfg.catalogue.indicators.iter().find(|d| d.code == code) else { continue };
+            let Some(def) = cfg.catalogue.indicator(code) else { continue };
             let want_sex = def.sex.as_deref().unwrap_or("_T");
             let want_age = def.age.as_deref().unwrap_or("_T");
             let by = def.baseline_year.unwrap_or(2020);

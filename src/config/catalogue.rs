@@ -1,6 +1,6 @@
 //! `pipelines/indicators.toml`: data elements and the plans' quantified targets.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -170,6 +170,7 @@ pub struct Catalogue {
     pub data_elements: Vec<DataElement>,
     pub indicators: Vec<Indicator>,
     by_code: HashMap<String, usize>,
+    indicator_index: HashMap<String, usize>,
 }
 
 impl Catalogue {
@@ -186,9 +187,9 @@ impl Catalogue {
                 return Err(err(format!("data element {} is defined twice", d.code)));
             }
         }
-        let mut seen = HashSet::new();
-        for ind in &indicators {
-            if !seen.insert(ind.code.clone()) {
+        let mut indicator_index = HashMap::new();
+        for (i, ind) in indicators.iter().enumerate() {
+            if indicator_index.insert(ind.code.clone(), i).is_some() {
                 return Err(err(format!("indicator {} is defined twice", ind.code)));
             }
             let ratio = !ind.numerator.is_empty() || !ind.denominator.is_empty();
@@ -215,11 +216,16 @@ impl Catalogue {
                 return Err(err(format!("indicator {}: factor must be positive", ind.code)));
             }
         }
-        Ok(Catalogue { data_elements, indicators, by_code })
+        Ok(Catalogue { data_elements, indicators, by_code, indicator_index })
     }
 
     pub fn data_element(&self, code: &str) -> Option<&DataElement> {
         self.by_code.get(code).map(|&i| &self.data_elements[i])
+    }
+
+    /// The indicator with this code (a lookup, for per-row use).
+    pub fn indicator(&self, code: &str) -> Option<&Indicator> {
+        self.indicator_index.get(code).map(|&i| &self.indicators[i])
     }
 }
 

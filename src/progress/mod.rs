@@ -128,7 +128,7 @@ pub fn add_pooled(ind: DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
         let pooled: Vec<Pooled> = series(&ind)?
             .par_iter()
             .flat_map_iter(|((code, ..), rows)| {
-                let def = cfg.catalogue.indicators.iter().find(|d| d.code == *code).filter(|d| !d.denominator.is_empty());
+                let def = cfg.catalogue.indicator(code).filter(|d| !d.denominator.is_empty());
                 // A series with any small-count year gets the pooled rate in every year (progress uses it whole).
                 let wanted = def.is_some() && rows.iter().any(|r| r.1.small);
                 let unit = &unit;
@@ -248,7 +248,7 @@ pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, Progr
                 if *res != "_T" {
                     return None;
                 }
-                let def = cfg.catalogue.indicators.iter().find(|d| d.code == *code)?;
+                let def = cfg.catalogue.indicator(code)?;
                 if def.target_kind == TargetKind::Trend {
                     return None;
                 }

@@ -46,7 +46,7 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>
         let (unit, value, num, den) = (ind.column("unit")?.str()?, ind.column("value")?.f64()?, ind.column("numerator")?.f64()?, ind.column("denominator")?.f64()?);
         for i in 0..ind.height() {
             let (Some("%"), Some(v)) = (unit.get(i), value.get(i)) else { continue };
-            let Some(def) = code.get(i).and_then(|c| cfg.catalogue.indicators.iter().find(|d| d.code == c)) else { continue };
+            let Some(def) = code.get(i).and_then(|c| cfg.catalogue.indicator(c)) else { continue };
             if def.factor != 100.0 || def.denominator.is_empty() {
                 continue;
             }
@@ -83,7 +83,7 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>
         let (na, da) = (ind.column("numerator_areas")?.u32()?, ind.column("denominator_areas")?.u32()?);
         for i in 0..ind.height() {
             let (Some(n), Some(d)) = (na.get(i), da.get(i)) else { continue };
-            let Some(def) = code.get(i).and_then(|c| cfg.catalogue.indicators.iter().find(|x| x.code == c)) else { continue };
+            let Some(def) = code.get(i).and_then(|c| cfg.catalogue.indicator(c)) else { continue };
             if def.numerator.len() != 1 || def.denominator.len() != 1 || (n <= 1 && d <= 1) {
                 continue;
             }
