@@ -205,6 +205,7 @@ pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &v
             r.observations.extend(derived);
         }
     });
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "sexes derived");
     stats
 }
 

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::config::forms::{AreaFrom, DashMeans, Dims, Layout, YearFrom};
 use crate::config::{Config, Form};
 use crate::ingest::{a1, CellValue, Sheet, Workbook};
-use crate::model::{Interner, Issue, Observation, Severity, Text};
+use crate::model::{Interner, Issue, Observation, Severity};
 use clean::{clean_text, normalise_label, unit_scale, Cleaned};
 
 /// How many rows from the top are searched for the header row.
@@ -762,8 +762,9 @@ pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> 
     if !form.raw.table.derive_sex {
         return Vec::new();
     }
-    type K = (Text, Text, i32, Text, Text);
-    let mut groups: BTreeMap<K, [Option<usize>; 3]> = BTreeMap::new();
+    // (data element, area, year, age, residence) -> the rows of its total, female, male.
+    type K<'a> = (&'a str, &'a str, i32, &'a str, &'a str);
+    let mut groups: rustc_hash::FxHashMap<K, [Option<usize>; 3]> = rustc_hash::FxHashMap::default();
     for (i, o) in observations.iter().enumerate() {
         let additive = cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind.additive());
         if !additive || o.derived {
@@ -775,12 +776,15 @@ pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> 
             "M" => 2,
             _ => continue,
         };
-        let k = (o.data_element.clone(), o.area.clone(), o.year, o.age.clone(), o.residence.clone());
-        groups.entry(k).or_default()[slot] = Some(i);
+        groups.entry((&o.data_element, &o.area, o.year, &o.age, &o.residence)).or_default()[slot] = Some(i);
     }
+    // Derived rows in key order, whatever the hash order.
+    let mut pairs: Vec<(K, [Option<usize>; 3])> =
+        groups.into_iter().filter(|(_, s)| matches!(s, [Some(_), Some(_), None] | [None, Some(_), Some(_)])).collect();
+    pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut new = Vec::new();
     let mut texts = Interner::default();
-    for ((de, area, year, age, residence), slots) in groups {
+    for (_, slots) in pairs {
         let (missing_sex, oa, ob, op) = match slots {
             [Some(t), Some(f), None] => ("M", &observations[t], &observations[f], '-'),
             [None, Some(f), Some(m)] => ("_T", &observations[f], &observations[m], '+'),
@@ -794,12 +798,12 @@ pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> 
         }
         let cells = format!("{}{}{}", oa.source_cell.clone().unwrap_or_default(), op, ob.source_cell.clone().unwrap_or_default());
         new.push(Observation {
-            data_element: de,
-            area,
-            year,
+            data_element: oa.data_element.clone(),
+            area: oa.area.clone(),
+            year: oa.year,
             sex: texts.get(missing_sex),
-            age,
-            residence,
+            age: oa.age.clone(),
+            residence: oa.residence.clone(),
             value: Some(value),
             obs_status: "A",
             derived: true,
