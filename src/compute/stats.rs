@@ -16,8 +16,10 @@ pub fn poisson_exact(x: f64, level: f64) -> Option<(f64, f64)> {
 /// [`poisson_exact`], remembered per thread: the same counts recur across areas,
 /// years and pooled windows, and each limit costs two inverse chi-squared CDFs.
 pub fn poisson_exact_cached(x: f64, level: f64) -> Option<(f64, f64)> {
+    /// (count, level) as bits -> limits.
+    type Seen = rustc_hash::FxHashMap<(u64, u64), Option<(f64, f64)>>;
     thread_local! {
-        static SEEN: std::cell::RefCell<rustc_hash::FxHashMap<(u64, u64), Option<(f64, f64)>>> = std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+        static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::new(Seen::default());
     }
     SEEN.with(|seen| *seen.borrow_mut().entry((x.to_bits(), level.to_bits())).or_insert_with(|| poisson_exact(x, level)))
 }
