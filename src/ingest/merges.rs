@@ -53,49 +53,45 @@ fn read_small(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Ve
 
 /// `Relationship` Id -> Target.
 fn relationships(xml: &[u8]) -> Option<HashMap<String, String>> {
-    let mut reader = quick_xml::Reader::from_reader(xml);
     let mut out = HashMap::new();
-    loop {
-        match reader.read_event().ok()? {
-            Event::Start(e) | Event::Empty(e) if e.local_name().into_inner() == "Relationship" => {
-                let (mut id, mut target) = (None, None);
-                for a in e.attributes() {
-                    let a = a.ok()?;
-                    let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()?.to_string();
-                    match a.key.into_inner() {
-                        "Id" => id = Some(value),
-                        "Target" => target = Some(value),
-                        _ => {}
-                    }
-                }
-                if let (Some(id), Some(target)) = (id, target) {
-                    out.insert(id, target);
-                }
-            }
-            Event::Eof => return Some(out),
-            _ => {}
+    for attrs in elements(xml, "Relationship")? {
+        let get = |k: &str| attrs.iter().find(|a| a.0 == k).map(|a| a.2.clone());
+        if let (Some(id), Some(target)) = (get("Id"), get("Target")) {
+            out.insert(id, target);
         }
     }
+    Some(out)
 }
 
-/// The workbook's `sheet` elements in order: (name, relationship id).
+/// The workbook's `sheet` elements in order: (name, relationship id `r:id`).
 fn sheets(xml: &[u8]) -> Option<Vec<(String, String)>> {
+    elements(xml, "sheet")?
+        .into_iter()
+        .map(|attrs| {
+            let name = attrs.iter().find(|a| a.0 == "name")?.2.clone();
+            let rid = attrs.iter().find(|a| a.1 == "id" && a.0 != "id")?.2.clone();
+            Some((name, rid))
+        })
+        .collect()
+}
+
+/// Every element with this local name (any prefix): its attributes as
+/// (qualified name, local name, value).
+fn elements(xml: &[u8], local_name: &str) -> Option<Vec<Vec<(String, String, String)>>> {
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut out = Vec::new();
     loop {
         match reader.read_event().ok()? {
-            Event::Start(e) | Event::Empty(e) if e.local_name().into_inner() == "sheet" => {
-                let (mut name, mut rid) = (None, None);
-                for a in e.attributes() {
-                    let a = a.ok()?;
-                    let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()?.to_string();
-                    match (a.key.into_inner(), a.key.local_name().into_inner()) {
-                        ("name", _) => name = Some(value),
-                        (key, "id") if key != "id" => rid = Some(value),
-                        _ => {}
-                    }
-                }
-                out.push((name?, rid?));
+            Event::Start(e) | Event::Empty(e) if e.local_name().into_inner() == local_name => {
+                let attrs = e
+                    .attributes()
+                    .map(|a| {
+                        let a = a.ok()?;
+                        let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()?.to_string();
+                        Some((a.key.into_inner().to_string(), a.key.local_name().into_inner().to_string(), value))
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                out.push(attrs);
             }
             Event::Eof => return Some(out),
             _ => {}
