@@ -519,6 +519,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let version_hint = publish::next_version(&opts.db);
     let ctx = crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint };
     let mut changes = crate::incremental::changes_since(&opts.db, &reported, &ctx)?;
+    // Its rows are in `all_values` too; its own columns would outlive the publish's copies.
+    drop(reported);
     summary.changes = changes.height();
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
     if let Some(old) = crate::incremental::previous_changes(&opts.db) {
