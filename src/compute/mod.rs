@@ -293,11 +293,22 @@ fn one_indicator(values: &ByElement, ind: &Indicator) -> PolarsResult<DataFrame>
 
 /// Every catalogue indicator for every area, year, sex and age the data allow.
 pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
+    let t = std::time::Instant::now();
     let values = ByElement::new(all_values, cfg)?;
     // The indicators are independent: computed in parallel, stacked in catalogue order.
     use rayon::prelude::*;
-    let t = std::time::Instant::now();
-    let parts: Vec<DataFrame> = cfg.catalogue.indicators.par_iter().map(|ind| one_indicator(&values, ind)).collect::<PolarsResult<_>>()?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: values by element");
+    let parts: Vec<DataFrame> = cfg
+        .catalogue
+        .indicators
+        .par_iter()
+        .map(|ind| {
+            let t = std::time::Instant::now();
+            let df = one_indicator(&values, ind);
+            tracing::trace!(indicator = %ind.code, ms = t.elapsed().as_millis() as u64, "indicator computed");
+            df
+        })
+        .collect::<PolarsResult<_>>()?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: computed");
     let mut out: Option<DataFrame> = None;
     for df in parts {
