@@ -42,19 +42,21 @@ fn ob(de: &str, area: &str, sex: &str, age: &str, value: Option<f64>, cell: &str
 }
 
 /// Validate files (one Vec per file); returns kept values, issues and the summary.
+/// One batch per file (no form, no controls), named `names[i]`.
+fn batches<'a>(files: &'a mut [Vec<Observation>], issues: &'a mut [Vec<Issue>], names: &'a [String]) -> Vec<Batch<'a>> {
+    files
+        .iter_mut()
+        .zip(issues.iter_mut())
+        .zip(names)
+        .map(|((o, i), n)| Batch { form: None, file: n, observations: o, controls: &[], issues: i, withheld: 0 })
+        .collect()
+}
+
 fn run(cfg: &Config, files: Vec<Vec<Observation>>, history: &History) -> (Vec<Vec<Observation>>, Vec<Issue>, Vec<RuleStat>) {
     let mut files = files;
     let mut issues: Vec<Vec<Issue>> = files.iter().map(|_| Vec::new()).collect();
     let names: Vec<String> = (0..files.len()).map(|i| format!("f{i}.xlsx")).collect();
-    let stats = {
-        let mut batches: Vec<Batch> = files
-            .iter_mut()
-            .zip(issues.iter_mut())
-            .zip(&names)
-            .map(|((o, i), n)| Batch { form: None, file: n, observations: o, controls: &[], issues: i, withheld: 0 })
-            .collect();
-        validate(&mut batches, cfg, history)
-    };
+    let stats = validate(&mut batches(&mut files, &mut issues, &names), cfg, history);
     (files, issues.into_iter().flatten().collect(), stats)
 }
 
@@ -231,12 +233,7 @@ fn groups_validated_apart_equal_one_pass() {
     let mut single_issues: Vec<Vec<Issue>> = vec![Vec::new(); 4];
     let names: Vec<String> = (0..4).map(|i| format!("f{i}.xlsx")).collect();
     let mk = |files: &mut [Vec<Observation>], issues: &mut [Vec<Issue>], f: &dyn Fn(&mut [Batch]) -> Vec<RuleStat>| -> (Vec<u64>, Vec<RuleStat>) {
-        let mut b: Vec<Batch> = files
-            .iter_mut()
-            .zip(issues.iter_mut())
-            .zip(&names)
-            .map(|((o, i), n)| Batch { form: None, file: n, observations: o, controls: &[], issues: i, withheld: 0 })
-            .collect();
+        let mut b = batches(files, issues, &names);
         let stats = f(&mut b);
         (b.iter().map(|x| x.withheld).collect(), stats)
     };
