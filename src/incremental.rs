@@ -25,7 +25,7 @@ type SupersessionKey = (String, Vec<i32>, Vec<String>);
 
 /// Mark superseded returns. `mtime_ns[i]` is the modification time of `results[i]`'s file.
 /// Returns, for each submission in force that replaced another, the replaced source files.
-pub fn supersede(results: &mut [FileResult], mtime_ns: &[u64], cfg: &Config) -> HashMap<String, Vec<String>> {
+pub fn supersede(results: &mut [FileResult], facts: &[crate::pipeline::FileFacts], mtime_ns: &[u64], cfg: &Config) -> HashMap<String, Vec<String>> {
     let mut groups: BTreeMap<SupersessionKey, Vec<usize>> = BTreeMap::new();
     let parents: std::collections::HashSet<&str> = cfg.areas.list.iter().filter_map(|a| a.parent.as_deref()).collect();
     for (i, r) in results.iter().enumerate() {
@@ -33,7 +33,7 @@ pub fn supersede(results: &mut [FileResult], mtime_ns: &[u64], cfg: &Config) -> 
             continue;
         }
         let Some(form) = r.submission.form.as_deref().and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) else { continue };
-        let years: BTreeSet<i32> = r.observations.iter().map(|o| o.year).collect();
+        let years: BTreeSet<i32> = facts[i].years.iter().copied().collect();
         let per_area = matches!(form.raw.area.from, AreaFrom::FileName | AreaFrom::Title);
         let unit = |area: &str| -> String {
             if per_area {
@@ -45,7 +45,7 @@ pub fn supersede(results: &mut [FileResult], mtime_ns: &[u64], cfg: &Config) -> 
                 _ => area.to_string(),
             }
         };
-        let areas: BTreeSet<String> = r.observations.iter().map(|o| &*o.area).collect::<BTreeSet<&str>>().into_iter().map(unit).collect();
+        let areas: BTreeSet<String> = facts[i].areas.iter().map(|a| unit(a)).collect();
         groups.entry((form.id().to_string(), years.into_iter().collect(), areas.into_iter().collect())).or_default().push(i);
     }
     let mut replaced: HashMap<String, Vec<String>> = HashMap::new();
@@ -85,41 +85,73 @@ pub fn supersede(results: &mut [FileResult], mtime_ns: &[u64], cfg: &Config) -> 
 
 /// The year partitions of `data_values` in the current version of `db`, by year.
 pub fn previous_partitions(db: &Path) -> BTreeMap<i32, std::path::PathBuf> {
-    let Some(current) = crate::publish::current_version(db) else { return BTreeMap::new() };
-    let Ok(entries) = std::fs::read_dir(current.join("data_values")) else { return BTreeMap::new() };
+    crate::publish::current_version(db).map(|v| year_dirs(&v)).unwrap_or_default()
+}
+
+/// The year folders (`year=YYYY`) of `data_values` in a version folder, by year.
+pub fn year_dirs(version: &Path) -> BTreeMap<i32, std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(version.join("data_values")) else { return BTreeMap::new() };
     entries
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let year = e.file_name().to_str()?.strip_prefix("year=")?.parse::<i32>().ok()?;
-            Some((year, e.path().join("part-0.parquet")))
+            Some((year, e.path()))
         })
         .collect()
 }
 
-/// The reported (not derived, not aggregated) values of one previous year partition:
-/// key columns, `value`, `submission`, `source_file`, `source_cell`.
+/// The reported (not derived, not aggregated) values of one year partition (every
+/// part file in it): key columns, `value`, `submission`, `source_file`, `source_cell`.
 pub fn previous_values(partition: &Path, year: i32) -> PolarsResult<DataFrame> {
-    let file = std::fs::File::open(partition).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", partition.display()).into()))?;
-    // Only the columns the diff needs (the partition has twenty).
-    let wanted = ["data_element", "area", "sex", "age", "residence", "value", "derived", "submission", "source_file", "source_cell"];
-    ParquetReader::new(file)
-        .with_columns(Some(wanted.iter().map(|c| c.to_string()).collect()))
-        .finish()?
-        .lazy()
-        .filter(col("derived").eq(lit(false)))
-        .select([
-            col("data_element"),
-            col("area"),
-            lit(year).alias("year"),
-            col("sex"),
-            col("age"),
-            col("residence"),
-            col("value"),
-            col("submission"),
-            col("source_file"),
-            col("source_cell"),
-        ])
-        .collect()
+    let listing = std::fs::read_dir(partition).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", partition.display()).into()))?;
+    let mut files: Vec<std::path::PathBuf> =
+        listing.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect();
+    files.sort();
+    let mut frames = Vec::with_capacity(files.len());
+    for path in files {
+        let file = std::fs::File::open(&path).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", path.display()).into()))?;
+        // Only the columns the diff needs (the partition has twenty).
+        let wanted = ["data_element", "area", "sex", "age", "residence", "value", "derived", "submission", "source_file", "source_cell"];
+        frames.push(
+            ParquetReader::new(file)
+                .with_columns(Some(wanted.iter().map(|c| c.to_string()).collect()))
+                .finish()?
+                .lazy()
+                .filter(col("derived").eq(lit(false)))
+                .select([
+                    col("data_element"),
+                    col("area"),
+                    lit(year).alias("year"),
+                    col("sex"),
+                    col("age"),
+                    col("residence"),
+                    col("value"),
+                    col("submission"),
+                    col("source_file"),
+                    col("source_cell"),
+                ])
+                .collect()?,
+        );
+    }
+    Ok(crate::compute::stack(frames)?.unwrap_or_else(empty_diff))
+}
+
+/// A frame of no values with the columns of [`previous_values`].
+fn empty_diff() -> DataFrame {
+    let s = |n: &str| Column::new(n.into(), Vec::<String>::new());
+    DataFrame::new_infer_height(vec![
+        s("data_element"),
+        s("area"),
+        Column::new("year".into(), Vec::<i32>::new()),
+        s("sex"),
+        s("age"),
+        s("residence"),
+        Column::new("value".into(), Vec::<Option<f64>>::new()),
+        s("submission"),
+        s("source_file"),
+        s("source_cell"),
+    ])
+    .unwrap_or_default()
 }
 
 /// The changes since the version in force, year by year (one previous partition in
@@ -136,24 +168,40 @@ pub fn changes_since(db: &Path, now: &DataFrame, ctx: &Context) -> PolarsResult<
     if now.height() > 0 {
         years.extend(now.column("year")?.i32()?.iter().flatten());
     }
-    let mut out: Option<DataFrame> = None;
+    let mut out = Vec::with_capacity(years.len());
     for year in years {
         let prev = match previous.get(&year) {
             Some(p) => previous_values(p, year)?,
             None => empty.clone(),
         };
         let now_y = now.clone().lazy().filter(col("year").eq(lit(year))).collect()?;
-        let part = changes(&prev, &now_y, ctx)?;
-        match &mut out {
-            None => out = Some(part),
-            Some(o) => {
-                o.vstack_mut(&part)?;
-            }
-        }
+        out.push(changes(&prev, &now_y, ctx)?);
     }
-    match out {
+    sorted_changes(out, || changes(&empty, &now.clear(), ctx))
+}
+
+/// [`changes_since`] for a run whose values are already written, in parts, to the
+/// `staged` version folder: both sides are read back year by year.
+pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context) -> PolarsResult<DataFrame> {
+    let previous = previous_partitions(db);
+    let empty = empty_diff();
+    if previous.is_empty() {
+        return changes(&empty, &empty, ctx);
+    }
+    let now = year_dirs(staged);
+    let years: BTreeSet<i32> = previous.keys().chain(now.keys()).copied().collect();
+    let mut out = Vec::with_capacity(years.len());
+    for year in years {
+        let read = |dirs: &BTreeMap<i32, std::path::PathBuf>| dirs.get(&year).map_or_else(|| Ok(empty.clone()), |p| previous_values(p, year));
+        out.push(changes(&read(&previous)?, &read(&now)?, ctx)?);
+    }
+    sorted_changes(out, || changes(&empty, &empty, ctx))
+}
+
+fn sorted_changes(parts: Vec<DataFrame>, none: impl FnOnce() -> PolarsResult<DataFrame>) -> PolarsResult<DataFrame> {
+    match crate::compute::stack(parts)? {
         Some(df) => df.lazy().sort(["data_element", "area", "year", "sex", "age", "residence"], SortMultipleOptions::default().with_maintain_order(true)).collect(),
-        None => changes(&empty, &now.clear(), ctx),
+        None => none(),
     }
 }
 
@@ -213,7 +261,11 @@ pub fn changes(prev: &DataFrame, now: &DataFrame, ctx: &Context) -> PolarsResult
         sel.push(lit(true).alias(format!("_{tag}")));
         df.clone().lazy().select(sel)
     };
-    let cur = now.clone().lazy().filter(col("derived").eq(lit(false))).collect()?;
+    // Reported values only (a frame read back from a version has no derived rows left).
+    let cur = match now.column("derived") {
+        Ok(_) => now.clone().lazy().filter(col("derived").eq(lit(false))).collect()?,
+        Err(_) => now.clone(),
+    };
     let diff = side(prev, "old")
         .join(side(&cur, "new"), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns))
         .filter(

@@ -58,6 +58,11 @@ struct RunArgs {
     /// Versions of the database to keep under DB/versions (the current one included).
     #[arg(long, default_value_t = 5)]
     keep_versions: usize,
+    /// Values per part: a larger run is computed and written part by part (groups of
+    /// whole area subtrees, e.g. a province's counties), so memory stays flat as the
+    /// inbox grows. The database holds the same rows either way.
+    #[arg(long, default_value_t = pipeline::DEFAULT_PART_VALUES)]
+    part_values: usize,
 }
 
 #[derive(Subcommand)]
@@ -124,8 +129,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(&cli.log_format);
     match cli.cmd {
-        Cmd::Run(a) => run(cli.pipelines, a.inbox, a.db, a.keep_versions, "run"),
-        Cmd::Rebuild(a) => run(cli.pipelines, a.inbox, a.db, a.keep_versions, "rebuild"),
+        Cmd::Run(a) => run(cli.pipelines, a, "run"),
+        Cmd::Rebuild(a) => run(cli.pipelines, a, "rebuild"),
         Cmd::Check { files, db, format, all } => {
             let cfg = match Config::load(&cli.pipelines) {
                 Ok(c) => c,
@@ -210,8 +215,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(pipelines: PathBuf, inbox: PathBuf, db: PathBuf, keep_versions: usize, mode: &str) -> ExitCode {
-    let opts = RunOptions { inbox, db: db.clone(), pipelines, mode: mode.into(), progress: std::io::stderr().is_terminal(), keep_versions };
+fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
+    let RunArgs { inbox, db, keep_versions, part_values } = a;
+    let opts =
+        RunOptions { inbox, db: db.clone(), pipelines, mode: mode.into(), progress: std::io::stderr().is_terminal(), keep_versions, part_values };
     match pipeline::run(&opts) {
         Ok(s) => {
             let sev = |k: &str| s.issues_by_severity.get(k).copied().unwrap_or(0);

@@ -27,6 +27,11 @@ pub struct RunOptions {
     pub progress: bool,
     /// Versions of the database to keep (the current one included).
     pub keep_versions: usize,
+    /// A run of more values than this is computed part by part: whole area
+    /// subtrees (a province's counties) at a time, then the roots from the parts'
+    /// sums. Memory then grows with the part, not the inbox; the rows published
+    /// are the same.
+    pub part_values: usize,
 }
 
 /// Counts printed at the end of a run and recorded in the manifest.
@@ -366,6 +371,180 @@ fn cell_order(cell: Option<&str>) -> (u64, u64, String) {
     (digits.parse().unwrap_or(0), col, c.to_string())
 }
 
+/// Values per part by default (see [`RunOptions::part_values`]): a county's
+/// returns are one part; a province's are computed a few dozen counties at a time.
+pub const DEFAULT_PART_VALUES: usize = 400_000;
+
+/// What the run keeps of a file while its values wait in the state cache: the
+/// years and areas it reports (for supersession and for grouping files into
+/// parts) and how many values it has.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    pub years: Vec<i32>,
+    pub areas: Vec<String>,
+    pub values: usize,
+    /// The values and controls are in the cache, not in memory.
+    pub stripped: bool,
+}
+
+impl FileFacts {
+    pub fn of(r: &FileResult) -> FileFacts {
+        let years: std::collections::BTreeSet<i32> = r.observations.iter().map(|o| o.year).collect();
+        let areas: std::collections::BTreeSet<&str> = r.observations.iter().map(|o| &*o.area).collect();
+        FileFacts { years: years.into_iter().collect(), areas: areas.into_iter().map(str::to_string).collect(), values: r.observations.len(), stripped: false }
+    }
+}
+
+/// Files into parts: whole groups of files that share an area subtree (see
+/// `validate::area_groups`), in order of their first file, a part closed when the
+/// next group would take it past `budget` values. Files with no values go with
+/// the first part. One part when everything fits (or the groups cannot be split).
+fn plan_parts(facts: &[FileFacts], cfg: &Config, budget: usize) -> Vec<Vec<usize>> {
+    let total: usize = facts.iter().map(|f| f.values).sum();
+    if total <= budget {
+        return vec![(0..facts.len()).collect()];
+    }
+    let group_of = validate::area_groups(facts.iter().map(|f| f.areas.iter().map(String::as_str)), cfg);
+    let n_groups = group_of.iter().copied().max().map_or(0, |m| m + 1);
+    let mut groups: Vec<(Vec<usize>, usize)> = vec![(Vec::new(), 0); n_groups];
+    let mut empty = Vec::new();
+    for (i, (&g, f)) in group_of.iter().zip(facts).enumerate() {
+        if f.values == 0 {
+            empty.push(i);
+        } else {
+            groups[g].0.push(i);
+            groups[g].1 += f.values;
+        }
+    }
+    let mut parts: Vec<(Vec<usize>, usize)> = Vec::new();
+    for (files, n) in groups.into_iter().filter(|g| !g.0.is_empty()) {
+        match parts.last_mut() {
+            Some((p, pn)) if *pn + n <= budget => {
+                p.extend(files);
+                *pn += n;
+            }
+            _ => parts.push((files, n)),
+        }
+    }
+    let mut parts: Vec<Vec<usize>> = parts.into_iter().map(|(mut p, _)| {
+        p.sort_unstable();
+        p
+    }).collect();
+    match parts.first_mut() {
+        Some(p) => {
+            p.extend(empty);
+            p.sort_unstable();
+        }
+        None => parts.push(empty),
+    }
+    parts
+}
+
+/// Bring back the values and controls of files whose result waits in the cache
+/// (read again from the inbox if the cache entry is gone).
+fn restore(results: &mut [FileResult], facts: &mut [FileFacts], files: &[InputFile], state: &crate::state::State, cfg: &Config, db: &Path) {
+    results.par_iter_mut().zip(facts.par_iter_mut()).zip(files.par_iter()).for_each(|((r, fact), f)| {
+        if !fact.stripped {
+            return;
+        }
+        fact.stripped = false;
+        let cached = state.files.get(&f.rel).and_then(|s| Some((s, s.cache.as_ref()?))).and_then(|(s, loc)| crate::state::read_cached(db, &f.rel, &s.sha256, loc));
+        let fresh = cached.unwrap_or_else(|| {
+            tracing::warn!(file = %f.rel, "the cached values are gone: reading the file again");
+            process_file(f, cfg)
+        });
+        r.observations = fresh.observations;
+        r.controls = fresh.controls;
+    });
+}
+
+/// Counts of one file's outcome into the run's summary.
+fn count_file(summary: &mut RunSummary, r: &FileResult) {
+    summary.cells_read += r.submission.cells_read;
+    summary.values_landed += r.submission.values_landed;
+    summary.values_rejected += r.submission.values_rejected;
+    summary.values_derived += r.submission.values_derived;
+    match r.submission.status.as_str() {
+        "loaded" => summary.files_loaded += 1,
+        "superseded" => summary.files_superseded += 1,
+        _ => {
+            summary.files_failed += 1;
+            if let Some(i) = r.issues.first() {
+                tracing::warn!(file = %r.submission.source_file, "{}", i.message);
+            }
+        }
+    }
+}
+
+/// Add rule counts of another part (a rule is summed over parts; rules keep the order they came in).
+fn merge_stats(into: &mut Vec<validate::RuleStat>, more: Vec<validate::RuleStat>) {
+    for s in more {
+        match into.iter_mut().find(|t| t.rule == s.rule) {
+            Some(t) => {
+                t.items += s.items;
+                t.passes += s.passes;
+                t.fails += s.fails;
+                t.missing += s.missing;
+            }
+            None => into.push(s),
+        }
+    }
+}
+
+/// What the compute stage made of some values: everything published, and for a
+/// part of a split run what it hands up to the roots.
+struct Computed {
+    values: DataFrame,
+    indicators: DataFrame,
+    progress: DataFrame,
+    progress_summary: crate::progress::ProgressSummary,
+    issues: Vec<Issue>,
+    stats: Vec<validate::RuleStat>,
+    aggregated: usize,
+    root_sums: Option<DataFrame>,
+    pair_sums: Vec<(String, DataFrame)>,
+}
+
+/// Aggregate, compute the indicators, pooled rates, progress and indicator checks.
+/// `split`: the run is split by area subtree, with this part's role and the whole
+/// run's latest year of data.
+fn compute(values: &DataFrame, cfg: &Config, split: Option<(Role, i32)>, started: Instant) -> Result<Computed, RunError> {
+    let (all_values, root_sums) = match &split {
+        None => (compute::aggregate(values, cfg)?, None),
+        Some((Role::Part(roots), _)) => {
+            let (all, sums) = compute::aggregate_part(values, cfg, roots)?;
+            (all, Some(sums))
+        }
+        Some((Role::Top(sums, _), _)) => (compute::aggregate_top(values, sums.to_vec(), cfg)?, None),
+    };
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage aggregated");
+    let aggregated = all_values.height() - values.height();
+    let scope = match &split {
+        None => compute::Scope::Whole,
+        Some((Role::Part(roots), _)) => compute::Scope::Part { roots },
+        Some((Role::Top(_, pair_sums), _)) => compute::Scope::Top { pair_sums },
+    };
+    let (ind, pair_sums) = compute::indicators_in(&all_values, cfg, &scope)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators");
+    let ind = crate::progress::add_pooled(ind, cfg)?;
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "pooled rates added");
+    let (progress, progress_summary) = match &split {
+        None => crate::progress::progress(&ind, cfg)?,
+        Some((role, last_year)) => crate::progress::progress_until(&ind, cfg, *last_year, matches!(role, Role::Top(..)))?,
+    };
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators+progress");
+    let mut stats = Vec::new();
+    let issues = validate::indicators::indicator_checks(&ind, cfg, &mut stats)?;
+    Ok(Computed { values: all_values, indicators: ind, progress, progress_summary, issues, stats, aggregated, root_sums, pair_sums })
+}
+
+/// A split run's roles: a part (the roots are computed apart), or the roots
+/// themselves from the parts' sums (values, and paired sums by indicator).
+enum Role<'a> {
+    Part(&'a compute::AreaSet),
+    Top(&'a Vec<DataFrame>, &'a std::collections::HashMap<String, DataFrame>),
+}
+
 /// The whole run.
 pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let started = Instant::now();
@@ -397,6 +576,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     }
 
     // Read what is new or changed (a touched file whose content is the same comes from the cache).
+    // A file's values then wait in the cache until its part is computed (memory stays flat).
     let bar = progress_bar(opts.progress, files.len());
     let cache = crate::state::CacheWriter::new(&opts.db, &run_id);
     let prev_entry = |f: &InputFile| prev_state.as_ref().and_then(|s| s.files.get(&f.rel));
@@ -404,10 +584,10 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         let loc = s.cache.as_ref()?;
         crate::state::read_cached(&opts.db, &f.rel, &s.sha256, loc).map(|r| Outcome { result: r, sha: s.sha256.clone(), read: false, cache: Some(loc.clone()) })
     };
-    let outcomes: Vec<Outcome> = files
+    let outcomes: Vec<(Outcome, FileFacts)> = files
         .par_iter()
         .map(|f| {
-            let out = match fresh(f).and_then(|s| from_cache(f, s)) {
+            let mut out = match fresh(f).and_then(|s| from_cache(f, s)) {
                 Some(o) => o,
                 None => match ingest::read_bytes(&f.path) {
                     Ok((bytes, sha)) => match prev_entry(f).filter(|s| s.sha256 == sha).and_then(|s| from_cache(f, s)) {
@@ -422,8 +602,14 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
                     Err(e) => Outcome { result: process_file_error(f, e.to_string()), sha: String::new(), read: true, cache: None },
                 },
             };
+            let mut facts = FileFacts::of(&out.result);
+            if out.cache.is_some() && !out.result.observations.is_empty() {
+                out.result.observations = Vec::new();
+                out.result.controls = Vec::new();
+                facts.stripped = true;
+            }
             bar.inc(1);
-            out
+            (out, facts)
         })
         .collect();
     bar.finish_and_clear();
@@ -431,8 +617,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let mut summary = RunSummary { files: files.len(), indicators_total: cfg.catalogue.indicators.len(), ..Default::default() };
     let mut new_state = crate::state::State { tool_version: env!("CARGO_PKG_VERSION").into(), config_digest: digest, files: BTreeMap::new() };
     let mut results = Vec::with_capacity(outcomes.len());
+    let mut facts = Vec::with_capacity(outcomes.len());
     let mut changed_files = std::collections::BTreeSet::new();
-    for (f, o) in files.iter().zip(outcomes) {
+    for (f, (o, fact)) in files.iter().zip(outcomes) {
         if o.read {
             summary.files_read += 1;
             if prev_entry(f).is_some_and(|s| s.sha256 != o.sha) {
@@ -445,6 +632,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             new_state.files.insert(f.rel.clone(), crate::state::FileState { size: f.size, mtime_ns: f.mtime_ns, sha256: o.sha, cache: o.cache });
         }
         results.push(o.result);
+        facts.push(fact);
     }
     let removed_files: std::collections::BTreeSet<String> = prev_state
         .as_ref()
@@ -453,76 +641,164 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
 
     // Corrections: the newest return of a form and year is in force.
     let mtimes: Vec<u64> = files.iter().map(|f| f.mtime_ns).collect();
-    let replaced = crate::incremental::supersede(&mut results, &mtimes, &cfg);
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage superseded");
-    let mut rule_stats = validate_and_derive(&mut results, &cfg, &validate::History::new());
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage validated");
-
-    let mut subs = Vec::with_capacity(results.len());
-    let mut obs = Vec::with_capacity(results.len());
-    let mut issues = Vec::with_capacity(results.iter().map(|r| r.issues.len()).sum());
-    for r in results {
-        summary.cells_read += r.submission.cells_read;
-        summary.values_landed += r.submission.values_landed;
-        summary.values_rejected += r.submission.values_rejected;
-        summary.values_derived += r.submission.values_derived;
-        match r.submission.status.as_str() {
-            "loaded" => summary.files_loaded += 1,
-            "superseded" => summary.files_superseded += 1,
-            _ => {
-                summary.files_failed += 1;
-                if let Some(i) = r.issues.first() {
-                    tracing::warn!(file = %r.submission.source_file, "{}", i.message);
-                }
-            }
+    let replaced = crate::incremental::supersede(&mut results, &facts, &mtimes, &cfg);
+    for (r, fact) in results.iter().zip(facts.iter_mut()) {
+        if r.submission.status == "superseded" {
+            *fact = FileFacts::default();
         }
-        subs.push(r.submission);
-        obs.push(r.observations);
-        issues.extend(r.issues);
     }
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, "collected");
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage superseded");
+
+    let version_hint = publish::next_version(&opts.db);
+    let ctx = crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint };
+    let staging = publish::Staging::begin(&opts.db)?;
+    let mut manifest = Manifest {
+        run_id: run_id.clone(),
+        mode: opts.mode.clone(),
+        tool: "wcmon".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        started_at,
+        finished_at: String::new(),
+        duration_ms: 0,
+        inbox: opts.inbox.display().to_string(),
+        inputs_digest: String::new(),
+        files: files.len(),
+        outcome: String::new(),
+        version: String::new(),
+        files_read: summary.files_read,
+        files_cached: summary.files_cached,
+        row_counts: BTreeMap::new(),
+        issues_by_severity: BTreeMap::new(),
+    };
+    let parts = plan_parts(&facts, &cfg, opts.part_values.max(1));
+    tracing::info!(parts = parts.len(), values = facts.iter().map(|f| f.values).sum::<usize>(), "parts planned");
+    let mut issues: Vec<Issue> = Vec::new();
+    // Validation's rule counts, then the indicator checks'.
+    let mut rule_stats: Vec<validate::RuleStat> = Vec::new();
+    let mut ind_stats: Vec<validate::RuleStat> = Vec::new();
+    let mut progress_frames = Vec::new();
+    let mut with_data: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let ind_top: DataFrame;
+    let changes: DataFrame;
+    let note_indicators = |summary: &mut RunSummary, with_data: &mut std::collections::BTreeSet<String>, ind: &DataFrame| -> PolarsResult<()> {
+        summary.indicator_values += ind.height();
+        if ind.height() > 0 {
+            with_data.extend(ind.column("indicator")?.str()?.iter().flatten().map(str::to_string));
+        }
+        Ok(())
+    };
+    if parts.len() <= 1 {
+        // One pass over everything.
+        restore(&mut results, &mut facts, &files, &new_state, &cfg, &opts.db);
+        merge_stats(&mut rule_stats, validate_and_derive(&mut results, &cfg, &validate::History::new()));
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage validated");
+        for r in &results {
+            count_file(&mut summary, r);
+        }
+        let obs: Vec<Vec<Observation>> = results.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
+        let reported = frames::observations(&obs)?;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "data_values frame built");
+        // Freed file by file on both cores (millions of values).
+        obs.into_par_iter().for_each(drop);
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage frames");
+        let c = compute(&reported, &cfg, None, started)?;
+        summary.aggregated_values += c.aggregated;
+        // The audit trail: what changed since the version in force.
+        changes = crate::incremental::changes_since(&opts.db, &reported, &ctx)?;
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
+        // Its rows are in `c.values` too; its own columns would outlive the publish's copies.
+        drop(reported);
+        note_indicators(&mut summary, &mut with_data, &c.indicators)?;
+        summary.progress.add(c.progress_summary);
+        issues.extend(c.issues);
+        merge_stats(&mut ind_stats, c.stats);
+        progress_frames.push(c.progress);
+        staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, 0, &mut manifest)?;
+        pause_point_half();
+        staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, 0, &mut manifest)?;
+        ind_top = c.indicators;
+    } else {
+        // Part by part: each part's values are read back from the cache, validated,
+        // computed and written; the roots are computed last from the parts' sums.
+        let roots: compute::AreaSet = cfg.areas.roots().map(|a| a.code.clone()).collect();
+        let last_year = facts.iter().flat_map(|f| f.years.iter().copied()).max().unwrap_or(0);
+        let mut root_values = Vec::new();
+        let mut root_sums = Vec::new();
+        let mut pair_sums: std::collections::HashMap<String, Vec<DataFrame>> = std::collections::HashMap::new();
+        let n_parts = parts.len();
+        for (k, members) in parts.iter().enumerate() {
+            let mut part: Vec<FileResult> = Vec::with_capacity(members.len());
+            let mut part_facts: Vec<FileFacts> = Vec::with_capacity(members.len());
+            let mut part_files: Vec<InputFile> = Vec::with_capacity(members.len());
+            for &i in members {
+                part.push(std::mem::replace(&mut results[i], placeholder()));
+                part_facts.push(std::mem::take(&mut facts[i]));
+                part_files.push(files[i].clone());
+            }
+            restore(&mut part, &mut part_facts, &part_files, &new_state, &cfg, &opts.db);
+            merge_stats(&mut rule_stats, validate_and_derive(&mut part, &cfg, &validate::History::new()));
+            let obs: Vec<Vec<Observation>> = part.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
+            for r in &mut part {
+                r.controls = Vec::new();
+            }
+            let reported = frames::observations(&obs)?;
+            obs.into_par_iter().for_each(drop);
+            let (values, at_roots) = compute::split_by_area(reported, &roots)?;
+            root_values.push(at_roots);
+            let c = compute(&values, &cfg, Some((Role::Part(&roots), last_year)), started)?;
+            drop(values);
+            summary.aggregated_values += c.aggregated;
+            root_sums.extend(c.root_sums);
+            for (code, df) in c.pair_sums {
+                pair_sums.entry(code).or_default().push(df);
+            }
+            note_indicators(&mut summary, &mut with_data, &c.indicators)?;
+            summary.progress.add(c.progress_summary);
+            issues.extend(c.issues);
+            merge_stats(&mut ind_stats, c.stats);
+            progress_frames.push(c.progress);
+            staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, k, &mut manifest)?;
+            staging.write(&mut sorted_table("indicator_values", c.indicators, &cfg, &INDICATOR_ORDER, Some("year"))?, k, &mut manifest)?;
+            for (&i, r) in members.iter().zip(part) {
+                results[i] = r;
+            }
+            tracing::info!(ms = started.elapsed().as_millis() as u64, part = k + 1, of = n_parts, "part computed and written");
+        }
+        for r in &results {
+            count_file(&mut summary, r);
+        }
+        pause_point_half();
+        let root_values = compute::stack(root_values)?.unwrap_or_default();
+        let pair_sums: std::collections::HashMap<String, DataFrame> =
+            pair_sums.into_iter().map(|(code, dfs)| Ok((code, compute::stack(dfs)?.unwrap_or_default()))).collect::<PolarsResult<_>>()?;
+        let c = compute(&root_values, &cfg, Some((Role::Top(&root_sums, &pair_sums), last_year)), started)?;
+        summary.aggregated_values += c.aggregated;
+        note_indicators(&mut summary, &mut with_data, &c.indicators)?;
+        summary.progress.add(c.progress_summary);
+        issues.extend(c.issues);
+        merge_stats(&mut ind_stats, c.stats);
+        progress_frames.push(c.progress);
+        staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, n_parts, &mut manifest)?;
+        staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, n_parts, &mut manifest)?;
+        ind_top = c.indicators;
+        changes = crate::incremental::changes_staged(&opts.db, &staging.dir, &ctx)?;
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
+    }
+    summary.indicators_with_data = with_data.len();
+    let subs: Vec<Submission> = results.iter().map(|r| r.submission.clone()).collect();
+    for r in &mut results {
+        issues.append(&mut r.issues);
+    }
+    drop(results);
     sort_issues(&mut issues);
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "issues sorted");
     for i in &issues {
         *summary.issues_by_severity.entry(i.severity.as_str().to_string()).or_default() += 1;
     }
-
-    let reported = frames::observations(&obs)?;
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, "data_values frame built");
-    // Freed file by file on both cores (millions of values).
-    obs.into_par_iter().for_each(drop);
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage frames");
-    let all_values = compute::aggregate(&reported, &cfg)?;
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage aggregated");
-    summary.aggregated_values = all_values.height() - reported.height();
-    let ind = compute::indicators(&all_values, &cfg)?;
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators");
-    let ind = crate::progress::add_pooled(ind, &cfg)?;
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, "pooled rates added");
-    let (progress, progress_summary) = crate::progress::progress(&ind, &cfg)?;
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators+progress");
-    summary.progress = progress_summary;
-    let mut ind_issues = validate::indicators::indicator_checks(&ind, &cfg, &mut rule_stats)?;
-    for i in &ind_issues {
-        *summary.issues_by_severity.entry(i.severity.as_str().to_string()).or_default() += 1;
-    }
-    issues.append(&mut ind_issues);
+    rule_stats.append(&mut ind_stats);
     validate::ingest_stats(&issues, summary.cells_read, &mut rule_stats);
-    summary.indicator_values = ind.height();
-    summary.indicators_with_data = if ind.height() > 0 {
-        ind.column("indicator")?.as_materialized_series().n_unique()?
-    } else {
-        0
-    };
-
-    // The audit trail: what changed since the version in force.
-    let version_hint = publish::next_version(&opts.db);
-    let ctx = crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint };
-    let mut changes = crate::incremental::changes_since(&opts.db, &reported, &ctx)?;
-    // Its rows are in `all_values` too; its own columns would outlive the publish's copies.
-    drop(reported);
     summary.changes = changes.height();
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
+    let mut changes = changes;
     if let Some(old) = crate::incremental::previous_changes(&opts.db) {
         let mut all = old;
         if all.get_column_names() == changes.get_column_names() {
@@ -531,13 +807,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         }
     }
 
-    let catalogue = catalogue_frame(&cfg, &ind)?;
+    let catalogue = catalogue_frame(&cfg, &ind_top)?;
+    drop(ind_top);
+    let progress_df = compute::stack(progress_frames)?.unwrap_or_default();
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "catalogue");
     let mut tables = vec![
-        sorted_table("data_values", all_values, &cfg, &["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"], Some("year"))?,
-        sorted_table("indicator_values", ind, &cfg, &["year", "indicator", "area", "sex", "age", "residence"], Some("year"))?,
         Table::new("indicators", catalogue),
-        sorted_table("progress", progress, &cfg, &["indicator", "area", "sex", "age", "target_year"], None)?,
+        sorted_table("progress", progress_df, &cfg, &["indicator", "area", "sex", "age", "target_year"], None)?,
         Table::new("data_elements", data_elements_frame(&cfg)?),
         Table::new("areas", frames::areas(&cfg.areas)?),
         Table::new("submissions", frames::submissions(&subs)?),
@@ -545,27 +821,16 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         Table::new("rule_summary", frames::rule_summary(&rule_stats)?),
         Table::new("changes", changes),
     ];
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, "tables sorted with area names");
+    for t in &mut tables {
+        staging.write(t, 0, &mut manifest)?;
+    }
     summary.duration_ms = started.elapsed().as_millis();
-    let mut manifest = Manifest {
-        run_id: run_id.clone(),
-        mode: opts.mode.clone(),
-        tool: "wcmon".into(),
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        started_at,
-        finished_at: now_rfc3339(),
-        duration_ms: summary.duration_ms,
-        inbox: opts.inbox.display().to_string(),
-        inputs_digest: inputs_digest(&subs),
-        files: files.len(),
-        outcome: if summary.issues_by_severity.contains_key("error") { "completed_with_errors".into() } else { "ok".into() },
-        version: String::new(),
-        files_read: summary.files_read,
-        files_cached: summary.files_cached,
-        row_counts: BTreeMap::new(),
-        issues_by_severity: summary.issues_by_severity.clone(),
-    };
-    let dir = publish::publish(&opts.db, &mut tables, &mut manifest, opts.keep_versions)?;
+    manifest.finished_at = now_rfc3339();
+    manifest.duration_ms = summary.duration_ms;
+    manifest.inputs_digest = inputs_digest(&subs);
+    manifest.outcome = if summary.issues_by_severity.contains_key("error") { "completed_with_errors".into() } else { "ok".into() };
+    manifest.issues_by_severity = summary.issues_by_severity.clone();
+    let dir = staging.finish(&mut manifest, opts.keep_versions)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage published");
     summary.version = manifest.version.clone();
     summary.outcome = "published".into();
@@ -581,6 +846,19 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     );
     drop(lock);
     Ok(summary)
+}
+
+const DATA_ORDER: [&str; 9] = ["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"];
+const INDICATOR_ORDER: [&str; 6] = ["year", "indicator", "area", "sex", "age", "residence"];
+
+/// The crash-test pause between the value tables and the rest (see `publish::pause_point`).
+fn pause_point_half() {
+    publish::pause_point("staging");
+}
+
+/// Stands in for a file's result while its part is being computed.
+fn placeholder() -> FileResult {
+    FileResult { submission: Submission::new(String::new(), ""), observations: Vec::new(), issues: Vec::new(), controls: Vec::new() }
 }
 
 fn progress_bar(show: bool, n: usize) -> indicatif::ProgressBar {

@@ -30,14 +30,77 @@ fn str_frame(name: &str, values: Vec<String>) -> PolarsResult<LazyFrame> {
 /// reported value of its own for the same key. Aggregates are `derived`,
 /// carry `n_sources` (how many lower-level values were summed) and no source cell.
 pub fn aggregate(values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
+    with_aggregates(values, ancestor_sums(values, cfg)?, cfg)
+}
+
+/// [`aggregate`] for one part of a run split by area subtree (`values` holds no
+/// row of a root area): the part's values with the aggregates of its own areas,
+/// and its partial sums for the roots (`data_element`, `area`, `year`, `sex`,
+/// `age`, `residence`, `value`, `n_sources`), which [`aggregate_top`] adds up.
+pub fn aggregate_part(values: &DataFrame, cfg: &Config, roots: &AreaSet) -> PolarsResult<(DataFrame, DataFrame)> {
+    let sums = ancestor_sums(values, cfg)?.collect()?;
+    let (own, to_roots) = split_by_area(sums, roots)?;
+    Ok((with_aggregates(values, own.lazy(), cfg)?, to_roots))
+}
+
+/// The roots' values: those reported for a root itself, plus the sums of every
+/// part's partial sums (see [`aggregate_part`]) where the root reports none.
+/// The same rows as [`aggregate`] gives the roots in one pass.
+pub fn aggregate_top(root_values: &DataFrame, partial_sums: Vec<DataFrame>, cfg: &Config) -> PolarsResult<DataFrame> {
+    let Some(sums) = stack(partial_sums)? else {
+        return Ok(root_values.clone());
+    };
+    let sums = sums
+        .lazy()
+        .group_by(cols(&frames::KEY))
+        .agg([col("value").sum().alias("value"), col("n_sources").sum().cast(DataType::UInt32).alias("n_sources")]);
+    with_aggregates(root_values, sums, cfg)
+}
+
+/// Frames stacked in order (None for none).
+pub fn stack(frames: Vec<DataFrame>) -> PolarsResult<Option<DataFrame>> {
+    let mut out: Option<DataFrame> = None;
+    for df in frames {
+        match &mut out {
+            None => out = Some(df),
+            Some(o) => {
+                o.vstack_mut(&df)?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A set of area codes (the roots of the hierarchy, for a split run).
+pub type AreaSet = rustc_hash::FxHashSet<String>;
+
+/// Rows whose `area` is not in `set`, and those whose area is.
+pub fn split_by_area(df: DataFrame, set: &AreaSet) -> PolarsResult<(DataFrame, DataFrame)> {
+    let inside: BooleanChunked = df.column("area")?.str()?.iter().map(|a| Some(a.is_some_and(|a| set.contains(a)))).collect();
+    let outside = !&inside;
+    Ok((df.filter(&outside)?, df.filter(&inside)?))
+}
+
+/// Every additive value summed into each of its area's ancestors:
+/// `data_element`, `area` (the ancestor), `year`, `sex`, `age`, `residence`, `value`, `n_sources`.
+fn ancestor_sums(values: &DataFrame, cfg: &Config) -> PolarsResult<LazyFrame> {
     let additive: Vec<String> =
         cfg.catalogue.data_elements.iter().filter(|d| d.kind.additive()).map(|d| d.code.clone()).collect();
     let anc = frames::ancestors(&cfg.areas)?.lazy();
-    let base = values
+    Ok(values
         .clone()
         .lazy()
         .filter(col("value").is_not_null())
-        .join(str_frame("data_element", additive)?, [col("data_element")], [col("data_element")], JoinArgs::new(JoinType::Inner));
+        .join(str_frame("data_element", additive)?, [col("data_element")], [col("data_element")], JoinArgs::new(JoinType::Inner))
+        .join(anc, [col("area")], [col("area")], JoinArgs::new(JoinType::Inner))
+        .group_by(cols(&["data_element", "ancestor", "year", "sex", "age", "residence"]))
+        .agg([col("value").sum().alias("value"), col("value").count().cast(DataType::UInt32).alias("n_sources")])
+        .rename(["ancestor"], ["area"], true))
+}
+
+/// `values` with the ancestor sums as aggregate rows, except where `values` has a
+/// reported value for the same key.
+fn with_aggregates(values: &DataFrame, sums: LazyFrame, cfg: &Config) -> PolarsResult<DataFrame> {
     // Only areas with areas below them get aggregates: the reported keys that can
     // match one are those of such areas (a few county rows, not every town's).
     let mut parents: Vec<String> = cfg.areas.list.iter().flat_map(|a| a.ancestors.iter().cloned()).collect();
@@ -50,11 +113,7 @@ pub fn aggregate(values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
         .join(str_frame("area", parents)?, [col("area")], [col("area")], JoinArgs::new(JoinType::Inner))
         .unique(None, UniqueKeepStrategy::First)
         .with_column(lit(true).alias("_reported"));
-    let agg = base
-        .join(anc, [col("area")], [col("area")], JoinArgs::new(JoinType::Inner))
-        .group_by(cols(&["data_element", "ancestor", "year", "sex", "age", "residence"]))
-        .agg([col("value").sum().alias("value"), col("value").count().cast(DataType::UInt32).alias("n_sources")])
-        .rename(["ancestor"], ["area"], true)
+    let agg = sums
         .join(reported_keys, cols(&frames::KEY), cols(&frames::KEY), JoinArgs::new(JoinType::Left))
         .filter(col("_reported").is_null())
         .select([
@@ -207,7 +266,7 @@ fn out_dim(ind: &Indicator, i: usize) -> Option<String> {
 /// the numerator comes from towns and the denominator only from the county), the
 /// two sides' separate aggregates are used, and `numerator_areas` /
 /// `denominator_areas` show the difference in coverage.
-fn ratio(values: &ByElement, ind: &Indicator) -> PolarsResult<LazyFrame> {
+fn ratio(values: &ByElement, ind: &Indicator, scope: &Scope) -> PolarsResult<(LazyFrame, Option<DataFrame>)> {
     let keys = cols(&JOIN_KEY);
     let out = |lf: LazyFrame| {
         lf.select([
@@ -231,17 +290,32 @@ fn ratio(values: &ByElement, ind: &Indicator) -> PolarsResult<LazyFrame> {
         .collect()?
         .lazy();
     let flagged = |lf: LazyFrame, flag: &str| lf.select(keys.clone()).with_column(lit(true).alias(flag));
-    let summed = pairs
-        .clone()
-        .join(values.ancestors.clone(), [col("area")], [col("area")], inner.clone())
-        .group_by(cols(&["ancestor", "year", "sex", "age", "residence"]))
-        .agg([
+    let sum_pairs = |lf: LazyFrame, area: &str| {
+        lf.group_by(cols(&[area, "year", "sex", "age", "residence"])).agg([
             col("numerator").sum().alias("numerator"),
             col("denominator").sum().alias("denominator"),
-            col("numerator").count().alias("numerator_areas"),
+            col("numerator_areas").sum().cast(DataType::UInt32).alias("numerator_areas"),
         ])
+    };
+    let sums = sum_pairs(
+        pairs.clone().join(values.ancestors.clone(), [col("area")], [col("area")], inner.clone()).with_column(lit(1u32).alias("numerator_areas")),
+        "ancestor",
+    )
+    .rename(["ancestor"], ["area"], true);
+    // A split run: each part keeps its sums for the roots apart; the top adds them up.
+    let (sums, to_roots) = match scope {
+        Scope::Whole => (sums, None),
+        Scope::Part { roots } => {
+            let (own, to_roots) = split_by_area(sums.collect()?, roots)?;
+            (own.lazy(), Some(to_roots))
+        }
+        Scope::Top { pair_sums } => match pair_sums.get(&ind.code) {
+            Some(parts) => (concat([sums, sum_pairs(parts.clone().lazy(), "area")], UnionArgs::default())?, None),
+            None => (sums, None),
+        },
+    };
+    let summed = sums
         .with_column(col("numerator_areas").alias("denominator_areas"))
-        .rename(["ancestor"], ["area"], true)
         .join(flagged(pairs.clone(), "_has"), keys.clone(), keys.clone(), left.clone())
         .filter(col("_has").is_null());
     let paired = concat([out(pairs), out(summed)], UnionArgs::default())?.collect()?.lazy();
@@ -249,10 +323,22 @@ fn ratio(values: &ByElement, ind: &Indicator) -> PolarsResult<LazyFrame> {
         .join(side(values, &ind.denominator, &ind.numerator, "denominator", false), keys.clone(), keys.clone(), inner)
         .join(flagged(paired.clone(), "_paired"), keys.clone(), keys.clone(), left)
         .filter(col("_paired").is_null());
-    concat([paired, out(separate)], UnionArgs::default())
+    Ok((concat([paired, out(separate)], UnionArgs::default())?, to_roots))
 }
 
-fn one_indicator(values: &ByElement, ind: &Indicator) -> PolarsResult<DataFrame> {
+/// Which areas an indicator pass computes.
+pub enum Scope<'a> {
+    /// Every area (one pass over the whole run).
+    Whole,
+    /// One part of a run split by area subtree: every area but the roots, whose
+    /// paired sums are handed up.
+    Part { roots: &'a AreaSet },
+    /// The roots, from their own values and the parts' paired sums (indicator -> rows).
+    Top { pair_sums: &'a std::collections::HashMap<String, DataFrame> },
+}
+
+fn one_indicator(values: &ByElement, ind: &Indicator, scope: &Scope) -> PolarsResult<(DataFrame, Option<DataFrame>)> {
+    let mut to_roots = None;
     let mut lf = if let Some(t) = &ind.value {
         let terms = std::slice::from_ref(t);
         side(values, terms, terms, "value", false).with_columns([
@@ -262,7 +348,9 @@ fn one_indicator(values: &ByElement, ind: &Indicator) -> PolarsResult<DataFrame>
             lit(NULL).cast(DataType::UInt32).alias("denominator_areas"),
         ])
     } else {
-        ratio(values, ind)?.with_column(
+        let (lf, sums) = ratio(values, ind, scope)?;
+        to_roots = sums;
+        lf.with_column(
             when(col("denominator").gt(lit(0.0)))
                 .then(col("numerator") / col("denominator") * lit(ind.factor))
                 .otherwise(lit(NULL).cast(DataType::Float64))
@@ -289,38 +377,44 @@ fn one_indicator(values: &ByElement, ind: &Indicator) -> PolarsResult<DataFrame>
         lit(ind.unit.clone()).alias("unit"),
     ])
     .collect()
+    .map(|df| (df, to_roots))
 }
 
 /// Every catalogue indicator for every area, year, sex and age the data allow.
 pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
+    indicators_in(all_values, cfg, &Scope::Whole).map(|(df, _)| df)
+}
+
+/// The indicators of the areas of `scope`, and (for a part) each ratio
+/// indicator's paired sums for the roots.
+pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> PolarsResult<(DataFrame, Vec<(String, DataFrame)>)> {
     let t = std::time::Instant::now();
     let values = ByElement::new(all_values, cfg)?;
     // The indicators are independent: computed in parallel, stacked in catalogue order.
     use rayon::prelude::*;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: values by element");
-    let parts: Vec<DataFrame> = cfg
+    let parts: Vec<(DataFrame, Option<DataFrame>)> = cfg
         .catalogue
         .indicators
         .par_iter()
         .map(|ind| {
             let t = std::time::Instant::now();
-            let df = one_indicator(&values, ind);
+            let df = one_indicator(&values, ind, scope);
             tracing::trace!(indicator = %ind.code, ms = t.elapsed().as_millis() as u64, "indicator computed");
             df
         })
         .collect::<PolarsResult<_>>()?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: computed");
-    let mut out: Option<DataFrame> = None;
-    for df in parts {
-        match &mut out {
-            None => out = Some(df),
-            Some(o) => {
-                o.vstack_mut(&df)?;
-            }
+    let mut pair_sums = Vec::new();
+    let mut dfs = Vec::with_capacity(parts.len());
+    for (ind, (df, sums)) in cfg.catalogue.indicators.iter().zip(parts) {
+        dfs.push(df);
+        if let Some(s) = sums.filter(|s| s.height() > 0) {
+            pair_sums.push((ind.code.clone(), s));
         }
     }
-    let Some(df) = out else {
-        return Ok(DataFrame::empty());
+    let Some(df) = stack(dfs)? else {
+        return Ok((DataFrame::empty(), pair_sums));
     };
     // Uncertainty of each rate from its counts.
     let t = std::time::Instant::now();
@@ -372,5 +466,5 @@ pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFram
     df.with_column(Column::new("obs_status".into(), status))?;
     // A fixed order (the Polars plans' group-bys give none): by integer ranks, which is
     // Polars' own order for these never-null keys without comparing strings per row.
-    frames::sort_by_ranks(df, &["year", "indicator", "area", "sex", "age", "residence"])
+    Ok((frames::sort_by_ranks(df, &["year", "indicator", "area", "sex", "age", "residence"])?, pair_sums))
 }

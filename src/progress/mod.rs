@@ -183,8 +183,34 @@ pub struct ProgressSummary {
     pub county_warned_by_status: BTreeMap<String, usize>,
 }
 
+impl ProgressSummary {
+    /// Add another part's counts (a run split by area subtree).
+    pub fn add(&mut self, other: ProgressSummary) {
+        self.rows += other.rows;
+        for (mine, theirs) in [
+            (&mut self.county_status, other.county_status),
+            (&mut self.county_warnings, other.county_warnings),
+            (&mut self.county_warned_by_status, other.county_warned_by_status),
+        ] {
+            for (k, v) in theirs {
+                *mine.entry(k).or_default() += v;
+            }
+        }
+    }
+}
+
 /// One row per indicator with a target × area × sex × age × target year.
 pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, ProgressSummary)> {
+    let last_data_year = if ind.height() > 0 { ind.column("year")?.i32()?.max().unwrap_or(0) } else { 0 };
+    progress_until(ind, cfg, last_data_year, true)
+}
+
+/// [`progress`] with the latest year of data given (a run split by area subtree
+/// assesses each part against the whole run's latest year). `roots`: whether
+/// `ind` is where the roots' rows are (then a target indicator with no value at a
+/// root gets a row saying so); a part of a split run has none of them.
+pub fn progress_until(ind: &DataFrame, cfg: &Config, last_data_year: i32, roots: bool) -> PolarsResult<(DataFrame, ProgressSummary)> {
+    let with_roots = roots;
     let s = &cfg.rules.progress;
     let p = Params {
         on_track: s.on_track,
@@ -192,7 +218,6 @@ pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, Progr
         fluctuation_multiple: s.fluctuation_multiple,
         fluctuation_min_relative: s.fluctuation_min_relative,
     };
-    let last_data_year = if ind.height() > 0 { ind.column("year")?.i32()?.max().unwrap_or(0) } else { 0 };
     let pooled_ok = ind.column("pooled_value").is_ok();
     let (pv, plo, phi) = if pooled_ok {
         (ind.column("pooled_value")?.f64()?.clone(), ind.column("pooled_ci_low")?.f64()?.clone(), ind.column("pooled_ci_high")?.f64()?.clone())
@@ -335,7 +360,7 @@ pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, Progr
         }
     }
     // Target indicators with no value at the top area: a row that says so.
-    for def in &cfg.catalogue.indicators {
+    for def in cfg.catalogue.indicators.iter().filter(|_| with_roots) {
         if def.target_kind == TargetKind::Trend {
             continue;
         }

@@ -81,7 +81,9 @@ fn write_parquet(df: &mut DataFrame, path: &Path, table: &str) -> Result<(), Pub
     Ok(())
 }
 
-fn write_table(dir: &Path, t: &mut Table) -> Result<usize, PublishError> {
+/// Write a table into `dir`; a partitioned table's files are `part-<part>.parquet`
+/// (a run split by area subtree writes one per part).
+pub fn write_table(dir: &Path, t: &mut Table, part: usize) -> Result<usize, PublishError> {
     let rows = t.df.height();
     let pe = |source| PublishError::Polars { table: t.name.into(), source };
     let gather = |df: &DataFrame, rows: &[IdxSize]| df.take(&IdxCa::from_vec("idx".into(), rows.to_vec()));
@@ -136,6 +138,7 @@ fn write_table(dir: &Path, t: &mut Table) -> Result<usize, PublishError> {
             let keep: Vec<Expr> = t.df.get_column_names().iter().filter(|n| n.as_str() != key).map(|n| col(n.as_str())).collect();
             use rayon::prelude::*;
             let df = &t.df;
+            let part_no = part;
             parts.into_par_iter().try_for_each(|(y, part_rows)| {
                 let pdir = root.join(format!("{key}={y}"));
                 fs::create_dir_all(&pdir).map_err(io(&pdir))?;
@@ -146,7 +149,7 @@ fn write_table(dir: &Path, t: &mut Table) -> Result<usize, PublishError> {
                     _ => gather(df, &part_rows).map_err(pe)?,
                 };
                 let mut part = part.lazy().select(keep.clone()).collect().map_err(pe)?;
-                write_parquet(&mut part, &pdir.join("part-0.parquet"), t.name)
+                write_parquet(&mut part, &pdir.join(format!("part-{part_no}.parquet")), t.name)
             })?;
         }
     }
@@ -194,11 +197,6 @@ fn version_number(name: &str) -> Option<u64> {
     name.strip_prefix('v').and_then(|n| n.parse().ok())
 }
 
-/// Write every table and the manifest as a new version under `db/versions/`,
-/// then make it current with one atomic rename of the `current` link.
-/// Readers see the old version or the new one, never a mix; a crash at any
-/// point leaves the last current version intact. Keeps the newest `keep`
-/// versions. Returns the new version's folder.
 /// The version numbers under `db/versions/`, sorted.
 fn version_numbers(db: &Path) -> Vec<u64> {
     let mut numbers: Vec<u64> = fs::read_dir(db.join("versions"))
@@ -213,66 +211,107 @@ pub fn next_version(db: &Path) -> String {
     format!("v{:06}", version_numbers(db).last().map_or(1, |n| n + 1))
 }
 
+/// Write every table and the manifest as a new version under `db/versions/`,
+/// then make it current with one atomic rename of the `current` link.
+/// Readers see the old version or the new one, never a mix; a crash at any
+/// point leaves the last current version intact. Keeps the newest `keep`
+/// versions. Returns the new version's folder.
 pub fn publish(db: &Path, tables: &mut [Table], manifest: &mut Manifest, keep: usize) -> Result<PathBuf, PublishError> {
-    let versions = db.join("versions");
-    fs::create_dir_all(&versions).map_err(io(&versions))?;
-    // Leftovers of runs that died while staging.
-    for e in fs::read_dir(&versions).map_err(io(&versions))?.filter_map(|e| e.ok()) {
-        if e.file_name().to_string_lossy().starts_with(".staging") {
-            let _ = fs::remove_dir_all(e.path());
-        }
-    }
-    let mut numbers = version_numbers(db);
-    let next = numbers.last().map_or(1, |n| n + 1);
-    let name = format!("v{next:06}");
-    let staging = versions.join(format!(".staging-{name}-{}", std::process::id()));
-    fs::create_dir_all(&staging).map_err(io(&staging))?;
+    let staging = Staging::begin(db)?;
     let half = tables.len() / 2;
     for (i, t) in tables.iter_mut().enumerate() {
         if i == half {
             pause_point("staging");
         }
-        let t0 = std::time::Instant::now();
-        let rows = write_table(&staging, t)?;
-        tracing::debug!(ms = t0.elapsed().as_millis() as u64, rows, "publish: {}", t.name);
-        manifest.row_counts.insert(t.name.to_string(), rows);
+        staging.write(t, 0, manifest)?;
     }
-    manifest.version = name.clone();
-    let mpath = staging.join("manifest.json");
-    let json = serde_json::to_string_pretty(manifest).map_err(|e| PublishError::Io { path: mpath.clone(), source: e.into() })?;
-    fs::write(&mpath, json).map_err(io(&mpath))?;
-    let dir = versions.join(&name);
-    fs::rename(&staging, &dir).map_err(io(&dir))?;
-    pause_point("staged");
+    staging.finish(manifest, keep)
+}
 
-    // The switch: a new link beside `current`, renamed over it (atomic on POSIX).
-    let link = db.join(format!(".current-{}", std::process::id()));
-    let _ = fs::remove_file(&link);
-    symlink(Path::new("versions").join(&name).as_path(), &link)?;
-    fs::rename(&link, db.join("current")).map_err(io(&db.join("current")))?;
-    pause_point("switched");
+/// A new version being written: tables go into a staging folder (a partitioned
+/// table possibly in several parts), then [`Staging::finish`] makes it current.
+pub struct Staging {
+    db: PathBuf,
+    versions: PathBuf,
+    numbers: Vec<u64>,
+    next: u64,
+    /// The version's name (v000007).
+    pub name: String,
+    /// The staging folder.
+    pub dir: PathBuf,
+}
 
-    // Stable names at the top level, each a link through `current`.
-    for entry in TOP_LEVEL {
-        let top = db.join(entry);
-        match fs::symlink_metadata(&top) {
-            Ok(m) if m.file_type().is_symlink() => continue,
-            // A database from before versions: its files give way to the links.
-            Ok(m) if m.is_dir() => fs::remove_dir_all(&top).map_err(io(&top))?,
-            Ok(_) => fs::remove_file(&top).map_err(io(&top))?,
-            Err(_) => {}
+impl Staging {
+    /// Clear leftovers of runs that died while staging and open a new staging folder.
+    pub fn begin(db: &Path) -> Result<Staging, PublishError> {
+        let versions = db.join("versions");
+        fs::create_dir_all(&versions).map_err(io(&versions))?;
+        for e in fs::read_dir(&versions).map_err(io(&versions))?.filter_map(|e| e.ok()) {
+            if e.file_name().to_string_lossy().starts_with(".staging") {
+                let _ = fs::remove_dir_all(e.path());
+            }
         }
-        symlink(&Path::new("current").join(entry), &top)?;
+        let numbers = version_numbers(db);
+        let next = numbers.last().map_or(1, |n| n + 1);
+        let name = format!("v{next:06}");
+        let dir = versions.join(format!(".staging-{name}-{}", std::process::id()));
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        Ok(Staging { db: db.to_path_buf(), versions, numbers, next, name, dir })
     }
-    // Keep the newest versions.
-    numbers.push(next);
-    let cut = numbers.len().saturating_sub(keep.max(1));
-    for n in &numbers[..cut] {
-        let old = versions.join(format!("v{n:06}"));
-        let _ = fs::remove_dir_all(&old);
+
+    /// Write one table (or one part of a partitioned table); its rows are added to the manifest's count.
+    pub fn write(&self, t: &mut Table, part: usize, manifest: &mut Manifest) -> Result<usize, PublishError> {
+        let t0 = std::time::Instant::now();
+        let rows = write_table(&self.dir, t, part)?;
+        tracing::debug!(ms = t0.elapsed().as_millis() as u64, rows, part, "publish: {}", t.name);
+        *manifest.row_counts.entry(t.name.to_string()).or_default() += rows;
+        Ok(rows)
     }
-    pause_point("pruned");
-    Ok(dir)
+
+    /// Write the manifest, then make the version current with one atomic rename
+    /// of the `current` link. Readers see the old version or the new one, never a
+    /// mix; a crash at any point leaves the last current version intact. Keeps the
+    /// newest `keep` versions. Returns the new version's folder.
+    pub fn finish(self, manifest: &mut Manifest, keep: usize) -> Result<PathBuf, PublishError> {
+        let Staging { db, versions, mut numbers, next, name, dir: staging } = self;
+        let db = db.as_path();
+        manifest.version = name.clone();
+        let mpath = staging.join("manifest.json");
+        let json = serde_json::to_string_pretty(manifest).map_err(|e| PublishError::Io { path: mpath.clone(), source: e.into() })?;
+        fs::write(&mpath, json).map_err(io(&mpath))?;
+        let dir = versions.join(&name);
+        fs::rename(&staging, &dir).map_err(io(&dir))?;
+        pause_point("staged");
+
+        // The switch: a new link beside `current`, renamed over it (atomic on POSIX).
+        let link = db.join(format!(".current-{}", std::process::id()));
+        let _ = fs::remove_file(&link);
+        symlink(Path::new("versions").join(&name).as_path(), &link)?;
+        fs::rename(&link, db.join("current")).map_err(io(&db.join("current")))?;
+        pause_point("switched");
+
+        // Stable names at the top level, each a link through `current`.
+        for entry in TOP_LEVEL {
+            let top = db.join(entry);
+            match fs::symlink_metadata(&top) {
+                Ok(m) if m.file_type().is_symlink() => continue,
+                // A database from before versions: its files give way to the links.
+                Ok(m) if m.is_dir() => fs::remove_dir_all(&top).map_err(io(&top))?,
+                Ok(_) => fs::remove_file(&top).map_err(io(&top))?,
+                Err(_) => {}
+            }
+            symlink(&Path::new("current").join(entry), &top)?;
+        }
+        // Keep the newest versions.
+        numbers.push(next);
+        let cut = numbers.len().saturating_sub(keep.max(1));
+        for n in &numbers[..cut] {
+            let old = versions.join(format!("v{n:06}"));
+            let _ = fs::remove_dir_all(&old);
+        }
+        pause_point("pruned");
+        Ok(dir)
+    }
 }
 
 fn symlink(target: &Path, link: &Path) -> Result<(), PublishError> {

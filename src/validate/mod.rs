@@ -253,9 +253,30 @@ pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<R
 /// For each batch, the group it is validated in: batches are in the same group
 /// when their values share a subtree under the top of the area hierarchy.
 fn independent_groups(batches: &[Batch], cfg: &Config) -> Vec<usize> {
-    let spans_subtrees = cfg.rules.rules.iter().any(|r| r.kind == RuleKind::Balance && r.over == Over::Area);
-    if spans_subtrees || batches.len() < 2 {
+    if batches.len() < 2 {
         return vec![0; batches.len()];
+    }
+    let areas = batches.iter().map(|b| {
+        let mut last: Option<&str> = None;
+        b.observations.iter().map(|o| &*o.area).filter(move |a| std::mem::replace(&mut last, Some(*a)) != Some(*a))
+    });
+    area_groups(areas, cfg)
+}
+
+/// For each file (given by the areas of its values), the group of files it belongs
+/// to: files are in one group when their areas share a subtree under the top of the
+/// hierarchy (a root is a subtree of its own; areas not in areas.toml are one more).
+/// Groups are numbered by their first file. A catalogue rule that balances a parent
+/// against its children spans subtrees, and then every file is in group 0.
+pub fn area_groups<'a, I, A>(files: I, cfg: &Config) -> Vec<usize>
+where
+    I: IntoIterator<Item = A>,
+    A: Iterator<Item = &'a str>,
+{
+    let files = files.into_iter();
+    let spans_subtrees = cfg.rules.rules.iter().any(|r| r.kind == RuleKind::Balance && r.over == Over::Area);
+    if spans_subtrees {
+        return files.map(|_| 0).collect();
     }
     // Subtree of an area: its ancestor just below a root (a root is its own).
     let subtree = |code: &str| -> Option<usize> {
@@ -277,16 +298,11 @@ fn independent_groups(batches: &[Batch], cfg: &Config) -> Vec<usize> {
         }
         x
     }
-    let mut first: Vec<Option<usize>> = Vec::with_capacity(batches.len());
-    for b in batches {
+    let mut first: Vec<Option<usize>> = Vec::new();
+    for areas in files {
         let mut head: Option<usize> = None;
-        let mut last: Option<&str> = None;
-        for o in b.observations.iter() {
-            if last == Some(&*o.area) {
-                continue;
-            }
-            last = Some(&*o.area);
-            let t = subtree(&o.area).unwrap_or(unknown);
+        for area in areas {
+            let t = subtree(area).unwrap_or(unknown);
             match head {
                 None => head = Some(t),
                 Some(h) => {
