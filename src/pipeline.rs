@@ -744,19 +744,21 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             let reported = frames::observations(&obs)?;
             obs.into_par_iter().for_each(drop);
             let (values, at_roots) = compute::split_by_area(reported, &roots)?;
-            root_values.push(at_roots);
+            root_values.push(compute::owned_strings(at_roots)?);
             let c = compute(&values, &cfg, Some((Role::Part(&roots), last_year)), started)?;
             drop(values);
             summary.aggregated_values += c.aggregated;
-            root_sums.extend(c.root_sums);
+            if let Some(sums) = c.root_sums {
+                root_sums.push(compute::owned_strings(sums)?);
+            }
             for (code, df) in c.pair_sums {
-                pair_sums.entry(code).or_default().push(df);
+                pair_sums.entry(code).or_default().push(compute::owned_strings(df)?);
             }
             note_indicators(&mut summary, &mut with_data, &c.indicators)?;
             summary.progress.add(c.progress_summary);
             issues.extend(c.issues);
             merge_stats(&mut ind_stats, c.stats);
-            progress_frames.push(c.progress);
+            progress_frames.push(compute::owned_strings(c.progress)?);
             staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, k, &mut manifest)?;
             staging.write(&mut sorted_table("indicator_values", c.indicators, &cfg, &INDICATOR_ORDER, Some("year"))?, k, &mut manifest)?;
             for (&i, r) in members.iter().zip(part) {

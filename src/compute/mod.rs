@@ -74,6 +74,21 @@ pub fn stack(frames: Vec<DataFrame>) -> PolarsResult<Option<DataFrame>> {
 /// A set of area codes (the roots of the hierarchy, for a split run).
 pub type AreaSet = rustc_hash::FxHashSet<String>;
 
+/// A copy of a frame whose string columns own their bytes. Rows filtered from a
+/// large frame keep views into its string buffers, so the few rows a part hands
+/// up would otherwise keep the whole part's strings alive.
+pub fn owned_strings(df: DataFrame) -> PolarsResult<DataFrame> {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::String => Ok(Column::new(c.name().clone(), c.str()?.iter().collect::<Vec<Option<&str>>>())),
+            _ => Ok(c.clone()),
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new_infer_height(columns)
+}
+
 /// Rows whose `area` is not in `set`, and those whose area is.
 pub fn split_by_area(df: DataFrame, set: &AreaSet) -> PolarsResult<(DataFrame, DataFrame)> {
     let inside: BooleanChunked = df.column("area")?.str()?.iter().map(|a| Some(a.is_some_and(|a| set.contains(a)))).collect();
