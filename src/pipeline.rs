@@ -362,6 +362,26 @@ pub fn sort_issues(issues: &mut [Issue]) {
     issues.clone_from_slice(&sorted);
 }
 
+/// An issues frame (see `frames::issues`) in the order of [`sort_issues`].
+pub fn sort_issues_frame(df: DataFrame) -> PolarsResult<DataFrame> {
+    let mut df = df;
+    df.rechunk_mut_par();
+    let text = |c: &str| -> PolarsResult<Vec<Option<&str>>> { Ok(df.column(c)?.str()?.iter().collect()) };
+    let (file, sheet, cell, rule, message, de) =
+        (text("source_file")?, text("source_sheet")?, text("source_cell")?, text("rule")?, text("message")?, text("data_element")?);
+    let rc: Vec<(u64, u64)> = cell.iter().map(|c| {
+        let (r, c, _) = cell_order(*c);
+        (r, c)
+    }).collect();
+    let mut idx: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
+    idx.sort_by(|&a, &b| {
+        let (a, b) = (a as usize, b as usize);
+        (file[a], sheet[a], rc[a], cell[a], rule[a], message[a], de[a]).cmp(&(file[b], sheet[b], rc[b], cell[b], rule[b], message[b], de[b]))
+    });
+    drop((file, sheet, cell, rule, message, de));
+    df.take(&IdxCa::from_vec("idx".into(), idx))
+}
+
 /// "D7" -> (7, 4) so D7 sorts before D10 and rows before columns.
 fn cell_order(cell: Option<&str>) -> (u64, u64, String) {
     let Some(c) = cell else { return (0, 0, String::new()) };
@@ -672,11 +692,24 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     };
     let parts = plan_parts(&facts, &cfg, opts.part_values.max(1));
     tracing::info!(parts = parts.len(), values = facts.iter().map(|f| f.values).sum::<usize>(), "parts planned");
-    let mut issues: Vec<Issue> = Vec::new();
+    // Issues as compact frames, part by part, counted by rule as they come.
+    let split = parts.len() > 1;
+    let scratch = |name: &str| split.then(|| staging.dir.join(format!(".scratch-{name}")));
+    let mut issue_frames = Kept::new(scratch("issues"));
+    let mut issue_counts = validate::IssueCounts::new();
+    let mut keep_issues = |files: &mut [FileResult], more: Vec<Issue>| -> Result<(), RunError> {
+        let mut all: Vec<Issue> = more;
+        for r in files {
+            all.append(&mut r.issues);
+        }
+        validate::count_issues(&all, &mut issue_counts);
+        issue_frames.push(frames::issues(&all)?)?;
+        Ok(())
+    };
     // Validation's rule counts, then the indicator checks'.
     let mut rule_stats: Vec<validate::RuleStat> = Vec::new();
     let mut ind_stats: Vec<validate::RuleStat> = Vec::new();
-    let mut progress_frames = Vec::new();
+    let mut progress_frames = Kept::new(scratch("progress"));
     let mut with_data: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let ind_top: DataFrame;
     let changes: DataFrame;
@@ -710,9 +743,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         drop(reported);
         note_indicators(&mut summary, &mut with_data, &c.indicators)?;
         summary.progress.add(c.progress_summary);
-        issues.extend(c.issues);
+        keep_issues(&mut results, c.issues)?;
         merge_stats(&mut ind_stats, c.stats);
-        progress_frames.push(c.progress);
+        progress_frames.push(c.progress)?;
         staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, 0, &mut manifest)?;
         pause_point_half();
         staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, 0, &mut manifest)?;
@@ -737,6 +770,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             }
             restore(&mut part, &mut part_facts, &part_files, &new_state, &cfg, &opts.db);
             merge_stats(&mut rule_stats, validate_and_derive(&mut part, &cfg, &validate::History::new()));
+            for r in &part {
+                count_file(&mut summary, r);
+            }
             let obs: Vec<Vec<Observation>> = part.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
             for r in &mut part {
                 r.controls = Vec::new();
@@ -756,18 +792,15 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             }
             note_indicators(&mut summary, &mut with_data, &c.indicators)?;
             summary.progress.add(c.progress_summary);
-            issues.extend(c.issues);
+            keep_issues(&mut part, c.issues)?;
             merge_stats(&mut ind_stats, c.stats);
-            progress_frames.push(compute::owned_strings(c.progress)?);
+            progress_frames.push(c.progress)?;
             staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, k, &mut manifest)?;
             staging.write(&mut sorted_table("indicator_values", c.indicators, &cfg, &INDICATOR_ORDER, Some("year"))?, k, &mut manifest)?;
             for (&i, r) in members.iter().zip(part) {
                 results[i] = r;
             }
             tracing::info!(ms = started.elapsed().as_millis() as u64, part = k + 1, of = n_parts, "part computed and written");
-        }
-        for r in &results {
-            count_file(&mut summary, r);
         }
         pause_point_half();
         let root_values = compute::stack(root_values)?.unwrap_or_default();
@@ -777,9 +810,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         summary.aggregated_values += c.aggregated;
         note_indicators(&mut summary, &mut with_data, &c.indicators)?;
         summary.progress.add(c.progress_summary);
-        issues.extend(c.issues);
+        keep_issues(&mut [], c.issues)?;
         merge_stats(&mut ind_stats, c.stats);
-        progress_frames.push(c.progress);
+        progress_frames.push(c.progress)?;
         staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, n_parts, &mut manifest)?;
         staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, n_parts, &mut manifest)?;
         ind_top = c.indicators;
@@ -787,18 +820,14 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
     }
     summary.indicators_with_data = with_data.len();
-    let subs: Vec<Submission> = results.iter().map(|r| r.submission.clone()).collect();
-    for r in &mut results {
-        issues.append(&mut r.issues);
-    }
-    drop(results);
-    sort_issues(&mut issues);
+    let subs: Vec<Submission> = results.into_iter().map(|r| r.submission).collect();
+    let issues = sort_issues_frame(issue_frames.take()?.unwrap_or_else(|| frames::issues(&[]).unwrap_or_default()))?;
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "issues sorted");
-    for i in &issues {
-        *summary.issues_by_severity.entry(i.severity.as_str().to_string()).or_default() += 1;
+    for (sev, n) in issue_counts.values() {
+        *summary.issues_by_severity.entry(sev.as_str().to_string()).or_default() += *n as usize;
     }
     rule_stats.append(&mut ind_stats);
-    validate::ingest_stats(&issues, summary.cells_read, &mut rule_stats);
+    validate::ingest_stats_from(&issue_counts, summary.cells_read, &mut rule_stats);
     summary.changes = changes.height();
     let mut changes = changes;
     if let Some(old) = crate::incremental::previous_changes(&opts.db) {
@@ -811,7 +840,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
 
     let catalogue = catalogue_frame(&cfg, &ind_top)?;
     drop(ind_top);
-    let progress_df = compute::stack(progress_frames)?.unwrap_or_default();
+    let progress_df = progress_frames.take()?.unwrap_or_default();
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "catalogue");
     let mut tables = vec![
         Table::new("indicators", catalogue),
@@ -819,7 +848,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         Table::new("data_elements", data_elements_frame(&cfg)?),
         Table::new("areas", frames::areas(&cfg.areas)?),
         Table::new("submissions", frames::submissions(&subs)?),
-        Table::new("issues", frames::issues(&issues)?),
+        Table::new("issues", issues),
         Table::new("rule_summary", frames::rule_summary(&rule_stats)?),
         Table::new("changes", changes),
     ];
@@ -856,6 +885,47 @@ const INDICATOR_ORDER: [&str; 6] = ["year", "indicator", "area", "sex", "age", "
 /// The crash-test pause between the value tables and the rest (see `publish::pause_point`).
 fn pause_point_half() {
     publish::pause_point("staging");
+}
+
+/// Frames a run keeps until its end (progress, issues): in memory, or for a run
+/// split in parts in a scratch folder of the staging version (so they neither
+/// grow with the inbox nor pin the memory the parts free).
+struct Kept {
+    dir: Option<PathBuf>,
+    frames: Vec<DataFrame>,
+    files: Vec<PathBuf>,
+}
+
+impl Kept {
+    fn new(dir: Option<PathBuf>) -> Kept {
+        Kept { dir, frames: Vec::new(), files: Vec::new() }
+    }
+
+    fn push(&mut self, mut df: DataFrame) -> Result<(), RunError> {
+        let Some(dir) = &self.dir else {
+            self.frames.push(df);
+            return Ok(());
+        };
+        std::fs::create_dir_all(dir).map_err(|e| RunError::State(format!("{}: {e}", dir.display())))?;
+        let path = dir.join(format!("{}.parquet", self.files.len()));
+        let file = std::fs::File::create(&path).map_err(|e| RunError::State(format!("{}: {e}", path.display())))?;
+        ParquetWriter::new(file).with_compression(ParquetCompression::Uncompressed).finish(&mut df)?;
+        self.files.push(path);
+        Ok(())
+    }
+
+    /// Everything kept, stacked in order (None for nothing); the scratch files are removed.
+    fn take(self) -> Result<Option<DataFrame>, RunError> {
+        let mut frames = self.frames;
+        for path in &self.files {
+            let file = std::fs::File::open(path).map_err(|e| RunError::State(format!("{}: {e}", path.display())))?;
+            frames.push(ParquetReader::new(file).finish()?);
+        }
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        Ok(compute::stack(frames)?)
+    }
 }
 
 /// Stands in for a file's result while its part is being computed.

@@ -447,15 +447,26 @@ fn key_of(o: &Observation) -> Key5<'_> {
 
 /// Summary rows for the ingest rules (unparseable values, unknown areas, ...): every cell read was checked.
 pub fn ingest_stats(issues: &[Issue], cells_read: u64, stats: &mut Vec<RuleStat>) {
-    let mut by: BTreeMap<&str, (Severity, u64)> = BTreeMap::new();
+    let mut counts = IssueCounts::new();
+    count_issues(issues, &mut counts);
+    ingest_stats_from(&counts, cells_read, stats);
+}
+
+/// Issues by rule: (severity of the first, how many).
+pub type IssueCounts = BTreeMap<&'static str, (Severity, u64)>;
+
+/// Add issues to the counts by rule.
+pub fn count_issues(issues: &[Issue], counts: &mut IssueCounts) {
     for i in issues {
-        if stats.iter().any(|s| s.rule == i.rule) {
-            continue;
-        }
-        let e = by.entry(i.rule).or_insert((i.severity, 0));
-        e.1 += 1;
+        counts.entry(i.rule).or_insert((i.severity, 0)).1 += 1;
     }
-    for (rule, (sev, n)) in by {
+}
+
+/// [`ingest_stats`] from issue counts (a run split in parts counts its issues part by part).
+pub fn ingest_stats_from(counts: &IssueCounts, cells_read: u64, stats: &mut Vec<RuleStat>) {
+    let by: Vec<(&str, Severity, u64)> =
+        counts.iter().filter(|(rule, _)| !stats.iter().any(|s| s.rule == **rule)).map(|(rule, (sev, n))| (*rule, *sev, *n)).collect();
+    for (rule, sev, n) in by {
         stats.push(RuleStat {
             items: cells_read.max(n),
             passes: cells_read.saturating_sub(n),
