@@ -977,3 +977,44 @@ fn unchanged_run(opts: &RunOptions, run_id: &str, files: &[InputFile], current: 
 pub fn default_pipelines() -> PathBuf {
     Path::new("pipelines").to_path_buf()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(areas: &[&str], values: usize) -> FileFacts {
+        FileFacts { years: vec![2024], areas: areas.iter().map(|a| a.to_string()).collect(), values, stripped: true }
+    }
+
+    #[test]
+    fn parts_are_whole_groups_of_files_sharing_a_subtree() {
+        let cfg = Config::load(&default_pipelines()).unwrap();
+        // The sample county's towns are each a subtree of their own.
+        let (t1, t2, t3, t4) = ("421321100", "421321101", "421321102", "421321103");
+        let files = vec![
+            facts(&[t1], 100),
+            facts(&[t1, t2], 50), // joins t1's and t2's files into one group
+            facts(&[t3], 100),
+            facts(&[], 0), // a file with no values
+            facts(&[t4], 300),
+            facts(&[t2], 10),
+        ];
+        // Everything fits: one part, every file.
+        assert_eq!(plan_parts(&files, &cfg, 560), vec![vec![0, 1, 2, 3, 4, 5]]);
+        // Groups {0, 1, 5} = 160 values, {2} = 100, {4} = 300 (over the budget, but a
+        // group is never split); the file with no values goes with the first part.
+        assert_eq!(plan_parts(&files, &cfg, 200), vec![vec![0, 1, 3, 5], vec![2], vec![4]]);
+        assert_eq!(plan_parts(&files, &cfg, 260), vec![vec![0, 1, 2, 3, 5], vec![4]]);
+    }
+
+    #[test]
+    fn one_group_when_a_rule_balances_parents_against_children() {
+        let mut cfg = Config::load(&default_pipelines()).unwrap();
+        let mut rule = cfg.rules.rules.first().cloned().expect("the sample pipelines have rules");
+        rule.kind = crate::config::rules::RuleKind::Balance;
+        rule.over = crate::config::rules::Over::Area;
+        cfg.rules.rules.push(rule);
+        let files = vec![facts(&["421321100"], 100), facts(&["421321101"], 100)];
+        assert_eq!(plan_parts(&files, &cfg, 100), vec![vec![0, 1]]);
+    }
+}

@@ -53,13 +53,18 @@ pub fn read_partitioned(dir: &Path) -> DataFrame {
     parts.sort();
     for p in parts {
         let year: i32 = p.file_name().unwrap().to_str().unwrap().trim_start_matches("year=").parse().unwrap();
-        let mut df = read(&p.join("part-0.parquet"));
-        let h = df.height();
-        df.with_column(Column::new("year".into(), vec![year; h])).unwrap();
-        match &mut out {
-            None => out = Some(df),
-            Some(o) => {
-                o.vstack_mut(&df).unwrap();
+        // A run split in parts writes a file per part.
+        let mut files: Vec<_> = std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for file in files {
+            let mut df = read(&file);
+            let h = df.height();
+            df.with_column(Column::new("year".into(), vec![year; h])).unwrap();
+            match &mut out {
+                None => out = Some(df),
+                Some(o) => {
+                    o.vstack_mut(&df).unwrap();
+                }
             }
         }
     }

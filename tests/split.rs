@@ -1,0 +1,121 @@
+//! A run split in parts (a province's counties a few at a time, the province
+//! last from the parts' sums) publishes the same database as one pass over
+//! everything: the same rows of every table, for a rebuild and for a run after
+//! a correction and a removed return.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use polars::prelude::*;
+
+fn rebuild(pipelines: &Path, inbox: &Path, db: &Path, part_values: &str) -> Run {
+    wcmon(&[
+        "--pipelines",
+        pipelines.to_str().unwrap(),
+        "rebuild",
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--part-values",
+        part_values,
+    ])
+}
+
+fn run(pipelines: &Path, inbox: &Path, db: &Path, part_values: &str) -> Run {
+    wcmon(&["--pipelines", pipelines.to_str().unwrap(), "run", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap(), "--part-values", part_values])
+}
+
+/// The rows of a table in one canonical order (every column a sort key), so two
+/// databases written in different files and orders compare row for row.
+fn canonical(df: DataFrame) -> DataFrame {
+    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let mut names_sorted = names.clone();
+    names_sorted.sort();
+    df.lazy()
+        .select(names_sorted.iter().map(|n| col(n.as_str())).collect::<Vec<_>>())
+        .sort(names_sorted.clone(), SortMultipleOptions::default().with_nulls_last(true))
+        .collect()
+        .unwrap()
+}
+
+fn part_files(db: &Path, table: &str) -> usize {
+    walkdir::WalkDir::new(db.join("current").join(table))
+        .follow_links(true)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("part-"))
+        .count()
+}
+
+/// Every table of the two databases holds the same rows; the tables that are not
+/// split in parts are byte-identical files.
+fn assert_same_database(one_pass: &Path, split: &Path) {
+    for table in ["data_values", "indicator_values"] {
+        let a = canonical(read_partitioned(&one_pass.join("current").join(table)));
+        let b = canonical(read_partitioned(&split.join("current").join(table)));
+        assert!(a.height() > 0, "{table} is empty");
+        assert_eq!(a.height(), b.height(), "{table}: rows");
+        assert!(a.equals_missing(&b), "{table}: the split run's rows differ from one pass's");
+    }
+    for table in ["progress", "issues", "submissions", "rule_summary", "indicators", "areas", "data_elements", "changes"] {
+        let file = format!("{table}.parquet");
+        let a = std::fs::read(one_pass.join("current").join(&file)).unwrap();
+        let b = std::fs::read(split.join("current").join(&file)).unwrap();
+        assert!(a == b, "{file} differs between one pass and the split run");
+    }
+}
+
+#[test]
+fn a_run_split_in_parts_publishes_what_one_pass_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    let g = wcmon(&["generate", "--scale", "--counties", "3", "--years", "3", "--out", corpus.to_str().unwrap()]);
+    assert_eq!(g.code, 0);
+    let (pipelines, inbox) = (corpus.join("pipelines"), corpus.join("inbox"));
+    let (one, split) = (tmp.path().join("one"), tmp.path().join("split"));
+
+    // One pass (everything fits one part), and one county per part (a county's
+    // returns are a few thousand values): three parts and the province.
+    let a = rebuild(&pipelines, &inbox, &one, "1000000000");
+    let b = rebuild(&pipelines, &inbox, &split, "2000");
+    assert!(a.code <= 1 && b.code <= 1, "runs failed");
+    assert_eq!(part_files(&one, "data_values/year=2024"), 1);
+    assert_eq!(part_files(&split, "data_values/year=2024"), 4, "three counties and the province");
+    assert!(part_files(&split, "indicator_values/year=2024") >= 4);
+    // The province's own rows are in the last part, and only there.
+    let top = read(&split.join("current/data_values/year=2024/part-3.parquet"));
+    assert!(top.height() > 0);
+    assert!(strs(&top, "area").iter().all(|a| a.as_deref() == Some("420000")));
+    let county = read(&split.join("current/data_values/year=2024/part-0.parquet"));
+    assert!(strs(&county, "area").iter().all(|a| a.as_deref() != Some("420000")));
+    assert_same_database(&one, &split);
+    // The scratch frames of the split run are gone from the published version.
+    let leftovers: Vec<_> = std::fs::read_dir(split.join("current")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A correction (a newer copy of a return supersedes it) and a removed return:
+    // the incremental run of each database reports the same changes.
+    let mut books: Vec<_> = walkdir::WalkDir::new(&inbox).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect();
+    books.sort();
+    let removed = books[0].clone();
+    let corrected = books[books.len() / 2].clone();
+    std::fs::remove_file(&removed).unwrap();
+    let copy = corrected.with_file_name(format!("{}_更正.xlsx", corrected.file_stem().unwrap().to_string_lossy()));
+    std::fs::copy(&corrected, &copy).unwrap();
+    let later = std::fs::metadata(&corrected).unwrap().modified().unwrap() + std::time::Duration::from_secs(60);
+    std::fs::File::options().write(true).open(&copy).unwrap().set_modified(later).unwrap();
+    let a = run(&pipelines, &inbox, &one, "1000000000");
+    let b = run(&pipelines, &inbox, &split, "2000");
+    assert!(a.code <= 1 && b.code <= 1, "runs failed");
+    let changes = read(&split.join("current/changes.parquet"));
+    assert!(changes.height() > 0, "removing a return changes nothing?");
+    let reasons = strs(&changes, "reason");
+    let removed_name = removed.strip_prefix(&inbox).unwrap().to_string_lossy().to_string();
+    assert!(reasons.iter().any(|r| r.as_deref() == Some(format!("file removed: {removed_name}").as_str())), "{reasons:?}");
+    let subs = read(&split.join("current/submissions.parquet"));
+    assert_eq!(strs(&subs, "status").iter().filter(|s| s.as_deref() == Some("superseded")).count(), 1);
+    assert_same_database(&one, &split);
+}
