@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{Observation, Text};
 use crate::pipeline::FileResult;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileState {
     pub size: u64,
     pub mtime_ns: u64,
@@ -32,6 +32,20 @@ pub struct FileState {
     /// Where the file's normalised result is cached (none: the file is read again).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheLoc>,
+    /// What a run needs of the file before its values (its submission as read,
+    /// the years and areas it reports): an unchanged file's cache entry is then
+    /// decoded only when its part is computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<FileSummary>,
+}
+
+/// See [`FileState::summary`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileSummary {
+    pub submission: crate::model::Submission,
+    pub years: Vec<i32>,
+    pub areas: Vec<String>,
+    pub values: usize,
 }
 
 /// One cache entry: a byte range of a pack file under `state/cache/`.
@@ -402,7 +416,7 @@ mod tests {
     }
 
     fn fingerprint(sha: &str, cache: Option<CacheLoc>) -> FileState {
-        FileState { size: 1, mtime_ns: 1, sha256: sha.into(), cache }
+        FileState { size: 1, mtime_ns: 1, sha256: sha.into(), cache, summary: None }
     }
 
     #[test]
