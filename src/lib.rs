@@ -19,6 +19,7 @@ pub mod inspect;
 pub mod lock;
 pub mod model;
 pub mod normalise;
+pub mod parts;
 pub mod pipeline;
 pub mod progress;
 pub mod publish;

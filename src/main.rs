@@ -241,6 +241,9 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             say!("  progress to 2030 (county, {} rows in all): {}", s.progress.rows, list(&s.progress.county_status));
             say!("  early warnings (county, 2030): {}", if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) });
             say!("  indicators with warnings, by status: {}", if s.progress.county_warned_by_status.is_empty() { "none".into() } else { list(&s.progress.county_warned_by_status) });
+            if s.parts > 1 {
+                say!("  computed in {} parts of whole area subtrees and the top ({} unchanged since the last run, taken as they were)", s.parts, s.parts_reused);
+            }
             say!("  changes to reported values since the last version: {}", s.changes);
             say!("  database: {} (version {}, {} ms)", db.display(), s.version, s.duration_ms);
             if sev("error") > 0 {

@@ -54,6 +54,9 @@ pub struct RunSummary {
     pub files_read: usize,
     pub files_cached: usize,
     pub files_superseded: usize,
+    /// Parts the run was computed in (1: one pass), and of them taken unchanged from the last run.
+    pub parts: usize,
+    pub parts_reused: usize,
     /// Rows added to the changes table by this run.
     pub changes: usize,
     /// `published` or `unchanged` (nothing new: the current version stands).
@@ -570,6 +573,77 @@ fn compute(values: &DataFrame, cfg: &Config, split: Option<(Role, i32)>, started
     Ok(Computed { values: all_values, indicators: ind, progress, progress_summary, issues, stats, aggregated, root_sums, pair_sums })
 }
 
+/// Compute one part of a split run (its files' values restored from the cache)
+/// and keep its progress and issue rows in `part_dir`. Returns the part (without
+/// its published rows' counts) and its `data_values` and `indicator_values` rows.
+#[allow(clippy::too_many_arguments)]
+fn compute_part(
+    members: &[usize],
+    results: &mut [FileResult],
+    facts: &mut [FileFacts],
+    files: &[InputFile],
+    state: &crate::state::State,
+    cfg: &Config,
+    db: &Path,
+    (roots, last_year): (&compute::AreaSet, i32),
+    part_dir: &Path,
+    started: Instant,
+) -> Result<(crate::parts::PartOut, DataFrame, DataFrame), RunError> {
+    let mut part: Vec<FileResult> = Vec::with_capacity(members.len());
+    let mut part_facts: Vec<FileFacts> = Vec::with_capacity(members.len());
+    let mut part_files: Vec<InputFile> = Vec::with_capacity(members.len());
+    for &i in members {
+        part.push(std::mem::replace(&mut results[i], placeholder()));
+        part_facts.push(std::mem::take(&mut facts[i]));
+        part_files.push(files[i].clone());
+    }
+    restore(&mut part, &mut part_facts, &part_files, state, cfg, db);
+    let validation_stats = validate_and_derive(&mut part, cfg, &validate::History::new());
+    let obs: Vec<Vec<Observation>> = part.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
+    let reported = frames::observations(&obs)?;
+    obs.into_par_iter().for_each(drop);
+    let (values, at_roots) = compute::split_by_area(reported, roots)?;
+    let c = compute(&values, cfg, Some((Role::Part(roots), last_year)), started)?;
+    drop(values);
+    let with_data: std::collections::BTreeSet<String> =
+        if c.indicators.height() > 0 { c.indicators.column("indicator")?.str()?.iter().flatten().map(str::to_string).collect() } else { Default::default() };
+    // The part's issues: the indicator checks', then its files' (sorted at the end of the run).
+    let mut issues = c.issues;
+    for r in &mut part {
+        issues.append(&mut r.issues);
+    }
+    let mut counts = validate::IssueCounts::new();
+    validate::count_issues(&issues, &mut counts);
+    let (progress_file, issues_file) = (part_dir.join("progress.parquet"), part_dir.join("issues.parquet"));
+    crate::parts::write_frame(&mut frames::issues(&issues)?, &issues_file)?;
+    drop(issues);
+    let mut progress = c.progress;
+    crate::parts::write_frame(&mut progress, &progress_file)?;
+    let record = crate::parts::PartRecord {
+        submissions: part.iter().map(|r| r.submission.clone()).collect(),
+        aggregated: c.aggregated,
+        indicator_values: c.indicators.height(),
+        with_data: with_data.into_iter().collect(),
+        progress: c.progress_summary,
+        issue_counts: counts.into_iter().map(|(rule, (sev, n))| (rule, sev, n)).collect(),
+        validation_stats,
+        indicator_stats: c.stats,
+        rows: BTreeMap::new(),
+    };
+    for (&i, r) in members.iter().zip(part) {
+        results[i] = r;
+    }
+    let out = crate::parts::PartOut {
+        record,
+        root_values: compute::owned_strings(at_roots)?,
+        root_sums: c.root_sums.map(compute::owned_strings).transpose()?,
+        pairs: c.pair_sums.into_iter().map(|(code, df)| Ok((code, compute::owned_strings(df)?))).collect::<PolarsResult<_>>()?,
+        progress_file,
+        issues_file,
+    };
+    Ok((out, c.values, c.indicators))
+}
+
 /// A split run's roles: a part (the roots are computed apart), or the roots
 /// themselves from the parts' sums (values, and paired sums by indicator).
 enum Role<'a> {
@@ -654,7 +728,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     bar.finish_and_clear();
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage read");
     let mut summary = RunSummary { files: files.len(), indicators_total: cfg.catalogue.indicators.len(), ..Default::default() };
-    let mut new_state = crate::state::State { tool_version: env!("CARGO_PKG_VERSION").into(), config_digest: digest, files: BTreeMap::new() };
+    let mut new_state = crate::state::State { tool_version: env!("CARGO_PKG_VERSION").into(), config_digest: digest, files: BTreeMap::new(), parts: Vec::new() };
     let mut results = Vec::with_capacity(outcomes.len());
     let mut facts = Vec::with_capacity(outcomes.len());
     let mut changed_files = std::collections::BTreeSet::new();
@@ -717,25 +791,15 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         issues_by_severity: BTreeMap::new(),
     };
     let parts = plan_parts(&facts, &cfg, opts.part_values.max(1));
+    summary.parts = parts.len();
     tracing::info!(parts = parts.len(), values = facts.iter().map(|f| f.values).sum::<usize>(), "parts planned");
     // Issues as compact frames, part by part, counted by rule as they come.
-    let split = parts.len() > 1;
-    let scratch = |name: &str| split.then(|| staging.dir.join(format!(".scratch-{name}")));
-    let mut issue_frames = Kept::new(scratch("issues"));
+    let mut issue_frames = Kept::default();
     let mut issue_counts = validate::IssueCounts::new();
-    let mut keep_issues = |files: &mut [FileResult], more: Vec<Issue>| -> Result<(), RunError> {
-        let mut all: Vec<Issue> = more;
-        for r in files {
-            all.append(&mut r.issues);
-        }
-        validate::count_issues(&all, &mut issue_counts);
-        issue_frames.push(frames::issues(&all)?)?;
-        Ok(())
-    };
     // Validation's rule counts, then the indicator checks'.
     let mut rule_stats: Vec<validate::RuleStat> = Vec::new();
     let mut ind_stats: Vec<validate::RuleStat> = Vec::new();
-    let mut progress_frames = Kept::new(scratch("progress"));
+    let mut progress_frames = Kept::default();
     let mut with_data: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let ind_top: DataFrame;
     let changes: DataFrame;
@@ -769,9 +833,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         drop(reported);
         note_indicators(&mut summary, &mut with_data, &c.indicators)?;
         summary.progress.add(c.progress_summary);
-        keep_issues(&mut results, c.issues)?;
+        keep_issues(&mut issue_frames, &mut issue_counts, &mut results, c.issues)?;
         merge_stats(&mut ind_stats, c.stats);
-        progress_frames.push(c.progress)?;
+        progress_frames.push(c.progress);
         staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, 0, &mut manifest)?;
         pause_point_half();
         staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, 0, &mut manifest)?;
@@ -785,48 +849,59 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         let mut root_sums = Vec::new();
         let mut pair_sums: std::collections::HashMap<String, Vec<DataFrame>> = std::collections::HashMap::new();
         let n_parts = parts.len();
+        let kept_parts: std::collections::HashSet<&str> = prev_state.as_ref().map(|s| s.parts.iter().map(String::as_str).collect()).unwrap_or_default();
         for (k, members) in parts.iter().enumerate() {
-            let mut part: Vec<FileResult> = Vec::with_capacity(members.len());
-            let mut part_facts: Vec<FileFacts> = Vec::with_capacity(members.len());
-            let mut part_files: Vec<InputFile> = Vec::with_capacity(members.len());
-            for &i in members {
-                part.push(std::mem::replace(&mut results[i], placeholder()));
-                part_facts.push(std::mem::take(&mut facts[i]));
-                part_files.push(files[i].clone());
-            }
-            restore(&mut part, &mut part_facts, &part_files, &new_state, &cfg, &opts.db);
-            merge_stats(&mut rule_stats, validate_and_derive(&mut part, &cfg, &validate::History::new()));
-            for r in &part {
+            let subs: Vec<&Submission> = members.iter().map(|&i| &results[i].submission).collect();
+            let key = crate::parts::key(&new_state.tool_version, &new_state.config_digest, last_year, &subs);
+            let part_dir = crate::parts::dir(&opts.db, &key);
+            let reused = if kept_parts.contains(key.as_str()) { crate::parts::reuse(&part_dir, &staging.dir, k) } else { None };
+            let out = match reused {
+                Some(out) => {
+                    summary.parts_reused += 1;
+                    for (t, n) in &out.record.rows {
+                        *manifest.row_counts.entry(t.clone()).or_default() += n;
+                    }
+                    out
+                }
+                None => {
+                    let part_dir = crate::parts::begin(&opts.db, &key)?;
+                    let mut out = compute_part(members, &mut results, &mut facts, &files, &new_state, &cfg, &opts.db, (&roots, last_year), &part_dir, started)?;
+                    for (t, order) in [("data_values", &DATA_ORDER[..]), ("indicator_values", &INDICATOR_ORDER[..])] {
+                        let df = if t == "data_values" { std::mem::take(&mut out.1) } else { std::mem::take(&mut out.2) };
+                        let rows = staging.write(&mut sorted_table(t, df, &cfg, order, Some("year"))?, k, &mut manifest)?;
+                        out.0.record.rows.insert(t.to_string(), rows);
+                    }
+                    crate::parts::save(&part_dir, &staging.dir, k, &mut out.0)?;
+                    out.0
+                }
+            };
+            new_state.parts.push(key);
+            for (&i, sub) in members.iter().zip(&out.record.submissions) {
+                let r = &mut results[i];
+                r.submission = sub.clone();
+                r.issues = Vec::new();
+                r.observations = Vec::new();
+                r.controls = Vec::new();
                 count_file(&mut summary, r);
             }
-            let obs: Vec<Vec<Observation>> = part.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
-            for r in &mut part {
-                r.controls = Vec::new();
+            let rec = out.record;
+            merge_stats(&mut rule_stats, rec.validation_stats);
+            merge_stats(&mut ind_stats, rec.indicator_stats);
+            for (rule, sev, n) in rec.issue_counts {
+                issue_counts.entry(rule).or_insert((sev, 0)).1 += n;
             }
-            let reported = frames::observations(&obs)?;
-            obs.into_par_iter().for_each(drop);
-            let (values, at_roots) = compute::split_by_area(reported, &roots)?;
-            root_values.push(compute::owned_strings(at_roots)?);
-            let c = compute(&values, &cfg, Some((Role::Part(&roots), last_year)), started)?;
-            drop(values);
-            summary.aggregated_values += c.aggregated;
-            if let Some(sums) = c.root_sums {
-                root_sums.push(compute::owned_strings(sums)?);
+            summary.aggregated_values += rec.aggregated;
+            summary.indicator_values += rec.indicator_values;
+            with_data.extend(rec.with_data);
+            summary.progress.add(rec.progress);
+            issue_frames.push_file(out.issues_file);
+            progress_frames.push_file(out.progress_file);
+            root_values.push(out.root_values);
+            root_sums.extend(out.root_sums);
+            for (code, df) in out.pairs {
+                pair_sums.entry(code).or_default().push(df);
             }
-            for (code, df) in c.pair_sums {
-                pair_sums.entry(code).or_default().push(compute::owned_strings(df)?);
-            }
-            note_indicators(&mut summary, &mut with_data, &c.indicators)?;
-            summary.progress.add(c.progress_summary);
-            keep_issues(&mut part, c.issues)?;
-            merge_stats(&mut ind_stats, c.stats);
-            progress_frames.push(c.progress)?;
-            staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, k, &mut manifest)?;
-            staging.write(&mut sorted_table("indicator_values", c.indicators, &cfg, &INDICATOR_ORDER, Some("year"))?, k, &mut manifest)?;
-            for (&i, r) in members.iter().zip(part) {
-                results[i] = r;
-            }
-            tracing::info!(ms = started.elapsed().as_millis() as u64, part = k + 1, of = n_parts, "part computed and written");
+            tracing::info!(ms = started.elapsed().as_millis() as u64, part = k + 1, of = n_parts, "part done");
         }
         pause_point_half();
         let root_values = compute::stack(root_values)?.unwrap_or_default();
@@ -836,9 +911,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         summary.aggregated_values += c.aggregated;
         note_indicators(&mut summary, &mut with_data, &c.indicators)?;
         summary.progress.add(c.progress_summary);
-        keep_issues(&mut [], c.issues)?;
+        keep_issues(&mut issue_frames, &mut issue_counts, &mut [], c.issues)?;
         merge_stats(&mut ind_stats, c.stats);
-        progress_frames.push(c.progress)?;
+        progress_frames.push(c.progress);
         staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, n_parts, &mut manifest)?;
         staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, n_parts, &mut manifest)?;
         ind_top = c.indicators;
@@ -914,44 +989,43 @@ fn pause_point_half() {
 }
 
 /// Frames a run keeps until its end (progress, issues): in memory, or for a run
-/// split in parts in a scratch folder of the staging version (so they neither
-/// grow with the inbox nor pin the memory the parts free).
+/// split in parts in each part's folder (so they neither grow with the inbox
+/// nor pin the memory the parts free).
+#[derive(Default)]
 struct Kept {
-    dir: Option<PathBuf>,
     frames: Vec<DataFrame>,
     files: Vec<PathBuf>,
 }
 
 impl Kept {
-    fn new(dir: Option<PathBuf>) -> Kept {
-        Kept { dir, frames: Vec::new(), files: Vec::new() }
+    fn push(&mut self, df: DataFrame) {
+        self.frames.push(df);
     }
 
-    fn push(&mut self, mut df: DataFrame) -> Result<(), RunError> {
-        let Some(dir) = &self.dir else {
-            self.frames.push(df);
-            return Ok(());
-        };
-        std::fs::create_dir_all(dir).map_err(|e| RunError::State(format!("{}: {e}", dir.display())))?;
-        let path = dir.join(format!("{}.parquet", self.files.len()));
-        let file = std::fs::File::create(&path).map_err(|e| RunError::State(format!("{}: {e}", path.display())))?;
-        ParquetWriter::new(file).with_compression(ParquetCompression::Uncompressed).finish(&mut df)?;
+    fn push_file(&mut self, path: PathBuf) {
         self.files.push(path);
-        Ok(())
     }
 
-    /// Everything kept, stacked in order (None for nothing); the scratch files are removed.
+    /// Everything kept, the files' frames first, stacked in order (None for nothing).
     fn take(self) -> Result<Option<DataFrame>, RunError> {
-        let mut frames = self.frames;
+        let mut frames = Vec::with_capacity(self.files.len() + self.frames.len());
         for path in &self.files {
-            let file = std::fs::File::open(path).map_err(|e| RunError::State(format!("{}: {e}", path.display())))?;
-            frames.push(ParquetReader::new(file).finish()?);
+            frames.push(crate::parts::read_frame(path)?);
         }
-        if let Some(dir) = &self.dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        frames.extend(self.frames);
         Ok(compute::stack(frames)?)
     }
+}
+
+/// Keep issues (those given, then the files') as a frame, counted by rule.
+fn keep_issues(kept: &mut Kept, counts: &mut validate::IssueCounts, files: &mut [FileResult], more: Vec<Issue>) -> Result<(), RunError> {
+    let mut all: Vec<Issue> = more;
+    for r in files {
+        all.append(&mut r.issues);
+    }
+    validate::count_issues(&all, counts);
+    kept.push(frames::issues(&all)?);
+    Ok(())
 }
 
 /// Stands in for a file's result while its part is being computed.

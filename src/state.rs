@@ -62,6 +62,9 @@ pub struct State {
     pub config_digest: String,
     /// Relative path -> fingerprint.
     pub files: BTreeMap<String, FileState>,
+    /// The parts of the last run split in parts, by key (see `crate::parts`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<String>,
 }
 
 fn dir(db: &Path) -> PathBuf {
@@ -84,6 +87,14 @@ impl State {
         let tmp = d.join(format!("state.json.tmp-{}", std::process::id()));
         std::fs::write(&tmp, serde_json::to_vec(self).map_err(std::io::Error::other)?)?;
         std::fs::rename(&tmp, d.join("state.json"))?;
+        // Parts this state does not name are gone (their files live on in the versions that publish them).
+        if let Ok(entries) = std::fs::read_dir(d.join("parts")) {
+            for e in entries.filter_map(|e| e.ok()) {
+                if !self.parts.iter().any(|k| e.file_name().to_str() == Some(k.as_str())) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
         let keep: std::collections::HashSet<&str> = self.files.values().filter_map(|f| f.cache.as_ref()).map(|c| c.pack.as_str()).collect();
         for e in walkdir::WalkDir::new(d.join("cache")).min_depth(1).contents_first(true).into_iter().filter_map(|e| e.ok()) {
             let live = e.depth() == 1 && e.file_name().to_str().is_some_and(|n| keep.contains(n));

@@ -172,7 +172,7 @@ fn goal_for(def: &Indicator, target_year: i32, base_value: Option<f64>, s: &Prog
 }
 
 /// Counts printed at the end of a run.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProgressSummary {
     pub rows: usize,
     /// County level, latest target year with a target: status -> indicators.

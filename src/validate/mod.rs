@@ -54,7 +54,7 @@ pub struct Batch<'a> {
 }
 
 /// One row of the per-rule summary (`rule_summary.parquet`), after R's `validate`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RuleStat {
     pub rule: String,
     pub kind: String,
@@ -453,19 +453,24 @@ pub fn ingest_stats(issues: &[Issue], cells_read: u64, stats: &mut Vec<RuleStat>
 }
 
 /// Issues by rule: (severity of the first, how many).
-pub type IssueCounts = BTreeMap<&'static str, (Severity, u64)>;
+pub type IssueCounts = BTreeMap<String, (Severity, u64)>;
 
 /// Add issues to the counts by rule.
 pub fn count_issues(issues: &[Issue], counts: &mut IssueCounts) {
     for i in issues {
-        counts.entry(i.rule).or_insert((i.severity, 0)).1 += 1;
+        match counts.get_mut(i.rule) {
+            Some(c) => c.1 += 1,
+            None => {
+                counts.insert(i.rule.to_string(), (i.severity, 1));
+            }
+        }
     }
 }
 
 /// [`ingest_stats`] from issue counts (a run split in parts counts its issues part by part).
 pub fn ingest_stats_from(counts: &IssueCounts, cells_read: u64, stats: &mut Vec<RuleStat>) {
     let by: Vec<(&str, Severity, u64)> =
-        counts.iter().filter(|(rule, _)| !stats.iter().any(|s| s.rule == **rule)).map(|(rule, (sev, n))| (*rule, *sev, *n)).collect();
+        counts.iter().filter(|(rule, _)| !stats.iter().any(|s| &s.rule == *rule)).map(|(rule, (sev, n))| (rule.as_str(), *sev, *n)).collect();
     for (rule, sev, n) in by {
         stats.push(RuleStat {
             items: cells_read.max(n),
