@@ -117,5 +117,35 @@ fn a_run_split_in_parts_publishes_what_one_pass_does() {
     assert!(reasons.iter().any(|r| r.as_deref() == Some(format!("file removed: {removed_name}").as_str())), "{reasons:?}");
     let subs = read(&split.join("current/submissions.parquet"));
     assert_eq!(strs(&subs, "status").iter().filter(|s| s.as_deref() == Some("superseded")).count(), 1);
+    // The first county lost a return and the second has a correction; the third
+    // county's part is taken from the last run as it was.
+    assert!(b.stdout.contains("computed in 3 parts of whole area subtrees and the top (1 unchanged since the last run"), "{}", b.stdout);
+    assert_same_database(&one, &split);
+
+    // The third county's last return comes again with other figures (same path,
+    // new content): its part is computed again, the other two are kept.
+    let other = tmp.path().join("other");
+    assert_eq!(wcmon(&["generate", "--scale", "--counties", "3", "--years", "3", "--seed", "7", "--out", other.to_str().unwrap()]).code, 0);
+    let last = books.last().unwrap();
+    let replacement = other.join("inbox").join(last.strip_prefix(&inbox).unwrap());
+    assert_ne!(std::fs::read(&replacement).unwrap(), std::fs::read(last).unwrap());
+    std::fs::copy(&replacement, last).unwrap();
+    let a = run(&pipelines, &inbox, &one, "1000000000");
+    let b = run(&pipelines, &inbox, &split, "2000");
+    assert!(a.code <= 1 && b.code <= 1, "runs failed");
+    assert!(b.stdout.contains("(2 unchanged since the last run"), "{}", b.stdout);
+    assert!(read(&split.join("current/changes.parquet")).height() > changes.height(), "the new figures are not in the changes");
+    assert_same_database(&one, &split);
+
+    // A kept part that is damaged is computed again: every kept part loses a file,
+    // then another return of the first county goes.
+    for part in std::fs::read_dir(split.join("state/parts")).unwrap() {
+        std::fs::remove_file(part.unwrap().path().join("progress.parquet")).unwrap();
+    }
+    std::fs::remove_file(&books[1]).unwrap();
+    let a = run(&pipelines, &inbox, &one, "1000000000");
+    let b = run(&pipelines, &inbox, &split, "2000");
+    assert!(a.code <= 1 && b.code <= 1, "runs failed");
+    assert!(b.stdout.contains("(0 unchanged since the last run"), "{}", b.stdout);
     assert_same_database(&one, &split);
 }
