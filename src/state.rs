@@ -480,7 +480,7 @@ mod tests {
         // b and c changed (now in this run's pack), d's file went: a is all that lives in
         // the old pack, a third of it, so a moves to the new pack.
         let new = CacheWriter::new(db.path(), "new");
-        let mut state = State { tool_version: "t".into(), config_digest: "d".into(), files: BTreeMap::new() };
+        let mut state = State { tool_version: "t".into(), config_digest: "d".into(), files: BTreeMap::new(), parts: Vec::new() };
         state.files.insert("a.xlsx".into(), fingerprint("1", Some(a)));
         state.files.insert("b.xlsx".into(), fingerprint("5", Some(new.put("b.xlsx", "5", &r(3)).unwrap())));
         state.files.insert("c.xlsx".into(), fingerprint("6", None));
