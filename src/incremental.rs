@@ -103,9 +103,32 @@ pub fn year_dirs(version: &Path) -> BTreeMap<i32, std::path::PathBuf> {
 /// The reported (not derived, not aggregated) values of one year partition (every
 /// part file in it): key columns, `value`, `submission`, `source_file`, `source_cell`.
 pub fn previous_values(partition: &Path, year: i32) -> PolarsResult<DataFrame> {
+    values_except(partition, year, &Unchanged::default())
+}
+
+/// Rows a diff can skip: the part files a run took unchanged from the last run
+/// (the same files, linked: known by device and inode) and the areas their returns report.
+#[derive(Debug, Default)]
+pub struct Unchanged {
+    pub files: std::collections::HashSet<(u64, u64)>,
+    pub areas: crate::compute::AreaSet,
+}
+
+impl Unchanged {
+    fn file(&self, path: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        !self.files.is_empty() && std::fs::metadata(path).is_ok_and(|m| self.files.contains(&(m.dev(), m.ino())))
+    }
+}
+
+/// [`previous_values`] without the rows of `skip`.
+fn values_except(partition: &Path, year: i32, skip: &Unchanged) -> PolarsResult<DataFrame> {
     let listing = std::fs::read_dir(partition).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", partition.display()).into()))?;
-    let mut files: Vec<std::path::PathBuf> =
-        listing.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect();
+    let mut files: Vec<std::path::PathBuf> = listing
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet") && !skip.file(p))
+        .collect();
     files.sort();
     let mut frames = Vec::with_capacity(files.len());
     for path in files {
@@ -133,7 +156,11 @@ pub fn previous_values(partition: &Path, year: i32) -> PolarsResult<DataFrame> {
                 .collect()?,
         );
     }
-    Ok(crate::compute::stack(frames)?.unwrap_or_else(empty_diff))
+    let all = crate::compute::stack(frames)?.unwrap_or_else(empty_diff);
+    if skip.areas.is_empty() {
+        return Ok(all);
+    }
+    Ok(crate::compute::split_by_area(all, &skip.areas)?.0)
 }
 
 /// A frame of no values with the columns of [`previous_values`].
@@ -182,7 +209,8 @@ pub fn changes_since(db: &Path, now: &DataFrame, ctx: &Context) -> PolarsResult<
 
 /// [`changes_since`] for a run whose values are already written, in parts, to the
 /// `staged` version folder: both sides are read back year by year.
-pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context) -> PolarsResult<DataFrame> {
+/// Parts taken unchanged from the last run (`skip`) are left out of both sides: their rows are the same.
+pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context, skip: &Unchanged) -> PolarsResult<DataFrame> {
     let previous = previous_partitions(db);
     let empty = empty_diff();
     if previous.is_empty() {
@@ -192,7 +220,7 @@ pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context) -> PolarsResult<D
     let years: BTreeSet<i32> = previous.keys().chain(now.keys()).copied().collect();
     let mut out = Vec::with_capacity(years.len());
     for year in years {
-        let read = |dirs: &BTreeMap<i32, std::path::PathBuf>| dirs.get(&year).map_or_else(|| Ok(empty.clone()), |p| previous_values(p, year));
+        let read = |dirs: &BTreeMap<i32, std::path::PathBuf>| dirs.get(&year).map_or_else(|| Ok(empty.clone()), |p| values_except(p, year, skip));
         out.push(changes(&read(&previous)?, &read(&now)?, ctx)?);
     }
     sorted_changes(out, || changes(&empty, &empty, ctx))

@@ -191,6 +191,21 @@ pub fn reuse(part_dir: &Path, staged: &Path, k: usize) -> Option<PartOut> {
     Some(PartOut { record, root_values, root_sums, pairs, progress_file, issues_file })
 }
 
+impl crate::incremental::Unchanged {
+    /// Add a part taken unchanged: its `data_values` files and the areas its returns report.
+    pub fn note<'a>(&mut self, part_dir: &Path, areas: impl Iterator<Item = &'a String>) {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(entries) = fs::read_dir(part_dir.join("data_values")) {
+            for e in entries.filter_map(|e| e.ok()) {
+                if let Ok(m) = e.metadata() {
+                    self.files.insert((m.dev(), m.ino()));
+                }
+            }
+        }
+        self.areas.extend(areas.cloned());
+    }
+}
+
 /// The files of part `k` of a partitioned table in a version folder: (year, path).
 fn part_files(version: &Path, table: &str, k: usize) -> Vec<(i32, PathBuf)> {
     let Ok(entries) = fs::read_dir(version.join(table)) else { return Vec::new() };

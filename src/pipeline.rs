@@ -849,6 +849,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         let mut root_sums = Vec::new();
         let mut pair_sums: std::collections::HashMap<String, Vec<DataFrame>> = std::collections::HashMap::new();
         let n_parts = parts.len();
+        let mut unchanged = crate::incremental::Unchanged::default();
         let kept_parts: std::collections::HashSet<&str> = prev_state.as_ref().map(|s| s.parts.iter().map(String::as_str).collect()).unwrap_or_default();
         for (k, members) in parts.iter().enumerate() {
             let subs: Vec<&Submission> = members.iter().map(|&i| &results[i].submission).collect();
@@ -858,6 +859,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             let out = match reused {
                 Some(out) => {
                     summary.parts_reused += 1;
+                    unchanged.note(&part_dir, members.iter().flat_map(|&i| facts[i].areas.iter()));
                     for (t, n) in &out.record.rows {
                         *manifest.row_counts.entry(t.clone()).or_default() += n;
                     }
@@ -917,7 +919,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, n_parts, &mut manifest)?;
         staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, n_parts, &mut manifest)?;
         ind_top = c.indicators;
-        changes = crate::incremental::changes_staged(&opts.db, &staging.dir, &ctx)?;
+        changes = crate::incremental::changes_staged(&opts.db, &staging.dir, &ctx, &unchanged)?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
     }
     summary.indicators_with_data = with_data.len();
