@@ -258,7 +258,7 @@ fn independent_groups(batches: &[Batch], cfg: &Config) -> Vec<usize> {
     }
     let areas = batches.iter().map(|b| {
         let mut last: Option<&str> = None;
-        b.observations.iter().map(|o| &*o.area).filter(move |a| std::mem::replace(&mut last, Some(*a)) != Some(*a))
+        b.observations.iter().map(|o| &*o.area).filter(move |a| last.replace(*a) != Some(*a))
     });
     area_groups(areas, cfg)
 }
