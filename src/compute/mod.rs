@@ -440,12 +440,12 @@ pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> Pol
     let den: Vec<Option<f64>> = df.column("denominator")?.f64()?.iter().collect();
     let val: Vec<Option<f64>> = df.column("value")?.f64()?.iter().collect();
     let small_count = cfg.rules.progress.small_count;
-    // The exact Poisson limits depend on the count alone: computed once per distinct count.
+    // The exact Poisson limits depend on the count alone: computed once per distinct count (and remembered per thread, for the next part of a split run).
     let mut counts: Vec<u64> = num.iter().flatten().filter(|x| **x >= 0.0 && x.fract() == 0.0 && **x < 1e15).map(|x| *x as u64).collect();
     counts.sort_unstable();
     counts.dedup();
     let poisson: rustc_hash::FxHashMap<u64, Option<(f64, f64)>> =
-        counts.par_iter().map(|&x| (x, stats::poisson_exact(x as f64, 0.95))).collect();
+        counts.par_iter().map(|&x| (x, stats::poisson_exact_cached(x as f64, 0.95))).collect();
     type Ci = (Option<f64>, Option<f64>, Option<&'static str>, Option<bool>, &'static str);
     let rows: Vec<Ci> = (0..df.height())
         .into_par_iter()
