@@ -149,3 +149,19 @@ fn a_run_split_in_parts_publishes_what_one_pass_does() {
     assert!(b.stdout.contains("(0 unchanged since the last run"), "{}", b.stdout);
     assert_same_database(&one, &split);
 }
+
+/// The sample county split in parts (its towns' returns, and the county's own
+/// returns, whose values are all at the top): the same database as one pass.
+#[test]
+fn the_sample_county_split_in_parts_gives_the_same_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    copy_dir(&root().join("sample_data"), &inbox);
+    let pipelines = root().join("pipelines");
+    let (one, split) = (tmp.path().join("one"), tmp.path().join("split"));
+    let a = rebuild(&pipelines, &inbox, &one, "1000000000");
+    let b = rebuild(&pipelines, &inbox, &split, "2000");
+    assert!(a.code <= 1 && b.code <= 1, "runs failed");
+    assert!(b.stdout.contains("computed in 2 parts"), "{}", b.stdout);
+    assert_same_database(&one, &split);
+}
