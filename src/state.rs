@@ -9,6 +9,11 @@
 //!   `state.json` says where each file's entry is ([`CacheLoc`]). Packs that
 //!   no file refers to are deleted, and mostly dead or small packs are
 //!   compacted into the current one ([`State::compact`]);
+//! * `state.json` also keeps each cached file's summary (its submission as
+//!   read, the years and areas it reports, its value count), so an unchanged
+//!   file is decoded only when its part is computed;
+//! * `parts/<key>/`: each part of the last run split in parts, kept to be
+//!   taken as it was when its files are unchanged (see `crate::parts`);
 //! * `runs.jsonl`: one line per run, including runs that found nothing to do.
 //!
 //! The state is written after the new version is current, by rename, so a
