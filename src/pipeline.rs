@@ -844,6 +844,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         // Part by part: each part's values are read back from the cache, validated,
         // computed and written; the roots are computed last from the parts' sums.
         let roots: compute::AreaSet = cfg.areas.roots().map(|a| a.code.clone()).collect();
+        // The latest year any return reports, known before any part is computed (one
+        // pass takes the latest year of its indicator values: the same unless the
+        // newest year's values feed no indicator at all).
         let last_year = facts.iter().flat_map(|f| f.years.iter().copied()).max().unwrap_or(0);
         let mut root_values = Vec::new();
         let mut root_sums = Vec::new();
