@@ -1,0 +1,519 @@
+//! One run: discover → read + recognise + normalise + validate (in parallel,
+//! one workbook per rayon task) → compute → publish.
+//!
+//! * [`files`]: one input file's way in, and what the run keeps of it;
+//! * [`stage`]: the compute stage for a set of values;
+//! * [`split`]: runs split in parts (planning, computing one part);
+//! * [`totals`]: what a run adds up over its parts;
+//! * [`tables`]: the published tables built from the frames;
+//! * this module: [`run`], which drives them, reading, and publishing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::compute::{self, frames};
+use crate::config::{Config, ConfigError};
+use crate::ingest::{self, InputFile};
+use crate::model::{Observation, Submission};
+use crate::publish::{self, Manifest, Table};
+use crate::validate;
+
+mod files;
+mod split;
+mod stage;
+mod tables;
+mod totals;
+
+pub use files::{process_bytes, process_file, recognise, validate_and_derive, FileFacts, FileResult};
+pub use split::DEFAULT_PART_VALUES;
+pub use tables::{sort_issues, sort_issues_frame};
+use files::{process_file_error, restore};
+use split::{compute_part, plan_parts};
+use stage::{compute, Role};
+use tables::{catalogue_frame, data_elements_frame, sorted_table, DATA_ORDER, INDICATOR_ORDER};
+use totals::{count_file, keep_issues, merge_stats, Kept};
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub inbox: PathBuf,
+    pub db: PathBuf,
+    pub pipelines: PathBuf,
+    /// `run` (incremental: only new or changed files are read) or `rebuild` (every file, ignoring the state).
+    pub mode: String,
+    pub progress: bool,
+    /// Versions of the database to keep (the current one included).
+    pub keep_versions: usize,
+    /// A run of more values than this is computed part by part: whole area
+    /// subtrees (a province's counties) at a time, then the roots from the parts'
+    /// sums. Memory then grows with the part, not the inbox; the rows published
+    /// are the same.
+    pub part_values: usize,
+}
+
+/// Counts printed at the end of a run and recorded in the manifest.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RunSummary {
+    pub files: usize,
+    pub files_loaded: usize,
+    pub files_failed: usize,
+    pub cells_read: u64,
+    pub values_landed: u64,
+    pub values_rejected: u64,
+    pub values_derived: u64,
+    pub aggregated_values: usize,
+    pub issues_by_severity: BTreeMap<String, usize>,
+    pub indicator_values: usize,
+    pub indicators_with_data: usize,
+    pub indicators_total: usize,
+    pub progress: crate::progress::ProgressSummary,
+    /// Files read (parsed) this run; the rest came from the state cache.
+    pub files_read: usize,
+    pub files_cached: usize,
+    pub files_superseded: usize,
+    /// Parts the run was computed in (1: one pass), and of them taken unchanged from the last run.
+    pub parts: usize,
+    pub parts_reused: usize,
+    /// Rows added to the changes table by this run.
+    pub changes: usize,
+    /// `published` or `unchanged` (nothing new: the current version stands).
+    pub outcome: String,
+    pub version: String,
+    pub duration_ms: u128,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot list the inbox {path}: {source}")]
+    Inbox { path: PathBuf, source: std::io::Error },
+    #[error("compute: {0}")]
+    Compute(#[from] PolarsError),
+    #[error(transparent)]
+    Publish(#[from] publish::PublishError),
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
+    #[error("state: {0}")]
+    State(String),
+}
+
+/// One file after the read stage: its result, content hash, whether it was parsed
+/// this run (or came from the cache), and where its result is cached.
+struct Outcome {
+    result: FileResult,
+    sha: String,
+    read: bool,
+    cache: Option<crate::state::CacheLoc>,
+}
+
+/// Digest of the inputs: sorted (path, sha256) pairs.
+fn inputs_digest(subs: &[Submission]) -> String {
+    let mut h = Sha256::new();
+    for s in subs {
+        h.update(s.source_file.as_bytes());
+        h.update(b"\0");
+        h.update(s.source_sha256.as_deref().unwrap_or("-").as_bytes());
+        h.update(b"\n");
+    }
+    ingest::hex(&h.finalize())
+}
+
+pub fn now_rfc3339() -> String {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// The whole run.
+pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let started_at = now_rfc3339();
+    // Pipeline files first: a bad one stops the run before the database is touched.
+    let cfg = Config::load(&opts.pipelines)?;
+    let files = ingest::discover(&opts.inbox).map_err(|source| RunError::Inbox { path: opts.inbox.clone(), source })?;
+    let lock = crate::lock::DbLock::acquire(&opts.db)?;
+    if let Some(prev) = &lock.recovered_from {
+        tracing::warn!(lock = %lock.path.display(), "the previous run ended without releasing the lock ({prev}); recovered");
+    }
+    let run_id = format!("{}-{}", started_at.replace([':', '-'], ""), std::process::id());
+    let digest = crate::state::config_digest(&opts.pipelines);
+    let rebuild = opts.mode == "rebuild";
+    let prev_state = if rebuild { None } else { crate::state::State::load(&opts.db, &digest) };
+    let current = publish::current_version(&opts.db);
+    tracing::info!(files = files.len(), inbox = %opts.inbox.display(), mode = %opts.mode, "discovered returns");
+
+    // Which files can be taken from the cache: same size and modification time as last time.
+    let fresh = |f: &InputFile| -> Option<&crate::state::FileState> {
+        let s = prev_state.as_ref()?.files.get(&f.rel)?;
+        (s.size == f.size && s.mtime_ns == f.mtime_ns).then_some(s)
+    };
+    let unchanged = current.is_some()
+        && prev_state.as_ref().is_some_and(|s| s.files.len() == files.len())
+        && files.iter().all(|f| fresh(f).is_some());
+    if unchanged {
+        return unchanged_run(opts, &run_id, &files, current.as_deref(), started);
+    }
+
+    // Read what is new or changed (a touched file whose content is the same comes from the cache).
+    // A file's values then wait in the cache until its part is computed (memory stays flat).
+    let bar = progress_bar(opts.progress, files.len());
+    let cache = crate::state::CacheWriter::new(&opts.db, &run_id);
+    let prev_entry = |f: &InputFile| prev_state.as_ref().and_then(|s| s.files.get(&f.rel));
+    let from_cache = |f: &InputFile, s: &crate::state::FileState| {
+        let loc = s.cache.as_ref()?;
+        crate::state::read_cached(&opts.db, &f.rel, &s.sha256, loc).map(|r| Outcome { result: r, sha: s.sha256.clone(), read: false, cache: Some(loc.clone()) })
+    };
+    let outcomes: Vec<(Outcome, FileFacts)> = files
+        .par_iter()
+        .map(|f| {
+            // An unchanged file with its summary in the state is not decoded now.
+            if let Some((s, sum, loc)) = fresh(f).and_then(|s| Some((s, s.summary.as_ref()?, s.cache.clone()?))) {
+                let result = FileResult { submission: sum.submission.clone(), observations: Vec::new(), issues: Vec::new(), controls: Vec::new() };
+                let facts = FileFacts { years: sum.years.clone(), areas: sum.areas.clone(), values: sum.values, stripped: true, issues_stripped: true };
+                bar.inc(1);
+                return (Outcome { result, sha: s.sha256.clone(), read: false, cache: Some(loc) }, facts);
+            }
+            let mut out = match fresh(f).and_then(|s| from_cache(f, s)) {
+                Some(o) => o,
+                None => match ingest::read_bytes(&f.path) {
+                    Ok((bytes, sha)) => match prev_entry(f).filter(|s| s.sha256 == sha).and_then(|s| from_cache(f, s)) {
+                        Some(o) => o,
+                        None => {
+                            let r = process_bytes(f, bytes, sha.clone(), &cfg);
+                            // Cache it now, in parallel (a failed write only costs a re-read next time).
+                            let loc = cache.put(&f.rel, &sha, &r).map_err(|e| tracing::warn!(file = %f.rel, "cannot cache the normalised file: {e}")).ok();
+                            Outcome { result: r, sha, read: true, cache: loc }
+                        }
+                    },
+                    Err(e) => Outcome { result: process_file_error(f, e.to_string()), sha: String::new(), read: true, cache: None },
+                },
+            };
+            let mut facts = FileFacts::of(&out.result);
+            if out.cache.is_some() && !out.result.observations.is_empty() {
+                out.result.observations = Vec::new();
+                out.result.controls = Vec::new();
+                facts.stripped = true;
+            }
+            bar.inc(1);
+            (out, facts)
+        })
+        .collect();
+    bar.finish_and_clear();
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage read");
+    let mut summary = RunSummary { files: files.len(), indicators_total: cfg.catalogue.indicators.len(), ..Default::default() };
+    let mut new_state = crate::state::State { tool_version: env!("CARGO_PKG_VERSION").into(), config_digest: digest, files: BTreeMap::new(), parts: Vec::new() };
+    let mut results = Vec::with_capacity(outcomes.len());
+    let mut facts = Vec::with_capacity(outcomes.len());
+    let mut changed_files = std::collections::BTreeSet::new();
+    for (f, (o, fact)) in files.iter().zip(outcomes) {
+        if o.read {
+            summary.files_read += 1;
+            if prev_entry(f).is_some_and(|s| s.sha256 != o.sha) {
+                changed_files.insert(f.rel.clone());
+            }
+        } else {
+            summary.files_cached += 1;
+        }
+        if !o.sha.is_empty() {
+            // The summary of a file whose values wait in the cache (a file with none is decoded whole).
+            let summary = (fact.stripped && o.cache.is_some()).then(|| crate::state::FileSummary {
+                submission: o.result.submission.clone(),
+                years: fact.years.clone(),
+                areas: fact.areas.clone(),
+                values: fact.values,
+            });
+            new_state.files.insert(f.rel.clone(), crate::state::FileState { size: f.size, mtime_ns: f.mtime_ns, sha256: o.sha, cache: o.cache, summary });
+        }
+        results.push(o.result);
+        facts.push(fact);
+    }
+    let removed_files: std::collections::BTreeSet<String> = prev_state
+        .as_ref()
+        .map(|s| s.files.keys().filter(|k| !new_state.files.contains_key(*k)).cloned().collect())
+        .unwrap_or_default();
+
+    // Corrections: the newest return of a form and year is in force.
+    let mtimes: Vec<u64> = files.iter().map(|f| f.mtime_ns).collect();
+    let replaced = crate::incremental::supersede(&mut results, &facts, &mtimes, &cfg);
+    for (r, fact) in results.iter().zip(facts.iter_mut()) {
+        if r.submission.status == "superseded" {
+            *fact = FileFacts::default();
+        }
+    }
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage superseded");
+
+    let version_hint = publish::next_version(&opts.db);
+    let ctx = crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint };
+    let staging = publish::Staging::begin(&opts.db)?;
+    let mut manifest = Manifest {
+        run_id: run_id.clone(),
+        mode: opts.mode.clone(),
+        tool: "wcmon".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        started_at,
+        finished_at: String::new(),
+        duration_ms: 0,
+        inbox: opts.inbox.display().to_string(),
+        inputs_digest: String::new(),
+        files: files.len(),
+        outcome: String::new(),
+        version: String::new(),
+        files_read: summary.files_read,
+        files_cached: summary.files_cached,
+        row_counts: BTreeMap::new(),
+        issues_by_severity: BTreeMap::new(),
+    };
+    let parts = plan_parts(&facts, &cfg, opts.part_values.max(1));
+    summary.parts = parts.len();
+    tracing::info!(parts = parts.len(), values = facts.iter().map(|f| f.values).sum::<usize>(), "parts planned");
+    // Issues as compact frames, part by part, counted by rule as they come.
+    let mut issue_frames = Kept::default();
+    let mut issue_counts = validate::IssueCounts::new();
+    // Validation's rule counts, then the indicator checks'.
+    let mut rule_stats: Vec<validate::RuleStat> = Vec::new();
+    let mut ind_stats: Vec<validate::RuleStat> = Vec::new();
+    let mut progress_frames = Kept::default();
+    let mut with_data: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let ind_top: DataFrame;
+    let changes: DataFrame;
+    let note_indicators = |summary: &mut RunSummary, with_data: &mut std::collections::BTreeSet<String>, ind: &DataFrame| -> PolarsResult<()> {
+        summary.indicator_values += ind.height();
+        if ind.height() > 0 {
+            with_data.extend(ind.column("indicator")?.str()?.iter().flatten().map(str::to_string));
+        }
+        Ok(())
+    };
+    if parts.len() <= 1 {
+        // One pass over everything.
+        restore(&mut results, &mut facts, &files, &new_state, &cfg, &opts.db);
+        merge_stats(&mut rule_stats, validate_and_derive(&mut results, &cfg, &validate::History::new()));
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage validated");
+        for r in &results {
+            count_file(&mut summary, r);
+        }
+        let obs: Vec<Vec<Observation>> = results.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
+        let reported = frames::observations(&obs)?;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "data_values frame built");
+        // Freed file by file on both cores (millions of values).
+        obs.into_par_iter().for_each(drop);
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage frames");
+        let c = compute(&reported, &cfg, None, started)?;
+        summary.aggregated_values += c.aggregated;
+        // The audit trail: what changed since the version in force.
+        changes = crate::incremental::changes_since(&opts.db, &reported, &ctx)?;
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
+        // Its rows are in `c.values` too; its own columns would outlive the publish's copies.
+        drop(reported);
+        note_indicators(&mut summary, &mut with_data, &c.indicators)?;
+        summary.progress.add(c.progress_summary);
+        keep_issues(&mut issue_frames, &mut issue_counts, &mut results, c.issues)?;
+        merge_stats(&mut ind_stats, c.stats);
+        progress_frames.push(c.progress);
+        staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, 0, &mut manifest)?;
+        pause_point_half();
+        staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, 0, &mut manifest)?;
+        ind_top = c.indicators;
+    } else {
+        // Part by part: each part's values are read back from the cache, validated,
+        // computed and written; the roots are computed last from the parts' sums.
+        let roots: compute::AreaSet = cfg.areas.roots().map(|a| a.code.clone()).collect();
+        // The latest year any return reports, known before any part is computed (one
+        // pass takes the latest year of its indicator values: the same unless the
+        // newest year's values feed no indicator at all).
+        let last_year = facts.iter().flat_map(|f| f.years.iter().copied()).max().unwrap_or(0);
+        let mut root_values = Vec::new();
+        let mut root_sums = Vec::new();
+        let mut pair_sums: std::collections::HashMap<String, Vec<DataFrame>> = std::collections::HashMap::new();
+        let n_parts = parts.len();
+        let mut unchanged = crate::incremental::Unchanged::default();
+        let kept_parts: std::collections::HashSet<&str> = prev_state.as_ref().map(|s| s.parts.iter().map(String::as_str).collect()).unwrap_or_default();
+        for (k, members) in parts.iter().enumerate() {
+            let subs: Vec<&Submission> = members.iter().map(|&i| &results[i].submission).collect();
+            let key = crate::parts::key(&new_state.tool_version, &new_state.config_digest, last_year, &subs);
+            let part_dir = crate::parts::dir(&opts.db, &key);
+            let reused = if kept_parts.contains(key.as_str()) { crate::parts::reuse(&part_dir, &staging.dir, k) } else { None };
+            let out = match reused {
+                Some(out) => {
+                    summary.parts_reused += 1;
+                    unchanged.note(&part_dir, members.iter().flat_map(|&i| facts[i].areas.iter()));
+                    for (t, n) in &out.record.rows {
+                        *manifest.row_counts.entry(t.clone()).or_default() += n;
+                    }
+                    out
+                }
+                None => {
+                    let part_dir = crate::parts::begin(&opts.db, &key)?;
+                    let mut out = compute_part(members, &mut results, &mut facts, &files, &new_state, &cfg, &opts.db, (&roots, last_year), &part_dir, started)?;
+                    for (t, order) in [("data_values", &DATA_ORDER[..]), ("indicator_values", &INDICATOR_ORDER[..])] {
+                        let df = if t == "data_values" { std::mem::take(&mut out.1) } else { std::mem::take(&mut out.2) };
+                        let rows = staging.write(&mut sorted_table(t, df, &cfg, order, Some("year"))?, k, &mut manifest)?;
+                        out.0.record.rows.insert(t.to_string(), rows);
+                    }
+                    crate::parts::save(&part_dir, &staging.dir, k, &mut out.0)?;
+                    out.0
+                }
+            };
+            new_state.parts.push(key);
+            for (&i, sub) in members.iter().zip(&out.record.submissions) {
+                let r = &mut results[i];
+                r.submission = sub.clone();
+                r.issues = Vec::new();
+                r.observations = Vec::new();
+                r.controls = Vec::new();
+                count_file(&mut summary, r);
+            }
+            let rec = out.record;
+            merge_stats(&mut rule_stats, rec.validation_stats);
+            merge_stats(&mut ind_stats, rec.indicator_stats);
+            for (rule, sev, n) in rec.issue_counts {
+                issue_counts.entry(rule).or_insert((sev, 0)).1 += n;
+            }
+            summary.aggregated_values += rec.aggregated;
+            summary.indicator_values += rec.indicator_values;
+            with_data.extend(rec.with_data);
+            summary.progress.add(rec.progress);
+            issue_frames.push_file(out.issues_file);
+            progress_frames.push_file(out.progress_file);
+            root_values.push(out.root_values);
+            root_sums.extend(out.root_sums);
+            for (code, df) in out.pairs {
+                pair_sums.entry(code).or_default().push(df);
+            }
+            tracing::info!(ms = started.elapsed().as_millis() as u64, part = k + 1, of = n_parts, "part done");
+        }
+        pause_point_half();
+        let root_values = compute::stack(root_values)?.unwrap_or_default();
+        let pair_sums: std::collections::HashMap<String, DataFrame> =
+            pair_sums.into_iter().map(|(code, dfs)| Ok((code, compute::stack(dfs)?.unwrap_or_default()))).collect::<PolarsResult<_>>()?;
+        let c = compute(&root_values, &cfg, Some((Role::Top(&root_sums, &pair_sums), last_year)), started)?;
+        summary.aggregated_values += c.aggregated;
+        note_indicators(&mut summary, &mut with_data, &c.indicators)?;
+        summary.progress.add(c.progress_summary);
+        keep_issues(&mut issue_frames, &mut issue_counts, &mut [], c.issues)?;
+        merge_stats(&mut ind_stats, c.stats);
+        progress_frames.push(c.progress);
+        staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, n_parts, &mut manifest)?;
+        staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, n_parts, &mut manifest)?;
+        ind_top = c.indicators;
+        changes = crate::incremental::changes_staged(&opts.db, &staging.dir, &ctx, &unchanged)?;
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
+    }
+    summary.indicators_with_data = with_data.len();
+    let subs: Vec<Submission> = results.into_iter().map(|r| r.submission).collect();
+    let issues = sort_issues_frame(issue_frames.take()?.unwrap_or_else(|| frames::issues(&[]).unwrap_or_default()))?;
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "issues sorted");
+    for (sev, n) in issue_counts.values() {
+        *summary.issues_by_severity.entry(sev.as_str().to_string()).or_default() += *n as usize;
+    }
+    rule_stats.append(&mut ind_stats);
+    validate::ingest_stats_from(&issue_counts, summary.cells_read, &mut rule_stats);
+    summary.changes = changes.height();
+    let mut changes = changes;
+    if let Some(old) = crate::incremental::previous_changes(&opts.db) {
+        let mut all = old;
+        if all.get_column_names() == changes.get_column_names() {
+            all.vstack_mut(&changes)?;
+            changes = all;
+        }
+    }
+
+    let catalogue = catalogue_frame(&cfg, &ind_top)?;
+    drop(ind_top);
+    let progress_df = progress_frames.take()?.unwrap_or_default();
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "catalogue");
+    let mut tables = vec![
+        Table::new("indicators", catalogue),
+        sorted_table("progress", progress_df, &cfg, &["indicator", "area", "sex", "age", "target_year"], None)?,
+        Table::new("data_elements", data_elements_frame(&cfg)?),
+        Table::new("areas", frames::areas(&cfg.areas)?),
+        Table::new("submissions", frames::submissions(&subs)?),
+        Table::new("issues", issues),
+        Table::new("rule_summary", frames::rule_summary(&rule_stats)?),
+        Table::new("changes", changes),
+    ];
+    for t in &mut tables {
+        staging.write(t, 0, &mut manifest)?;
+    }
+    summary.duration_ms = started.elapsed().as_millis();
+    manifest.finished_at = now_rfc3339();
+    manifest.duration_ms = summary.duration_ms;
+    manifest.inputs_digest = inputs_digest(&subs);
+    manifest.outcome = if summary.issues_by_severity.contains_key("error") { "completed_with_errors".into() } else { "ok".into() };
+    manifest.issues_by_severity = summary.issues_by_severity.clone();
+    let dir = staging.finish(&mut manifest, opts.keep_versions)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage published");
+    summary.version = manifest.version.clone();
+    summary.outcome = "published".into();
+    new_state.compact(&opts.db, &cache);
+    drop(cache);
+    new_state.save(&opts.db).map_err(|e| RunError::State(e.to_string()))?;
+    summary.duration_ms = started.elapsed().as_millis();
+    let _ = crate::state::log_run(
+        &opts.db,
+        &serde_json::json!({"run_id": run_id, "mode": opts.mode, "outcome": manifest.outcome, "version": manifest.version,
+            "files": files.len(), "files_read": summary.files_read, "files_cached": summary.files_cached,
+            "changes": summary.changes, "duration_ms": summary.duration_ms, "dir": dir.display().to_string()}),
+    );
+    drop(lock);
+    Ok(summary)
+}
+
+/// The crash-test pause between the value tables and the rest (see `publish::pause_point`).
+fn pause_point_half() {
+    publish::pause_point("staging");
+}
+
+fn progress_bar(show: bool, n: usize) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(n as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} reading returns [{bar:30}] {pos}/{len} {wide_msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b
+}
+
+/// Nothing changed since the version in force: no file is read, nothing is published.
+fn unchanged_run(opts: &RunOptions, run_id: &str, files: &[InputFile], current: Option<&Path>, started: Instant) -> Result<RunSummary, RunError> {
+    let manifest: serde_json::Value = current
+        .and_then(|c| std::fs::read_to_string(c.join("manifest.json")).ok())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let mut summary = RunSummary { files: files.len(), files_cached: files.len(), outcome: "unchanged".into(), ..Default::default() };
+    summary.version = manifest["version"].as_str().unwrap_or_default().to_string();
+    if let Some(m) = manifest["issues_by_severity"].as_object() {
+        for (k, v) in m {
+            summary.issues_by_severity.insert(k.clone(), v.as_u64().unwrap_or(0) as usize);
+        }
+    }
+    summary.duration_ms = started.elapsed().as_millis();
+    let _ = crate::state::log_run(
+        &opts.db,
+        &serde_json::json!({"run_id": run_id, "mode": opts.mode, "outcome": "unchanged", "version": summary.version,
+            "files": files.len(), "files_read": 0, "files_cached": files.len(), "changes": 0, "duration_ms": summary.duration_ms}),
+    );
+    Ok(summary)
+}
+
+/// Path helper for tests and the CLI: the bundled pipelines folder.
+pub fn default_pipelines() -> PathBuf {
+    Path::new("pipelines").to_path_buf()
+}
+

@@ -1,0 +1,87 @@
+//! What a run adds up over its parts: per-file counts, rule counts, issue and
+//! progress rows kept until the end.
+
+use std::path::PathBuf;
+
+use polars::prelude::*;
+
+use crate::compute::{self, frames};
+use crate::model::Issue;
+use crate::validate;
+
+use super::files::FileResult;
+use super::{RunError, RunSummary};
+
+/// Counts of one file's outcome into the run's summary.
+pub(super) fn count_file(summary: &mut RunSummary, r: &FileResult) {
+    summary.cells_read += r.submission.cells_read;
+    summary.values_landed += r.submission.values_landed;
+    summary.values_rejected += r.submission.values_rejected;
+    summary.values_derived += r.submission.values_derived;
+    match r.submission.status.as_str() {
+        "loaded" => summary.files_loaded += 1,
+        "superseded" => summary.files_superseded += 1,
+        _ => {
+            summary.files_failed += 1;
+            if let Some(i) = r.issues.first() {
+                tracing::warn!(file = %r.submission.source_file, "{}", i.message);
+            }
+        }
+    }
+}
+
+/// Add rule counts of another part (a rule is summed over parts; rules keep the order they came in).
+pub(super) fn merge_stats(into: &mut Vec<validate::RuleStat>, more: Vec<validate::RuleStat>) {
+    for s in more {
+        match into.iter_mut().find(|t| t.rule == s.rule) {
+            Some(t) => {
+                t.items += s.items;
+                t.passes += s.passes;
+                t.fails += s.fails;
+                t.missing += s.missing;
+            }
+            None => into.push(s),
+        }
+    }
+}
+
+/// Frames a run keeps until its end (progress, issues): in memory, or for a run
+/// split in parts in each part's folder (so they neither grow with the inbox
+/// nor pin the memory the parts free).
+#[derive(Default)]
+pub(super) struct Kept {
+    frames: Vec<DataFrame>,
+    files: Vec<PathBuf>,
+}
+
+impl Kept {
+    pub(super) fn push(&mut self, df: DataFrame) {
+        self.frames.push(df);
+    }
+
+    pub(super) fn push_file(&mut self, path: PathBuf) {
+        self.files.push(path);
+    }
+
+    /// Everything kept, the files' frames first, stacked in order (None for nothing).
+    pub(super) fn take(self) -> Result<Option<DataFrame>, RunError> {
+        let mut frames = Vec::with_capacity(self.files.len() + self.frames.len());
+        for path in &self.files {
+            frames.push(crate::parts::read_frame(path)?);
+        }
+        frames.extend(self.frames);
+        Ok(compute::stack(frames)?)
+    }
+}
+
+/// Keep issues (those given, then the files') as a frame, counted by rule.
+pub(super) fn keep_issues(kept: &mut Kept, counts: &mut validate::IssueCounts, files: &mut [FileResult], more: Vec<Issue>) -> Result<(), RunError> {
+    let mut all: Vec<Issue> = more;
+    for r in files {
+        all.append(&mut r.issues);
+    }
+    validate::count_issues(&all, counts);
+    kept.push(frames::issues(&all)?);
+    Ok(())
+}
+
