@@ -16,7 +16,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::compute::{self, frames};
+use crate::compute::frames;
 use crate::config::{Config, ConfigError};
 use crate::ingest::{self, InputFile};
 use crate::model::{Observation, Submission};
@@ -33,10 +33,10 @@ pub use files::{process_bytes, process_file, recognise, validate_and_derive, Fil
 pub use split::DEFAULT_PART_VALUES;
 pub use tables::{sort_issues, sort_issues_frame};
 use files::{process_file_error, restore};
-use split::{compute_part, plan_parts};
-use stage::{compute, Role};
+use split::plan_parts;
+use stage::compute;
 use tables::{catalogue_frame, data_elements_frame, sorted_table, DATA_ORDER, INDICATOR_ORDER};
-use totals::{count_file, keep_issues, merge_stats, Kept};
+use totals::{count_file, merge_stats, Totals};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -283,26 +283,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     summary.parts = parts.len();
     tracing::info!(parts = parts.len(), values = facts.iter().map(|f| f.values).sum::<usize>(), "parts planned");
     // Issues as compact frames, part by part, counted by rule as they come.
-    let mut issue_frames = Kept::default();
-    let mut issue_counts = validate::IssueCounts::new();
-    // Validation's rule counts, then the indicator checks'.
-    let mut rule_stats: Vec<validate::RuleStat> = Vec::new();
-    let mut ind_stats: Vec<validate::RuleStat> = Vec::new();
-    let mut progress_frames = Kept::default();
-    let mut with_data: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut totals = Totals::default();
     let ind_top: DataFrame;
     let changes: DataFrame;
-    let note_indicators = |summary: &mut RunSummary, with_data: &mut std::collections::BTreeSet<String>, ind: &DataFrame| -> PolarsResult<()> {
-        summary.indicator_values += ind.height();
-        if ind.height() > 0 {
-            with_data.extend(ind.column("indicator")?.str()?.iter().flatten().map(str::to_string));
-        }
-        Ok(())
-    };
     if parts.len() <= 1 {
         // One pass over everything.
         restore(&mut results, &mut facts, &files, &new_state, &cfg, &opts.db);
-        merge_stats(&mut rule_stats, validate_and_derive(&mut results, &cfg, &validate::History::new()));
+        merge_stats(&mut totals.rule_stats, validate_and_derive(&mut results, &cfg, &validate::History::new()));
         tracing::info!(ms = started.elapsed().as_millis() as u64, "stage validated");
         for r in &results {
             count_file(&mut summary, r);
@@ -313,107 +300,28 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         // Freed file by file on both cores (millions of values).
         obs.into_par_iter().for_each(drop);
         tracing::info!(ms = started.elapsed().as_millis() as u64, "stage frames");
-        let c = compute(&reported, &cfg, None, started)?;
-        summary.aggregated_values += c.aggregated;
+        let mut c = compute(&reported, &cfg, None, started)?;
         // The audit trail: what changed since the version in force.
         changes = crate::incremental::changes_since(&opts.db, &reported, &ctx)?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
         // Its rows are in `c.values` too; its own columns would outlive the publish's copies.
         drop(reported);
-        note_indicators(&mut summary, &mut with_data, &c.indicators)?;
-        summary.progress.add(c.progress_summary);
-        keep_issues(&mut issue_frames, &mut issue_counts, &mut results, c.issues)?;
-        merge_stats(&mut ind_stats, c.stats);
-        progress_frames.push(c.progress);
+        totals.add_computed(&mut summary, &mut c, &mut results)?;
         staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, 0, &mut manifest)?;
         pause_point_half();
         staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, 0, &mut manifest)?;
         ind_top = c.indicators;
     } else {
-        // Part by part: each part's values are read back from the cache, validated,
-        // computed and written; the roots are computed last from the parts' sums.
-        let roots: compute::AreaSet = cfg.areas.roots().map(|a| a.code.clone()).collect();
-        // The latest year any return reports, known before any part is computed (one
-        // pass takes the latest year of its indicator values: the same unless the
-        // newest year's values feed no indicator at all).
-        let last_year = facts.iter().flat_map(|f| f.years.iter().copied()).max().unwrap_or(0);
-        let mut root_values = Vec::new();
-        let mut root_sums = Vec::new();
-        let mut pair_sums: std::collections::HashMap<String, Vec<DataFrame>> = std::collections::HashMap::new();
-        let n_parts = parts.len();
-        let mut unchanged = crate::incremental::Unchanged::default();
-        let kept_parts: std::collections::HashSet<&str> = prev_state.as_ref().map(|s| s.parts.iter().map(String::as_str).collect()).unwrap_or_default();
-        for (k, members) in parts.iter().enumerate() {
-            let subs: Vec<&Submission> = members.iter().map(|&i| &results[i].submission).collect();
-            let key = crate::parts::key(&new_state.tool_version, &new_state.config_digest, last_year, &subs);
-            let part_dir = crate::parts::dir(&opts.db, &key);
-            let reused = if kept_parts.contains(key.as_str()) { crate::parts::reuse(&part_dir, &staging.dir, k) } else { None };
-            let out = match reused {
-                Some(out) => {
-                    summary.parts_reused += 1;
-                    unchanged.note(&part_dir, members.iter().flat_map(|&i| facts[i].areas.iter()));
-                    for (t, n) in &out.record.rows {
-                        *manifest.row_counts.entry(t.clone()).or_default() += n;
-                    }
-                    out
-                }
-                None => {
-                    let part_dir = crate::parts::begin(&opts.db, &key)?;
-                    let mut out = compute_part(members, &mut results, &mut facts, &files, &new_state, &cfg, &opts.db, (&roots, last_year), &part_dir, started)?;
-                    for (t, order) in [("data_values", &DATA_ORDER[..]), ("indicator_values", &INDICATOR_ORDER[..])] {
-                        let df = if t == "data_values" { std::mem::take(&mut out.1) } else { std::mem::take(&mut out.2) };
-                        let rows = staging.write(&mut sorted_table(t, df, &cfg, order, Some("year"))?, k, &mut manifest)?;
-                        out.0.record.rows.insert(t.to_string(), rows);
-                    }
-                    crate::parts::save(&part_dir, &staging.dir, k, &mut out.0)?;
-                    out.0
-                }
-            };
-            new_state.parts.push(key);
-            for (&i, sub) in members.iter().zip(&out.record.submissions) {
-                let r = &mut results[i];
-                r.submission = sub.clone();
-                r.issues = Vec::new();
-                r.observations = Vec::new();
-                r.controls = Vec::new();
-                count_file(&mut summary, r);
-            }
-            let rec = out.record;
-            merge_stats(&mut rule_stats, rec.validation_stats);
-            merge_stats(&mut ind_stats, rec.indicator_stats);
-            for (rule, sev, n) in rec.issue_counts {
-                issue_counts.entry(rule).or_insert((sev, 0)).1 += n;
-            }
-            summary.aggregated_values += rec.aggregated;
-            summary.indicator_values += rec.indicator_values;
-            with_data.extend(rec.with_data);
-            summary.progress.add(rec.progress);
-            issue_frames.push_file(out.issues_file);
-            progress_frames.push_file(out.progress_file);
-            root_values.push(out.root_values);
-            root_sums.extend(out.root_sums);
-            for (code, df) in out.pairs {
-                pair_sums.entry(code).or_default().push(df);
-            }
-            tracing::info!(ms = started.elapsed().as_millis() as u64, part = k + 1, of = n_parts, "part done");
-        }
-        pause_point_half();
-        let root_values = compute::stack(root_values)?.unwrap_or_default();
-        let pair_sums: std::collections::HashMap<String, DataFrame> =
-            pair_sums.into_iter().map(|(code, dfs)| Ok((code, compute::stack(dfs)?.unwrap_or_default()))).collect::<PolarsResult<_>>()?;
-        let c = compute(&root_values, &cfg, Some((Role::Top(&root_sums, &pair_sums), last_year)), started)?;
-        summary.aggregated_values += c.aggregated;
-        note_indicators(&mut summary, &mut with_data, &c.indicators)?;
-        summary.progress.add(c.progress_summary);
-        keep_issues(&mut issue_frames, &mut issue_counts, &mut [], c.issues)?;
-        merge_stats(&mut ind_stats, c.stats);
-        progress_frames.push(c.progress);
-        staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, n_parts, &mut manifest)?;
-        staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, n_parts, &mut manifest)?;
-        ind_top = c.indicators;
+        // Part by part, the roots last from the parts' sums.
+        let kept: std::collections::HashSet<&str> = prev_state.as_ref().map(|s| s.parts.iter().map(String::as_str).collect()).unwrap_or_default();
+        let run = split::Split { cfg: &cfg, db: &opts.db, staging: &staging, kept, started };
+        let files_in = split::Files { results: &mut results, facts: &mut facts, inputs: &files };
+        let unchanged;
+        (ind_top, unchanged) = split::run_parts(&run, &parts, files_in, &mut new_state, &mut summary, &mut manifest, &mut totals)?;
         changes = crate::incremental::changes_staged(&opts.db, &staging.dir, &ctx, &unchanged)?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
     }
+    let Totals { mut rule_stats, mut ind_stats, issue_counts, issues: issue_frames, progress: progress_frames, with_data } = totals;
     summary.indicators_with_data = with_data.len();
     let subs: Vec<Submission> = results.into_iter().map(|r| r.submission).collect();
     let issues = sort_issues_frame(issue_frames.take()?.unwrap_or_else(|| frames::issues(&[]).unwrap_or_default()))?;
@@ -475,7 +383,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
 }
 
 /// The crash-test pause between the value tables and the rest (see `publish::pause_point`).
-fn pause_point_half() {
+pub(super) fn pause_point_half() {
     publish::pause_point("staging");
 }
 

@@ -17,11 +17,109 @@ use crate::validate;
 
 use super::files::{placeholder, restore, validate_and_derive, FileFacts, FileResult};
 use super::stage::{compute, Role};
-use super::RunError;
+use super::tables::{sorted_table, DATA_ORDER, INDICATOR_ORDER};
+use super::totals::{count_file, Totals};
+use super::{pause_point_half, RunError, RunSummary};
 
 /// Values per part by default (see [`super::RunOptions::part_values`]): a county's
 /// returns are one part; a province's about ten counties at a time.
 pub const DEFAULT_PART_VALUES: usize = 400_000;
+
+/// What every part of a split run shares.
+pub(super) struct Split<'a> {
+    pub(super) cfg: &'a Config,
+    pub(super) db: &'a Path,
+    pub(super) staging: &'a crate::publish::Staging,
+    /// The parts the last run kept (their keys).
+    pub(super) kept: std::collections::HashSet<&'a str>,
+    pub(super) started: Instant,
+}
+
+/// The run's files: their results, facts and inbox entries (same order).
+pub(super) struct Files<'a> {
+    pub(super) results: &'a mut [FileResult],
+    pub(super) facts: &'a mut [FileFacts],
+    pub(super) inputs: &'a [InputFile],
+}
+
+/// Compute (or take as kept) each part and write its files into the staging
+/// version, then the roots from the parts' sums. Returns the roots' indicator
+/// rows (for the catalogue's baselines) and the parts taken unchanged (for the
+/// changes diff).
+pub(super) fn run_parts(
+    run: &Split,
+    parts: &[Vec<usize>],
+    files: Files,
+    new_state: &mut crate::state::State,
+    summary: &mut RunSummary,
+    manifest: &mut crate::publish::Manifest,
+    totals: &mut Totals,
+) -> Result<(DataFrame, crate::incremental::Unchanged), RunError> {
+    let Files { results, facts, inputs } = files;
+    let (cfg, staging, started) = (run.cfg, run.staging, run.started);
+    let roots: compute::AreaSet = cfg.areas.roots().map(|a| a.code.clone()).collect();
+    // The latest year any return reports, known before any part is computed (one
+    // pass takes the latest year of its indicator values: the same unless the
+    // newest year's values feed no indicator at all).
+    let last_year = facts.iter().flat_map(|f| f.years.iter().copied()).max().unwrap_or(0);
+    let mut root_values = Vec::new();
+    let mut root_sums = Vec::new();
+    let mut pair_sums: std::collections::HashMap<String, Vec<DataFrame>> = std::collections::HashMap::new();
+    let n_parts = parts.len();
+    let mut unchanged = crate::incremental::Unchanged::default();
+    for (k, members) in parts.iter().enumerate() {
+        let subs: Vec<&crate::model::Submission> = members.iter().map(|&i| &results[i].submission).collect();
+        let key = crate::parts::key(&new_state.tool_version, &new_state.config_digest, last_year, &subs);
+        let part_dir = crate::parts::dir(run.db, &key);
+        let reused = if run.kept.contains(key.as_str()) { crate::parts::reuse(&part_dir, &staging.dir, k) } else { None };
+        let mut out = match reused {
+            Some(out) => {
+                summary.parts_reused += 1;
+                unchanged.note(&part_dir, members.iter().flat_map(|&i| facts[i].areas.iter()));
+                for (t, n) in &out.record.rows {
+                    *manifest.row_counts.entry(t.clone()).or_default() += n;
+                }
+                out
+            }
+            None => {
+                let part_dir = crate::parts::begin(run.db, &key)?;
+                let mut out = compute_part(members, results, facts, inputs, new_state, cfg, run.db, (&roots, last_year), &part_dir, started)?;
+                for (t, order) in [("data_values", &DATA_ORDER[..]), ("indicator_values", &INDICATOR_ORDER[..])] {
+                    let df = if t == "data_values" { std::mem::take(&mut out.1) } else { std::mem::take(&mut out.2) };
+                    let rows = staging.write(&mut sorted_table(t, df, cfg, order, Some("year"))?, k, manifest)?;
+                    out.0.record.rows.insert(t.to_string(), rows);
+                }
+                crate::parts::save(&part_dir, &staging.dir, k, &mut out.0)?;
+                out.0
+            }
+        };
+        new_state.parts.push(key);
+        for (&i, sub) in members.iter().zip(&out.record.submissions) {
+            let r = &mut results[i];
+            r.submission = sub.clone();
+            r.issues = Vec::new();
+            r.observations = Vec::new();
+            r.controls = Vec::new();
+            count_file(summary, r);
+        }
+        root_values.push(std::mem::take(&mut out.root_values));
+        root_sums.extend(out.root_sums.take());
+        for (code, df) in std::mem::take(&mut out.pairs) {
+            pair_sums.entry(code).or_default().push(df);
+        }
+        totals.add_part(summary, out);
+        tracing::info!(ms = started.elapsed().as_millis() as u64, part = k + 1, of = n_parts, "part done");
+    }
+    pause_point_half();
+    let root_values = compute::stack(root_values)?.unwrap_or_default();
+    let pair_sums: std::collections::HashMap<String, DataFrame> =
+        pair_sums.into_iter().map(|(code, dfs)| Ok((code, compute::stack(dfs)?.unwrap_or_default()))).collect::<PolarsResult<_>>()?;
+    let mut c = compute(&root_values, cfg, Some((Role::Top(&root_sums, &pair_sums), last_year)), started)?;
+    totals.add_computed(summary, &mut c, &mut [])?;
+    staging.write(&mut sorted_table("data_values", c.values, cfg, &DATA_ORDER, Some("year"))?, n_parts, manifest)?;
+    staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), cfg, &INDICATOR_ORDER, Some("year"))?, n_parts, manifest)?;
+    Ok((c.indicators, unchanged))
+}
 
 /// Files into parts: whole groups of files that share an area subtree (see
 /// `validate::area_groups`), in order of their first file, a part closed when the

@@ -1,6 +1,7 @@
 //! What a run adds up over its parts: per-file counts, rule counts, issue and
 //! progress rows kept until the end.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use polars::prelude::*;
@@ -10,7 +11,54 @@ use crate::model::Issue;
 use crate::validate;
 
 use super::files::FileResult;
+use super::stage::Computed;
 use super::{RunError, RunSummary};
+
+/// Everything a run adds up besides its summary's counts: rule counts (validation's,
+/// then the indicator checks'), issues and progress rows kept until the end, and
+/// the indicators with data.
+#[derive(Default)]
+pub(super) struct Totals {
+    pub(super) rule_stats: Vec<validate::RuleStat>,
+    pub(super) ind_stats: Vec<validate::RuleStat>,
+    pub(super) issue_counts: validate::IssueCounts,
+    pub(super) issues: Kept,
+    pub(super) progress: Kept,
+    pub(super) with_data: BTreeSet<String>,
+}
+
+impl Totals {
+    /// Add a compute stage's results (one pass, or the top of a split run) and
+    /// the issues of `files`; its values and indicator rows stay with `c` (to be written).
+    pub(super) fn add_computed(&mut self, summary: &mut RunSummary, c: &mut Computed, files: &mut [FileResult]) -> Result<(), RunError> {
+        summary.aggregated_values += c.aggregated;
+        summary.indicator_values += c.indicators.height();
+        if c.indicators.height() > 0 {
+            self.with_data.extend(c.indicators.column("indicator")?.str()?.iter().flatten().map(str::to_string));
+        }
+        summary.progress.add(std::mem::take(&mut c.progress_summary));
+        keep_issues(&mut self.issues, &mut self.issue_counts, files, std::mem::take(&mut c.issues))?;
+        merge_stats(&mut self.ind_stats, std::mem::take(&mut c.stats));
+        self.progress.push(std::mem::take(&mut c.progress));
+        Ok(())
+    }
+
+    /// Add a part of a split run (computed now or kept from the last run).
+    pub(super) fn add_part(&mut self, summary: &mut RunSummary, out: crate::parts::PartOut) {
+        let rec = out.record;
+        merge_stats(&mut self.rule_stats, rec.validation_stats);
+        merge_stats(&mut self.ind_stats, rec.indicator_stats);
+        for (rule, sev, n) in rec.issue_counts {
+            self.issue_counts.entry(rule).or_insert((sev, 0)).1 += n;
+        }
+        summary.aggregated_values += rec.aggregated;
+        summary.indicator_values += rec.indicator_values;
+        self.with_data.extend(rec.with_data);
+        summary.progress.add(rec.progress);
+        self.issues.push_file(out.issues_file);
+        self.progress.push_file(out.progress_file);
+    }
+}
 
 /// Counts of one file's outcome into the run's summary.
 pub(super) fn count_file(summary: &mut RunSummary, r: &FileResult) {
