@@ -144,10 +144,14 @@ pub fn save(part_dir: &Path, staged: &Path, k: usize, out: &mut PartOut) -> Pola
     fs::write(&rec, json).map_err(io(&rec))
 }
 
-/// A kept part, its files linked into the staging version as part `k`; None when
-/// anything is missing or unreadable (the part is then computed again).
-pub fn reuse(part_dir: &Path, staged: &Path, k: usize) -> Option<PartOut> {
+/// A kept part of `files` files, its files linked into the staging version as part
+/// `k`; None when anything is missing or unreadable (the part is then computed
+/// again, and nothing was linked: a link must never be written through).
+pub fn reuse(part_dir: &Path, staged: &Path, k: usize, files: usize) -> Option<PartOut> {
     let record: PartRecord = serde_json::from_slice(&fs::read(part_dir.join("record.json")).ok()?).ok()?;
+    if record.submissions.len() != files {
+        return None;
+    }
     let root_values = read_frame(&part_dir.join("root_values.parquet")).ok()?;
     let sums_path = part_dir.join("root_sums.parquet");
     let root_sums = if sums_path.exists() { Some(read_frame(&sums_path).ok()?) } else { None };

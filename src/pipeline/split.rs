@@ -71,7 +71,7 @@ pub(super) fn run_parts(
         let subs: Vec<&crate::model::Submission> = members.iter().map(|&i| &results[i].submission).collect();
         let key = crate::parts::key(&new_state.tool_version, &new_state.config_digest, last_year, &subs);
         let part_dir = crate::parts::dir(run.db, &key);
-        let reused = if run.kept.contains(key.as_str()) { crate::parts::reuse(&part_dir, &staging.dir, k) } else { None };
+        let reused = if run.kept.contains(key.as_str()) { crate::parts::reuse(&part_dir, &staging.dir, k, members.len()) } else { None };
         let mut out = match reused {
             Some(out) => {
                 summary.parts_reused += 1;
