@@ -148,7 +148,18 @@ fn keep_freed_memory() {
     }
 }
 
+/// Every thread's stack, unless `RUST_MIN_STACK` says otherwise: a split run
+/// computes two parts at once, and a pool thread (Polars' or rayon's) waiting in
+/// one part's join runs the other part's work on top of its own stack. Set before
+/// any thread starts; it is address space, touched only as deep as a thread goes.
+fn deep_thread_stacks() {
+    if std::env::var_os("RUST_MIN_STACK").is_none() {
+        std::env::set_var("RUST_MIN_STACK", (64usize << 20).to_string());
+    }
+}
+
 fn main() -> ExitCode {
+    deep_thread_stacks();
     keep_freed_memory();
     let cli = Cli::parse();
     init_logs(&cli.log_format);

@@ -144,6 +144,7 @@ pub fn now_rfc3339() -> String {
 pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let started_at = now_rfc3339();
+    split::deep_stacks();
     // Pipeline files first: a bad one stops the run before the database is touched.
     let cfg = Config::load(&opts.pipelines)?;
     let files = ingest::discover(&opts.inbox).map_err(|source| RunError::Inbox { path: opts.inbox.clone(), source })?;

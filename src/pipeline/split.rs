@@ -42,10 +42,39 @@ pub(super) struct Files<'a> {
     pub(super) inputs: &'a [InputFile],
 }
 
+/// Parts computed at once. Two keep both cores busy through each part's less
+/// parallel steps (planning the indicators, writing Parquet) at the cost of a
+/// second part's memory; more would only add memory on this 2-core class of machine.
+pub const PARTS_AT_ONCE: usize = 2;
+
+/// Stack of a thread computing parts.
+const PART_STACK: usize = 64 << 20;
+
+/// Give rayon's global pool the stack of a part thread, unless it is running
+/// already. Two parts computed at once share its threads, and a thread waiting
+/// in one part's join runs the other part's work on top of its own stack.
+pub(super) fn deep_stacks() {
+    // An error means the pool exists (built by an earlier run in this process).
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(PART_STACK).build_global();
+}
+
+/// One part to compute: its files, moved out of the run's lists while it is
+/// computed (and put back after).
+struct Job {
+    k: usize,
+    results: Vec<FileResult>,
+    facts: Vec<FileFacts>,
+    inputs: Vec<InputFile>,
+}
+
 /// Compute (or take as kept) each part and write its files into the staging
 /// version, then the roots from the parts' sums. Returns the roots' indicator
 /// rows (for the catalogue's baselines) and the parts taken unchanged (for the
 /// changes diff).
+///
+/// Parts are independent until the roots, so up to [`PARTS_AT_ONCE`] are computed
+/// at a time; what they hand up is then taken in part order, so the run's output
+/// does not depend on which part finished first.
 pub(super) fn run_parts(
     run: &Split,
     parts: &[Vec<usize>],
@@ -62,38 +91,55 @@ pub(super) fn run_parts(
     // pass takes the latest year of its indicator values: the same unless the
     // newest year's values feed no indicator at all).
     let last_year = facts.iter().flat_map(|f| f.years.iter().copied()).max().unwrap_or(0);
+    let n_parts = parts.len();
+    let keys: Vec<String> = parts
+        .iter()
+        .map(|members| {
+            let subs: Vec<&crate::model::Submission> = members.iter().map(|&i| &results[i].submission).collect();
+            crate::parts::key(&new_state.tool_version, &new_state.config_digest, last_year, &subs)
+        })
+        .collect();
+    // Parts kept from the last run are linked in first; the others become jobs.
+    let mut outs: Vec<Option<(crate::parts::PartOut, bool)>> = Vec::with_capacity(n_parts);
+    let mut jobs = Vec::new();
+    for (k, (members, key)) in parts.iter().zip(&keys).enumerate() {
+        let part_dir = crate::parts::dir(run.db, key);
+        match run.kept.contains(key.as_str()).then(|| crate::parts::reuse(&part_dir, &staging.dir, k, members.len())).flatten() {
+            Some(out) => outs.push(Some((out, true))),
+            None => {
+                outs.push(None);
+                jobs.push(Job {
+                    k,
+                    results: members.iter().map(|&i| std::mem::replace(&mut results[i], placeholder())).collect(),
+                    facts: members.iter().map(|&i| std::mem::take(&mut facts[i])).collect(),
+                    inputs: members.iter().map(|&i| inputs[i].clone()).collect(),
+                });
+            }
+        }
+    }
+    let computed = compute_jobs(jobs, run, &keys, new_state, (&roots, last_year), n_parts)?;
+    for (k, out, part_results) in computed {
+        for (&i, r) in parts[k].iter().zip(part_results) {
+            results[i] = r;
+        }
+        outs[k] = Some((out, false));
+    }
     let mut root_values = Vec::new();
     let mut root_sums = Vec::new();
     let mut pair_sums: std::collections::HashMap<String, Vec<DataFrame>> = std::collections::HashMap::new();
-    let n_parts = parts.len();
     let mut unchanged = crate::incremental::Unchanged::default();
-    for (k, members) in parts.iter().enumerate() {
-        let subs: Vec<&crate::model::Submission> = members.iter().map(|&i| &results[i].submission).collect();
-        let key = crate::parts::key(&new_state.tool_version, &new_state.config_digest, last_year, &subs);
-        let part_dir = crate::parts::dir(run.db, &key);
-        let reused = if run.kept.contains(key.as_str()) { crate::parts::reuse(&part_dir, &staging.dir, k, members.len()) } else { None };
-        let mut out = match reused {
-            Some(out) => {
-                summary.parts_reused += 1;
-                unchanged.note(&part_dir, members.iter().flat_map(|&i| facts[i].areas.iter()));
-                for (t, n) in &out.record.rows {
-                    *manifest.row_counts.entry(t.clone()).or_default() += n;
-                }
-                out
-            }
-            None => {
-                let part_dir = crate::parts::begin(run.db, &key)?;
-                let mut out = compute_part(members, results, facts, inputs, new_state, cfg, run.db, (&roots, last_year), &part_dir, started)?;
-                for (t, order) in [("data_values", &DATA_ORDER[..]), ("indicator_values", &INDICATOR_ORDER[..])] {
-                    let df = if t == "data_values" { std::mem::take(&mut out.1) } else { std::mem::take(&mut out.2) };
-                    let rows = staging.write(&mut sorted_table(t, df, cfg, order, Some("year"))?, k, manifest)?;
-                    out.0.record.rows.insert(t.to_string(), rows);
-                }
-                crate::parts::save(&part_dir, &staging.dir, k, &mut out.0)?;
-                out.0
-            }
+    for (k, (members, out)) in parts.iter().zip(outs).enumerate() {
+        let Some((mut out, reused)) = out else {
+            return Err(RunError::State(format!("part {} of {n_parts} was neither kept nor computed", k + 1)));
         };
-        new_state.parts.push(key);
+        if reused {
+            summary.parts_reused += 1;
+            unchanged.note(&crate::parts::dir(run.db, &keys[k]), members.iter().flat_map(|&i| facts[i].areas.iter()));
+        }
+        for (t, n) in &out.record.rows {
+            *manifest.row_counts.entry(t.clone()).or_default() += n;
+        }
+        new_state.parts.push(keys[k].clone());
         for (&i, sub) in members.iter().zip(&out.record.submissions) {
             let r = &mut results[i];
             r.submission = sub.clone();
@@ -108,7 +154,6 @@ pub(super) fn run_parts(
             pair_sums.entry(code).or_default().push(df);
         }
         totals.add_part(summary, out);
-        tracing::info!(ms = started.elapsed().as_millis() as u64, part = k + 1, of = n_parts, "part done");
     }
     pause_point_half();
     let root_values = compute::stack(root_values)?.unwrap_or_default();
@@ -119,6 +164,69 @@ pub(super) fn run_parts(
     staging.write(&mut sorted_table("data_values", c.values, cfg, &DATA_ORDER, Some("year"))?, n_parts, manifest)?;
     staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), cfg, &INDICATOR_ORDER, Some("year"))?, n_parts, manifest)?;
     Ok((c.indicators, unchanged))
+}
+
+/// A computed part: its index, what it hands on, and its files' results.
+type Done = (usize, crate::parts::PartOut, Vec<FileResult>);
+
+/// Compute the jobs, up to [`PARTS_AT_ONCE`] at a time, each written into the
+/// staging version and kept in `state/parts/`. Returns them in part order; the
+/// first failure (in part order) stops the others from starting new parts.
+fn compute_jobs(
+    jobs: Vec<Job>,
+    run: &Split,
+    keys: &[String],
+    state: &crate::state::State,
+    (roots, last_year): (&compute::AreaSet, i32),
+    n_parts: usize,
+) -> Result<Vec<Done>, RunError> {
+    let workers = PARTS_AT_ONCE.min(jobs.len());
+    let queue = std::sync::Mutex::new(jobs.into_iter());
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let done: std::sync::Mutex<Vec<(usize, Result<(crate::parts::PartOut, Vec<FileResult>), RunError>)>> = Default::default();
+    let one = |job: Job| -> Result<(crate::parts::PartOut, Vec<FileResult>), RunError> {
+        let Job { k, results, facts, inputs } = job;
+        let part_dir = crate::parts::begin(run.db, &keys[k])?;
+        let input = PartInput { results, facts, inputs };
+        let (mut out, values, indicators, results) = compute_part(input, state, run.cfg, run.db, (roots, last_year), &part_dir, run.started)?;
+        for (t, order, df) in [("data_values", &DATA_ORDER[..], values), ("indicator_values", &INDICATOR_ORDER[..], indicators)] {
+            let rows = run.staging.write_part(&mut sorted_table(t, df, run.cfg, order, Some("year"))?, k)?;
+            out.record.rows.insert(t.to_string(), rows);
+        }
+        crate::parts::save(&part_dir, &run.staging.dir, k, &mut out)?;
+        tracing::info!(ms = run.started.elapsed().as_millis() as u64, part = k + 1, of = n_parts, "part done");
+        Ok((out, results))
+    };
+    std::thread::scope(|s| -> Result<(), RunError> {
+        for w in 0..workers {
+            // The main thread's stack size: planning and running Polars queries
+            // recurses deeply (debug builds especially).
+            let worker = std::thread::Builder::new().name(format!("part-{w}")).stack_size(PART_STACK);
+            let spawned = worker.spawn_scoped(s, || loop {
+                if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                // A poisoned lock means another worker panicked; the scope re-raises it.
+                let Some(job) = queue.lock().ok().and_then(|mut q| q.next()) else { break };
+                let k = job.k;
+                let r = one(job);
+                if r.is_err() {
+                    failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                if let Ok(mut d) = done.lock() {
+                    d.push((k, r));
+                }
+            });
+            if let Err(e) = spawned {
+                failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                return Err(RunError::State(format!("cannot start a thread to compute parts: {e}")));
+            }
+        }
+        Ok(())
+    })?;
+    let mut done = done.into_inner().map_err(|_| RunError::State("a part's computation panicked".into()))?;
+    done.sort_by_key(|(k, _)| *k);
+    done.into_iter().map(|(k, r)| r.map(|(out, results)| (k, out, results))).collect()
 }
 
 /// Files into parts: whole groups of files that share an area subtree (see
@@ -166,30 +274,27 @@ pub(super) fn plan_parts(facts: &[FileFacts], cfg: &Config, budget: usize) -> Ve
     parts
 }
 
+/// One part's files, moved out of the run's lists.
+pub(super) struct PartInput {
+    pub(super) results: Vec<FileResult>,
+    pub(super) facts: Vec<FileFacts>,
+    pub(super) inputs: Vec<InputFile>,
+}
+
 /// Compute one part of a split run (its files' values restored from the cache)
 /// and keep its progress and issue rows in `part_dir`. Returns the part (without
-/// its published rows' counts) and its `data_values` and `indicator_values` rows.
-#[allow(clippy::too_many_arguments)]
+/// its published rows' counts), its `data_values` and `indicator_values` rows,
+/// and its files' results (submissions as validated, values dropped).
 pub(super) fn compute_part(
-    members: &[usize],
-    results: &mut [FileResult],
-    facts: &mut [FileFacts],
-    files: &[InputFile],
+    input: PartInput,
     state: &crate::state::State,
     cfg: &Config,
     db: &Path,
     (roots, last_year): (&compute::AreaSet, i32),
     part_dir: &Path,
     started: Instant,
-) -> Result<(crate::parts::PartOut, DataFrame, DataFrame), RunError> {
-    let mut part: Vec<FileResult> = Vec::with_capacity(members.len());
-    let mut part_facts: Vec<FileFacts> = Vec::with_capacity(members.len());
-    let mut part_files: Vec<InputFile> = Vec::with_capacity(members.len());
-    for &i in members {
-        part.push(std::mem::replace(&mut results[i], placeholder()));
-        part_facts.push(std::mem::take(&mut facts[i]));
-        part_files.push(files[i].clone());
-    }
+) -> Result<(crate::parts::PartOut, DataFrame, DataFrame, Vec<FileResult>), RunError> {
+    let PartInput { results: mut part, facts: mut part_facts, inputs: part_files } = input;
     restore(&mut part, &mut part_facts, &part_files, state, cfg, db);
     let validation_stats = validate_and_derive(&mut part, cfg, &validate::History::new());
     let obs: Vec<Vec<Observation>> = part.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
@@ -223,9 +328,6 @@ pub(super) fn compute_part(
         indicator_stats: c.stats,
         rows: BTreeMap::new(),
     };
-    for (&i, r) in members.iter().zip(part) {
-        results[i] = r;
-    }
     let out = crate::parts::PartOut {
         record,
         root_values: compute::owned_strings(at_roots)?,
@@ -234,7 +336,7 @@ pub(super) fn compute_part(
         progress_file,
         issues_file,
     };
-    Ok((out, c.values, c.indicators))
+    Ok((out, c.values, c.indicators, part))
 }
 
 #[cfg(test)]

@@ -261,10 +261,17 @@ impl Staging {
 
     /// Write one table (or one part of a partitioned table); its rows are added to the manifest's count.
     pub fn write(&self, t: &mut Table, part: usize, manifest: &mut Manifest) -> Result<usize, PublishError> {
+        let rows = self.write_part(t, part)?;
+        *manifest.row_counts.entry(t.name.to_string()).or_default() += rows;
+        Ok(rows)
+    }
+
+    /// Write one part of a partitioned table (the caller counts its rows into the
+    /// manifest). Safe to call from several threads for different parts.
+    pub fn write_part(&self, t: &mut Table, part: usize) -> Result<usize, PublishError> {
         let t0 = std::time::Instant::now();
         let rows = write_table(&self.dir, t, part)?;
         tracing::debug!(ms = t0.elapsed().as_millis() as u64, rows, part, "publish: {}", t.name);
-        *manifest.row_counts.entry(t.name.to_string()).or_default() += rows;
         Ok(rows)
     }
 
