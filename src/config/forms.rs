@@ -202,20 +202,27 @@ pub struct Dims {
 impl Dims {
     /// Fill unset fields of `self` from `other`; conflicting values are an error message.
     pub fn merge(&self, other: &Dims) -> Result<Dims, String> {
-        fn pick(a: &Option<String>, b: &Option<String>, what: &str) -> Result<Option<String>, String> {
-            match (a, b) {
-                (Some(x), Some(y)) if x != y => Err(format!("{what} is {x} by one mapping and {y} by another")),
-                (Some(x), _) => Ok(Some(x.clone())),
-                (None, y) => Ok(y.clone()),
+        let mut out = self.clone();
+        out.merge_from(other)?;
+        Ok(out)
+    }
+
+    /// [`Dims::merge`] in place, copying only the fields `self` lacks (it runs for
+    /// every value landed). On a conflict `self` is left part-filled.
+    pub fn merge_from(&mut self, other: &Dims) -> Result<(), String> {
+        fn pick(a: &mut Option<String>, b: &Option<String>, what: &str) -> Result<(), String> {
+            match (&*a, b) {
+                (Some(x), Some(y)) if x != y => return Err(format!("{what} is {x} by one mapping and {y} by another")),
+                (None, Some(y)) => *a = Some(y.clone()),
+                _ => {}
             }
+            Ok(())
         }
-        Ok(Dims {
-            data_element: pick(&self.data_element, &other.data_element, "data_element")?,
-            sex: pick(&self.sex, &other.sex, "sex")?,
-            age: pick(&self.age, &other.age, "age")?,
-            residence: pick(&self.residence, &other.residence, "residence")?,
-            unit: pick(&self.unit, &other.unit, "unit")?,
-        })
+        pick(&mut self.data_element, &other.data_element, "data_element")?;
+        pick(&mut self.sex, &other.sex, "sex")?;
+        pick(&mut self.age, &other.age, "age")?;
+        pick(&mut self.residence, &other.residence, "residence")?;
+        pick(&mut self.unit, &other.unit, "unit")
     }
 }
 

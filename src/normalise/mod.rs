@@ -730,7 +730,7 @@ fn with_key(mut issue: Issue, de: &str, area: &str, year: i32, d: &Dims) -> Issu
 fn combine(keys: &[&Key]) -> Result<Key, String> {
     let mut out = Key::default();
     for k in keys {
-        out.dims = out.dims.merge(&k.dims)?;
+        out.dims.merge_from(&k.dims)?;
         match (&out.area, &k.area) {
             (Some(a), Some(b)) if a != b => return Err(format!("area is {a} by one mapping and {b} by another")),
             (None, Some(b)) => out.area = Some(b.clone()),
