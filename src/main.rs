@@ -125,25 +125,44 @@ fn init_logs(format: &str) {
     }
 }
 
-/// mimalloc returns freed memory to the system 10 ms after it is freed; a run
-/// frees and allocates a part's worth of columns for every part, and paid for
-/// the system zeroing those pages again (about a tenth of a rebuild). Freed
-/// memory is kept instead: the peak is set by the largest part either way
-/// (measured: rebuild 25.5–29.3 s → 23.9–25.8 s, peak +40–90 MB). An explicit
-/// `MIMALLOC_PURGE_DELAY` in the environment wins.
-fn keep_freed_memory() {
+/// How memory is taken from the system, each unless the environment says
+/// otherwise (`MIMALLOC_PURGE_DELAY`, `MIMALLOC_ALLOW_THP`):
+///
+/// - **Freed memory is kept** (mimalloc's `purge_delay` −1). mimalloc returns
+///   freed memory to the system a second after it is freed; a run frees and
+///   allocates a part's worth of columns for every part, and paid for the system
+///   zeroing those pages again. The peak is set by the largest parts either way.
+/// - **No transparent huge pages** for this process (`prctl(PR_SET_THP_DISABLE)`,
+///   as mimalloc itself does when `MIMALLOC_ALLOW_THP=0`; it applies to memory
+///   mimalloc reserved before `main`). With them, every first touch of a fresh
+///   2 MB region zeroes all of it.
+///
+/// Measured together on the provincial corpus (rebuild, 2 cores): system time
+/// 5.9–7.5 s → 2.6–3.0 s, peak RSS about +150 MB (BENCHMARKS.md).
+///
+/// The mimalloc crate exports no constant for `purge_delay`: 15 is its index in
+/// `mi_option_e` of the mimalloc v3 that libmimalloc-sys 0.1.49 builds, and the
+/// option's default (1000 ms) is checked before it is set, so another mimalloc
+/// leaves the option alone.
+fn tune_allocator() {
     use libmimalloc_sys::{mi_option_get, mi_option_set, mi_option_t};
-    /// `mi_option_purge_delay` in mimalloc v2's `mi_option_e` (the crate exports no
-    /// constant for it); its default is 10 (ms), which is checked before it is set.
+    /// `mi_option_purge_delay` (default 1000 ms in mimalloc v3).
     const PURGE_DELAY: mi_option_t = 15;
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-        return;
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: reading and setting a mimalloc option has no preconditions; the
+        // option's default value identifies it before it is changed.
+        unsafe {
+            if mi_option_get(PURGE_DELAY) == 1000 {
+                mi_option_set(PURGE_DELAY, -1);
+            }
+        }
     }
-    // SAFETY: reading and setting a mimalloc option has no preconditions; the
-    // option's default value identifies it before it is changed.
-    unsafe {
-        if mi_option_get(PURGE_DELAY) == 10 {
-            mi_option_set(PURGE_DELAY, -1);
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes a
+        // flag of this process; on failure THP simply stays as the system has it.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong);
         }
     }
 }
@@ -160,7 +179,7 @@ fn deep_thread_stacks() {
 
 fn main() -> ExitCode {
     deep_thread_stacks();
-    keep_freed_memory();
+    tune_allocator();
     let cli = Cli::parse();
     init_logs(&cli.log_format);
     match cli.cmd {
