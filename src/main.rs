@@ -63,6 +63,10 @@ struct RunArgs {
     /// inbox grows. The database holds the same rows either way.
     #[arg(long, default_value_t = pipeline::DEFAULT_PART_VALUES)]
     part_values: usize,
+    /// Parts computed at the same time (1 halves the peak memory of a large run,
+    /// at some speed).
+    #[arg(long, default_value_t = pipeline::PARTS_AT_ONCE, value_parser = clap::value_parser!(u16).range(1..))]
+    parts_at_once: u16,
 }
 
 #[derive(Subcommand)]
@@ -270,9 +274,9 @@ fn main() -> ExitCode {
 }
 
 fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
-    let RunArgs { inbox, db, keep_versions, part_values } = a;
+    let RunArgs { inbox, db, keep_versions, part_values, parts_at_once } = a;
     let opts =
-        RunOptions { inbox, db: db.clone(), pipelines, mode: mode.into(), progress: std::io::stderr().is_terminal(), keep_versions, part_values };
+        RunOptions { inbox, db: db.clone(), pipelines, mode: mode.into(), progress: std::io::stderr().is_terminal(), keep_versions, part_values, parts_at_once: parts_at_once.into() };
     match pipeline::run(&opts) {
         Ok(s) => {
             let sev = |k: &str| s.issues_by_severity.get(k).copied().unwrap_or(0);

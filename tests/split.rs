@@ -92,6 +92,34 @@ fn a_run_split_in_parts_publishes_what_one_pass_does() {
     let county = read(&split.join("current/data_values/year=2024/part-0.parquet"));
     assert!(strs(&county, "area").iter().all(|a| a.as_deref() != Some("420000")));
     assert_same_database(&one, &split);
+    // One part at a time writes the very files two at a time do.
+    let serial = tmp.path().join("serial");
+    let c = wcmon(&[
+        "--pipelines",
+        pipelines.to_str().unwrap(),
+        "rebuild",
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--db",
+        serial.to_str().unwrap(),
+        "--part-values",
+        "2000",
+        "--parts-at-once",
+        "1",
+    ]);
+    assert!(c.code <= 1, "run failed");
+    let files: Vec<_> = walkdir::WalkDir::new(split.join("current"))
+        .follow_links(true)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "parquet"))
+        .map(|e| e.path().strip_prefix(split.join("current")).unwrap().to_path_buf())
+        .collect();
+    assert!(files.len() > 10, "{files:?}");
+    for f in &files {
+        let (a, b) = (std::fs::read(split.join("current").join(f)).unwrap(), std::fs::read(serial.join("current").join(f)).unwrap());
+        assert!(a == b, "{} differs between two parts at once and one", f.display());
+    }
     // The scratch frames of the split run are gone from the published version.
     let leftovers: Vec<_> = std::fs::read_dir(split.join("current")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");

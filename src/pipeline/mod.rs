@@ -30,7 +30,7 @@ mod tables;
 mod totals;
 
 pub use files::{process_bytes, process_file, recognise, validate_and_derive, FileFacts, FileResult};
-pub use split::DEFAULT_PART_VALUES;
+pub use split::{DEFAULT_PART_VALUES, PARTS_AT_ONCE};
 pub use tables::{sort_issues, sort_issues_frame};
 use files::{process_file_error, restore};
 use split::plan_parts;
@@ -53,6 +53,8 @@ pub struct RunOptions {
     /// sums. Memory then grows with the part, not the inbox; the rows published
     /// are the same.
     pub part_values: usize,
+    /// Parts computed at the same time (at least 1; see [`PARTS_AT_ONCE`]).
+    pub parts_at_once: usize,
 }
 
 /// Counts printed at the end of a run and recorded in the manifest.
@@ -315,7 +317,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     } else {
         // Part by part, the roots last from the parts' sums.
         let kept: std::collections::HashSet<&str> = prev_state.as_ref().map(|s| s.parts.iter().map(String::as_str).collect()).unwrap_or_default();
-        let run = split::Split { cfg: &cfg, db: &opts.db, staging: &staging, kept, started };
+        let run = split::Split { cfg: &cfg, db: &opts.db, staging: &staging, kept, started, at_once: opts.parts_at_once.max(1) };
         let files_in = split::Files { results: &mut results, facts: &mut facts, inputs: &files };
         let unchanged;
         (ind_top, unchanged) = split::run_parts(&run, &parts, files_in, &mut new_state, &mut summary, &mut manifest, &mut totals)?;

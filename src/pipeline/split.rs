@@ -33,6 +33,8 @@ pub(super) struct Split<'a> {
     /// The parts the last run kept (their keys).
     pub(super) kept: std::collections::HashSet<&'a str>,
     pub(super) started: Instant,
+    /// Parts computed at the same time.
+    pub(super) at_once: usize,
 }
 
 /// The run's files: their results, facts and inbox entries (same order).
@@ -42,10 +44,10 @@ pub(super) struct Files<'a> {
     pub(super) inputs: &'a [InputFile],
 }
 
-/// Parts computed at once. Two keep both cores busy through each part's less
+/// Parts computed at once by default (`--parts-at-once`). Two keep both cores busy through each part's less
 /// parallel steps (planning the indicators, writing Parquet) at the cost of a
 /// second part's memory; more would only add memory on this 2-core class of machine.
-pub const PARTS_AT_ONCE: usize = 2;
+pub const PARTS_AT_ONCE: u16 = 2;
 
 /// Stack of a thread computing parts.
 const PART_STACK: usize = 64 << 20;
@@ -72,8 +74,8 @@ struct Job {
 /// rows (for the catalogue's baselines) and the parts taken unchanged (for the
 /// changes diff).
 ///
-/// Parts are independent until the roots, so up to [`PARTS_AT_ONCE`] are computed
-/// at a time; what they hand up is then taken in part order, so the run's output
+/// Parts are independent until the roots, so up to `run.at_once` are computed at
+/// a time; what they hand up is then taken in part order, so the run's output
 /// does not depend on which part finished first.
 pub(super) fn run_parts(
     run: &Split,
@@ -169,7 +171,7 @@ pub(super) fn run_parts(
 /// A computed part: its index, what it hands on, and its files' results.
 type Done = (usize, crate::parts::PartOut, Vec<FileResult>);
 
-/// Compute the jobs, up to [`PARTS_AT_ONCE`] at a time, each written into the
+/// Compute the jobs, up to `run.at_once` at a time, each written into the
 /// staging version and kept in `state/parts/`. Returns them in part order; the
 /// first failure (in part order) stops the others from starting new parts.
 fn compute_jobs(
@@ -180,7 +182,10 @@ fn compute_jobs(
     (roots, last_year): (&compute::AreaSet, i32),
     n_parts: usize,
 ) -> Result<Vec<Done>, RunError> {
-    let workers = PARTS_AT_ONCE.min(jobs.len());
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let workers = run.at_once.clamp(1, jobs.len());
     let queue = std::sync::Mutex::new(jobs.into_iter());
     let failed = std::sync::atomic::AtomicBool::new(false);
     let done: std::sync::Mutex<Vec<(usize, Result<(crate::parts::PartOut, Vec<FileResult>), RunError>)>> = Default::default();
