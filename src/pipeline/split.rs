@@ -44,9 +44,10 @@ pub(super) struct Files<'a> {
     pub(super) inputs: &'a [InputFile],
 }
 
-/// Parts computed at once by default (`--parts-at-once`). Two keep both cores busy through each part's less
-/// parallel steps (planning the indicators, writing Parquet) at the cost of a
-/// second part's memory; more would only add memory on this 2-core class of machine.
+/// Parts computed at once by default (`--parts-at-once`). Two keep both cores
+/// busy through each part's less parallel steps (planning the indicators, writing
+/// Parquet): a provincial rebuild took 1.4–1.8 s less (about 7%), for a peak about
+/// a third higher (BENCHMARKS.md). More would only add memory on 2 cores.
 pub const PARTS_AT_ONCE: u16 = 2;
 
 /// Stack of a thread computing parts.
