@@ -171,6 +171,8 @@ pub(super) fn run_parts(
 
 /// A computed part: its index, what it hands on, and its files' results.
 type Done = (usize, crate::parts::PartOut, Vec<FileResult>);
+/// What computing one part gives: what it hands on, and its files' results.
+type PartDone = Result<(crate::parts::PartOut, Vec<FileResult>), RunError>;
 
 /// Compute the jobs, up to `run.at_once` at a time, each written into the
 /// staging version and kept in `state/parts/`. Returns them in part order; the
@@ -189,8 +191,8 @@ fn compute_jobs(
     let workers = run.at_once.clamp(1, jobs.len());
     let queue = std::sync::Mutex::new(jobs.into_iter());
     let failed = std::sync::atomic::AtomicBool::new(false);
-    let done: std::sync::Mutex<Vec<(usize, Result<(crate::parts::PartOut, Vec<FileResult>), RunError>)>> = Default::default();
-    let one = |job: Job| -> Result<(crate::parts::PartOut, Vec<FileResult>), RunError> {
+    let done: std::sync::Mutex<Vec<(usize, PartDone)>> = Default::default();
+    let one = |job: Job| -> PartDone {
         let Job { k, results, facts, inputs } = job;
         let part_dir = crate::parts::begin(run.db, &keys[k])?;
         let input = PartInput { results, facts, inputs };
