@@ -272,6 +272,15 @@ impl CachedFile {
         let texts: Vec<Text> = self.texts.iter().map(|s| Text::from(s.as_str())).collect();
         let get = |i: u32| texts.get(i as usize).cloned();
         let opt = |i: u32| if i == NONE { Some(None) } else { get(i).map(Some) };
+        // Statuses are interned process-wide (one lock each): once per file and text, not per value.
+        let mut statuses: Vec<Option<&'static str>> = vec![None; self.texts.len()];
+        let mut status = |i: u32| -> Option<&'static str> {
+            let slot = statuses.get_mut(i as usize)?;
+            if slot.is_none() {
+                *slot = Some(crate::model::intern(self.texts.get(i as usize)?));
+            }
+            *slot
+        };
         let observations = self
             .values
             .into_iter()
@@ -284,7 +293,7 @@ impl CachedFile {
                     age: get(v.4)?,
                     residence: get(v.5)?,
                     value: v.6,
-                    obs_status: crate::model::intern(self.texts.get(v.7 as usize)?),
+                    obs_status: status(v.7)?,
                     derived: v.8,
                     form: opt(v.9)?,
                     source_file: opt(v.10)?,
