@@ -16,11 +16,14 @@ What is measured, on the same corpus:
   bare calamine read        every sheet of every workbook read in parallel, cells touched, nothing else (the limit)
   pandas + openpyxl         bench/reference.py --engine openpyxl, the same long table (on a sample of files)
   polars.read_excel         bench/reference.py --engine polars (fastexcel / calamine), likewise
-Peak RSS comes from /usr/bin/time -v. The Python references read a sample of
+The rebuild, the bare read and each Python reference run --repeat times (3 by
+default) and report the median (every run is in results.json): the shared
+machine varies by ±15% from minute to minute. Peak RSS comes from /usr/bin/time -v. The Python references read a sample of
 the corpus (they are slow); their throughput is per workbook and per MB.
 """
 import argparse
 import json
+import statistics
 import os
 import random
 import re
@@ -58,6 +61,8 @@ def main():
     ap.add_argument("--corpus", default="/tmp/wcmon-corpus")
     ap.add_argument("--python-files", type=int, default=300, help="files the Python references read")
     ap.add_argument("--skip-python", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of the rebuild, the bare read and each Python reference; the median is reported (the machine is noisy)")
     args = ap.parse_args()
     for exe in (WCMON, BARE):
         if not exe.exists():
@@ -76,10 +81,20 @@ def main():
     def wc(*extra):
         return [WCMON, "--pipelines", pipelines, *extra, "--inbox", inbox, "--db", db]
 
-    shutil.rmtree(db, ignore_errors=True)
-    wall, rss, out = timed([WCMON, "--pipelines", pipelines, "rebuild", "--inbox", inbox, "--db", db])
+    def median_of(cmd, before=None):
+        """Run `cmd` --repeat times: the median wall, every wall, the largest peak RSS and the last output."""
+        walls, rsses, out = [], [], ""
+        for _ in range(max(1, args.repeat)):
+            if before:
+                before()
+            wall, rss, out = timed(cmd)
+            walls.append(wall)
+            rsses.append(rss)
+        return statistics.median(walls), walls, max(rsses), out
+
+    wall, walls, rss, out = median_of([WCMON, "--pipelines", pipelines, "rebuild", "--inbox", inbox, "--db", db], before=lambda: shutil.rmtree(db, ignore_errors=True))
     cells = int(re.search(r"cells read (\d+)", out).group(1))
-    results["rebuild"] = {"seconds": wall, "rss_mb": rss, "cells": cells, "summary": out.strip().splitlines()[:3]}
+    results["rebuild"] = {"seconds": wall, "runs": walls, "rss_mb": rss, "cells": cells, "summary": out.strip().splitlines()[:3]}
     wall, rss, out = timed([WCMON, "--pipelines", pipelines, "run", "--inbox", inbox, "--db", db])
     assert "0 read" in out, out
     results["run_unchanged"] = {"seconds": wall, "rss_mb": rss}
@@ -105,9 +120,9 @@ def main():
     results["run_county"] = {"seconds": wall, "rss_mb": rss, "files_changed": len(changed), "county": county.name,
                              "summary": [l for l in out.strip().splitlines() if "parts" in l or "files" in l][:2]}
 
-    wall, rss, out = timed([BARE, inbox])
+    wall, walls, rss, out = median_of([BARE, inbox])
     bare = json.loads(out)
-    results["bare_calamine"] = {"seconds": wall, "rss_mb": rss, "cells_all": bare["cells"], "read_seconds": bare["seconds"]}
+    results["bare_calamine"] = {"seconds": wall, "runs": walls, "rss_mb": rss, "cells_all": bare["cells"], "read_seconds": bare["seconds"]}
 
     if not args.skip_python:
         sample = files[: args.python_files]
@@ -120,9 +135,12 @@ def main():
         smb = sum(f.stat().st_size for f in sample) / 1e6
         for engine in ("openpyxl", "polars"):
             outp = corpus / f"reference_{engine}.parquet"
-            wall, rss, out = timed([sys.executable, ROOT / "bench" / "reference.py", "--engine", engine, "--pipelines", pipelines, "--inbox", sub, "--out", outp])
-            r = json.loads(out.strip().splitlines()[-1])
-            results[f"python_{engine}"] = {"seconds": r["seconds"], "wall": wall, "rss_mb": rss, "files": r["files"], "files_skipped": r.get("files_skipped", 0), "rows": r["rows"], "mb": round(smb, 1)}
+            runs = []
+            for _ in range(max(1, args.repeat)):
+                wall, rss, out = timed([sys.executable, ROOT / "bench" / "reference.py", "--engine", engine, "--pipelines", pipelines, "--inbox", sub, "--out", outp])
+                runs.append((json.loads(out.strip().splitlines()[-1]), wall))
+            r, wall = sorted(runs, key=lambda x: x[0]["seconds"])[len(runs) // 2]
+            results[f"python_{engine}"] = {"seconds": r["seconds"], "runs": sorted(x[0]["seconds"] for x in runs), "wall": wall, "rss_mb": rss, "files": r["files"], "files_skipped": r.get("files_skipped", 0), "rows": r["rows"], "mb": round(smb, 1)}
         # wcmon on the same sample, for a like-for-like check of the outputs.
         sdb = corpus / "python_sample_db"
         shutil.rmtree(sdb, ignore_errors=True)
@@ -168,6 +186,9 @@ def main():
             ratios[f"wcmon / python {engine} (workbooks/s)"] = wb_s / (r["files"] / r["seconds"])
     results["ratios"] = ratios
     print()
+    for k in ("rebuild", "bare_calamine", "python_openpyxl", "python_polars"):
+        if "runs" in results.get(k, {}):
+            print(f"{k} runs (s): {', '.join(f'{x:.2f}' for x in results[k]['runs'])}")
     for k, v in ratios.items():
         print(f"{k}: {v:.3f}")
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
