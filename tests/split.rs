@@ -11,17 +11,13 @@ use common::*;
 use polars::prelude::*;
 
 fn rebuild(pipelines: &Path, inbox: &Path, db: &Path, part_values: &str) -> Run {
-    wcmon(&[
-        "--pipelines",
-        pipelines.to_str().unwrap(),
-        "rebuild",
-        "--inbox",
-        inbox.to_str().unwrap(),
-        "--db",
-        db.to_str().unwrap(),
-        "--part-values",
-        part_values,
-    ])
+    rebuild_with(pipelines, inbox, db, &["--part-values", part_values])
+}
+
+fn rebuild_with(pipelines: &Path, inbox: &Path, db: &Path, options: &[&str]) -> Run {
+    let mut args = vec!["--pipelines", pipelines.to_str().unwrap(), "rebuild", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap()];
+    args.extend_from_slice(options);
+    wcmon(&args)
 }
 
 fn run(pipelines: &Path, inbox: &Path, db: &Path, part_values: &str) -> Run {
@@ -94,19 +90,7 @@ fn a_run_split_in_parts_publishes_what_one_pass_does() {
     assert_same_database(&one, &split);
     // One part at a time writes the very files two at a time do.
     let serial = tmp.path().join("serial");
-    let c = wcmon(&[
-        "--pipelines",
-        pipelines.to_str().unwrap(),
-        "rebuild",
-        "--inbox",
-        inbox.to_str().unwrap(),
-        "--db",
-        serial.to_str().unwrap(),
-        "--part-values",
-        "2000",
-        "--parts-at-once",
-        "1",
-    ]);
+    let c = rebuild_with(&pipelines, &inbox, &serial, &["--part-values", "2000", "--parts-at-once", "1"]);
     assert!(c.code <= 1, "run failed");
     let files: Vec<_> = walkdir::WalkDir::new(split.join("current"))
         .follow_links(true)
