@@ -207,8 +207,8 @@ fn compute_jobs(
     };
     std::thread::scope(|s| -> Result<(), RunError> {
         for w in 0..workers {
-            // The main thread's stack size: planning and running Polars queries
-            // recurses deeply (debug builds especially).
+            // A deep stack: planning and running Polars queries recurses deeply
+            // (debug builds especially).
             let worker = std::thread::Builder::new().name(format!("part-{w}")).stack_size(PART_STACK);
             let spawned = worker.spawn_scoped(s, || loop {
                 if failed.load(std::sync::atomic::Ordering::Relaxed) {
