@@ -64,7 +64,7 @@ struct RunArgs {
     #[arg(long, default_value_t = pipeline::DEFAULT_PART_VALUES)]
     part_values: usize,
     /// Parts computed at the same time (1 lowers the peak memory of a large run
-    /// by about a quarter, at about a tenth of its speed).
+    /// by about a quarter, and the run takes about 7% longer).
     #[arg(long, default_value_t = pipeline::PARTS_AT_ONCE, value_parser = clap::value_parser!(u16).range(1..))]
     parts_at_once: u16,
 }
@@ -141,8 +141,8 @@ fn init_logs(format: &str) {
 ///   mimalloc reserved before `main`). With them, every first touch of a fresh
 ///   2 MB region zeroes all of it.
 ///
-/// Measured together on the provincial corpus (rebuild, 2 cores): system time
-/// 5.9–7.5 s → 2.6–3.0 s, peak RSS about +150 MB (BENCHMARKS.md).
+/// Measured together on the provincial corpus (rebuild, 2 cores, two A/B pairs):
+/// system time 5.5–6.7 s → 3.3–3.7 s, peak RSS about +130 MB (BENCHMARKS.md).
 ///
 /// The mimalloc crate exports no constant for `purge_delay`: 15 is its index in
 /// `mi_option_e` of the mimalloc v3 that libmimalloc-sys 0.1.49 builds, and the
