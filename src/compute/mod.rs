@@ -440,7 +440,7 @@ pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> Pol
     let den: Vec<Option<f64>> = df.column("denominator")?.f64()?.iter().collect();
     let val: Vec<Option<f64>> = df.column("value")?.f64()?.iter().collect();
     let small_count = cfg.rules.progress.small_count;
-    // The exact Poisson limits depend on the count alone: computed once per distinct count (and remembered per thread, for the next part of a split run).
+    // The exact Poisson limits depend on the count alone: computed once per distinct count (and remembered for the run, for the next part of a split run).
     let mut counts: Vec<u64> = num.iter().flatten().filter(|x| **x >= 0.0 && x.fract() == 0.0 && **x < 1e15).map(|x| *x as u64).collect();
     counts.sort_unstable();
     counts.dedup();

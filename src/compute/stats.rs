@@ -13,15 +13,25 @@ pub fn poisson_exact(x: f64, level: f64) -> Option<(f64, f64)> {
     Some((lower, upper))
 }
 
-/// [`poisson_exact`], remembered per thread: the same counts recur across areas,
-/// years and pooled windows, and each limit costs two inverse chi-squared CDFs.
+/// [`poisson_exact`], remembered for the whole run (all threads, all parts): the
+/// same counts recur across areas, years, pooled windows and the parts of a split
+/// run, and each limit costs two inverse chi-squared CDFs. The function is pure,
+/// so a remembered limit is bit for bit the computed one.
 pub fn poisson_exact_cached(x: f64, level: f64) -> Option<(f64, f64)> {
+    use std::sync::{OnceLock, RwLock};
     /// (count, level) as bits -> limits.
     type Seen = rustc_hash::FxHashMap<(u64, u64), Option<(f64, f64)>>;
-    thread_local! {
-        static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::new(Seen::default());
+    static SEEN: OnceLock<RwLock<Seen>> = OnceLock::new();
+    let seen = SEEN.get_or_init(|| RwLock::new(Seen::default()));
+    let key = (x.to_bits(), level.to_bits());
+    // A poisoned lock only means another thread panicked mid-insert of a pure value.
+    if let Some(&hit) = seen.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return hit;
     }
-    SEEN.with(|seen| *seen.borrow_mut().entry((x.to_bits(), level.to_bits())).or_insert_with(|| poisson_exact(x, level)))
+    // Computed outside the lock: two threads may both compute a new count, with the same result.
+    let limits = poisson_exact(x, level);
+    seen.write().unwrap_or_else(|e| e.into_inner()).insert(key, limits);
+    limits
 }
 
 /// Wilson score 95% interval for a proportion x/n: (lower, upper) as proportions.
