@@ -1,22 +1,20 @@
-//! Polars: aggregate counts up the area hierarchy, then derive every
-//! indicator as numerator / denominator × factor at every level.
+//! Aggregate counts up the area hierarchy (Polars), then derive every
+//! indicator as numerator / denominator × factor at every level ([`ratios`]).
 //!
 //! Rates are never averaged: a county's rate is the ratio of the county's
 //! summed counts, which are the sums of its towns' counts.
 
 pub mod frames;
+mod ratios;
 pub mod stats;
 
 use polars::prelude::*;
 
-use crate::config::catalogue::Term;
-use crate::config::{Config, Indicator};
+use crate::config::Config;
 
 /// Small-count threshold: a rate whose numerator is below this is flagged.
 pub const SMALL_COUNT: f64 = 20.0;
 
-const DIMS: [&str; 3] = ["sex", "age", "residence"];
-const JOIN_KEY: [&str; 5] = ["area", "year", "sex", "age", "residence"];
 
 fn cols(names: &[&str]) -> Vec<Expr> {
     names.iter().map(|n| col(*n)).collect()
@@ -157,190 +155,6 @@ fn with_aggregates(values: &DataFrame, sums: LazyFrame, cfg: &Config) -> PolarsR
     Ok(all)
 }
 
-fn pins(term: &Term) -> [Option<&String>; 3] {
-    [term.sex.as_ref(), term.age.as_ref(), term.residence.as_ref()]
-}
-
-/// The values of each data element, sliced once from the sorted frame (so each
-/// indicator reads only its own data elements, not the whole table).
-struct ByElement {
-    frames: std::collections::HashMap<String, DataFrame>,
-    empty: DataFrame,
-    /// area -> each of its ancestors.
-    ancestors: LazyFrame,
-}
-
-impl ByElement {
-    fn new(all_values: &DataFrame, cfg: &Config) -> PolarsResult<ByElement> {
-        let slim = all_values
-            .clone()
-            .lazy()
-            .filter(col("value").is_not_null())
-            .select([
-                col("data_element"),
-                col("area"),
-                col("year"),
-                col("sex"),
-                col("age"),
-                col("residence"),
-                col("value"),
-                col("n_sources").cast(DataType::UInt32).fill_null(lit(1u32)).alias("n_sources"),
-                // Reported in a return (not summed up the hierarchy by wcmon).
-                col("n_sources").is_null().alias("_reported"),
-            ])
-            .collect()?;
-        // Row numbers of each data element in one pass, then each element's rows
-        // gathered on its own (in parallel; no sort of the whole table).
-        let mut slim = slim;
-        slim.rechunk_mut_par();
-        let mut rows: rustc_hash::FxHashMap<&str, Vec<IdxSize>> = rustc_hash::FxHashMap::default();
-        let de = slim.column("data_element")?.str()?;
-        for (i, code) in de.iter().enumerate() {
-            if let Some(code) = code {
-                rows.entry(code).or_default().push(i as IdxSize);
-            }
-        }
-        use rayon::prelude::*;
-        let frames: std::collections::HashMap<String, DataFrame> = rows
-            .into_par_iter()
-            .map(|(code, idx)| Ok((code.to_string(), slim.take(&IdxCa::from_vec("idx".into(), idx))?)))
-            .collect::<PolarsResult<_>>()?;
-        Ok(ByElement { frames, empty: slim.clear(), ancestors: frames::ancestors(&cfg.areas)?.lazy() })
-    }
-
-    fn get(&self, code: &str) -> LazyFrame {
-        self.frames.get(code).unwrap_or(&self.empty).clone().lazy()
-    }
-}
-
-/// One side of a ratio: terms summed by key, with dims pinned on either side set to "*".
-/// `reported_only`: only values as reported in returns, not wcmon's aggregates.
-fn side(values: &ByElement, terms: &[Term], other: &[Term], name: &str, reported_only: bool) -> LazyFrame {
-    let own = pins(&terms[0]);
-    let oth = pins(&other[0]);
-    let parts: Vec<LazyFrame> = terms
-        .iter()
-        .map(|t| {
-            let mut lf = values.get(&t.data_element);
-            if reported_only {
-                lf = lf.filter(col("_reported"));
-            }
-            for (i, d) in DIMS.iter().enumerate() {
-                let p = pins(t)[i];
-                if let Some(v) = p {
-                    lf = lf.filter(col(*d).eq(lit(v.clone())));
-                } else if oth[i].is_some() {
-                    // Pinned only on the other side: this side is taken at its total.
-                    lf = lf.filter(col(*d).eq(lit("_T")));
-                }
-                if own[i].is_some() || oth[i].is_some() {
-                    lf = lf.with_column(lit("*").alias(*d));
-                }
-            }
-            lf.select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value"), col("n_sources")])
-        })
-        .collect();
-    let n = parts.len() as u32;
-    concat(parts, UnionArgs::default())
-        .unwrap_or_else(|_| values.empty.clone().lazy().select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col("value"), col("n_sources")]))
-        .group_by(cols(&JOIN_KEY))
-        .agg([col("value").sum().alias(name), col("value").count().alias("_terms"), col("n_sources").sum().alias(format!("{name}_areas"))])
-        // Every term must be present for a sum of terms to be complete.
-        .filter(col("_terms").eq(lit(n)))
-        .select([col("area"), col("year"), col("sex"), col("age"), col("residence"), col(name), col(format!("{name}_areas")).cast(DataType::UInt32)])
-}
-
-/// Output value of a dimension pinned somewhere in the formula.
-fn out_dim(ind: &Indicator, i: usize) -> Option<String> {
-    let over = match i {
-        0 => ind.sex.clone(),
-        1 => ind.age.clone(),
-        _ => None,
-    };
-    if over.is_some() {
-        return over;
-    }
-    if let Some(v) = ind.value.as_ref().and_then(|t| pins(t)[i].cloned()) {
-        return Some(v);
-    }
-    let n = ind.numerator.first().and_then(|t| pins(t)[i].cloned());
-    let d = ind.denominator.first().and_then(|t| pins(t)[i].cloned());
-    match (n, d) {
-        (Some(a), Some(b)) if a == b => Some(a),
-        (Some(_), Some(_)) => Some("_T".into()),
-        (Some(a), None) => Some(a),
-        (None, Some(_)) => Some("_T".into()),
-        (None, None) => None,
-    }
-}
-
-/// Numerator and denominator of a ratio at every area, each aggregate summed over the
-/// same areas on both sides: the reported (area, numerator, denominator) pairs are
-/// summed up the hierarchy, so a town that reports only one of the two counts in
-/// neither. An area with its own reported pair keeps it. Where no pairs exist (e.g.
-/// the numerator comes from towns and the denominator only from the county), the
-/// two sides' separate aggregates are used, and `numerator_areas` /
-/// `denominator_areas` show the difference in coverage.
-fn ratio(values: &ByElement, ind: &Indicator, scope: &Scope) -> PolarsResult<(LazyFrame, Option<DataFrame>)> {
-    let keys = cols(&JOIN_KEY);
-    let out = |lf: LazyFrame| {
-        lf.select([
-            col("area"),
-            col("year"),
-            col("sex"),
-            col("age"),
-            col("residence"),
-            col("numerator").cast(DataType::Float64),
-            col("denominator").cast(DataType::Float64),
-            col("numerator_areas").cast(DataType::UInt32),
-            col("denominator_areas").cast(DataType::UInt32),
-        ])
-    };
-    let inner = JoinArgs::new(JoinType::Inner);
-    let left = JoinArgs::new(JoinType::Left);
-    // Materialised once: without common-subplan elimination (Polars' `cse` feature) a
-    // lazy frame used in three places would be computed three times.
-    let pairs = side(values, &ind.numerator, &ind.denominator, "numerator", true)
-        .join(side(values, &ind.denominator, &ind.numerator, "denominator", true), keys.clone(), keys.clone(), inner.clone())
-        .collect()?
-        .lazy();
-    let flagged = |lf: LazyFrame, flag: &str| lf.select(keys.clone()).with_column(lit(true).alias(flag));
-    let sum_pairs = |lf: LazyFrame, area: &str| {
-        lf.group_by(cols(&[area, "year", "sex", "age", "residence"])).agg([
-            col("numerator").sum().alias("numerator"),
-            col("denominator").sum().alias("denominator"),
-            col("numerator_areas").sum().cast(DataType::UInt32).alias("numerator_areas"),
-        ])
-    };
-    let sums = sum_pairs(
-        pairs.clone().join(values.ancestors.clone(), [col("area")], [col("area")], inner.clone()).with_column(lit(1u32).alias("numerator_areas")),
-        "ancestor",
-    )
-    .rename(["ancestor"], ["area"], true);
-    // A split run: each part keeps its sums for the roots apart; the top adds them up.
-    let (sums, to_roots) = match scope {
-        Scope::Whole => (sums, None),
-        Scope::Part { roots } => {
-            let (own, to_roots) = split_by_area(sums.collect()?, roots)?;
-            (own.lazy(), Some(to_roots))
-        }
-        Scope::Top { pair_sums } => match pair_sums.get(&ind.code) {
-            Some(parts) => (concat([sums, sum_pairs(parts.clone().lazy(), "area")], UnionArgs::default())?, None),
-            None => (sums, None),
-        },
-    };
-    let summed = sums
-        .with_column(col("numerator_areas").alias("denominator_areas"))
-        .join(flagged(pairs.clone(), "_has"), keys.clone(), keys.clone(), left.clone())
-        .filter(col("_has").is_null());
-    let paired = concat([out(pairs), out(summed)], UnionArgs::default())?.collect()?.lazy();
-    let separate = side(values, &ind.numerator, &ind.denominator, "numerator", false)
-        .join(side(values, &ind.denominator, &ind.numerator, "denominator", false), keys.clone(), keys.clone(), inner)
-        .join(flagged(paired.clone(), "_paired"), keys.clone(), keys.clone(), left)
-        .filter(col("_paired").is_null());
-    Ok((concat([paired, out(separate)], UnionArgs::default())?, to_roots))
-}
-
 /// Which areas an indicator pass computes.
 pub enum Scope<'a> {
     /// Every area (one pass over the whole run).
@@ -352,49 +166,6 @@ pub enum Scope<'a> {
     Top { pair_sums: &'a std::collections::HashMap<String, DataFrame> },
 }
 
-fn one_indicator(values: &ByElement, ind: &Indicator, scope: &Scope) -> PolarsResult<(DataFrame, Option<DataFrame>)> {
-    let mut to_roots = None;
-    let mut lf = if let Some(t) = &ind.value {
-        let terms = std::slice::from_ref(t);
-        side(values, terms, terms, "value", false).with_columns([
-            lit(NULL).cast(DataType::Float64).alias("numerator"),
-            lit(NULL).cast(DataType::Float64).alias("denominator"),
-            lit(NULL).cast(DataType::UInt32).alias("numerator_areas"),
-            lit(NULL).cast(DataType::UInt32).alias("denominator_areas"),
-        ])
-    } else {
-        let (lf, sums) = ratio(values, ind, scope)?;
-        to_roots = sums;
-        lf.with_column(
-            when(col("denominator").gt(lit(0.0)))
-                .then(col("numerator") / col("denominator") * lit(ind.factor))
-                .otherwise(lit(NULL).cast(DataType::Float64))
-                .alias("value"),
-        )
-    };
-    for (i, d) in DIMS.iter().enumerate() {
-        if let Some(v) = out_dim(ind, i) {
-            lf = lf.with_column(lit(v).alias(*d));
-        }
-    }
-    lf.select([
-        lit(ind.code.clone()).alias("indicator"),
-        col("area"),
-        col("year"),
-        col("sex"),
-        col("age"),
-        col("residence"),
-        col("value"),
-        col("numerator"),
-        col("denominator"),
-        col("numerator_areas").cast(DataType::UInt32),
-        col("denominator_areas").cast(DataType::UInt32),
-        lit(ind.unit.clone()).alias("unit"),
-    ])
-    .collect()
-    .map(|df| (df, to_roots))
-}
-
 /// Every catalogue indicator for every area, year, sex and age the data allow.
 pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
     indicators_in(all_values, cfg, &Scope::Whole).map(|(df, _)| df)
@@ -404,34 +175,16 @@ pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFram
 /// indicator's paired sums for the roots.
 pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> PolarsResult<(DataFrame, Vec<(String, DataFrame)>)> {
     let t = std::time::Instant::now();
-    let values = ByElement::new(all_values, cfg)?;
-    // The indicators are independent: computed in parallel, stacked in catalogue order.
-    use rayon::prelude::*;
+    let values = ratios::Values::new(all_values, cfg, scope)?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: values by element");
-    let parts: Vec<(DataFrame, Option<DataFrame>)> = cfg
-        .catalogue
-        .indicators
-        .par_iter()
-        .map(|ind| {
-            let t = std::time::Instant::now();
-            let df = one_indicator(&values, ind, scope);
-            tracing::trace!(indicator = %ind.code, ms = t.elapsed().as_millis() as u64, "indicator computed");
-            df
-        })
-        .collect::<PolarsResult<_>>()?;
-    tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: computed");
-    let mut pair_sums = Vec::new();
-    let mut dfs = Vec::with_capacity(parts.len());
-    for (ind, (df, sums)) in cfg.catalogue.indicators.iter().zip(parts) {
-        dfs.push(df);
-        if let Some(s) = sums.filter(|s| s.height() > 0) {
-            pair_sums.push((ind.code.clone(), s));
-        }
+    if cfg.catalogue.indicators.is_empty() {
+        return Ok((DataFrame::empty(), Vec::new()));
     }
-    let Some(df) = stack(dfs)? else {
-        return Ok((DataFrame::empty(), pair_sums));
-    };
+    let (df, pair_sums) = ratios::all(&values, cfg, scope)?;
+    drop(values);
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: computed");
     // Uncertainty of each rate from its counts.
+    use rayon::prelude::*;
     let t = std::time::Instant::now();
     let by_code: rustc_hash::FxHashMap<&str, (f64, bool)> =
         cfg.catalogue.indicators.iter().map(|i| (i.code.as_str(), (i.factor, i.unit == "%"))).collect();

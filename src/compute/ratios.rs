@@ -1,0 +1,575 @@
+//! The indicator pass: each catalogue indicator's numerator and denominator
+//! summed from its data elements' values, paired area by area, summed up the
+//! hierarchy, at every key (area × year × sex × age × residence) the data allow.
+//!
+//! In plain Rust over integer keys rather than as Polars plans: an indicator
+//! reads a few thousand rows, and about 128 small plans of string-keyed joins and
+//! group-bys per part cost more in planning and row encoding than in work.
+//! The semantics are those of the frames it replaced, step for step:
+//! [`side`] (terms summed by key, pins), [`ratio`] (pairs, their sums up the
+//! hierarchy, the separate sums where no pairs exist) and [`one`] (value,
+//! output dimensions). Sums add rows in the order the frames held them
+//! (term by term, row by row), so integer counts and sums alike come out bit
+//! for bit as before.
+
+use polars::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::{AreaSet, Scope};
+use crate::config::catalogue::Term;
+use crate::config::{Config, Indicator};
+
+/// (area, year, sex, age, residence), the codes as [`Dict`] ids.
+type Key = (u32, i32, u32, u32, u32);
+
+/// A side of a ratio at one key: (key, sum, the summed values' `n_sources`).
+type SideSum = (Key, f64, u32);
+
+/// Pairs summed into an area: (key, numerator, denominator, areas summed).
+type AreaSum = (Key, f64, f64, u32);
+
+/// Each distinct code (area, sex, age, residence) once, as a small id. Filled
+/// before the indicators run in parallel; read-only after.
+#[derive(Default)]
+struct Dict {
+    ids: FxHashMap<String, u32>,
+    strs: Vec<String>,
+}
+
+impl Dict {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = self.strs.len() as u32;
+        self.strs.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
+        i
+    }
+
+    /// A code interned before the pass (pins, output dimensions, "*", "_T").
+    fn known(&self, s: &str) -> u32 {
+        self.ids.get(s).copied().unwrap_or(u32::MAX)
+    }
+
+    fn str(&self, i: u32) -> &str {
+        self.strs.get(i as usize).map_or("", String::as_str)
+    }
+}
+
+/// One non-null value of a data element.
+struct Val {
+    key: Key,
+    value: f64,
+    /// 1 for a reported value, the number of values summed for an aggregate.
+    n_sources: u32,
+    reported: bool,
+}
+
+/// A ratio's numerator and denominator at one key.
+#[derive(Clone, Copy)]
+struct Pair {
+    key: Key,
+    num: f64,
+    den: f64,
+    num_areas: u32,
+    den_areas: u32,
+}
+
+/// One output row before the output dimensions are set.
+struct Row {
+    key: Key,
+    value: Option<f64>,
+    num: Option<f64>,
+    den: Option<f64>,
+    num_areas: Option<u32>,
+    den_areas: Option<u32>,
+}
+
+/// The run's values by data element, with everything the pass looks up.
+pub(super) struct Values {
+    by_de: FxHashMap<String, Vec<Val>>,
+    dict: Dict,
+    /// Each area id's ancestors' ids (nearest first); empty for other ids.
+    ancestors: Vec<Vec<u32>>,
+    star: u32,
+    total: u32,
+    /// The top of a split run: each ratio indicator's sums handed up by the parts, summed by key.
+    top_sums: FxHashMap<String, Vec<AreaSum>>,
+}
+
+fn pins(t: &Term) -> [Option<&String>; 3] {
+    [t.sex.as_ref(), t.age.as_ref(), t.residence.as_ref()]
+}
+
+/// Output value of a dimension pinned somewhere in the formula.
+fn out_dim(ind: &Indicator, i: usize) -> Option<String> {
+    let over = match i {
+        0 => ind.sex.clone(),
+        1 => ind.age.clone(),
+        _ => None,
+    };
+    if over.is_some() {
+        return over;
+    }
+    if let Some(v) = ind.value.as_ref().and_then(|t| pins(t)[i].cloned()) {
+        return Some(v);
+    }
+    let n = ind.numerator.first().and_then(|t| pins(t)[i].cloned());
+    let d = ind.denominator.first().and_then(|t| pins(t)[i].cloned());
+    match (n, d) {
+        (Some(a), Some(b)) if a == b => Some(a),
+        (Some(_), Some(_)) => Some("_T".into()),
+        (Some(a), None) => Some(a),
+        (None, Some(_)) => Some("_T".into()),
+        (None, None) => None,
+    }
+}
+
+impl Values {
+    pub(super) fn new(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> PolarsResult<Values> {
+        let mut dict = Dict::default();
+        let (star, total) = (dict.id("*"), dict.id("_T"));
+        // Codes the pass compares with or writes, interned now so the pass only reads.
+        for ind in &cfg.catalogue.indicators {
+            for t in ind.numerator.iter().chain(&ind.denominator).chain(ind.value.as_ref()) {
+                for p in pins(t).into_iter().flatten() {
+                    dict.id(p);
+                }
+            }
+            for i in 0..3 {
+                if let Some(v) = out_dim(ind, i) {
+                    dict.id(&v);
+                }
+            }
+        }
+        let mut ancestors_of: Vec<(u32, Vec<u32>)> = Vec::with_capacity(cfg.areas.list.len());
+        for a in &cfg.areas.list {
+            let id = dict.id(&a.code);
+            let anc = a.ancestors.iter().map(|x| dict.id(x)).collect();
+            ancestors_of.push((id, anc));
+        }
+        let mut by_de: FxHashMap<String, Vec<Val>> = FxHashMap::default();
+        if all_values.height() > 0 {
+            let s = |c: &str| -> PolarsResult<StringChunked> { Ok(all_values.column(c)?.str()?.clone()) };
+            let (de, area, sex, age, res) = (s("data_element")?, s("area")?, s("sex")?, s("age")?, s("residence")?);
+            let year = all_values.column("year")?.cast(&DataType::Int32)?;
+            let year = year.i32()?;
+            let value = all_values.column("value")?.cast(&DataType::Float64)?;
+            let value = value.f64()?;
+            let n_sources = all_values.column("n_sources")?.cast(&DataType::UInt32)?;
+            let n_sources = n_sources.u32()?;
+            let mut last: Option<(&str, usize)> = None;
+            let mut lists: Vec<Vec<Val>> = Vec::new();
+            let mut list_of: FxHashMap<&str, usize> = FxHashMap::default();
+            for i in 0..all_values.height() {
+                let (Some(v), Some(code)) = (value.get(i), de.get(i)) else { continue };
+                // Rows of one data element come in runs: look up the list once per run.
+                let li = match last {
+                    Some((c, li)) if c == code => li,
+                    _ => {
+                        let li = *list_of.entry(code).or_insert_with(|| {
+                            lists.push(Vec::new());
+                            lists.len() - 1
+                        });
+                        last = Some((code, li));
+                        li
+                    }
+                };
+                let mut id = |x: Option<&str>| dict.id(x.unwrap_or_default());
+                let key = (id(area.get(i)), year.get(i).unwrap_or_default(), id(sex.get(i)), id(age.get(i)), id(res.get(i)));
+                let n = n_sources.get(i);
+                lists[li].push(Val { key, value: v, n_sources: n.unwrap_or(1), reported: n.is_none() });
+            }
+            let mut lists: Vec<Option<Vec<Val>>> = lists.into_iter().map(Some).collect();
+            for (code, li) in list_of {
+                by_de.insert(code.to_string(), lists[li].take().unwrap_or_default());
+            }
+        }
+        let mut top_sums = FxHashMap::default();
+        if let Scope::Top { pair_sums } = scope {
+            for (code, df) in pair_sums.iter() {
+                top_sums.insert(code.clone(), regroup_handed_up(df, &mut dict)?);
+            }
+        }
+        let mut ancestors = vec![Vec::new(); dict.strs.len()];
+        for (id, anc) in ancestors_of {
+            ancestors[id as usize] = anc;
+        }
+        Ok(Values { by_de, dict, ancestors, star, total, top_sums })
+    }
+
+    fn rows(&self, code: &str) -> &[Val] {
+        self.by_de.get(code).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    fn pin_ids(&self, t: &Term) -> [Option<u32>; 3] {
+        pins(t).map(|p| p.map(|s| self.dict.known(s)))
+    }
+}
+
+/// The parts' sums for the roots (area, year, sex, age, residence, numerator,
+/// denominator, numerator_areas), summed by key in the order the parts handed them up.
+fn regroup_handed_up(df: &DataFrame, dict: &mut Dict) -> PolarsResult<Vec<AreaSum>> {
+    let s = |c: &str| -> PolarsResult<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
+    let (area, sex, age, res) = (s("area")?, s("sex")?, s("age")?, s("residence")?);
+    let year = df.column("year")?.cast(&DataType::Int32)?;
+    let num = df.column("numerator")?.cast(&DataType::Float64)?;
+    let den = df.column("denominator")?.cast(&DataType::Float64)?;
+    let areas = df.column("numerator_areas")?.cast(&DataType::UInt32)?;
+    let (year, num, den, areas) = (year.i32()?, num.f64()?, den.f64()?, areas.u32()?);
+    let mut out: Vec<AreaSum> = Vec::new();
+    let mut at: FxHashMap<Key, usize> = FxHashMap::default();
+    for i in 0..df.height() {
+        let mut id = |x: Option<&str>| dict.id(x.unwrap_or_default());
+        let key = (id(area.get(i)), year.get(i).unwrap_or_default(), id(sex.get(i)), id(age.get(i)), id(res.get(i)));
+        let j = *at.entry(key).or_insert_with(|| {
+            out.push((key, 0.0, 0.0, 0));
+            out.len() - 1
+        });
+        let o = &mut out[j];
+        o.1 += num.get(i).unwrap_or_default();
+        o.2 += den.get(i).unwrap_or_default();
+        o.3 += areas.get(i).unwrap_or_default();
+    }
+    Ok(out)
+}
+
+/// One side of a ratio: its terms summed by key, where every term has a value.
+/// A dimension pinned by a term is filtered to the pin; one pinned only on the
+/// other side is taken at its total ("_T"); either way it reads "*" in the key.
+/// `reported_only`: only values as reported in returns, not wcmon's aggregates.
+/// Returns (key, sum, sum of the values' n_sources) in first-seen order.
+fn side(v: &Values, terms: &[Term], other: &[Term], reported_only: bool) -> Vec<SideSum> {
+    let (Some(first), Some(other_first)) = (terms.first(), other.first()) else { return Vec::new() };
+    let own = v.pin_ids(first);
+    let oth = v.pin_ids(other_first);
+    let starred: [bool; 3] = std::array::from_fn(|i| own[i].is_some() || oth[i].is_some());
+    // key -> index into `sums`: (key, sum, values seen, n_sources summed)
+    let mut at: FxHashMap<Key, usize> = FxHashMap::default();
+    let mut sums: Vec<(Key, f64, u32, u32)> = Vec::new();
+    for t in terms {
+        let p = v.pin_ids(t);
+        let want: [Option<u32>; 3] = std::array::from_fn(|i| p[i].or(oth[i].map(|_| v.total)));
+        for x in v.rows(&t.data_element) {
+            if reported_only && !x.reported {
+                continue;
+            }
+            let (area, year, sex, age, res) = x.key;
+            let dims = [sex, age, res];
+            if (0..3).any(|i| want[i].is_some_and(|w| w != dims[i])) {
+                continue;
+            }
+            let d: [u32; 3] = std::array::from_fn(|i| if starred[i] { v.star } else { dims[i] });
+            let key = (area, year, d[0], d[1], d[2]);
+            let j = *at.entry(key).or_insert_with(|| {
+                sums.push((key, 0.0, 0, 0));
+                sums.len() - 1
+            });
+            let s = &mut sums[j];
+            s.1 += x.value;
+            s.2 += 1;
+            s.3 += x.n_sources;
+        }
+    }
+    let n = terms.len() as u32;
+    sums.into_iter().filter(|s| s.2 == n).map(|(k, sum, _, areas)| (k, sum, areas)).collect()
+}
+
+/// The pairs of two sides present at the same key.
+fn paired(num: Vec<SideSum>, den: Vec<SideSum>) -> Vec<Pair> {
+    let den: FxHashMap<Key, (f64, u32)> = den.into_iter().map(|(k, s, a)| (k, (s, a))).collect();
+    num.into_iter()
+        .filter_map(|(key, n, na)| den.get(&key).map(|&(d, da)| Pair { key, num: n, den: d, num_areas: na, den_areas: da }))
+        .collect()
+}
+
+/// Numerator and denominator of a ratio at every area, each aggregate summed over the
+/// same areas on both sides: the reported (area, numerator, denominator) pairs are
+/// summed up the hierarchy, so a town that reports only one of the two counts in
+/// neither. An area with its own reported pair keeps it. Where no pairs exist (e.g.
+/// the numerator comes from towns and the denominator only from the county), the
+/// two sides' separate aggregates are used, and `numerator_areas` /
+/// `denominator_areas` show the difference in coverage.
+/// For a part of a split run, also the sums for the roots (handed up, not kept).
+fn ratio(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Pair>, Vec<AreaSum>) {
+    let pairs = paired(side(v, &ind.numerator, &ind.denominator, true), side(v, &ind.denominator, &ind.numerator, true));
+    // The pairs summed into each ancestor of their area: (key, numerator, denominator, areas).
+    let mut at: FxHashMap<Key, usize> = FxHashMap::default();
+    let mut sums: Vec<AreaSum> = Vec::new();
+    for p in &pairs {
+        let (area, year, sex, age, res) = p.key;
+        for &anc in v.ancestors.get(area as usize).map(Vec::as_slice).unwrap_or_default() {
+            let key = (anc, year, sex, age, res);
+            let j = *at.entry(key).or_insert_with(|| {
+                sums.push((key, 0.0, 0.0, 0));
+                sums.len() - 1
+            });
+            let s = &mut sums[j];
+            s.1 += p.num;
+            s.2 += p.den;
+            s.3 += 1;
+        }
+    }
+    let mut to_roots = Vec::new();
+    match scope {
+        Scope::Whole => {}
+        Scope::Part { roots } => {
+            let at_root = |k: &Key| is_root(roots, v.dict.str(k.0));
+            to_roots = sums.iter().filter(|s| at_root(&s.0)).copied().collect();
+            sums.retain(|s| !at_root(&s.0));
+        }
+        Scope::Top { .. } => sums.extend(v.top_sums.get(&ind.code).into_iter().flatten().copied()),
+    }
+    let pair_keys: FxHashSet<Key> = pairs.iter().map(|p| p.key).collect();
+    let mut out = pairs;
+    out.extend(sums.into_iter().filter(|s| !pair_keys.contains(&s.0)).map(|(key, num, den, areas)| Pair {
+        key,
+        num,
+        den,
+        num_areas: areas,
+        den_areas: areas,
+    }));
+    drop(pair_keys);
+    let have: FxHashSet<Key> = out.iter().map(|p| p.key).collect();
+    let separate = paired(side(v, &ind.numerator, &ind.denominator, false), side(v, &ind.denominator, &ind.numerator, false));
+    out.extend(separate.into_iter().filter(|p| !have.contains(&p.key)));
+    (out, to_roots)
+}
+
+fn is_root(roots: &AreaSet, area: &str) -> bool {
+    roots.contains(area)
+}
+
+/// One indicator's rows, and (a part's ratio indicator) its sums for the roots.
+fn one(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Row>, Vec<AreaSum>) {
+    let (mut rows, to_roots): (Vec<Row>, Vec<AreaSum>) = match &ind.value {
+        Some(t) => {
+            let terms = std::slice::from_ref(t);
+            let rows = side(v, terms, terms, false)
+                .into_iter()
+                .map(|(key, sum, _)| Row { key, value: Some(sum), num: None, den: None, num_areas: None, den_areas: None })
+                .collect();
+            (rows, Vec::new())
+        }
+        None => {
+            let (pairs, to_roots) = ratio(v, ind, scope);
+            let rows = pairs
+                .into_iter()
+                .map(|p| Row {
+                    key: p.key,
+                    value: (p.den > 0.0).then(|| p.num / p.den * ind.factor),
+                    num: Some(p.num),
+                    den: Some(p.den),
+                    num_areas: Some(p.num_areas),
+                    den_areas: Some(p.den_areas),
+                })
+                .collect();
+            (rows, to_roots)
+        }
+    };
+    let out: [Option<u32>; 3] = std::array::from_fn(|i| out_dim(ind, i).map(|s| v.dict.known(&s)));
+    if out.iter().any(Option::is_some) {
+        for r in &mut rows {
+            let k: &mut Key = &mut r.key;
+            for (d, o) in [&mut k.2, &mut k.3, &mut k.4].into_iter().zip(out) {
+                if let Some(o) = o {
+                    *d = o;
+                }
+            }
+        }
+    }
+    (rows, to_roots)
+}
+
+/// Every indicator's rows stacked in catalogue order (`indicator`, `area`,
+/// `year`, `sex`, `age`, `residence`, `value`, `numerator`, `denominator`,
+/// `numerator_areas`, `denominator_areas`, `unit`; not sorted), and each ratio
+/// indicator's sums for the roots of a part (`area`, `year`, `sex`, `age`,
+/// `residence`, `numerator`, `denominator`, `numerator_areas`).
+pub(super) fn all(v: &Values, cfg: &Config, scope: &Scope) -> PolarsResult<(DataFrame, Vec<(String, DataFrame)>)> {
+    use rayon::prelude::*;
+    let inds = &cfg.catalogue.indicators;
+    let done: Vec<(Vec<Row>, Vec<AreaSum>)> = inds.par_iter().map(|ind| one(v, ind, scope)).collect();
+    let n: usize = done.iter().map(|d| d.0.len()).sum();
+    let d = &v.dict;
+    let strs = || Vec::<&str>::with_capacity(n);
+    let (mut indicator, mut unit, mut area, mut sex, mut age, mut res) = (strs(), strs(), strs(), strs(), strs(), strs());
+    let mut year: Vec<i32> = Vec::with_capacity(n);
+    let f64s = || Vec::<Option<f64>>::with_capacity(n);
+    let (mut value, mut num, mut den) = (f64s(), f64s(), f64s());
+    let u32s = || Vec::<Option<u32>>::with_capacity(n);
+    let (mut num_areas, mut den_areas) = (u32s(), u32s());
+    let mut pair_sums = Vec::new();
+    for (ind, (rows, to_roots)) in inds.iter().zip(done) {
+        for r in rows {
+            indicator.push(&ind.code);
+            unit.push(&ind.unit);
+            area.push(d.str(r.key.0));
+            year.push(r.key.1);
+            sex.push(d.str(r.key.2));
+            age.push(d.str(r.key.3));
+            res.push(d.str(r.key.4));
+            value.push(r.value);
+            num.push(r.num);
+            den.push(r.den);
+            num_areas.push(r.num_areas);
+            den_areas.push(r.den_areas);
+        }
+        if !to_roots.is_empty() {
+            pair_sums.push((ind.code.clone(), handed_up_frame(d, &to_roots)?));
+        }
+    }
+    let df = DataFrame::new_infer_height(vec![
+        Column::new("indicator".into(), indicator),
+        Column::new("area".into(), area),
+        Column::new("year".into(), year),
+        Column::new("sex".into(), sex),
+        Column::new("age".into(), age),
+        Column::new("residence".into(), res),
+        Column::new("value".into(), value),
+        Column::new("numerator".into(), num),
+        Column::new("denominator".into(), den),
+        Column::new("numerator_areas".into(), num_areas),
+        Column::new("denominator_areas".into(), den_areas),
+        Column::new("unit".into(), unit),
+    ])?;
+    Ok((df, pair_sums))
+}
+
+fn handed_up_frame(d: &Dict, rows: &[AreaSum]) -> PolarsResult<DataFrame> {
+    let s = |f: fn(&Key) -> u32| -> Vec<&str> { rows.iter().map(|r| d.str(f(&r.0))).collect() };
+    DataFrame::new_infer_height(vec![
+        Column::new("area".into(), s(|k| k.0)),
+        Column::new("year".into(), rows.iter().map(|r| r.0 .1).collect::<Vec<i32>>()),
+        Column::new("sex".into(), s(|k| k.2)),
+        Column::new("age".into(), s(|k| k.3)),
+        Column::new("residence".into(), s(|k| k.4)),
+        Column::new("numerator".into(), rows.iter().map(|r| r.1).collect::<Vec<f64>>()),
+        Column::new("denominator".into(), rows.iter().map(|r| r.2).collect::<Vec<f64>>()),
+        Column::new("numerator_areas".into(), rows.iter().map(|r| r.3).collect::<Vec<u32>>()),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COUNTY: &str = "421321";
+    const TOWN_A: &str = "421321100";
+    const TOWN_B: &str = "421321101";
+
+    fn cfg() -> Config {
+        Config::load(std::path::Path::new("pipelines")).unwrap()
+    }
+
+    /// Values as the compute stage holds them: (data element, area, sex, age, value, n_sources),
+    /// n_sources None for a reported value and Some(n) for an aggregate of n values.
+    /// (data element, area, sex, age, value, n_sources)
+    type Input<'a> = (&'a str, &'a str, &'a str, &'a str, f64, Option<u32>);
+
+    fn values(rows: &[Input]) -> DataFrame {
+        let s = |f: for<'a> fn(&Input<'a>) -> &'a str| -> Vec<String> { rows.iter().map(|r| f(r).to_string()).collect() };
+        DataFrame::new_infer_height(vec![
+            Column::new("data_element".into(), s(|r| r.0)),
+            Column::new("area".into(), s(|r| r.1)),
+            Column::new("year".into(), vec![2024i32; rows.len()]),
+            Column::new("sex".into(), s(|r| r.2)),
+            Column::new("age".into(), s(|r| r.3)),
+            Column::new("residence".into(), vec!["_T"; rows.len()]),
+            Column::new("value".into(), rows.iter().map(|r| Some(r.4)).collect::<Vec<_>>()),
+            Column::new("n_sources".into(), rows.iter().map(|r| r.5).collect::<Vec<_>>()),
+        ])
+        .unwrap()
+    }
+
+    /// The rows of one indicator: area -> (sex, age, value, numerator, denominator, numerator_areas, denominator_areas).
+    #[allow(clippy::type_complexity)]
+    fn rows_of(df: &DataFrame, code: &str) -> std::collections::BTreeMap<String, (String, String, Option<f64>, Option<f64>, Option<f64>, Option<u32>, Option<u32>)> {
+        let s = |c: &str| df.column(c).unwrap().str().unwrap().clone();
+        let f = |c: &str| df.column(c).unwrap().f64().unwrap().clone();
+        let u = |c: &str| df.column(c).unwrap().u32().unwrap().clone();
+        let (ind, area, sex, age) = (s("indicator"), s("area"), s("sex"), s("age"));
+        let (value, num, den, na, da) = (f("value"), f("numerator"), f("denominator"), u("numerator_areas"), u("denominator_areas"));
+        (0..df.height())
+            .filter(|&i| ind.get(i) == Some(code))
+            .map(|i| {
+                let row = (sex.get(i).unwrap().to_string(), age.get(i).unwrap().to_string(), value.get(i), num.get(i), den.get(i), na.get(i), da.get(i));
+                (area.get(i).unwrap().to_string(), row)
+            })
+            .collect()
+    }
+
+    fn input() -> DataFrame {
+        values(&[
+            // W03 maternal deaths per 100,000 live births: town A reports both, town B only deaths.
+            ("maternal_deaths", TOWN_A, "_T", "_T", 1.0, None),
+            ("live_births", TOWN_A, "_T", "_T", 1000.0, None),
+            ("maternal_deaths", TOWN_B, "_T", "_T", 2.0, None),
+            // The county's aggregates (as the aggregation step adds them).
+            ("maternal_deaths", COUNTY, "_T", "_T", 3.0, Some(2)),
+            ("live_births", COUNTY, "_T", "_T", 1000.0, Some(1)),
+            // W07 induced abortions per 1,000 women 15-49: towns report abortions, only the county the population.
+            ("induced_abortions", TOWN_A, "_T", "_T", 6.0, None),
+            ("induced_abortions", TOWN_B, "_T", "_T", 4.0, None),
+            ("induced_abortions", COUNTY, "_T", "_T", 10.0, Some(2)),
+            // A breakdown by age of town A's abortions, and its county aggregate: not the total.
+            ("induced_abortions", TOWN_A, "_T", "Y15T19", 2.0, None),
+            ("induced_abortions", COUNTY, "_T", "Y15T19", 2.0, Some(1)),
+            ("population", COUNTY, "F", "Y15T49", 4000.0, None),
+            // Another age group of the same population: not the denominator.
+            ("population", COUNTY, "F", "Y35T64", 5000.0, None),
+        ])
+    }
+
+    #[test]
+    fn a_county_rate_sums_only_the_towns_reporting_both_counts() {
+        let cfg = cfg();
+        let v = Values::new(&input(), &cfg, &Scope::Whole).unwrap();
+        let (df, handed_up) = all(&v, &cfg, &Scope::Whole).unwrap();
+        assert!(handed_up.is_empty());
+        let w03 = rows_of(&df, "W03");
+        // Town A: 1 / 1000 × 100,000 = 100; town B has no births, so no rate.
+        let t = |x: &str| x.to_string();
+        assert_eq!(w03.get(TOWN_A), Some(&(t("F"), t("_T"), Some(100.0), Some(1.0), Some(1000.0), Some(1), Some(1))));
+        assert_eq!(w03.get(TOWN_B), None);
+        // The county: town A's pair only (1 death / 1000 births), not 3 deaths over town A's births.
+        assert_eq!(w03.get(COUNTY), Some(&(t("F"), t("_T"), Some(100.0), Some(1.0), Some(1000.0), Some(1), Some(1))));
+        assert_eq!(w03.len(), 2);
+    }
+
+    #[test]
+    fn without_pairs_the_sides_are_summed_apart_and_pinned_dimensions_read_the_total() {
+        let cfg = cfg();
+        let v = Values::new(&input(), &cfg, &Scope::Whole).unwrap();
+        let (df, _) = all(&v, &cfg, &Scope::Whole).unwrap();
+        let w07 = rows_of(&df, "W07");
+        // No area reports both: the county's summed abortions (10, from 2 towns) over its
+        // own population of women 15-49 (4000): 10 / 4000 × 1000 = 2.5.
+        let t = |x: &str| x.to_string();
+        assert_eq!(w07.get(COUNTY), Some(&(t("F"), t("Y15T49"), Some(2.5), Some(10.0), Some(4000.0), Some(2), Some(1))));
+        assert_eq!(w07.len(), 1);
+    }
+
+    #[test]
+    fn a_part_hands_its_sums_for_the_root_up_and_the_top_uses_them() {
+        let cfg = cfg();
+        let roots: AreaSet = [COUNTY.to_string()].into_iter().collect();
+        let towns = input().lazy().filter(col("area").neq(lit(COUNTY))).collect().unwrap();
+        let part = Scope::Part { roots: &roots };
+        let (df, handed_up) = all(&Values::new(&towns, &cfg, &part).unwrap(), &cfg, &part).unwrap();
+        assert_eq!(rows_of(&df, "W03").keys().collect::<Vec<_>>(), vec![TOWN_A], "the part computes its towns, not the root");
+        let sums: std::collections::HashMap<String, DataFrame> = handed_up.into_iter().collect();
+        let w03 = sums.get("W03").expect("W03's pair sums for the county");
+        assert_eq!(w03.height(), 1);
+        assert_eq!(w03.column("area").unwrap().str().unwrap().get(0), Some(COUNTY));
+        assert_eq!(w03.column("numerator").unwrap().f64().unwrap().get(0), Some(1.0));
+        assert_eq!(w03.column("denominator").unwrap().f64().unwrap().get(0), Some(1000.0));
+        // The top: the county's own values and the parts' sums give what one pass gives.
+        let county = input().lazy().filter(col("area").eq(lit(COUNTY))).collect().unwrap();
+        let top = Scope::Top { pair_sums: &sums };
+        let (df, _) = all(&Values::new(&county, &cfg, &top).unwrap(), &cfg, &top).unwrap();
+        let t = |x: &str| x.to_string();
+        assert_eq!(rows_of(&df, "W03").get(COUNTY), Some(&(t("F"), t("_T"), Some(100.0), Some(1.0), Some(1000.0), Some(1), Some(1))));
+    }
+}
