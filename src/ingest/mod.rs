@@ -282,7 +282,8 @@ pub fn read_workbook(bytes: Vec<u8>) -> Result<Workbook, IngestError> {
     }
     if bytes.starts_with(b"PK\x03\x04") {
         check_inflation(&bytes)?;
-        let is = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+        // A SIMD substring search: a byte-by-byte window compare showed in profiles (every file, twice).
+        let is = |needle: &str| memchr::memmem::find(&bytes, needle.as_bytes()).is_some();
         if is("xl/workbook.bin") {
             let mut wb: Xlsb<Cursor<Vec<u8>>> = open_workbook_from_rs(Cursor::new(bytes))
                 .map_err(|e: calamine::XlsbError| IngestError::Broken { format: "xlsb", reason: e.to_string() })?;
@@ -351,7 +352,7 @@ fn broken_or_encrypted(format: &'static str, reason: String) -> IngestError {
 
 fn contains_utf16(bytes: &[u8], s: &str) -> bool {
     let needle: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-    bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+    memchr::memmem::find(bytes, &needle).is_some()
 }
 
 fn push_range(out: &mut Workbook, name: &str, range: &calamine::Range<calamine::Data>, merges: Vec<Dimensions>) {
