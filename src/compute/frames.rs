@@ -55,7 +55,6 @@ pub fn observations(files: &[Vec<Observation>]) -> PolarsResult<DataFrame> {
 /// holds a view of it, instead of a copy per row (which made the `data_values`
 /// frame of a province about 2 GB larger).
 fn shared_text_column<'a>(name: &str, values: impl Iterator<Item = Option<&'a Text>>) -> Column {
-    use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
     // Distinct values by their allocation (values of one file share one).
     let mut ids: rustc_hash::FxHashMap<usize, u32> = rustc_hash::FxHashMap::default();
     let mut distinct: Vec<&str> = Vec::new();
@@ -69,12 +68,20 @@ fn shared_text_column<'a>(name: &str, values: impl Iterator<Item = Option<&'a Te
             })
         })
         .collect();
+    dictionary_column(name, &distinct, rows)
+}
+
+/// A string column of `rows`, each an index into `distinct` (or null): each
+/// distinct string is stored once and the rows are views of it.
+pub fn dictionary_column(name: &str, distinct: &[&str], rows: impl IntoIterator<Item = Option<u32>>) -> Column {
+    use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray};
     let dict: Utf8ViewArray = MutableBinaryViewArray::<str>::from_values_iter(distinct.iter().copied()).into();
     let (views, buffers) = (dict.views(), dict.data_buffers());
-    let mut out = MutableBinaryViewArray::<str>::with_capacity(rows.len());
+    let rows = rows.into_iter();
+    let mut out = MutableBinaryViewArray::<str>::with_capacity(rows.size_hint().0);
     for r in rows {
-        match r {
-            Some(i) => out.push_view(views[i as usize], buffers),
+        match r.and_then(|i| views.get(i as usize)) {
+            Some(v) => out.push_view(*v, buffers),
             None => out.push_null(),
         }
     }

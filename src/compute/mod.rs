@@ -90,6 +90,15 @@ pub fn owned_strings(df: DataFrame) -> PolarsResult<DataFrame> {
 /// Rows whose `area` is not in `set`, and those whose area is.
 pub fn split_by_area(df: DataFrame, set: &AreaSet) -> PolarsResult<(DataFrame, DataFrame)> {
     let inside: BooleanChunked = df.column("area")?.str()?.iter().map(|a| Some(a.is_some_and(|a| set.contains(a)))).collect();
+    // Most often no row (or every row) is at a root: no copy of the frame then.
+    match inside.sum().unwrap_or(0) as usize {
+        0 => {
+            let none = df.clear();
+            return Ok((df, none));
+        }
+        n if n == df.height() => return Ok((df.clear(), df)),
+        _ => {}
+    }
     let outside = !&inside;
     Ok((df.filter(&outside)?, df.filter(&inside)?))
 }

@@ -47,6 +47,18 @@ impl Dict {
         i
     }
 
+    /// [`Dict::id`], remembering the last code of a column: the same as the last costs a compare, not a hash.
+    fn id_after<'a>(&mut self, s: &'a str, last: &mut Option<(&'a str, u32)>) -> u32 {
+        match *last {
+            Some((prev, id)) if prev == s => id,
+            _ => {
+                let id = self.id(s);
+                *last = Some((s, id));
+                id
+            }
+        }
+    }
+
     /// A code interned before the pass (pins, output dimensions, "*", "_T").
     fn known(&self, s: &str) -> u32 {
         self.ids.get(s).copied().unwrap_or(u32::MAX)
@@ -162,6 +174,8 @@ impl Values {
             let mut last: Option<(&str, usize)> = None;
             let mut lists: Vec<Vec<Val>> = Vec::new();
             let mut list_of: FxHashMap<&str, usize> = FxHashMap::default();
+            // Per code column: the code last looked up and its id.
+            let mut seen: [Option<(&str, u32)>; 4] = [None; 4];
             for i in 0..all_values.height() {
                 let (Some(v), Some(code)) = (value.get(i), de.get(i)) else { continue };
                 // Rows of one data element come in runs: look up the list once per run.
@@ -176,8 +190,14 @@ impl Values {
                         li
                     }
                 };
-                let mut id = |x: Option<&str>| dict.id(x.unwrap_or_default());
-                let key = (id(area.get(i)), year.get(i).unwrap_or_default(), id(sex.get(i)), id(age.get(i)), id(res.get(i)));
+                // Codes repeat row after row (a file's values are together): looked up when they change.
+                let key = (
+                    dict.id_after(area.get(i).unwrap_or_default(), &mut seen[0]),
+                    year.get(i).unwrap_or_default(),
+                    dict.id_after(sex.get(i).unwrap_or_default(), &mut seen[1]),
+                    dict.id_after(age.get(i).unwrap_or_default(), &mut seen[2]),
+                    dict.id_after(res.get(i).unwrap_or_default(), &mut seen[3]),
+                );
                 let n = n_sources.get(i);
                 lists[li].push(Val { key, value: v, n_sources: n.unwrap_or(1), reported: n.is_none() });
             }

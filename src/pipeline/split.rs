@@ -309,10 +309,16 @@ pub(super) fn compute_part(
     let reported = frames::observations(&obs)?;
     obs.into_par_iter().for_each(drop);
     let (values, at_roots) = compute::split_by_area(reported, roots)?;
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, rows = values.height(), "part: values frame built");
     let c = compute(&values, cfg, Some((Role::Part(roots), last_year)), started)?;
     drop(values);
-    let with_data: std::collections::BTreeSet<String> =
-        if c.indicators.height() > 0 { c.indicators.column("indicator")?.str()?.iter().flatten().map(str::to_string).collect() } else { Default::default() };
+    // Each code once (a String per row would be a quarter of a million allocations).
+    let with_data: std::collections::BTreeSet<String> = if c.indicators.height() > 0 {
+        let codes: std::collections::BTreeSet<&str> = c.indicators.column("indicator")?.str()?.iter().flatten().collect();
+        codes.into_iter().map(str::to_string).collect()
+    } else {
+        Default::default()
+    };
     // The part's issues: the indicator checks', then its files' (sorted at the end of the run).
     let mut issues = c.issues;
     for r in &mut part {

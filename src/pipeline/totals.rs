@@ -34,7 +34,8 @@ impl Totals {
         summary.aggregated_values += c.aggregated;
         summary.indicator_values += c.indicators.height();
         if c.indicators.height() > 0 {
-            self.with_data.extend(c.indicators.column("indicator")?.str()?.iter().flatten().map(str::to_string));
+            let codes: BTreeSet<&str> = c.indicators.column("indicator")?.str()?.iter().flatten().collect();
+            self.with_data.extend(codes.into_iter().map(str::to_string));
         }
         summary.progress.add(std::mem::take(&mut c.progress_summary));
         keep_issues(&mut self.issues, &mut self.issue_counts, files, std::mem::take(&mut c.issues))?;
