@@ -58,13 +58,23 @@ fn shared_text_column<'a>(name: &str, values: impl Iterator<Item = Option<&'a Te
     // Distinct values by their allocation (values of one file share one).
     let mut ids: rustc_hash::FxHashMap<usize, u32> = rustc_hash::FxHashMap::default();
     let mut distinct: Vec<&str> = Vec::new();
+    // Consecutive rows (a file's values) mostly hold the same one: no lookup then.
+    let mut last: Option<(usize, u32)> = None;
     let rows: Vec<Option<u32>> = values
         .map(|v| {
             v.map(|t| {
-                *ids.entry(t.as_ptr() as usize).or_insert_with(|| {
-                    distinct.push(t);
-                    (distinct.len() - 1) as u32
-                })
+                let at = t.as_ptr() as usize;
+                match last {
+                    Some((p, id)) if p == at => id,
+                    _ => {
+                        let id = *ids.entry(at).or_insert_with(|| {
+                            distinct.push(t);
+                            (distinct.len() - 1) as u32
+                        });
+                        last = Some((at, id));
+                        id
+                    }
+                }
             })
         })
         .collect();

@@ -72,15 +72,37 @@ fn series(ind: &DataFrame) -> PolarsResult<Series<'_>> {
     let year: Vec<Option<i32>> = ind.column("year")?.i32()?.iter().collect();
     let (value, num, den, lo, hi) = (f("value")?, f("numerator")?, f("denominator")?, f("ci_low")?, f("ci_high")?);
     let small: Vec<Option<bool>> = ind.column("small_count")?.bool()?.iter().collect();
-    let mut groups: rustc_hash::FxHashMap<SeriesKey, Vec<(usize, Row)>> = rustc_hash::FxHashMap::default();
+    // Each key column as small integers (a code is looked up only where it differs from
+    // the row before: the frame is sorted, so runs are long), the series keyed by those.
+    let ids = |col: &[&str]| -> Vec<u32> {
+        let mut seen: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+        let mut last: Option<(&str, u32)> = None;
+        col.iter()
+            .map(|&x| match last {
+                Some((p, id)) if p == x => id,
+                _ => {
+                    let n = seen.len() as u32;
+                    let id = *seen.entry(x).or_insert(n);
+                    last = Some((x, id));
+                    id
+                }
+            })
+            .collect()
+    };
+    let key_ids: [Vec<u32>; 5] = [ids(&code), ids(&area), ids(&sex), ids(&age), ids(&res)];
+    let mut at: rustc_hash::FxHashMap<[u32; 5], usize> = rustc_hash::FxHashMap::default();
+    let mut out: Vec<(SeriesKey, Vec<(usize, Row)>)> = Vec::new();
     for i in 0..ind.height() {
         let Some(y) = year[i] else { continue };
-        groups.entry((code[i], area[i], sex[i], age[i], res[i])).or_default().push((
+        let k = *at.entry(std::array::from_fn(|c| key_ids[c][i])).or_insert_with(|| {
+            out.push(((code[i], area[i], sex[i], age[i], res[i]), Vec::new()));
+            out.len() - 1
+        });
+        out[k].1.push((
             i,
             Row { year: y, value: value[i], num: num[i], den: den[i], lo: lo[i], hi: hi[i], small: small[i].unwrap_or(false) },
         ));
     }
-    let mut out: Vec<(SeriesKey, Vec<(usize, Row)>)> = groups.into_iter().collect();
     out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (_, v) in out.iter_mut() {
         v.sort_by_key(|r| r.1.year);
