@@ -16,6 +16,8 @@ pub(super) struct Index<'a> {
 impl<'a> Index<'a> {
     pub(super) fn new(scope: &[At], batches: &'a [Batch], marks: &Marks) -> Self {
         let mut map = rustc_hash::FxHashMap::default();
+        // Sized once (growing it rehashed every key several times).
+        map.reserve(scope.len());
         let mut by_de: rustc_hash::FxHashMap<&str, Vec<At>> = rustc_hash::FxHashMap::default();
         for &a in scope {
             if marks.dropped[a.0][a.1] || marks.withheld[a.0][a.1] {

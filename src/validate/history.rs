@@ -51,6 +51,7 @@ pub(super) fn build_series<'a>(batches: &'a [Batch], history: &'a History, marks
 /// Year-over-year outliers: each reported value against the same series' earlier years.
 pub(super) fn outliers(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
     let s = ctx.cfg.rules.outliers.clone();
+    let mut hist: Vec<f64> = Vec::new();
     for (b, batch) in batches.iter().enumerate() {
         for (i, o) in batch.observations.iter().enumerate() {
             let Some(x) = o.value else { continue };
@@ -58,12 +59,19 @@ pub(super) fn outliers(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
                 continue;
             }
             let key: SeriesKey = (&o.data_element, &o.area, &o.sex, &o.age, &o.residence);
-            let earlier: Vec<(i32, f64)> = series.get(&key).map(|m| m.range(..o.year).map(|(y, v)| (*y, *v)).collect()).unwrap_or_default();
-            if earlier.len() < s.min_history {
+            // The earlier years' values, in one buffer reused from value to value.
+            hist.clear();
+            let mut years = (0, 0);
+            if let Some(m) = series.get(&key) {
+                for (i, (y, v)) in m.range(..o.year).enumerate() {
+                    years = if i == 0 { (*y, *y) } else { (years.0, *y) };
+                    hist.push(*v);
+                }
+            }
+            if hist.len() < s.min_history {
                 ctx.stats.missing("yoy_outlier");
                 continue;
             }
-            let hist: Vec<f64> = earlier.iter().map(|e| e.1).collect();
             let count = ctx.cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind == Kind::Count);
             let Some((z, med)) = modified_z(x, &hist, count) else {
                 ctx.stats.missing("yoy_outlier");
@@ -71,14 +79,14 @@ pub(super) fn outliers(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
             };
             let small = x.abs() < s.min_value && med.abs() < s.min_value;
             // A trend moves the value away from an old median; an error also jumps from last year.
-            let prev = earlier[earlier.len() - 1].1;
+            let prev = hist[hist.len() - 1];
             let big_change = (x - med).abs() >= s.min_relative_change * med.abs() && (x - prev).abs() >= s.min_relative_change * prev.abs();
             if small || z.abs() <= s.threshold || !big_change {
                 ctx.stats.pass("yoy_outlier");
                 continue;
             }
             let name = ctx.cfg.catalogue.data_element(&o.data_element).map(|d| d.name_zh.as_str()).unwrap_or_default();
-            let (y0, y1) = (earlier[0].0, earlier[earlier.len() - 1].0);
+            let (y0, y1) = years;
             let msg = format!(
                 "{name} {} in {} is far from its own history: median {} over {y0}–{y1}, modified z = {:.1} (limit {})",
                 fmt_num(x),
