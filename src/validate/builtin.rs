@@ -76,14 +76,14 @@ pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
 
 /// The same key from two cells: the same value is a `duplicate` (later copies
 /// dropped), different values a `conflict` (every copy withheld on error).
-pub(super) fn one_value_per_key(batches: &[Batch], ctx: &mut Ctx) {
+pub(super) fn one_value_per_key(batches: &[Batch], keys: &Keys, ctx: &mut Ctx) {
     // First pass: the first place and the count of each key (no allocation per key).
     let mut first: rustc_hash::FxHashMap<Key5, (At, u32)> = rustc_hash::FxHashMap::default();
     first.reserve(batches.iter().map(|b| b.observations.len()).sum());
     for (b, batch) in batches.iter().enumerate() {
         for (i, o) in batch.observations.iter().enumerate() {
             if ctx.marks.live((b, i)) && !o.derived {
-                first.entry(key_of(o)).and_modify(|e| e.1 += 1).or_insert(((b, i), 1));
+                first.entry(keys.of((b, i))).and_modify(|e| e.1 += 1).or_insert(((b, i), 1));
             }
         }
     }
@@ -100,7 +100,7 @@ pub(super) fn one_value_per_key(batches: &[Batch], ctx: &mut Ctx) {
         for (b, batch) in batches.iter().enumerate() {
             for (i, o) in batch.observations.iter().enumerate() {
                 if ctx.marks.live((b, i)) && !o.derived {
-                    if let Some(v) = multi.get_mut(&key_of(o)) {
+                    if let Some(v) = multi.get_mut(&keys.of((b, i))) {
                         v.push((b, i));
                     }
                 }
@@ -159,10 +159,12 @@ pub(super) fn one_value_per_key(batches: &[Batch], ctx: &mut Ctx) {
 }
 
 /// 其中:女 cannot exceed 合计 for an additive data element in the same return.
-pub(super) fn female_within_total(batches: &[Batch], ctx: &mut Ctx) {
+pub(super) fn female_within_total(batches: &[Batch], keys: &Keys, ctx: &mut Ctx) {
     let sev = ctx.cfg.rules.severity_of("female_exceeds_total");
     for b in 0..batches.len() {
-        let mut by: rustc_hash::FxHashMap<(&str, &str, i32, &str, &str), [Option<usize>; 2]> = rustc_hash::FxHashMap::default();
+        // (data element, area, year, age, residence) -> the places of 合计 and 其中:女
+        type Pair<'a> = (Code<'a>, Code<'a>, i32, Code<'a>, Code<'a>);
+        let mut by: rustc_hash::FxHashMap<Pair, [Option<usize>; 2]> = rustc_hash::FxHashMap::default();
         for (i, o) in batches[b].observations.iter().enumerate() {
             let additive = ctx.cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind.additive());
             if !additive || !ctx.marks.live((b, i)) || o.value.is_none() {
@@ -173,7 +175,8 @@ pub(super) fn female_within_total(batches: &[Batch], ctx: &mut Ctx) {
                 "F" => 1,
                 _ => continue,
             };
-            by.entry((&o.data_element, &o.area, o.year, &o.age, &o.residence)).or_default()[slot] = Some(i);
+            let (de, area, year, _, age, res) = keys.of((b, i));
+            by.entry((de, area, year, age, res)).or_default()[slot] = Some(i);
         }
         let mut pairs: Vec<(usize, usize)> = by.into_values().filter_map(|s| Some((s[0]?, s[1]?))).collect();
         pairs.sort();

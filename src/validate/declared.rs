@@ -4,42 +4,52 @@
 use super::*;
 
 /// (area, year, sex, age, residence) with "*" for a dimension every term pins.
-type EvalKey<'a> = (&'a str, i32, &'a str, &'a str, &'a str);
+type EvalKey<'a> = (Code<'a>, i32, Code<'a>, Code<'a>, Code<'a>);
 
 /// The values a rule sees, indexed once: by full key and by data element.
 /// Withheld values stay in the index; lookups skip them.
-pub(super) struct Index<'a> {
+pub(super) struct Index<'k, 'a> {
+    keys: &'k Keys<'a>,
     map: rustc_hash::FxHashMap<Key5<'a>, At>,
-    by_de: rustc_hash::FxHashMap<&'a str, Vec<At>>,
+    by_de: rustc_hash::FxHashMap<Code<'a>, Vec<At>>,
 }
 
-impl<'a> Index<'a> {
-    pub(super) fn new(scope: &[At], batches: &'a [Batch], marks: &Marks) -> Self {
+impl<'k, 'a> Index<'k, 'a> {
+    pub(super) fn new(scope: &[At], keys: &'k Keys<'a>, marks: &Marks) -> Self {
         let mut map = rustc_hash::FxHashMap::default();
         // Sized once (growing it rehashed every key several times).
         map.reserve(scope.len());
-        let mut by_de: rustc_hash::FxHashMap<&str, Vec<At>> = rustc_hash::FxHashMap::default();
+        let mut by_de: rustc_hash::FxHashMap<Code<'a>, Vec<At>> = rustc_hash::FxHashMap::default();
         for &a in scope {
             if marks.dropped[a.0][a.1] || marks.withheld[a.0][a.1] {
                 continue;
             }
-            let o = &batches[a.0].observations[a.1];
-            map.entry(key_of(o)).or_insert(a);
-            by_de.entry(&*o.data_element).or_default().push(a);
+            let k = keys.of(a);
+            map.entry(k).or_insert(a);
+            by_de.entry(k.0).or_default().push(a);
         }
-        Index { map, by_de }
+        Index { keys, map, by_de }
     }
 
     /// The value of a term at a key: (where, value); None when not reported or withheld.
-    fn term(&self, t: &Term, k: &EvalKey, batches: &[Batch], marks: &Marks) -> Option<(At, Option<f64>)> {
-        let sex = t.sex.as_deref().unwrap_or(k.2);
-        let age = t.age.as_deref().unwrap_or(k.3);
-        let res = t.residence.as_deref().unwrap_or(k.4);
-        if sex == "*" || age == "*" || res == "*" {
+    fn term(&self, t: &Term, k: &EvalKey<'a>, batches: &[Batch], marks: &Marks) -> Option<(At, Option<f64>)> {
+        let pin = |p: &Option<String>, at_key: Code<'a>| -> Option<Code<'a>> {
+            match p {
+                Some(p) => self.keys.code(p),
+                None => Some(at_key),
+            }
+        };
+        let (sex, age, res) = (pin(&t.sex, k.2)?, pin(&t.age, k.3)?, pin(&t.residence, k.4)?);
+        if *sex == *"*" || *age == *"*" || *res == *"*" {
             return None;
         }
-        let a = *self.map.get(&(t.data_element.as_str(), k.0, k.1, sex, age, res))?;
+        let a = *self.map.get(&(self.keys.code(&t.data_element)?, k.0, k.1, sex, age, res))?;
         marks.live(a).then(|| (a, batches[a.0].observations[a.1].value))
+    }
+
+    /// The places of a data element's values.
+    fn of_element(&self, de: &str) -> &[At] {
+        self.keys.code(de).and_then(|c| self.by_de.get(&c)).map(Vec::as_slice).unwrap_or_default()
     }
 }
 
@@ -48,12 +58,13 @@ fn pinned(t: &Term) -> bool {
 }
 
 /// Every key at which a rule's terms have values.
-fn eval_keys<'b>(terms: &[&Term], idx: &Index, batches: &'b [Batch], marks: &Marks) -> Vec<EvalKey<'b>> {
+fn eval_keys<'a>(terms: &[&Term], idx: &Index<'_, 'a>, batches: &[Batch], marks: &Marks) -> Vec<EvalKey<'a>> {
     let unpinned: Vec<&&Term> = terms.iter().filter(|t| !pinned(t)).collect();
     let from: Vec<&Term> = if unpinned.is_empty() { terms.to_vec() } else { unpinned.into_iter().copied().collect() };
-    let mut keys: rustc_hash::FxHashSet<EvalKey<'b>> = rustc_hash::FxHashSet::default();
+    let star = idx.keys.star;
+    let mut keys: rustc_hash::FxHashSet<EvalKey<'a>> = rustc_hash::FxHashSet::default();
     for t in &from {
-        for &a in idx.by_de.get(t.data_element.as_str()).map(Vec::as_slice).unwrap_or_default() {
+        for &a in idx.of_element(&t.data_element) {
             if !marks.live(a) {
                 continue;
             }
@@ -62,11 +73,12 @@ fn eval_keys<'b>(terms: &[&Term], idx: &Index, batches: &'b [Batch], marks: &Mar
             if !(fits(&t.sex, &o.sex) && fits(&t.age, &o.age) && fits(&t.residence, &o.residence)) {
                 continue;
             }
-            let star = |pin: &Option<String>, v: &'b str| -> &'b str { if pin.is_some() { "*" } else { v } };
-            keys.insert((&*o.area, o.year, star(&t.sex, &o.sex), star(&t.age, &o.age), star(&t.residence, &o.residence)));
+            let (_, area, year, sex, age, res) = idx.keys.of(a);
+            let star = |pin: &Option<String>, v: Code<'a>| -> Code<'a> { if pin.is_some() { star } else { v } };
+            keys.insert((area, year, star(&t.sex, sex), star(&t.age, age), star(&t.residence, res)));
         }
     }
-    let mut keys: Vec<EvalKey<'b>> = keys.into_iter().collect();
+    let mut keys: Vec<EvalKey<'a>> = keys.into_iter().collect();
     keys.sort_unstable();
     keys
 }
@@ -96,7 +108,7 @@ fn side_sum(vals: &[Option<(At, Option<f64>)>], strategy: Missing, any_present: 
 }
 
 /// A declared compare / pair / balance rule on a scope of values.
-pub(super) fn declared(r: &Rule, scope: &[At], idx: &Index, batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
+pub(super) fn declared(r: &Rule, scope: &[At], idx: &Index<'_, '_>, batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
     match r.kind {
         RuleKind::Range => {}
         RuleKind::Compare | RuleKind::Pair => compare(r, idx, batches, ctx),
@@ -107,7 +119,7 @@ pub(super) fn declared(r: &Rule, scope: &[At], idx: &Index, batch_scope: &[usize
     }
 }
 
-fn compare(r: &Rule, idx: &Index, batches: &[Batch], ctx: &mut Ctx) {
+fn compare(r: &Rule, idx: &Index<'_, '_>, batches: &[Batch], ctx: &mut Ctx) {
     let terms: Vec<&Term> = r.left.iter().chain(r.right.iter()).collect();
     let keys = eval_keys(&terms, idx, batches, &ctx.marks);
     let cfg = ctx.cfg;
@@ -243,21 +255,23 @@ fn balance_dims(r: &Rule, scope: &[At], batches: &[Batch], ctx: &mut Ctx) {
 
 /// Areas add up to the return's 合计 row / 全县 column (form scope), or to the
 /// reported parent area when every child is reported (catalogue scope).
-fn balance_area(r: &Rule, idx: &Index, batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
+fn balance_area(r: &Rule, idx: &Index<'_, '_>, batch_scope: &[usize], batches: &[Batch], ctx: &mut Ctx) {
     let cfg = ctx.cfg;
     if batch_scope.is_empty() {
         // Catalogue scope: parent vs its children.
         let mut parents: Vec<(Key5, At)> = idx.map.iter().map(|(k, a)| (*k, *a)).collect();
         parents.sort_by(|a, b| a.0.cmp(&b.0));
         for ((de, area, year, sex, age, res), w) in parents {
-            if !in_rule(r, cfg, de) {
+            if !in_rule(r, cfg, &de) {
                 continue;
             }
-            let children: Vec<&str> = cfg.areas.list.iter().filter(|a| a.parent.as_deref() == Some(area)).map(|a| a.code.as_str()).collect();
+            let children: Vec<&str> = cfg.areas.list.iter().filter(|a| a.parent.as_deref() == Some(&*area)).map(|a| a.code.as_str()).collect();
             if children.is_empty() {
                 continue;
             }
-            let vals: Vec<Option<At>> = children.iter().map(|c| idx.map.get(&(de, *c, year, sex, age, res)).copied()).collect();
+            // A child no value names cannot be in the index.
+            let vals: Vec<Option<At>> =
+                children.iter().map(|c| idx.keys.code(c).and_then(|c| idx.map.get(&(de, c, year, sex, age, res))).copied()).collect();
             if vals.iter().all(Option::is_none) {
                 continue;
             }

@@ -29,19 +29,29 @@ pub fn modified_z(x: f64, history: &[f64], count: bool) -> Option<(f64, f64)> {
     (scale > 0.0).then(|| ((x - med) / scale, med))
 }
 
-pub(super) type SeriesKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+/// (data element, area, sex, age, residence)
+pub(super) type SeriesKey<'a> = (Code<'a>, Code<'a>, Code<'a>, Code<'a>, Code<'a>);
 pub(super) type Series<'a> = rustc_hash::FxHashMap<SeriesKey<'a>, BTreeMap<i32, f64>>;
 
+fn series_key<'a>(keys: &Keys<'a>, at: At) -> SeriesKey<'a> {
+    let (de, area, _, sex, age, res) = keys.of(at);
+    (de, area, sex, age, res)
+}
+
 /// Every series (data element × area × sex × age × residence): the database's history, then this run's live reported values.
-pub(super) fn build_series<'a>(batches: &'a [Batch], history: &'a History, marks: &Marks) -> Series<'a> {
+/// A history series none of the group's values belongs to is left out: nothing looks it up.
+pub(super) fn build_series<'a>(batches: &[Batch], keys: &Keys<'a>, history: &History, marks: &Marks) -> Series<'a> {
     let mut series: Series<'a> = rustc_hash::FxHashMap::default();
     for (k, years) in history {
-        series.insert((k.0.as_str(), k.1.as_str(), k.2.as_str(), k.3.as_str(), k.4.as_str()), years.clone());
+        let c = |s: &String| keys.code(s);
+        if let (Some(de), Some(area), Some(sex), Some(age), Some(res)) = (c(&k.0), c(&k.1), c(&k.2), c(&k.3), c(&k.4)) {
+            series.insert((de, area, sex, age, res), years.clone());
+        }
     }
     for (b, batch) in batches.iter().enumerate() {
         for (i, o) in batch.observations.iter().enumerate() {
             if let (true, Some(v)) = (marks.live((b, i)) && !o.derived, o.value) {
-                series.entry((&o.data_element, &o.area, &o.sex, &o.age, &o.residence)).or_default().insert(o.year, v);
+                series.entry(series_key(keys, (b, i))).or_default().insert(o.year, v);
             }
         }
     }
@@ -49,7 +59,7 @@ pub(super) fn build_series<'a>(batches: &'a [Batch], history: &'a History, marks
 }
 
 /// Year-over-year outliers: each reported value against the same series' earlier years.
-pub(super) fn outliers(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
+pub(super) fn outliers(batches: &[Batch], keys: &Keys, series: &Series, ctx: &mut Ctx) {
     let s = ctx.cfg.rules.outliers.clone();
     let mut hist: Vec<f64> = Vec::new();
     for (b, batch) in batches.iter().enumerate() {
@@ -58,7 +68,7 @@ pub(super) fn outliers(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
             if !ctx.marks.live((b, i)) || o.derived {
                 continue;
             }
-            let key: SeriesKey = (&o.data_element, &o.area, &o.sex, &o.age, &o.residence);
+            let key = series_key(keys, (b, i));
             // The earlier years' values, in one buffer reused from value to value.
             hist.clear();
             let mut years = (0, 0);
@@ -102,7 +112,7 @@ pub(super) fn outliers(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
 }
 
 /// A return whose values are (almost) all the same as the year before: last year's file sent again.
-pub(super) fn repeated_last_year(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
+pub(super) fn repeated_last_year(batches: &[Batch], keys: &Keys, series: &Series, ctx: &mut Ctx) {
     const MIN_VALUES: usize = 10;
     const SHARE: f64 = 0.9;
     let sev = ctx.cfg.rules.severity_of("repeated_last_year");
@@ -115,7 +125,7 @@ pub(super) fn repeated_last_year(batches: &[Batch], series: &Series, ctx: &mut C
             if !ctx.marks.live((b, i)) || o.derived {
                 continue;
             }
-            let key: SeriesKey = (&o.data_element, &o.area, &o.sex, &o.age, &o.residence);
+            let key = series_key(keys, (b, i));
             let Some(prev) = series.get(&key).and_then(|m| m.get(&(o.year - 1))) else { continue };
             compared.push((b, i));
             years.insert(o.year);

@@ -365,42 +365,48 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
 
     let t = std::time::Instant::now();
     let lap = |what: &str| tracing::trace!(ms = t.elapsed().as_millis() as u64, "validate: {what}");
-    ranges(batches, &mut ctx);
-    lap("ranges");
-    one_value_per_key(batches, &mut ctx);
-    lap("one value per key");
-    female_within_total(batches, &mut ctx);
-    lap("female within total");
-    // Catalogue rules: every value of the run.
-    let all: Vec<At> = (0..batches.len()).flat_map(|b| (0..batches[b].observations.len()).map(move |i| (b, i))).collect();
     {
-        let idx = Index::new(&all, batches, &ctx.marks);
-        for r in &cfg.rules.rules {
-            declared(r, &all, &idx, &[], batches, &mut ctx);
+        // The checks read the values; they are changed only when the findings are applied.
+        let batches: &[Batch] = batches;
+        let keys = Keys::new(batches);
+        lap("keys");
+        ranges(batches, &mut ctx);
+        lap("ranges");
+        one_value_per_key(batches, &keys, &mut ctx);
+        lap("one value per key");
+        female_within_total(batches, &keys, &mut ctx);
+        lap("female within total");
+        // Catalogue rules: every value of the run.
+        let all: Vec<At> = (0..batches.len()).flat_map(|b| (0..batches[b].observations.len()).map(move |i| (b, i))).collect();
+        {
+            let idx = Index::new(&all, &keys, &ctx.marks);
+            for r in &cfg.rules.rules {
+                declared(r, &all, &idx, &[], batches, &mut ctx);
+            }
         }
-    }
-    lap("catalogue rules");
-    // Form rules: each return of the form on its own.
-    for b in 0..batches.len() {
-        let Some(form) = batches[b].form.and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) else { continue };
-        if form.rules.is_empty() {
-            continue;
+        lap("catalogue rules");
+        // Form rules: each return of the form on its own.
+        for b in 0..batches.len() {
+            let Some(form) = batches[b].form.and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) else { continue };
+            if form.rules.is_empty() {
+                continue;
+            }
+            let scope: Vec<At> = (0..batches[b].observations.len()).map(|i| (b, i)).collect();
+            let idx = Index::new(&scope, &keys, &ctx.marks);
+            for r in &form.rules {
+                declared(r, &scope, &idx, &[b], batches, &mut ctx);
+            }
         }
-        let scope: Vec<At> = (0..batches[b].observations.len()).map(|i| (b, i)).collect();
-        let idx = Index::new(&scope, batches, &ctx.marks);
-        for r in &form.rules {
-            declared(r, &scope, &idx, &[b], batches, &mut ctx);
+        lap("form rules");
+        let series = build_series(batches, &keys, history, &ctx.marks);
+        if o.enabled {
+            outliers(batches, &keys, &series, &mut ctx);
         }
+        lap("outliers");
+        repeated_last_year(batches, &keys, &series, &mut ctx);
+        drop(series);
+        lap("repeated last year");
     }
-    lap("form rules");
-    let series = build_series(batches, history, &ctx.marks);
-    if o.enabled {
-        outliers(batches, &series, &mut ctx);
-    }
-    lap("outliers");
-    repeated_last_year(batches, &series, &mut ctx);
-    drop(series);
-    lap("repeated last year");
 
     // Apply: findings to their batches, withheld/dropped values out, flags on.
     for (b, issue) in ctx.found.drain(..) {
@@ -439,10 +445,102 @@ fn kind_name(k: RuleKind) -> &'static str {
     }
 }
 
-type Key5<'a> = (&'a str, &'a str, i32, &'a str, &'a str, &'a str);
+/// A code (data element, area, sex, age, residence) of the values a group
+/// validates, canonical within the group: one text is one pointer, so a key of
+/// codes hashes and compares a word per code instead of the text. Codes order
+/// by their text, so anything sorted by key comes out as it did with strings.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Code<'a>(&'a str);
 
-fn key_of(o: &Observation) -> Key5<'_> {
-    (&o.data_element, &o.area, o.year, &o.sex, &o.age, &o.residence)
+impl PartialEq for Code<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for Code<'_> {}
+
+impl std::hash::Hash for Code<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.0.as_ptr() as usize).hash(state);
+    }
+}
+
+impl PartialOrd for Code<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Code<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(other.0)
+    }
+}
+
+impl std::ops::Deref for Code<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Code<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// (data element, area, year, sex, age, residence)
+type Key5<'a> = (Code<'a>, Code<'a>, i32, Code<'a>, Code<'a>, Code<'a>);
+
+/// Every value's key as codes, made once per group, and the codes by text (for
+/// the data elements, pins and area codes that rules and the hierarchy name).
+pub(super) struct Keys<'a> {
+    of: Vec<Vec<Key5<'a>>>,
+    by_text: rustc_hash::FxHashMap<&'a str, Code<'a>>,
+    /// "*": a dimension every term of a rule pins.
+    star: Code<'a>,
+}
+
+impl<'a> Keys<'a> {
+    fn new(batches: &'a [Batch]) -> Keys<'a> {
+        let mut by_text: rustc_hash::FxHashMap<&'a str, Code<'a>> = rustc_hash::FxHashMap::default();
+        // A file's values share each code's allocation: the text is looked up only
+        // when a field's pointer differs from the value before.
+        let mut last: [Option<(&'a str, Code<'a>)>; 5] = [None; 5];
+        let mut code = |s: &'a str, field: usize| -> Code<'a> {
+            match last[field] {
+                Some((p, c)) if std::ptr::eq(p, s) => c,
+                _ => {
+                    let c = *by_text.entry(s).or_insert(Code(s));
+                    last[field] = Some((s, c));
+                    c
+                }
+            }
+        };
+        let of = batches
+            .iter()
+            .map(|b| {
+                b.observations
+                    .iter()
+                    .map(|o| (code(&o.data_element, 0), code(&o.area, 1), o.year, code(&o.sex, 2), code(&o.age, 3), code(&o.residence, 4)))
+                    .collect()
+            })
+            .collect();
+        let star = *by_text.entry("*").or_insert(Code("*"));
+        Keys { of, by_text, star }
+    }
+
+    fn of(&self, (b, i): At) -> Key5<'a> {
+        self.of[b][i]
+    }
+
+    /// The code of a text no value may have (a rule's data element or pin, an
+    /// area of the hierarchy): None when no value of the group has it.
+    fn code(&self, s: &str) -> Option<Code<'a>> {
+        self.by_text.get(s).copied()
+    }
 }
 
 /// Summary rows for the ingest rules (unparseable values, unknown areas, ...): every cell read was checked.
