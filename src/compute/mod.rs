@@ -1,9 +1,11 @@
-//! Aggregate counts up the area hierarchy (Polars), then derive every
-//! indicator as numerator / denominator × factor at every level ([`ratios`]).
+//! Aggregate counts up the area hierarchy ([`aggregate`]), then derive every
+//! indicator as numerator / denominator × factor at every level ([`ratios`]),
+//! both in plain Rust over integer-coded keys; Polars holds the frames.
 //!
 //! Rates are never averaged: a county's rate is the ratio of the county's
 //! summed counts, which are the sums of its towns' counts.
 
+mod aggregate;
 pub mod frames;
 mod ratios;
 pub mod stats;
@@ -12,48 +14,10 @@ use polars::prelude::*;
 
 use crate::config::Config;
 
+pub use aggregate::{aggregate, aggregate_part, aggregate_top};
+
 /// Small-count threshold: a rate whose numerator is below this is flagged.
 pub const SMALL_COUNT: f64 = 20.0;
-
-
-fn cols(names: &[&str]) -> Vec<Expr> {
-    names.iter().map(|n| col(*n)).collect()
-}
-
-fn str_frame(name: &str, values: Vec<String>) -> PolarsResult<LazyFrame> {
-    Ok(DataFrame::new_infer_height(vec![Column::new(name.into(), values)])?.lazy())
-}
-
-/// Reported values plus aggregates for every ancestor area that has no
-/// reported value of its own for the same key. Aggregates are `derived`,
-/// carry `n_sources` (how many lower-level values were summed) and no source cell.
-pub fn aggregate(values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
-    with_aggregates(values, ancestor_sums(values, cfg)?, cfg)
-}
-
-/// [`aggregate`] for one part of a run split by area subtree (`values` holds no
-/// row of a root area): the part's values with the aggregates of its own areas,
-/// and its partial sums for the roots (`data_element`, `area`, `year`, `sex`,
-/// `age`, `residence`, `value`, `n_sources`), which [`aggregate_top`] adds up.
-pub fn aggregate_part(values: &DataFrame, cfg: &Config, roots: &AreaSet) -> PolarsResult<(DataFrame, DataFrame)> {
-    let sums = ancestor_sums(values, cfg)?.collect()?;
-    let (own, to_roots) = split_by_area(sums, roots)?;
-    Ok((with_aggregates(values, own.lazy(), cfg)?, to_roots))
-}
-
-/// The roots' values: those reported for a root itself, plus the sums of every
-/// part's partial sums (see [`aggregate_part`]) where the root reports none.
-/// The same rows as [`aggregate`] gives the roots in one pass.
-pub fn aggregate_top(root_values: &DataFrame, partial_sums: Vec<DataFrame>, cfg: &Config) -> PolarsResult<DataFrame> {
-    let Some(sums) = stack(partial_sums)? else {
-        return Ok(root_values.clone());
-    };
-    let sums = sums
-        .lazy()
-        .group_by(cols(&frames::KEY))
-        .agg([col("value").sum().alias("value"), col("n_sources").sum().cast(DataType::UInt32).alias("n_sources")]);
-    with_aggregates(root_values, sums, cfg)
-}
 
 /// Frames stacked in order (None for none).
 pub fn stack(frames: Vec<DataFrame>) -> PolarsResult<Option<DataFrame>> {
@@ -101,67 +65,6 @@ pub fn split_by_area(df: DataFrame, set: &AreaSet) -> PolarsResult<(DataFrame, D
     }
     let outside = !&inside;
     Ok((df.filter(&outside)?, df.filter(&inside)?))
-}
-
-/// Every additive value summed into each of its area's ancestors:
-/// `data_element`, `area` (the ancestor), `year`, `sex`, `age`, `residence`, `value`, `n_sources`.
-fn ancestor_sums(values: &DataFrame, cfg: &Config) -> PolarsResult<LazyFrame> {
-    let additive: Vec<String> =
-        cfg.catalogue.data_elements.iter().filter(|d| d.kind.additive()).map(|d| d.code.clone()).collect();
-    let anc = frames::ancestors(&cfg.areas)?.lazy();
-    Ok(values
-        .clone()
-        .lazy()
-        .filter(col("value").is_not_null())
-        .join(str_frame("data_element", additive)?, [col("data_element")], [col("data_element")], JoinArgs::new(JoinType::Inner))
-        .join(anc, [col("area")], [col("area")], JoinArgs::new(JoinType::Inner))
-        .group_by(cols(&["data_element", "ancestor", "year", "sex", "age", "residence"]))
-        .agg([col("value").sum().alias("value"), col("value").count().cast(DataType::UInt32).alias("n_sources")])
-        .rename(["ancestor"], ["area"], true))
-}
-
-/// `values` with the ancestor sums as aggregate rows, except where `values` has a
-/// reported value for the same key.
-fn with_aggregates(values: &DataFrame, sums: LazyFrame, cfg: &Config) -> PolarsResult<DataFrame> {
-    // Only areas with areas below them get aggregates: the reported keys that can
-    // match one are those of such areas (a few county rows, not every town's).
-    let mut parents: Vec<String> = cfg.areas.list.iter().flat_map(|a| a.ancestors.iter().cloned()).collect();
-    parents.sort_unstable();
-    parents.dedup();
-    let reported_keys = values
-        .clone()
-        .lazy()
-        .select(cols(&frames::KEY))
-        .join(str_frame("area", parents)?, [col("area")], [col("area")], JoinArgs::new(JoinType::Inner))
-        .unique(None, UniqueKeepStrategy::First)
-        .with_column(lit(true).alias("_reported"));
-    let agg = sums
-        .join(reported_keys, cols(&frames::KEY), cols(&frames::KEY), JoinArgs::new(JoinType::Left))
-        .filter(col("_reported").is_null())
-        .select([
-            col("data_element"),
-            col("area"),
-            col("year"),
-            col("sex"),
-            col("age"),
-            col("residence"),
-            col("value"),
-            lit("A").alias("obs_status"),
-            lit(true).alias("derived"),
-            lit(NULL).cast(DataType::String).alias("form"),
-            lit(NULL).cast(DataType::String).alias("source_file"),
-            lit(NULL).cast(DataType::String).alias("source_sheet"),
-            lit(NULL).cast(DataType::String).alias("source_cell"),
-            lit(NULL).cast(DataType::String).alias("source_sha256"),
-            lit(NULL).cast(DataType::String).alias("submission"),
-            lit(NULL).cast(DataType::String).alias("flags"),
-            col("n_sources"),
-        ])
-        .collect()?;
-    // Not sorted here: publishing sorts each table once, with the area names joined.
-    let mut all = values.clone();
-    all.vstack_mut(&agg)?;
-    Ok(all)
 }
 
 /// Which areas an indicator pass computes.

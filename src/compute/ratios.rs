@@ -31,13 +31,13 @@ type AreaSum = (Key, f64, f64, u32);
 /// Each distinct code (area, sex, age, residence) once, as a small id. Filled
 /// before the indicators run in parallel; read-only after.
 #[derive(Default)]
-struct Dict {
+pub(super) struct Dict {
     ids: FxHashMap<String, u32>,
     strs: Vec<String>,
 }
 
 impl Dict {
-    fn id(&mut self, s: &str) -> u32 {
+    pub(super) fn id(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.ids.get(s) {
             return i;
         }
@@ -48,7 +48,7 @@ impl Dict {
     }
 
     /// [`Dict::id`], remembering the last code of a column: the same as the last costs a compare, not a hash.
-    fn id_after<'a>(&mut self, s: &'a str, last: &mut Option<(&'a str, u32)>) -> u32 {
+    pub(super) fn id_after<'a>(&mut self, s: &'a str, last: &mut Option<(&'a str, u32)>) -> u32 {
         match *last {
             Some((prev, id)) if prev == s => id,
             _ => {
@@ -64,7 +64,12 @@ impl Dict {
         self.ids.get(s).copied().unwrap_or(u32::MAX)
     }
 
-    fn str(&self, i: u32) -> &str {
+    /// The id of a code already in the dictionary.
+    pub(super) fn get(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+
+    pub(super) fn str(&self, i: u32) -> &str {
         self.strs.get(i as usize).map_or("", String::as_str)
     }
 }
