@@ -290,5 +290,9 @@ mod tests {
         // the two 421321100 rows (both not derived) by cell with the null cell last; the null year last.
         let n: Vec<u32> = ours.column("n").unwrap().u32().unwrap().iter().flatten().collect();
         assert_eq!(n, vec![6, 2, 5, 7, 1, 4, 3]);
+        // Rows equal on every key keep their order (a stable sort).
+        let ties = df!("k" => ["b", "a", "b", "a", "b"], "n" => [1u32, 2, 3, 4, 5]).unwrap();
+        let n: Vec<u32> = sort_by_ranks(ties, &["k"]).unwrap().column("n").unwrap().u32().unwrap().iter().flatten().collect();
+        assert_eq!(n, vec![2, 4, 1, 3, 5]);
     }
 }
