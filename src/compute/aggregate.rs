@@ -236,13 +236,7 @@ pub fn aggregate_top(root_values: &DataFrame, partial_sums: Vec<DataFrame>, cfg:
 mod tests {
     use super::*;
 
-    const COUNTY: &str = "421321";
-    const TOWN_A: &str = "421321100";
-    const TOWN_B: &str = "421321101";
-
-    fn cfg() -> Config {
-        Config::load(std::path::Path::new("pipelines")).unwrap()
-    }
+    use crate::compute::testing::{cfg, COUNTY, TOWN_A, TOWN_B};
 
     /// (data element, area, sex, value)
     type Input<'a> = (&'a str, &'a str, &'a str, Option<f64>);

@@ -148,3 +148,18 @@ pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> Pol
     // Polars' own order for these never-null keys without comparing strings per row.
     Ok((frames::sort_by_ranks(df, &["year", "indicator", "area", "sex", "age", "residence"])?, pair_sums))
 }
+
+/// The bundled county and two of its towns, for the unit tests of the aggregation and the indicators.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::config::Config;
+
+    pub const COUNTY: &str = "421321";
+    pub const TOWN_A: &str = "421321100";
+    pub const TOWN_B: &str = "421321101";
+
+    /// The bundled pipeline files (areas, catalogue).
+    pub fn cfg() -> Config {
+        Config::load(std::path::Path::new("pipelines")).unwrap()
+    }
+}

@@ -480,13 +480,7 @@ fn handed_up_frame(d: &Dict, rows: &[AreaSum]) -> PolarsResult<DataFrame> {
 mod tests {
     use super::*;
 
-    const COUNTY: &str = "421321";
-    const TOWN_A: &str = "421321100";
-    const TOWN_B: &str = "421321101";
-
-    fn cfg() -> Config {
-        Config::load(std::path::Path::new("pipelines")).unwrap()
-    }
+    use crate::compute::testing::{cfg, COUNTY, TOWN_A, TOWN_B};
 
     /// Values as the compute stage holds them: (data element, area, sex, age, value, n_sources),
     /// n_sources None for a reported value and Some(n) for an aggregate of n values.
