@@ -5,7 +5,7 @@
 //! In plain Rust over integer-coded keys (as [`super::ratios`]), in place of
 //! Polars joins and a group-by on six string columns. Sums add values in the
 //! order of the rows (a part's, then for the province the parts' in part
-//! order), so counts come out bit for bit as they did.
+//! order); counts are whole numbers, whose sums do not depend on the order.
 
 use polars::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
