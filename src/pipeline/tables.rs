@@ -97,26 +97,10 @@ pub(super) fn add_area_names(df: DataFrame, cfg: &Config, sort_by: &[&str]) -> P
         return Ok((df, Vec::new()));
     }
     // A lookup per row rather than a join (the area table is small, the value tables
-    // are not), skipped while the area repeats; each name stored once, the rows views of it.
+    // are not); each name stored once, the rows views of it.
     let names: Vec<&str> = cfg.areas.list.iter().map(|a| a.name_zh.as_str()).collect();
     let index: rustc_hash::FxHashMap<&str, u32> = cfg.areas.list.iter().enumerate().map(|(i, a)| (a.code.as_str(), i as u32)).collect();
-    let mut last: Option<(&str, Option<u32>)> = None;
-    let rows: Vec<Option<u32>> = df
-        .column("area")?
-        .str()?
-        .iter()
-        .map(|a| {
-            let a = a?;
-            match last {
-                Some((prev, id)) if prev == a => id,
-                _ => {
-                    let id = index.get(a).copied();
-                    last = Some((a, id));
-                    id
-                }
-            }
-        })
-        .collect();
+    let rows: Vec<Option<u32>> = df.column("area")?.str()?.iter().map(|a| a.and_then(|a| index.get(a).copied())).collect();
     let mut df = df;
     df.with_column(frames::dictionary_column("area_name", &names, rows))?;
     tracing::debug!(rows = df.height(), "area names added");

@@ -73,8 +73,8 @@ pub(super) fn outliers(batches: &[Batch], keys: &Keys, series: &Series, ctx: &mu
             hist.clear();
             let mut years = (0, 0);
             if let Some(m) = series.get(&key) {
-                for (i, (y, v)) in m.range(..o.year).enumerate() {
-                    years = if i == 0 { (*y, *y) } else { (years.0, *y) };
+                for (n, (y, v)) in m.range(..o.year).enumerate() {
+                    years = (if n == 0 { *y } else { years.0 }, *y);
                     hist.push(*v);
                 }
             }
