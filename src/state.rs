@@ -204,109 +204,153 @@ fn cache_name(rel: &str, sha256: &str) -> String {
 }
 
 /// Bumped when the cache layout changes: older entries then miss and are read again.
-const CACHE_FORMAT: &[u8] = b"columnar-2\0";
+const CACHE_FORMAT: &[u8] = b"columnar-3\0";
 
-/// A file's normalised result as cached: each distinct string once (`texts`),
-/// the values as rows of indices into it. About 3x faster to write and read
-/// than the values as maps, and it keeps the sharing of [`Text`] on reload.
+/// A file's normalised result as cached, inside one zstd frame:
+///
+/// * the length of the head (`u32`, little-endian), then the head: the
+///   submission, the ingest findings, the return's totals and each distinct
+///   string of the values once (`texts`), as MessagePack;
+/// * the values, column by column in fixed-width little-endian arrays
+///   ([`Columns`]), text fields as indices into `texts`.
+///
+/// The values were MessagePack rows until the values' decoding showed in
+/// profiles (every part of a run decodes its files' entries): fixed-width
+/// columns decode without parsing. Indices keep the sharing of [`Text`] on reload.
 #[derive(Serialize, Deserialize)]
-struct CachedFile {
+struct Head {
     submission: crate::model::Submission,
     issues: Vec<crate::model::Issue>,
     controls: Vec<crate::normalise::Control>,
     texts: Vec<String>,
-    values: Vec<CachedValue>,
 }
-
-/// One value: text fields are indices into `CachedFile::texts` (`NONE` for none).
-#[derive(Serialize, Deserialize)]
-struct CachedValue(u32, u32, i32, u32, u32, u32, Option<f64>, u32, bool, u32, u32, u32, Option<String>, u32, u32, Option<String>);
 
 const NONE: u32 = u32::MAX;
 
-impl CachedFile {
-    fn from_result(r: &FileResult) -> CachedFile {
-        fn index_of<'a>(index: &mut rustc_hash::FxHashMap<&'a str, u32>, texts: &mut Vec<String>, s: &'a str) -> u32 {
-            *index.entry(s).or_insert_with(|| {
-                texts.push(s.to_string());
-                (texts.len() - 1) as u32
-            })
-        }
-        let mut index: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
-        let mut texts: Vec<String> = Vec::new();
-        let mut id = |s| index_of(&mut index, &mut texts, s);
-        let values = r
-            .observations
-            .iter()
-            .map(|o| {
-                let form = o.form.as_deref().map_or(NONE, &mut id);
-                let file = o.source_file.as_deref().map_or(NONE, &mut id);
-                let sheet = o.source_sheet.as_deref().map_or(NONE, &mut id);
-                let sha = o.source_sha256.as_deref().map_or(NONE, &mut id);
-                let sub = o.submission.as_deref().map_or(NONE, &mut id);
-                CachedValue(
-                    id(&o.data_element),
-                    id(&o.area),
-                    o.year,
-                    id(&o.sex),
-                    id(&o.age),
-                    id(&o.residence),
-                    o.value,
-                    id(o.obs_status),
-                    o.derived,
-                    form,
-                    file,
-                    sheet,
-                    o.source_cell.clone(),
-                    sha,
-                    sub,
-                    o.flags.clone(),
-                )
-            })
-            .collect();
-        drop(index);
-        CachedFile { submission: r.submission.clone(), issues: r.issues.clone(), controls: r.controls.clone(), texts, values }
-    }
+/// The text fields of a value, in their column order.
+const TEXT_COLUMNS: usize = 13;
 
-    fn into_result(self) -> Option<FileResult> {
-        let texts: Vec<Text> = self.texts.iter().map(|s| Text::from(s.as_str())).collect();
-        let get = |i: u32| texts.get(i as usize).cloned();
-        let opt = |i: u32| if i == NONE { Some(None) } else { get(i).map(Some) };
-        // Statuses are interned process-wide (one lock each): once per file and text, not per value.
-        let mut statuses: Vec<Option<&'static str>> = vec![None; self.texts.len()];
-        let mut status = |i: u32| -> Option<&'static str> {
-            let slot = statuses.get_mut(i as usize)?;
-            if slot.is_none() {
-                *slot = Some(crate::model::intern(self.texts.get(i as usize)?));
-            }
-            *slot
-        };
-        let observations = self
-            .values
-            .into_iter()
-            .map(|v| {
-                Some(Observation {
-                    data_element: get(v.0)?,
-                    area: get(v.1)?,
-                    year: v.2,
-                    sex: get(v.3)?,
-                    age: get(v.4)?,
-                    residence: get(v.5)?,
-                    value: v.6,
-                    obs_status: status(v.7)?,
-                    derived: v.8,
-                    form: opt(v.9)?,
-                    source_file: opt(v.10)?,
-                    source_sheet: opt(v.11)?,
-                    source_cell: v.12,
-                    source_sha256: opt(v.13)?,
-                    submission: opt(v.14)?,
-                    flags: v.15,
+/// Bytes per value in the columns: the text indices, the year, whether there is
+/// a value, the value, `derived`.
+const ROW_BYTES: usize = TEXT_COLUMNS * 4 + 4 + 1 + 8 + 1;
+
+/// The values' text fields as indices (`NONE` for none), in [`TEXT_COLUMNS`] order.
+fn text_fields(o: &Observation) -> [Option<&str>; TEXT_COLUMNS] {
+    [
+        Some(&o.data_element),
+        Some(&o.area),
+        Some(&o.sex),
+        Some(&o.age),
+        Some(&o.residence),
+        Some(o.obs_status),
+        o.form.as_deref(),
+        o.source_file.as_deref(),
+        o.source_sheet.as_deref(),
+        o.source_cell.as_deref(),
+        o.source_sha256.as_deref(),
+        o.submission.as_deref(),
+        o.flags.as_deref(),
+    ]
+}
+
+fn encode_result(r: &FileResult) -> std::io::Result<Vec<u8>> {
+    let mut index: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+    let mut texts: Vec<String> = Vec::new();
+    let n = r.observations.len();
+    let mut ids: Vec<Vec<u32>> = vec![Vec::with_capacity(n); TEXT_COLUMNS];
+    for o in &r.observations {
+        for (col, field) in ids.iter_mut().zip(text_fields(o)) {
+            col.push(field.map_or(NONE, |s| {
+                *index.entry(s).or_insert_with(|| {
+                    texts.push(s.to_string());
+                    (texts.len() - 1) as u32
                 })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some(FileResult { submission: self.submission, observations, issues: self.issues, controls: self.controls })
+            }));
+        }
     }
+    drop(index);
+    let head = Head { submission: r.submission.clone(), issues: r.issues.clone(), controls: r.controls.clone(), texts };
+    let head = rmp_serde::to_vec(&head).map_err(std::io::Error::other)?;
+    let mut out = Vec::with_capacity(4 + head.len() + 4 + n * ROW_BYTES);
+    out.extend_from_slice(&u32::try_from(head.len()).map_err(std::io::Error::other)?.to_le_bytes());
+    out.extend_from_slice(&head);
+    out.extend_from_slice(&u32::try_from(n).map_err(std::io::Error::other)?.to_le_bytes());
+    for col in &ids {
+        col.iter().for_each(|i| out.extend_from_slice(&i.to_le_bytes()));
+    }
+    r.observations.iter().for_each(|o| out.extend_from_slice(&o.year.to_le_bytes()));
+    r.observations.iter().for_each(|o| out.push(o.value.is_some() as u8));
+    r.observations.iter().for_each(|o| out.extend_from_slice(&o.value.unwrap_or(0.0).to_le_bytes()));
+    r.observations.iter().for_each(|o| out.push(o.derived as u8));
+    Ok(out)
+}
+
+/// Splits `n` bytes off the front of `bytes`.
+fn take<'b>(bytes: &mut &'b [u8], n: usize) -> Option<&'b [u8]> {
+    if bytes.len() < n {
+        return None;
+    }
+    let (head, rest) = bytes.split_at(n);
+    *bytes = rest;
+    Some(head)
+}
+
+fn u32_at(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
+}
+
+fn decode_result(raw: &[u8]) -> Option<FileResult> {
+    let mut rest = raw;
+    let head_len = u32_at(take(&mut rest, 4)?, 0) as usize;
+    let head: Head = rmp_serde::from_slice(take(&mut rest, head_len)?).ok()?;
+    let n = u32_at(take(&mut rest, 4)?, 0) as usize;
+    if rest.len() != n.checked_mul(ROW_BYTES)? {
+        return None;
+    }
+    let ids: Vec<&[u8]> = (0..TEXT_COLUMNS).map(|_| take(&mut rest, 4 * n)).collect::<Option<_>>()?;
+    let (years, has, values, derived) = (take(&mut rest, 4 * n)?, take(&mut rest, n)?, take(&mut rest, 8 * n)?, take(&mut rest, n)?);
+    let texts: Vec<Text> = head.texts.iter().map(|s| Text::from(s.as_str())).collect();
+    // Statuses are interned process-wide (one lock each): once per file and text, not per value.
+    let mut statuses: Vec<Option<&'static str>> = vec![None; texts.len()];
+    let mut observations = Vec::with_capacity(n);
+    for row in 0..n {
+        let id = |col: usize| u32_at(ids[col], row);
+        let text = |col: usize| texts.get(id(col) as usize).cloned();
+        let opt = |col: usize| if id(col) == NONE { Some(None) } else { text(col).map(Some) };
+        let opt_string = |col: usize| if id(col) == NONE { Some(None) } else { head.texts.get(id(col) as usize).cloned().map(Some) };
+        let status = {
+            let i = id(5) as usize;
+            let slot = statuses.get_mut(i)?;
+            if slot.is_none() {
+                *slot = Some(crate::model::intern(head.texts.get(i)?));
+            }
+            (*slot)?
+        };
+        let value = match has[row] {
+            0 => None,
+            1 => Some(f64::from_le_bytes(values[8 * row..8 * row + 8].try_into().ok()?)),
+            _ => return None,
+        };
+        observations.push(Observation {
+            data_element: text(0)?,
+            area: text(1)?,
+            year: i32::from_le_bytes(years[4 * row..4 * row + 4].try_into().ok()?),
+            sex: text(2)?,
+            age: text(3)?,
+            residence: text(4)?,
+            value,
+            obs_status: status,
+            derived: derived[row] != 0,
+            form: opt(6)?,
+            source_file: opt(7)?,
+            source_sheet: opt(8)?,
+            source_cell: opt_string(9)?,
+            source_sha256: opt(10)?,
+            submission: opt(11)?,
+            flags: opt_string(12)?,
+        });
+    }
+    Some(FileResult { submission: head.submission, observations, issues: head.issues, controls: head.controls })
 }
 
 /// The bytes of one entry: the 32-character key of (format, path, content hash), then
@@ -317,7 +361,7 @@ fn encode_entry(rel: &str, sha256: &str, r: &FileResult) -> std::io::Result<Vec<
         // One compression context per thread (creating one per entry showed in profiles).
         static ENCODER: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> = const { std::cell::RefCell::new(None) };
     }
-    let raw = rmp_serde::to_vec(&CachedFile::from_result(r)).map_err(std::io::Error::other)?;
+    let raw = encode_result(r)?;
     let mut out = cache_name(rel, sha256).into_bytes();
     ENCODER.with(|cell| {
         let mut slot = cell.borrow_mut();
@@ -349,10 +393,25 @@ fn read_entry(db: &Path, loc: &CacheLoc) -> Option<Vec<u8>> {
 
 /// A file's cached normalised result (None when missing or unreadable: the file is read again).
 pub fn read_cached(db: &Path, rel: &str, sha256: &str, loc: &CacheLoc) -> Option<FileResult> {
+    thread_local! {
+        // One decompression context per thread, as for compression.
+        static DECODER: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
+    }
     let bytes = read_entry(db, loc)?;
     let frame = bytes.strip_prefix(cache_name(rel, sha256).as_bytes())?;
-    let raw = zstd::decode_all(frame).ok()?;
-    rmp_serde::from_slice::<CachedFile>(&raw).ok()?.into_result()
+    // The frame says its content's size (written with it); a damaged size is refused past 2 GB.
+    let size = zstd::zstd_safe::get_frame_content_size(frame).ok()??;
+    if size > 1 << 31 {
+        return None;
+    }
+    let raw = DECODER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = zstd::bulk::Decompressor::new().ok();
+        }
+        slot.as_mut()?.decompress(frame, size as usize).ok()
+    })?;
+    decode_result(&raw)
 }
 
 /// Append one line to `runs.jsonl`.
