@@ -504,6 +504,30 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_short_or_padded_payload_is_refused_not_misread() {
+        let file: Text = "a.xlsx".into();
+        let r = FileResult {
+            submission: Submission::new("ab".into(), &file),
+            observations: vec![value("live_births", "421321100", "C7", &file, Some(2.0), None), value("x", "421321101", "C8", &file, None, Some("f"))],
+            issues: vec![],
+            controls: vec![],
+        };
+        let raw = encode_result(&r).unwrap();
+        assert_eq!(decode_result(&raw).unwrap().observations, r.observations);
+        for cut in 0..raw.len() {
+            assert!(decode_result(&raw[..cut]).is_none(), "cut at {cut}");
+        }
+        let mut padded = raw.clone();
+        padded.push(0);
+        assert!(decode_result(&padded).is_none());
+        // A has-value byte other than 0 or 1 is damage.
+        let mut bad = raw.clone();
+        let derived_and_values = 2 + 2 * 8 + 2;
+        bad[raw.len() - derived_and_values] = 7;
+        assert!(decode_result(&bad).is_none());
+    }
+
+    #[test]
     fn a_damaged_or_misplaced_cache_entry_misses() {
         let db = tempfile::tempdir().unwrap();
         let r = FileResult { submission: Submission::new("s".into(), "a.xlsx"), observations: vec![], issues: vec![], controls: vec![] };
