@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::Serialize;
 
+mod parquet;
+
 /// One finished table.
 pub struct Table {
     pub name: &'static str,
@@ -73,11 +75,7 @@ pub struct Manifest {
 
 fn write_parquet(df: &mut DataFrame, path: &Path, table: &str) -> Result<(), PublishError> {
     let file = fs::File::create(path).map_err(io(path))?;
-    ParquetWriter::new(file)
-        .with_compression(ParquetCompression::Zstd(None))
-        .with_statistics(StatisticsOptions::default())
-        .finish(df)
-        .map_err(|source| PublishError::Polars { table: table.to_string(), source })?;
+    parquet::write(df, file).map_err(|source| PublishError::Polars { table: table.to_string(), source })?;
     Ok(())
 }
 
