@@ -110,3 +110,97 @@ fn dictionary_encoded(array: &ArrayRef) -> Option<ArrayRef> {
     let dtype = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(a.dtype().clone()), false);
     DictionaryArray::try_new(dtype, keys, values.boxed()).ok().map(|d| d.boxed())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What Polars' own writer makes of the frame, with the options publishing used before.
+    fn by_polars(df: &mut DataFrame) -> Vec<u8> {
+        let mut out = Vec::new();
+        ParquetWriter::new(&mut out).with_compression(ParquetCompression::Zstd(None)).with_statistics(StatisticsOptions::default()).finish(df).unwrap();
+        out
+    }
+
+    fn ours(df: &mut DataFrame) -> Vec<u8> {
+        let mut out = Vec::new();
+        write(df, &mut out).unwrap();
+        out
+    }
+
+    fn read(bytes: Vec<u8>) -> DataFrame {
+        ParquetReader::new(std::io::Cursor::new(bytes)).finish().unwrap()
+    }
+
+    fn returns(n: usize) -> DataFrame {
+        let code = |i: usize| ["F", "M", "_T"][i % 3];
+        // Longer than a view holds inline (12 bytes), so they live in the buffers.
+        let path = |i: usize| format!("卫健局/样本{:03}县/2024年妇幼卫生年报.xlsx", i % 7);
+        df!(
+            "sex" => (0..n).map(|i| Some(code(i))).collect::<Vec<_>>(),
+            "source_file" => (0..n).map(|i| if i % 10 == 3 { None } else { Some(path(i)) }).collect::<Vec<_>>(),
+            // Every row distinct: written plainly.
+            "source_cell" => (0..n).map(|i| format!("C{i}")).collect::<Vec<_>>(),
+            "value" => (0..n).map(|i| if i % 11 == 0 { None } else { Some(i as f64 * 0.5) }).collect::<Vec<_>>(),
+            "year" => (0..n).map(|i| 2021 + (i % 4) as i32).collect::<Vec<_>>(),
+            "derived" => (0..n).map(|i| i % 2 == 0).collect::<Vec<_>>(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_same_bytes_as_polars_writer_and_the_same_frame_back() {
+        let mut df = returns(1000);
+        // The same strings again, built apart: equal text in other buffers (other views).
+        df.vstack_mut(&returns(100)).unwrap();
+        df.rechunk_mut();
+        assert_eq!(ours(&mut df.clone()), by_polars(&mut df.clone()));
+        assert!(read(ours(&mut df.clone())).equals_missing(&df));
+    }
+
+    #[test]
+    fn a_dictionary_of_each_distinct_text_in_order_of_first_appearance() {
+        let long = "卫健局/样本001县/妇幼卫生年报.xlsx";
+        // Two arrays of the same texts, concatenated: equal texts, different views.
+        let part = || Utf8ViewArray::from_slice([Some("F"), Some(long), None, Some("F")]);
+        let (a, b) = (part(), part());
+        let both = polars_arrow::compute::concatenate::concatenate(&[&a as &dyn Array, &b]).unwrap();
+        let views = both.as_any().downcast_ref::<Utf8ViewArray>().unwrap().views();
+        assert_ne!(views[1].as_u128(), views[5].as_u128(), "the test needs equal texts under different views");
+        let dict = dictionary_encoded(&both).unwrap();
+        let dict = dict.as_any().downcast_ref::<DictionaryArray<u32>>().unwrap();
+        let values = dict.values().as_any().downcast_ref::<Utf8ViewArray>().unwrap();
+        assert_eq!(values.values_iter().collect::<Vec<_>>(), vec!["F", long]);
+        let keys: Vec<Option<u32>> = dict.keys().iter().map(|k| k.copied()).collect();
+        assert_eq!(keys, vec![Some(0), Some(1), None, Some(0), Some(0), Some(1), None, Some(0)]);
+        // Mostly distinct (past 128 rows): left to the plain encoding.
+        let distinct = Utf8ViewArray::from_slice_values((0..200).map(|i| format!("C{i}")).collect::<Vec<_>>());
+        assert!(dictionary_encoded(&distinct.boxed()).is_none());
+        // Not a string column.
+        assert!(dictionary_encoded(&PrimitiveArray::<i32>::from_vec(vec![1, 1]).boxed()).is_none());
+    }
+
+    #[test]
+    fn an_empty_frame_and_one_of_nulls() {
+        let mut empty = df!("area" => Vec::<String>::new(), "value" => Vec::<f64>::new()).unwrap();
+        assert_eq!(ours(&mut empty.clone()), by_polars(&mut empty));
+        let nulls = df!("area" => vec![None::<&str>; 300]).unwrap();
+        assert_eq!(ours(&mut nulls.clone()), by_polars(&mut nulls.clone()));
+        assert!(read(ours(&mut nulls.clone())).equals_missing(&nulls));
+    }
+
+    #[test]
+    fn more_rows_than_a_row_group() {
+        let n = 2 * ROW_GROUP + 7;
+        let df = df!(
+            "area" => (0..n).map(|i| if i % 2 == 0 { "421321100" } else { "421321101" }).collect::<Vec<_>>(),
+            "value" => (0..n).map(|i| i as f64).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let bytes = ours(&mut df.clone());
+        assert_eq!(bytes, by_polars(&mut df.clone()));
+        let meta = ParquetReader::new(std::io::Cursor::new(bytes.clone())).get_metadata().unwrap().clone();
+        assert_eq!(meta.row_groups.len(), 2);
+        assert!(read(bytes).equals_missing(&df));
+    }
+}
