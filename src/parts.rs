@@ -90,7 +90,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PolarsError + '_ {
 
 pub fn write_frame(df: &mut DataFrame, path: &Path) -> PolarsResult<()> {
     let file = fs::File::create(path).map_err(io(path))?;
-    ParquetWriter::new(file).with_compression(ParquetCompression::Zstd(None)).finish(df)?;
+    crate::publish::parquet::write(df, std::io::BufWriter::with_capacity(1 << 20, file))?;
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::Serialize;
 
-mod parquet;
+pub(crate) mod parquet;
 
 /// One finished table.
 pub struct Table {
@@ -75,7 +75,8 @@ pub struct Manifest {
 
 fn write_parquet(df: &mut DataFrame, path: &Path, table: &str) -> Result<(), PublishError> {
     let file = fs::File::create(path).map_err(io(path))?;
-    parquet::write(df, file).map_err(|source| PublishError::Polars { table: table.to_string(), source })?;
+    // Buffered: the writer makes a small write per page header and statistic.
+    parquet::write(df, std::io::BufWriter::with_capacity(1 << 20, file)).map_err(|source| PublishError::Polars { table: table.to_string(), source })?;
     Ok(())
 }
 

@@ -27,6 +27,7 @@ use rayon::prelude::*;
 /// Polars' default row group size.
 const ROW_GROUP: usize = 512 * 512;
 
+/// Writes `df` to `out`, which should be buffered (the writer makes many small writes).
 pub fn write<W: std::io::Write>(df: &mut DataFrame, out: W) -> PolarsResult<u64> {
     let chunked = polars::frame::chunk_df_for_writing(df, ROW_GROUP)?;
     let schema = chunked.schema().to_arrow(CompatLevel::newest());
@@ -67,7 +68,9 @@ pub fn write<W: std::io::Write>(df: &mut DataFrame, out: W) -> PolarsResult<u64>
             .collect();
         writer.write(rows as u64, DynIter::new(columns.into_iter()))?;
     }
-    writer.end(None)
+    let size = writer.end(None)?;
+    writer.into_inner().flush()?;
+    Ok(size)
 }
 
 /// A string column as a dictionary array (keys in order of first appearance), or
