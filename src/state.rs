@@ -258,13 +258,20 @@ fn encode_result(r: &FileResult) -> std::io::Result<Vec<u8>> {
     let mut texts: Vec<String> = Vec::new();
     let n = r.observations.len();
     let mut ids: Vec<Vec<u32>> = vec![Vec::with_capacity(n); TEXT_COLUMNS];
+    // A column mostly repeats the row before's string (the same allocation): no lookup then.
+    let mut last: [(*const u8, usize, u32); TEXT_COLUMNS] = [(std::ptr::null(), 0, NONE); TEXT_COLUMNS];
     for o in &r.observations {
-        for (col, field) in ids.iter_mut().zip(text_fields(o)) {
+        for ((col, field), last) in ids.iter_mut().zip(text_fields(o)).zip(last.iter_mut()) {
             col.push(field.map_or(NONE, |s| {
-                *index.entry(s).or_insert_with(|| {
+                if (s.as_ptr(), s.len()) == (last.0, last.1) {
+                    return last.2;
+                }
+                let id = *index.entry(s).or_insert_with(|| {
                     texts.push(s.to_string());
                     (texts.len() - 1) as u32
-                })
+                });
+                *last = (s.as_ptr(), s.len(), id);
+                id
             }));
         }
     }
