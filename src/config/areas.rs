@@ -48,8 +48,8 @@ pub struct Area {
 #[derive(Debug, Clone)]
 pub struct Areas {
     pub list: Vec<Area>,
-    by_code: HashMap<String, usize>,
-    by_label: HashMap<String, usize>,
+    by_code: rustc_hash::FxHashMap<String, usize>,
+    by_label: rustc_hash::FxHashMap<String, usize>,
     /// Each area's name as labels are compared (for the "closest" hints).
     norm_names: Vec<String>,
     /// Hints already computed: the same unknown label (a 合计 row, a 全县 column)
@@ -65,7 +65,7 @@ impl Areas {
 
     pub fn from_raw(raw: Vec<RawArea>, path: &Path) -> Result<Self, ConfigError> {
         let err = |msg: String| ConfigError::Invalid { file: path.to_path_buf(), msg };
-        let mut by_code = HashMap::new();
+        let mut by_code = rustc_hash::FxHashMap::default();
         for (i, a) in raw.iter().enumerate() {
             if by_code.insert(a.code.clone(), i).is_some() {
                 return Err(err(format!("area code {} appears twice", a.code)));
@@ -94,7 +94,7 @@ impl Areas {
                 ancestors,
             });
         }
-        let mut by_label: HashMap<String, usize> = HashMap::new();
+        let mut by_label: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
         for (i, a) in raw.iter().enumerate() {
             for label in std::iter::once(&a.name_zh).chain(a.aliases.iter()).chain(std::iter::once(&a.code)) {
                 let key = normalise_label(label);

@@ -1,6 +1,5 @@
 //! `pipelines/indicators.toml`: data elements and the plans' quantified targets.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -169,8 +168,8 @@ impl Indicator {
 pub struct Catalogue {
     pub data_elements: Vec<DataElement>,
     pub indicators: Vec<Indicator>,
-    by_code: HashMap<String, usize>,
-    indicator_index: HashMap<String, usize>,
+    by_code: rustc_hash::FxHashMap<String, usize>,
+    indicator_index: rustc_hash::FxHashMap<String, usize>,
 }
 
 impl Catalogue {
@@ -181,13 +180,13 @@ impl Catalogue {
 
     pub fn new(data_elements: Vec<DataElement>, indicators: Vec<Indicator>, path: &Path) -> Result<Self, ConfigError> {
         let err = |msg: String| ConfigError::Invalid { file: path.to_path_buf(), msg };
-        let mut by_code = HashMap::new();
+        let mut by_code = rustc_hash::FxHashMap::default();
         for (i, d) in data_elements.iter().enumerate() {
             if by_code.insert(d.code.clone(), i).is_some() {
                 return Err(err(format!("data element {} is defined twice", d.code)));
             }
         }
-        let mut indicator_index = HashMap::new();
+        let mut indicator_index = rustc_hash::FxHashMap::default();
         for (i, ind) in indicators.iter().enumerate() {
             if indicator_index.insert(ind.code.clone(), i).is_some() {
                 return Err(err(format!("indicator {} is defined twice", ind.code)));

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::config::forms::{AreaFrom, DashMeans, Dims, Layout, YearFrom};
 use crate::config::{Config, Form};
 use crate::ingest::{a1, CellValue, Sheet, Workbook};
-use crate::model::{Interner, Issue, Observation, Severity};
+use crate::model::{Interner, Issue, Observation, Severity, Text};
 use clean::{clean_text, normalise_label, unit_scale, Cleaned};
 
 /// How many rows from the top are searched for the header row.
@@ -180,6 +180,9 @@ struct SheetNormaliser<'a, 'o> {
     out: &'o mut Normalised,
     paths: Vec<Vec<String>>,
     title_text: String,
+    /// The sheet's form, file, sheet name, file hash and submission, as the shared
+    /// texts every value of the sheet holds (looked up once, not per value).
+    provenance: [Text; 5],
 }
 
 /// What a row or column contributes.
@@ -203,7 +206,9 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 }
             }
         }
-        SheetNormaliser { sheet, hr, form, cfg, ctx, out, paths, title_text }
+        let provenance: [&str; 5] = [form.id(), ctx.rel, sheet.name.as_str(), ctx.sha256, ctx.submission];
+        let provenance = provenance.map(|s| out.texts.get(s));
+        SheetNormaliser { sheet, hr, form, cfg, ctx, out, paths, title_text, provenance }
     }
 
     fn issue(&self, sev: Severity, rule: &'static str, msg: String, r: usize, c: usize) -> Issue {
@@ -639,15 +644,15 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
     /// Clean the value of one cell and land it, or reject it with an issue.
     fn land(&mut self, key: Key, v: &CellValue, r: usize, c: usize) {
         let cell = a1(r, c);
-        let Some(de_code) = key.dims.data_element.clone() else {
+        let Some(de_code) = key.dims.data_element.as_deref() else {
             let issue = self.issue(Severity::Error, "unmapped_cell", "no data element is mapped to this cell".into(), r, c).observed(v.as_label());
             return self.reject(issue);
         };
-        let Some(de) = self.cfg.catalogue.data_element(&de_code) else {
+        let Some(de) = self.cfg.catalogue.data_element(de_code) else {
             let issue = self.issue(Severity::Error, "unmapped_cell", format!("unknown data element {de_code}"), r, c);
             return self.reject(issue);
         };
-        let (Some(area), Some(year)) = (key.area.clone(), key.year) else {
+        let (Some(area), Some(year)) = (key.area.as_deref(), key.year) else {
             let what = if key.area.is_none() { "area" } else { "year" };
             let issue = self.issue(Severity::Error, "unmapped_cell", format!("no {what} for this cell"), r, c).observed(v.as_label());
             return self.reject(issue);
@@ -664,16 +669,16 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                     let issue = self
                         .issue(Severity::Error, "unparseable_value", format!("{t:?} is not a number ({})", de.name_zh), r, c)
                         .observed(t.clone());
-                    return self.reject(with_key(issue, &de_code, &area, year, &key.dims));
+                    return self.reject(with_key(issue, de_code, area, year, &key.dims));
                 }
             },
             CellValue::Error(e) => {
                 let issue = self.issue(Severity::Error, "unparseable_value", format!("the cell holds the Excel error {e}"), r, c).observed(e.clone());
-                return self.reject(with_key(issue, &de_code, &area, year, &key.dims));
+                return self.reject(with_key(issue, de_code, area, year, &key.dims));
             }
             CellValue::Bool(b) => {
                 let issue = self.issue(Severity::Error, "unparseable_value", format!("{b} is not a number"), r, c).observed(b.to_string());
-                return self.reject(with_key(issue, &de_code, &area, year, &key.dims));
+                return self.reject(with_key(issue, de_code, area, year, &key.dims));
             }
             CellValue::Empty => return,
         };
@@ -688,7 +693,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                     let issue = self
                         .issue(Severity::Error, "unit_mismatch", format!("value written in {u} but {} is kept in {}", de.name_zh, de.unit), r, c)
                         .observed(v.as_label());
-                    return self.reject(with_key(issue, &de_code, &area, year, &key.dims));
+                    return self.reject(with_key(issue, de_code, area, year, &key.dims));
                 }
             },
             (x, _) => x,
@@ -697,8 +702,8 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         self.out.landed += 1;
         let t = &mut self.out.texts;
         let observation = Observation {
-            data_element: t.get(&de_code),
-            area: t.get(&area),
+            data_element: t.get(de_code),
+            area: t.get(area),
             year,
             sex: t.get(d.sex.as_deref().unwrap_or("_T")),
             age: t.get(d.age.as_deref().unwrap_or("_T")),
@@ -706,12 +711,12 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             value,
             obs_status: status,
             derived: false,
-            form: Some(t.get(self.form.id())),
-            source_file: Some(t.get(self.ctx.rel)),
-            source_sheet: Some(t.get(&self.sheet.name)),
+            form: Some(self.provenance[0].clone()),
+            source_file: Some(self.provenance[1].clone()),
+            source_sheet: Some(self.provenance[2].clone()),
             source_cell: Some(cell),
-            source_sha256: Some(t.get(self.ctx.sha256)),
-            submission: Some(t.get(self.ctx.submission)),
+            source_sha256: Some(self.provenance[3].clone()),
+            submission: Some(self.provenance[4].clone()),
             flags: None,
         };
         self.out.observations.push(observation);
