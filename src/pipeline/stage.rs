@@ -48,11 +48,9 @@ pub(super) fn compute(values: &DataFrame, cfg: &Config, split: Option<(Role, i32
     };
     let (ind, pair_sums) = compute::indicators_in(&all_values, cfg, &scope)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators");
-    let ind = crate::progress::add_pooled(ind, cfg)?;
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, "pooled rates added");
-    let (progress, progress_summary) = match &split {
-        None => crate::progress::progress(&ind, cfg)?,
-        Some((role, last_year)) => crate::progress::progress_until(&ind, cfg, *last_year, matches!(role, Role::Top(..)))?,
+    let (ind, (progress, progress_summary)) = match &split {
+        None => crate::progress::pooled_and_progress_until(ind, cfg, None, true)?,
+        Some((role, last_year)) => crate::progress::pooled_and_progress_until(ind, cfg, Some(*last_year), matches!(role, Role::Top(..)))?,
     };
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators+progress");
     let mut stats = Vec::new();

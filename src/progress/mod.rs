@@ -136,6 +136,26 @@ fn pooled_at(rows: &[(usize, Row)], y: i32, factor: f64, unit: &str) -> Option<(
 
 /// Add the pooled 3-year rate beside every small-count value of a ratio indicator.
 pub fn add_pooled(ind: DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
+    let s = series(&ind)?;
+    add_pooled_to(&ind, &s, cfg)
+}
+
+/// The pooled rates and then progress, from one reading of the indicator series
+/// (building the series was about two thirds of both steps' time).
+pub fn pooled_and_progress_until(ind: DataFrame, cfg: &Config, last_data_year: Option<i32>, roots: bool) -> PolarsResult<(DataFrame, (DataFrame, ProgressSummary))> {
+    let s = series(&ind)?;
+    let pooled = add_pooled_to(&ind, &s, cfg)?;
+    let last_data_year = match last_data_year {
+        Some(y) => y,
+        None => latest_year(&ind)?,
+    };
+    // `pooled` has `ind`'s rows in the same order, so the series' row numbers hold for it.
+    let progress = progress_of(&pooled, &s, cfg, last_data_year, roots)?;
+    Ok((pooled, progress))
+}
+
+/// [`add_pooled`] with the series already read from `ind`.
+fn add_pooled_to(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config) -> PolarsResult<DataFrame> {
     let n = ind.height();
     let mut cols: [Vec<Option<f64>>; 5] = Default::default();
     for c in cols.iter_mut() {
@@ -147,7 +167,7 @@ pub fn add_pooled(ind: DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
         // Series by series, in parallel: (row, pooled value, numerator, denominator, ci, first year).
         use rayon::prelude::*;
         type Pooled = (usize, [Option<f64>; 5], i32);
-        let pooled: Vec<Pooled> = series(&ind)?
+        let pooled: Vec<Pooled> = all_series
             .par_iter()
             .flat_map_iter(|((code, ..), rows)| {
                 let def = cfg.catalogue.indicator(code).filter(|d| !d.denominator.is_empty());
@@ -168,7 +188,7 @@ pub fn add_pooled(ind: DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
             from[i] = Some(first);
         }
     }
-    let mut df = ind;
+    let mut df = ind.clone();
     for (name, c) in ["pooled_value", "pooled_numerator", "pooled_denominator", "pooled_ci_low", "pooled_ci_high"].iter().zip(cols) {
         df.with_column(Column::new((*name).into(), c))?;
     }
@@ -223,8 +243,11 @@ impl ProgressSummary {
 
 /// One row per indicator with a target × area × sex × age × target year.
 pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, ProgressSummary)> {
-    let last_data_year = if ind.height() > 0 { ind.column("year")?.i32()?.max().unwrap_or(0) } else { 0 };
-    progress_until(ind, cfg, last_data_year, true)
+    progress_until(ind, cfg, latest_year(ind)?, true)
+}
+
+fn latest_year(ind: &DataFrame) -> PolarsResult<i32> {
+    Ok(if ind.height() > 0 { ind.column("year")?.i32()?.max().unwrap_or(0) } else { 0 })
 }
 
 /// [`progress`] with the latest year of data given (a run split by area subtree
@@ -232,6 +255,12 @@ pub fn progress(ind: &DataFrame, cfg: &Config) -> PolarsResult<(DataFrame, Progr
 /// `ind` is where the roots' rows are (then a target indicator with no value at a
 /// root gets a row saying so); a part of a split run has none of them.
 pub fn progress_until(ind: &DataFrame, cfg: &Config, last_data_year: i32, roots: bool) -> PolarsResult<(DataFrame, ProgressSummary)> {
+    let s = series(ind)?;
+    progress_of(ind, &s, cfg, last_data_year, roots)
+}
+
+/// [`progress_until`] with the series already read (from `ind` or a frame with its rows in the same order).
+fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data_year: i32, roots: bool) -> PolarsResult<(DataFrame, ProgressSummary)> {
     let with_roots = roots;
     let s = &cfg.rules.progress;
     let p = Params {
@@ -286,7 +315,6 @@ pub fn progress_until(ind: &DataFrame, cfg: &Config, last_data_year: i32, roots:
         points: Vec<Point>,
         by_year: Vec<(i32, Goal, method::Assessment)>,
     }
-    let all_series = series(ind)?;
     let assessed: Vec<Assessed> = {
         use rayon::prelude::*;
         all_series
