@@ -64,7 +64,7 @@ struct RunArgs {
     #[arg(long, default_value_t = pipeline::DEFAULT_PART_VALUES)]
     part_values: usize,
     /// Parts computed at the same time (1 lowers the peak memory of a large run
-    /// by a quarter to a third, and the run takes about 15% longer).
+    /// by a quarter to a third, and the run takes as long or up to 15% longer).
     #[arg(long, default_value_t = pipeline::PARTS_AT_ONCE, value_parser = clap::value_parser!(u16).range(1..))]
     parts_at_once: u16,
 }
