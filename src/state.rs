@@ -257,7 +257,7 @@ fn encode_result(r: &FileResult) -> std::io::Result<Vec<u8>> {
     let mut index: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
     let mut texts: Vec<String> = Vec::new();
     let n = r.observations.len();
-    let mut ids: Vec<Vec<u32>> = vec![Vec::with_capacity(n); TEXT_COLUMNS];
+    let mut ids: Vec<Vec<u32>> = (0..TEXT_COLUMNS).map(|_| Vec::with_capacity(n)).collect();
     // A column mostly repeats the row before's string (the same allocation): no lookup then.
     let mut last: [(*const u8, usize, u32); TEXT_COLUMNS] = [(std::ptr::null(), 0, NONE); TEXT_COLUMNS];
     for o in &r.observations {

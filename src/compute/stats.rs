@@ -5,7 +5,8 @@
 /// the α/2 quantile of Gamma(x) and the 1 − α/2 quantile of Gamma(x + 1)
 /// (half the chi-squared quantiles on 2x and 2x + 2 degrees of freedom).
 pub fn poisson_exact(x: f64, level: f64) -> Option<(f64, f64)> {
-    if !(x >= 0.0) || !x.is_finite() || !(level > 0.0 && level < 1.0) {
+    let valid = x >= 0.0 && x.is_finite() && level > 0.0 && level < 1.0;
+    if !valid {
         return None;
     }
     let alpha = 1.0 - level;
@@ -132,8 +133,8 @@ mod tests {
             }
         }
         // Shape 1 is the exponential distribution: the quantile is −ln(1 − p).
-        for p in [0.025, 0.05, 0.5, 0.95, 0.975] {
-            let exact = -(-(p as f64)).ln_1p();
+        for p in [0.025_f64, 0.05, 0.5, 0.95, 0.975] {
+            let exact = -(-p).ln_1p();
             let ours = gamma_quantile(1.0, p).unwrap();
             assert!((ours - exact).abs() <= 4.0 * f64::EPSILON * exact, "p={p}: {ours} vs {exact}");
         }
