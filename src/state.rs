@@ -211,8 +211,10 @@ const CACHE_FORMAT: &[u8] = b"columnar-3\0";
 /// * the length of the head (`u32`, little-endian), then the head: the
 ///   submission, the ingest findings, the return's totals and each distinct
 ///   string of the values once (`texts`), as MessagePack;
-/// * the values, column by column in fixed-width little-endian arrays
-///   ([`Columns`]), text fields as indices into `texts`.
+/// * the number of values (`u32`), then the values column by column in
+///   fixed-width little-endian arrays ([`encode_result`] has the order): the
+///   13 text fields as indices into `texts` ([`NONE`] for none), the year,
+///   whether there is a value, the value, `derived`.
 ///
 /// The values were MessagePack rows until the values' decoding showed in
 /// profiles (every part of a run decodes its files' entries): fixed-width

@@ -325,6 +325,53 @@ mod tests {
     }
 
     #[test]
+    fn the_values_frame_of_several_runs_holds_every_value_in_order() {
+        // 45 files of 1,000 values: more than one run of 32k, so the runs' frames are joined.
+        let files: Vec<Vec<Observation>> = (0..45)
+            .map(|f| {
+                let file: Text = format!("样本{f:03}县/卫健局/2024年妇幼卫生年报.xlsx").into();
+                let area: Text = format!("4213211{f:02}").into();
+                (0..1000)
+                    .map(|i| Observation {
+                        data_element: "live_births".into(),
+                        area: area.clone(),
+                        year: 2015 + (i % 10),
+                        sex: if i % 2 == 0 { "F".into() } else { "_T".into() },
+                        age: "_T".into(),
+                        residence: "_T".into(),
+                        value: (i % 7 != 0).then_some((f * 1000 + i) as f64),
+                        obs_status: "A",
+                        derived: false,
+                        form: Some("health".into()),
+                        source_file: Some(file.clone()),
+                        source_sheet: None,
+                        source_cell: Some(format!("C{i}")),
+                        source_sha256: None,
+                        submission: None,
+                        flags: (i == 3).then(|| "yoy_outlier".to_string()),
+                    })
+                    .collect()
+            })
+            .collect();
+        let df = observations(&files).unwrap();
+        assert_eq!(df.height(), 45_000);
+        assert_eq!(df.first_col_n_chunks(), 1);
+        let all: Vec<&Observation> = files.iter().flatten().collect();
+        let col = |c: &str| df.column(c).unwrap().as_materialized_series().clone();
+        let (area, file, cell, value, year) = (col("area"), col("source_file"), col("source_cell"), col("value"), col("year"));
+        let (area, file, cell, value, year) = (area.str().unwrap(), file.str().unwrap(), cell.str().unwrap(), value.f64().unwrap(), year.i32().unwrap());
+        for (row, o) in all.iter().enumerate() {
+            assert_eq!(area.get(row), Some(&*o.area), "row {row}");
+            assert_eq!(file.get(row), o.source_file.as_deref(), "row {row}");
+            assert_eq!(cell.get(row), o.source_cell.as_deref(), "row {row}");
+            assert_eq!(value.get(row), o.value, "row {row}");
+            assert_eq!(year.get(row), Some(o.year), "row {row}");
+        }
+        assert_eq!(df.column("flags").unwrap().null_count(), 45_000 - 45);
+        assert_eq!(df.column("source_sheet").unwrap().null_count(), 45_000);
+    }
+
+    #[test]
     fn rank_sort_orders_like_polars() {
         let df = df!(
             "year" => [Some(2024), Some(2015), None, Some(2024), Some(2024), Some(-3), Some(2024)],
