@@ -89,7 +89,7 @@ pub(super) fn one_value_per_key(batches: &[Batch], keys: &Keys, ctx: &mut Ctx) {
     }
     let singles = first.values().filter(|e| e.1 == 1).count() as u64;
     for rule in ["duplicate", "conflict"] {
-        if let Some(s) = ctx.stats.0.get_mut(rule) {
+        if let Some(s) = ctx.stats.get_mut(rule) {
             s.items += singles;
             s.passes += singles;
         }

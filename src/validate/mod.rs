@@ -85,30 +85,59 @@ impl RuleStat {
     }
 }
 
+/// Each declared rule's counts, by name. The checks count a value at a time, mostly
+/// the same rule many times in a row: the last rule counted is remembered by where
+/// its (static) name is, so a count is not a search of the names each time.
 #[derive(Default)]
-struct Stats(BTreeMap<String, RuleStat>);
+struct Stats {
+    rules: Vec<RuleStat>,
+    by_name: BTreeMap<String, usize>,
+    /// The last rule counted: its name's address and length, and its place in `rules`.
+    last: Option<(*const u8, usize, usize)>,
+}
 
 impl Stats {
     fn declare(&mut self, rule: &str, kind: &str, severity: Severity, scope: &str, expression: &str) {
-        self.0.entry(rule.to_string()).or_insert_with(|| RuleStat::new(rule, kind, severity, scope, expression));
-    }
-    fn pass(&mut self, rule: &str) {
-        if let Some(s) = self.0.get_mut(rule) {
-            s.items += 1;
-            s.passes += 1;
+        if !self.by_name.contains_key(rule) {
+            self.by_name.insert(rule.to_string(), self.rules.len());
+            self.rules.push(RuleStat::new(rule, kind, severity, scope, expression));
         }
     }
-    fn fail(&mut self, rule: &str) {
-        if let Some(s) = self.0.get_mut(rule) {
+
+    fn get_mut(&mut self, rule: &'static str) -> Option<&mut RuleStat> {
+        let at = (rule.as_ptr(), rule.len());
+        let i = match self.last {
+            Some((p, n, i)) if (p, n) == at => i,
+            _ => {
+                let i = *self.by_name.get(rule)?;
+                self.last = Some((at.0, at.1, i));
+                i
+            }
+        };
+        self.rules.get_mut(i)
+    }
+
+    /// The counts in order of the rules' names.
+    fn into_sorted(mut self) -> Vec<RuleStat> {
+        let mut rules: Vec<Option<RuleStat>> = std::mem::take(&mut self.rules).into_iter().map(Some).collect();
+        self.by_name.values().filter_map(|&i| rules.get_mut(i).and_then(Option::take)).collect()
+    }
+
+    fn count(&mut self, rule: &'static str, what: fn(&mut RuleStat)) {
+        if let Some(s) = self.get_mut(rule) {
             s.items += 1;
-            s.fails += 1;
+            what(s);
         }
     }
-    fn missing(&mut self, rule: &str) {
-        if let Some(s) = self.0.get_mut(rule) {
-            s.items += 1;
-            s.missing += 1;
-        }
+
+    fn pass(&mut self, rule: &'static str) {
+        self.count(rule, |s| s.passes += 1);
+    }
+    fn fail(&mut self, rule: &'static str) {
+        self.count(rule, |s| s.fails += 1);
+    }
+    fn missing(&mut self, rule: &'static str) {
+        self.count(rule, |s| s.missing += 1);
     }
 }
 
@@ -433,7 +462,7 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
         *batch.observations = keep;
     }
     lap("applied");
-    ctx.stats.0.into_values().collect()
+    ctx.stats.into_sorted()
 }
 
 fn kind_name(k: RuleKind) -> &'static str {
