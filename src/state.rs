@@ -2,7 +2,7 @@
 //!
 //! * `state.json`: every input file's size, modification time and SHA-256 as
 //!   of the last published version, and a digest of the pipeline files and
-//!   the tool version (when either changes, every file is read again);
+//!   the tool version with its state number ([`STATE_VERSION`]; when either changes, every file is read again);
 //! * `cache/pack-<run>.bin`: each file's normalised result (values, ingest
 //!   findings, the return's own totals), before validation — validation spans
 //!   files and is always redone. A run appends the files it read to one pack;
@@ -72,6 +72,13 @@ pub struct State {
     pub parts: Vec<String>,
 }
 
+/// What made a state and its kept parts: the tool's version and a number bumped
+/// whenever, within one version, the cache layout or what is computed from the
+/// same inputs changes. A build with another value reads every file and computes
+/// every part again once, instead of mixing its results with older ones.
+/// 8: the cache's values as columns; Poisson limits to double precision.
+pub const STATE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+8");
+
 fn dir(db: &Path) -> PathBuf {
     db.join("state")
 }
@@ -81,7 +88,7 @@ impl State {
     pub fn load(db: &Path, config_digest: &str) -> Option<State> {
         let text = std::fs::read_to_string(dir(db).join("state.json")).ok()?;
         let s: State = serde_json::from_str(&text).ok()?;
-        (s.config_digest == config_digest && s.tool_version == env!("CARGO_PKG_VERSION")).then_some(s)
+        (s.config_digest == config_digest && s.tool_version == STATE_VERSION).then_some(s)
     }
 
     /// Write atomically (temp file + rename), then delete the packs no file refers to

@@ -220,7 +220,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     bar.finish_and_clear();
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage read");
     let mut summary = RunSummary { files: files.len(), indicators_total: cfg.catalogue.indicators.len(), ..Default::default() };
-    let mut new_state = crate::state::State { tool_version: env!("CARGO_PKG_VERSION").into(), config_digest: digest, files: BTreeMap::new(), parts: Vec::new() };
+    let mut new_state = crate::state::State { tool_version: crate::state::STATE_VERSION.into(), config_digest: digest, files: BTreeMap::new(), parts: Vec::new() };
     let mut results = Vec::with_capacity(outcomes.len());
     let mut facts = Vec::with_capacity(outcomes.len());
     let mut changed_files = std::collections::BTreeSet::new();
