@@ -71,9 +71,12 @@ fn strip_unit(label: &str) -> &str {
 }
 
 fn label_eq(cell: &str, wanted: &str) -> bool {
-    let c = normalise_label(cell);
-    let w = normalise_label(wanted);
-    c == w || strip_unit(&c) == w
+    normalised_eq(&normalise_label(cell), &normalise_label(wanted))
+}
+
+/// [`label_eq`] on labels already normalised.
+fn normalised_eq(cell: &str, wanted: &str) -> bool {
+    cell == wanted || strip_unit(cell) == wanted
 }
 
 /// Row index of the first row holding all `labels`.
@@ -82,7 +85,7 @@ pub fn find_header_row(sheet: &Sheet, labels: &[String]) -> Option<usize> {
     let wanted: Vec<String> = labels.iter().map(|l| normalise_label(l)).collect();
     (0..sheet.rows.min(HEADER_SEARCH_ROWS)).find(|&r| {
         let cells: Vec<String> = (0..sheet.cols).map(|c| normalise_label(&sheet.get_merged(r, c).as_label())).collect();
-        wanted.iter().all(|w| cells.iter().any(|c| c == w || strip_unit(c) == w))
+        wanted.iter().all(|w| cells.iter().any(|c| normalised_eq(c, w)))
     })
 }
 
@@ -183,6 +186,9 @@ struct SheetNormaliser<'a, 'o> {
     /// The sheet's form, file, sheet name, file hash and submission, as the shared
     /// texts every value of the sheet holds (looked up once, not per value).
     provenance: [Text; 5],
+    /// The form's end and skip-row labels, normalised once for the sheet (not per row).
+    end_labels: Vec<String>,
+    skip_rows: Vec<String>,
 }
 
 /// What a row or column contributes.
@@ -208,7 +214,9 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         }
         let provenance: [&str; 5] = [form.id(), ctx.rel, sheet.name.as_str(), ctx.sha256, ctx.submission];
         let provenance = provenance.map(|s| out.texts.get(s));
-        SheetNormaliser { sheet, hr, form, cfg, ctx, out, paths, title_text, provenance }
+        let normalised = |labels: &[String]| labels.iter().map(|l| normalise_label(l)).collect::<Vec<_>>();
+        let (end_labels, skip_rows) = (normalised(&form.raw.table.end_labels), normalised(&form.raw.table.skip_rows));
+        SheetNormaliser { sheet, hr, form, cfg, ctx, out, paths, title_text, provenance, end_labels, skip_rows }
     }
 
     fn issue(&self, sev: Severity, rule: &'static str, msg: String, r: usize, c: usize) -> Issue {
@@ -303,7 +311,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         match first {
             Some(v) => {
                 let l = normalise_label(&v.as_label());
-                self.form.raw.table.end_labels.iter().any(|e| l.starts_with(&normalise_label(e)))
+                self.end_labels.iter().any(|e| l.starts_with(e.as_str()))
             }
             None => false,
         }
@@ -358,11 +366,12 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             if value_cells.is_empty() {
                 continue;
             }
-            let skip_row = t.skip_rows.iter().any(|s| label_eq(&label_cell, s));
+            let label_norm = normalise_label(&label_cell);
+            let skip_row = self.skip_rows.iter().any(|s| normalised_eq(&label_norm, s));
             let row_key: Result<Key, String> = if label_cell.is_empty() {
                 Err("the row has no label".to_string())
             } else {
-                self.row_key(&label_cell)
+                self.row_key(&label_cell, &label_norm)
             };
             for c in value_cells {
                 self.out.cells_read += 1;
@@ -455,7 +464,8 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         Ok(key)
     }
 
-    fn row_key(&self, label: &str) -> Result<Key, String> {
+    /// The key a row label gives; `n` is the label normalised.
+    fn row_key(&self, label: &str, n: &str) -> Result<Key, String> {
         let mut key = Key::default();
         if self.form.raw.area.from == AreaFrom::Rows {
             return match self.cfg.areas.resolve(label) {
@@ -469,20 +479,19 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 )),
             };
         }
-        let n = normalise_label(label);
-        if let Some(&i) = self.form.rows.get(&n).or_else(|| self.form.rows.get(strip_unit(&n))) {
+        if let Some(&i) = self.form.rows.get(n).or_else(|| self.form.rows.get(strip_unit(n))) {
             key.dims = self.form.raw.rows[i].dims.clone();
             return Ok(key);
         }
         if self.form.raw.rows.is_empty() {
-            if labels::is_total(label) {
+            if labels::is_total_normalised(n) {
                 return Ok(key);
             }
-            if let Some(s) = labels::sex_code(label) {
+            if let Some(s) = labels::sex_code_normalised(n) {
                 key.dims.sex = Some(s.into());
                 return Ok(key);
             }
-            if let Some(a) = labels::age_code(label) {
+            if let Some(a) = labels::age_code_normalised(label, n) {
                 key.dims.age = Some(a);
                 return Ok(key);
             }
@@ -530,12 +539,16 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             self.out.cells_read += 1;
             let text = |c: Option<&usize>| c.map(|&c| self.sheet.get_merged(r, c).as_label()).unwrap_or_default();
             let item = text(Some(&item_col));
-            let item_is_total = self.form.raw.table.skip_rows.iter().any(|s| label_eq(&item, s));
-            let area_is_total = self.form.raw.table.skip_rows.iter().any(|s| label_eq(&text(role_cols.get("area")), s));
+            let item_n = normalise_label(&item);
+            let item_is_total = self.skip_rows.iter().any(|s| normalised_eq(&item_n, s));
+            let area_is_total = {
+                let area_n = normalise_label(&text(role_cols.get("area")));
+                self.skip_rows.iter().any(|s| normalised_eq(&area_n, s))
+            };
             if item_is_total || area_is_total {
                 if !item_is_total {
-                    let n = normalise_label(&item);
-                    if let (Ok(base), Some(&i)) = (&sheet_key, self.form.items.get(&n).or_else(|| self.form.items.get(strip_unit(&n)))) {
+                    let n = &item_n;
+                    if let (Ok(base), Some(&i)) = (&sheet_key, self.form.items.get(n).or_else(|| self.form.items.get(strip_unit(n)))) {
                         let row = Key { dims: self.form.raw.items[i].dims.clone(), ..Default::default() };
                         if let Ok(k) = combine(&[base, &row]) {
                             self.control(k, &v, r, value_col);
@@ -548,10 +561,13 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 self.reject(issue);
                 continue;
             }
-            let key: Result<Key, (String, &'static str)> = (|| {
-                let base = sheet_key.clone()?;
-                let n = normalise_label(&item);
-                let Some(&i) = self.form.items.get(&n).or_else(|| self.form.items.get(strip_unit(&n))) else {
+            // The row's own key; combined with the sheet's below.
+            let row: Result<Key, (String, &'static str)> = (|| {
+                if let Err(e) = &sheet_key {
+                    return Err(e.clone());
+                }
+                let n = &item_n;
+                let Some(&i) = self.form.items.get(n).or_else(|| self.form.items.get(strip_unit(n))) else {
                     let known: Vec<&str> = self.form.raw.items.iter().map(|r| r.label.as_str()).collect();
                     return Err((format!("item {item:?} is not mapped in {}{}", self.form.file.display(), closest_hint(&item, &known)), "unmapped_cell"));
                 };
@@ -597,8 +613,12 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                         None => return Err((format!("year {label:?} is not a year"), "year_not_found")),
                     }
                 }
-                combine(&[&base, &row]).map_err(|m| (m, "unmapped_cell"))
+                Ok(row)
             })();
+            let key = match (&sheet_key, &row) {
+                (Ok(base), Ok(row)) => combine(&[base, row]).map_err(|m| (m, "unmapped_cell")),
+                (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+            };
             match key {
                 Ok(k) => self.land(k, &v, r, value_col),
                 Err((msg, rule)) => {
@@ -610,9 +630,9 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
     }
 
     /// Keep a total cell of the return as a control for the area balance rule.
-    fn control(&mut self, key: Key, v: &CellValue, r: usize, c: usize) {
-        let (Some(de_code), Some(year)) = (key.dims.data_element.clone(), key.year) else { return };
-        let Some(de) = self.cfg.catalogue.data_element(&de_code) else { return };
+    fn control(&mut self, key: KeyRef, v: &CellValue, r: usize, c: usize) {
+        let (Some(de_code), Some(year)) = (key.data_element, key.year) else { return };
+        let Some(de) = self.cfg.catalogue.data_element(de_code) else { return };
         let (value, written) = match v {
             CellValue::Number(x) => (*x, None),
             CellValue::Text(s) => match clean_text(s) {
@@ -621,20 +641,19 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             },
             _ => return,
         };
-        let value = match written.map(str::to_string).or(key.dims.unit.clone()) {
-            Some(u) => match unit_scale(&u, &de.unit) {
+        let value = match written.or(key.unit) {
+            Some(u) => match unit_scale(u, &de.unit) {
                 Some(s) => ((value * s) * 1e6).round() / 1e6,
                 None => return,
             },
             None => value,
         };
-        let d = &key.dims;
         self.out.controls.push(Control {
-            data_element: de_code,
+            data_element: de_code.to_string(),
             year,
-            sex: d.sex.clone().unwrap_or_else(|| "_T".into()),
-            age: d.age.clone().unwrap_or_else(|| "_T".into()),
-            residence: d.residence.clone().unwrap_or_else(|| "_T".into()),
+            sex: key.sex.unwrap_or("_T").to_string(),
+            age: key.age.unwrap_or("_T").to_string(),
+            residence: key.residence.unwrap_or("_T").to_string(),
             value,
             sheet: self.sheet.name.clone(),
             cell: a1(r, c),
@@ -642,9 +661,9 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
     }
 
     /// Clean the value of one cell and land it, or reject it with an issue.
-    fn land(&mut self, key: Key, v: &CellValue, r: usize, c: usize) {
+    fn land(&mut self, key: KeyRef, v: &CellValue, r: usize, c: usize) {
         let cell = a1(r, c);
-        let Some(de_code) = key.dims.data_element.as_deref() else {
+        let Some(de_code) = key.data_element else {
             let issue = self.issue(Severity::Error, "unmapped_cell", "no data element is mapped to this cell".into(), r, c).observed(v.as_label());
             return self.reject(issue);
         };
@@ -652,7 +671,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             let issue = self.issue(Severity::Error, "unmapped_cell", format!("unknown data element {de_code}"), r, c);
             return self.reject(issue);
         };
-        let (Some(area), Some(year)) = (key.area.as_deref(), key.year) else {
+        let (Some(area), Some(year)) = (key.area, key.year) else {
             let what = if key.area.is_none() { "area" } else { "year" };
             let issue = self.issue(Severity::Error, "unmapped_cell", format!("no {what} for this cell"), r, c).observed(v.as_label());
             return self.reject(issue);
@@ -669,23 +688,22 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                     let issue = self
                         .issue(Severity::Error, "unparseable_value", format!("{t:?} is not a number ({})", de.name_zh), r, c)
                         .observed(t.clone());
-                    return self.reject(with_key(issue, de_code, area, year, &key.dims));
+                    return self.reject(with_key(issue, de_code, area, year, &key));
                 }
             },
             CellValue::Error(e) => {
                 let issue = self.issue(Severity::Error, "unparseable_value", format!("the cell holds the Excel error {e}"), r, c).observed(e.clone());
-                return self.reject(with_key(issue, de_code, area, year, &key.dims));
+                return self.reject(with_key(issue, de_code, area, year, &key));
             }
             CellValue::Bool(b) => {
                 let issue = self.issue(Severity::Error, "unparseable_value", format!("{b} is not a number"), r, c).observed(b.to_string());
-                return self.reject(with_key(issue, de_code, area, year, &key.dims));
+                return self.reject(with_key(issue, de_code, area, year, &key));
             }
             CellValue::Empty => return,
         };
         // Units: what the cell says ("85.3%"), else what the column says, converted to the element's unit.
-        let from_unit = written_unit.map(str::to_string).or(key.dims.unit.clone());
-        let value = match (value, from_unit) {
-            (Some(x), Some(u)) => match unit_scale(&u, &de.unit) {
+        let value = match (value, written_unit.or(key.unit)) {
+            (Some(x), Some(u)) => match unit_scale(u, &de.unit) {
                 // Round away the binary noise of the conversion (1.2345 万人 -> 12345 人).
                 Some(s) if s != 1.0 => Some(((x * s) * 1e6).round() / 1e6),
                 Some(_) => Some(x),
@@ -693,21 +711,20 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                     let issue = self
                         .issue(Severity::Error, "unit_mismatch", format!("value written in {u} but {} is kept in {}", de.name_zh, de.unit), r, c)
                         .observed(v.as_label());
-                    return self.reject(with_key(issue, de_code, area, year, &key.dims));
+                    return self.reject(with_key(issue, de_code, area, year, &key));
                 }
             },
             (x, _) => x,
         };
-        let d = &key.dims;
         self.out.landed += 1;
         let t = &mut self.out.texts;
         let observation = Observation {
             data_element: t.get(de_code),
             area: t.get(area),
             year,
-            sex: t.get(d.sex.as_deref().unwrap_or("_T")),
-            age: t.get(d.age.as_deref().unwrap_or("_T")),
-            residence: t.get(d.residence.as_deref().unwrap_or("_T")),
+            sex: t.get(key.sex.unwrap_or("_T")),
+            age: t.get(key.age.unwrap_or("_T")),
+            residence: t.get(key.residence.unwrap_or("_T")),
             value,
             obs_status: status,
             derived: false,
@@ -723,24 +740,48 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
     }
 }
 
-fn with_key(mut issue: Issue, de: &str, area: &str, year: i32, d: &Dims) -> Issue {
+fn with_key(mut issue: Issue, de: &str, area: &str, year: i32, k: &KeyRef) -> Issue {
     issue.data_element = Some(de.to_string());
     issue.area = Some(area.to_string());
     issue.year = Some(year);
-    issue.sex = Some(d.sex.clone().unwrap_or_else(|| "_T".into()));
-    issue.age = Some(d.age.clone().unwrap_or_else(|| "_T".into()));
+    issue.sex = Some(k.sex.unwrap_or("_T").to_string());
+    issue.age = Some(k.age.unwrap_or("_T").to_string());
     issue
 }
 
-fn combine(keys: &[&Key]) -> Result<Key, String> {
-    let mut out = Key::default();
-    for k in keys {
-        out.dims.merge_from(&k.dims)?;
-        match (&out.area, &k.area) {
-            (Some(a), Some(b)) if a != b => return Err(format!("area is {a} by one mapping and {b} by another")),
-            (None, Some(b)) => out.area = Some(b.clone()),
+/// A value's key combined from the sheet's, the column's and the row's, borrowing
+/// their texts: a value landed copies none of them.
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyRef<'k> {
+    data_element: Option<&'k str>,
+    sex: Option<&'k str>,
+    age: Option<&'k str>,
+    residence: Option<&'k str>,
+    unit: Option<&'k str>,
+    area: Option<&'k str>,
+    year: Option<i32>,
+}
+
+/// Combine keys in order: a field is set by the first key that has it; two keys
+/// setting it differently is an error message (as [`Dims::merge_from`] words it).
+fn combine<'k>(keys: &[&'k Key]) -> Result<KeyRef<'k>, String> {
+    fn pick<'k>(a: &mut Option<&'k str>, b: &'k Option<String>, what: &str) -> Result<(), String> {
+        match (*a, b.as_deref()) {
+            (Some(x), Some(y)) if x != y => return Err(format!("{what} is {x} by one mapping and {y} by another")),
+            (None, Some(y)) => *a = Some(y),
             _ => {}
         }
+        Ok(())
+    }
+    let mut out = KeyRef::default();
+    for k in keys {
+        let d = &k.dims;
+        pick(&mut out.data_element, &d.data_element, "data_element")?;
+        pick(&mut out.sex, &d.sex, "sex")?;
+        pick(&mut out.age, &d.age, "age")?;
+        pick(&mut out.residence, &d.residence, "residence")?;
+        pick(&mut out.unit, &d.unit, "unit")?;
+        pick(&mut out.area, &k.area, "area")?;
         if out.year.is_none() {
             out.year = k.year;
         }
