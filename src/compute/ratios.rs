@@ -182,8 +182,10 @@ impl Values {
             let mut list_of: FxHashMap<&str, usize> = FxHashMap::default();
             // Per code column: the code last looked up and its id.
             let mut seen: [Option<(&str, u32)>; 4] = [None; 4];
-            for i in 0..all_values.height() {
-                let (Some(v), Some(code)) = (value.get(i), de.get(i)) else { continue };
+            // The columns walked together (a get by row index finds its chunk every time).
+            let rows = value.iter().zip(de.iter()).zip(area.iter().zip(year.iter())).zip(sex.iter().zip(age.iter()).zip(res.iter().zip(n_sources.iter())));
+            for (((v, code), (area, year)), ((sex, age), (res, n))) in rows {
+                let (Some(v), Some(code)) = (v, code) else { continue };
                 // Rows of one data element come in runs: look up the list once per run.
                 let li = match last {
                     Some((c, li)) if c == code => li,
@@ -198,13 +200,12 @@ impl Values {
                 };
                 // Codes repeat row after row (a file's values are together): looked up when they change.
                 let key = (
-                    dict.id_after(area.get(i).unwrap_or_default(), &mut seen[0]),
-                    year.get(i).unwrap_or_default(),
-                    dict.id_after(sex.get(i).unwrap_or_default(), &mut seen[1]),
-                    dict.id_after(age.get(i).unwrap_or_default(), &mut seen[2]),
-                    dict.id_after(res.get(i).unwrap_or_default(), &mut seen[3]),
+                    dict.id_after(area.unwrap_or_default(), &mut seen[0]),
+                    year.unwrap_or_default(),
+                    dict.id_after(sex.unwrap_or_default(), &mut seen[1]),
+                    dict.id_after(age.unwrap_or_default(), &mut seen[2]),
+                    dict.id_after(res.unwrap_or_default(), &mut seen[3]),
                 );
-                let n = n_sources.get(i);
                 lists[li].push(Val { key, value: v, n_sources: n.unwrap_or(1), reported: n.is_none() });
             }
             let mut lists: Vec<Option<Vec<Val>>> = lists.into_iter().map(Some).collect();

@@ -110,10 +110,8 @@ fn scan(mut xml: impl Read) -> Option<Vec<Dimensions>> {
     let mut out = Vec::new();
     let mut done = false;
     while !done {
-        let start = buf.len();
-        buf.resize(start + CHUNK, 0);
-        let n = read_full(&mut xml, &mut buf[start..])?;
-        buf.truncate(start + n);
+        // Appended without zeroing the chunk first: most sheets are far smaller than it.
+        let n = (&mut xml).take(CHUNK as u64).read_to_end(&mut buf).ok()?;
         done = n < CHUNK;
         // Complete up to the last '<' (or everything at the end of the part).
         let complete = if done { buf.len() } else { memchr::memrchr(b'<', &buf).filter(|&p| buf.len() - p <= CARRY).unwrap_or(buf.len()) };
@@ -129,19 +127,6 @@ fn scan(mut xml: impl Read) -> Option<Vec<Dimensions>> {
         buf.drain(..complete);
     }
     Some(out)
-}
-
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> Option<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
-        }
-    }
-    Some(n)
 }
 
 /// The region of the `mergeCell` tag whose name starts at `p`: `Some(None)` when `p` is
