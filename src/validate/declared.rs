@@ -6,29 +6,65 @@ use super::*;
 /// (area, year, sex, age, residence) with "*" for a dimension every term pins.
 type EvalKey<'a> = (Code<'a>, i32, Code<'a>, Code<'a>, Code<'a>);
 
-/// The values a rule sees, indexed once: by full key and by data element.
+/// One data element's values in a rule's scope: the first at each key, and all in order.
+#[derive(Default)]
+struct Element<'a> {
+    at: rustc_hash::FxHashMap<EvalKey<'a>, At>,
+    all: Vec<At>,
+}
+
+/// The values a rule sees, indexed once: by data element, then by the rest of the key.
+/// A rule reads two or three data elements, so its lookups stay within a few small
+/// tables (one table of every value missed the cache on most lookups).
 /// Withheld values stay in the index; lookups skip them.
 pub(super) struct Index<'k, 'a> {
     keys: &'k Keys<'a>,
-    map: rustc_hash::FxHashMap<Key5<'a>, At>,
-    by_de: rustc_hash::FxHashMap<Code<'a>, Vec<At>>,
+    /// Data element -> its place in `elements`.
+    by_de: rustc_hash::FxHashMap<Code<'a>, usize>,
+    elements: Vec<(Code<'a>, Element<'a>)>,
 }
 
 impl<'k, 'a> Index<'k, 'a> {
     pub(super) fn new(scope: &[At], keys: &'k Keys<'a>, marks: &Marks) -> Self {
-        let mut map = rustc_hash::FxHashMap::default();
-        // Sized once (growing it rehashed every key several times).
-        map.reserve(scope.len());
-        let mut by_de: rustc_hash::FxHashMap<Code<'a>, Vec<At>> = rustc_hash::FxHashMap::default();
+        let mut by_de: rustc_hash::FxHashMap<Code<'a>, usize> = rustc_hash::FxHashMap::default();
+        let mut elements: Vec<(Code<'a>, Element<'a>)> = Vec::new();
+        // A file's values of one data element come together: the element is looked up once per run.
+        let mut last: Option<(Code<'a>, usize)> = None;
         for &a in scope {
             if marks.dropped[a.0][a.1] || marks.withheld[a.0][a.1] {
                 continue;
             }
-            let k = keys.of(a);
-            map.entry(k).or_insert(a);
-            by_de.entry(k.0).or_default().push(a);
+            let (de, area, year, sex, age, res) = keys.of(a);
+            let i = match last {
+                Some((c, i)) if c == de => i,
+                _ => {
+                    let i = *by_de.entry(de).or_insert_with(|| {
+                        elements.push((de, Element::default()));
+                        elements.len() - 1
+                    });
+                    last = Some((de, i));
+                    i
+                }
+            };
+            let e = &mut elements[i].1;
+            e.at.entry((area, year, sex, age, res)).or_insert(a);
+            e.all.push(a);
         }
-        Index { keys, map, by_de }
+        Index { keys, by_de, elements }
+    }
+
+    fn element(&self, de: Code<'a>) -> Option<&Element<'a>> {
+        self.by_de.get(&de).map(|&i| &self.elements[i].1)
+    }
+
+    /// Every value indexed, first at its key, with its whole key.
+    fn entries(&self) -> impl Iterator<Item = (Key5<'a>, At)> + '_ {
+        self.elements.iter().flat_map(|(de, e)| e.at.iter().map(move |(&(area, year, sex, age, res), &a)| ((*de, area, year, sex, age, res), a)))
+    }
+
+    /// The first value at a whole key, withheld or not.
+    fn at(&self, k: &Key5<'a>) -> Option<At> {
+        self.element(k.0)?.at.get(&(k.1, k.2, k.3, k.4, k.5)).copied()
     }
 
     /// The value of a term at a key: (where, value); None when not reported or withheld.
@@ -43,13 +79,13 @@ impl<'k, 'a> Index<'k, 'a> {
         if *sex == *"*" || *age == *"*" || *res == *"*" {
             return None;
         }
-        let a = *self.map.get(&(self.keys.code(&t.data_element)?, k.0, k.1, sex, age, res))?;
+        let a = *self.element(self.keys.code(&t.data_element)?)?.at.get(&(k.0, k.1, sex, age, res))?;
         marks.live(a).then(|| (a, batches[a.0].observations[a.1].value))
     }
 
     /// The places of a data element's values.
     fn of_element(&self, de: &str) -> &[At] {
-        self.keys.code(de).and_then(|c| self.by_de.get(&c)).map(Vec::as_slice).unwrap_or_default()
+        self.keys.code(de).and_then(|c| self.element(c)).map(|e| e.all.as_slice()).unwrap_or_default()
     }
 }
 
@@ -113,7 +149,7 @@ pub(super) fn declared(r: &Rule, scope: &[At], idx: &Index<'_, '_>, batch_scope:
         RuleKind::Range => {}
         RuleKind::Compare | RuleKind::Pair => compare(r, idx, batches, ctx),
         RuleKind::Balance => match r.over {
-            Over::Sex | Over::Age => balance_dims(r, scope, batches, ctx),
+            Over::Sex | Over::Age => balance_dims(r, scope, idx.keys, batches, ctx),
             Over::Area => balance_area(r, idx, batch_scope, batches, ctx),
         },
     }
@@ -123,12 +159,17 @@ fn compare(r: &Rule, idx: &Index<'_, '_>, batches: &[Batch], ctx: &mut Ctx) {
     let terms: Vec<&Term> = r.left.iter().chain(r.right.iter()).collect();
     let keys = eval_keys(&terms, idx, batches, &ctx.marks);
     let cfg = ctx.cfg;
+    // The terms' values at a key, in buffers kept from key to key.
+    let (mut left, mut right): (Vec<Option<(At, Option<f64>)>>, Vec<Option<(At, Option<f64>)>>) = (Vec::new(), Vec::new());
     for k in keys {
-        let left: Vec<_> = r.left.iter().map(|t| idx.term(t, &k, batches, &ctx.marks)).collect();
-        let right: Vec<_> = r.right.iter().map(|t| idx.term(t, &k, batches, &ctx.marks)).collect();
+        left.clear();
+        left.extend(r.left.iter().map(|t| idx.term(t, &k, batches, &ctx.marks)));
+        right.clear();
+        right.extend(r.right.iter().map(|t| idx.term(t, &k, batches, &ctx.marks)));
         let present = |v: &[Option<(At, Option<f64>)>]| v.iter().any(|x| x.and_then(|(_, v)| v).is_some());
         let any = present(&left) || present(&right);
-        let read: Vec<At> = left.iter().chain(right.iter()).filter_map(|x| x.map(|(a, _)| a)).collect();
+        // The values a finding reads (only needed when the check fails).
+        let read = || -> Vec<At> { left.iter().chain(right.iter()).filter_map(|x| x.map(|(a, _)| a)).collect() };
         let Some(&at) = left.iter().chain(right.iter()).flatten().map(|(a, _)| a).next() else { continue };
         let o = &batches[at.0].observations[at.1];
         let cells = |side: &[Option<(At, Option<f64>)>], terms: &[Term]| -> String {
@@ -154,7 +195,7 @@ fn compare(r: &Rule, idx: &Index<'_, '_>, batches: &[Batch], ctx: &mut Ctx) {
                 let msg = format!("{} is reported but {} is not: {}", cells(&left, &r.left), terms_list(&r.right, cfg), r.description);
                 let mut issue = issue_for(o, r.severity, r.id, msg).expected(format!("a value of {}", terms_list(&r.right, cfg)));
                 issue.observed = side_sum(&left, Missing::NeverSkip, true).map(fmt_num);
-                ctx.finding(batches, at, r.severity, r.id, issue, &read);
+                ctx.finding(batches, at, r.severity, r.id, issue, &read());
             }
             continue;
         }
@@ -171,7 +212,7 @@ fn compare(r: &Rule, idx: &Index<'_, '_>, batches: &[Batch], ctx: &mut Ctx) {
         issue.observed = Some(fmt_num(l));
         issue.sex = Some(k.2.to_string());
         issue.age = Some(k.3.to_string());
-        ctx.finding(batches, at, r.severity, r.id, issue, &read);
+        ctx.finding(batches, at, r.severity, r.id, issue, &read());
     }
 }
 
@@ -188,29 +229,38 @@ fn in_rule(r: &Rule, cfg: &Config, de: &str) -> bool {
 }
 
 /// F + M = _T, or age groups = all ages, among the values of a scope.
-fn balance_dims(r: &Rule, scope: &[At], batches: &[Batch], ctx: &mut Ctx) {
+fn balance_dims<'a>(r: &Rule, scope: &[At], keys: &Keys<'a>, batches: &[Batch], ctx: &mut Ctx) {
     let cfg = ctx.cfg;
-    // (de, area, year, other dims) -> (whole, parts)
-    type G = BTreeMap<(Text, Text, i32, Text, Text), (Option<At>, Vec<(Text, At)>)>;
-    use crate::model::Text;
+    // (de, area, year, other dims) -> (whole, parts); codes order by their text.
+    type G<'a> = BTreeMap<(Code<'a>, Code<'a>, i32, Code<'a>, Code<'a>), (Option<At>, Vec<(Code<'a>, At)>)>;
     let mut groups: G = BTreeMap::new();
+    // Whether the rule covers a data element, for the last one seen (values of one come together).
+    let mut covered: Option<(Code<'a>, bool)> = None;
     for &a in scope {
-        if ctx.marks.dropped[a.0][a.1] {
+        if ctx.marks.dropped[a.0][a.1] || batches[a.0].observations[a.1].derived {
             continue;
         }
-        let o = &batches[a.0].observations[a.1];
-        if o.derived || !in_rule(r, cfg, &o.data_element) {
+        let (de, area, year, sex, age, res) = keys.of(a);
+        let inside = match covered {
+            Some((c, inside)) if c == de => inside,
+            _ => {
+                let inside = in_rule(r, cfg, &de);
+                covered = Some((de, inside));
+                inside
+            }
+        };
+        if !inside {
             continue;
         }
         let (part_dim, other1, other2) = match r.over {
-            Over::Sex => (&o.sex, &o.age, &o.residence),
-            _ => (&o.age, &o.sex, &o.residence),
+            Over::Sex => (sex, age, res),
+            _ => (age, sex, res),
         };
-        let g = groups.entry((o.data_element.clone(), o.area.clone(), o.year, other1.clone(), other2.clone())).or_default();
-        if &**part_dim == "_T" {
+        let g = groups.entry((de, area, year, other1, other2)).or_default();
+        if &*part_dim == "_T" {
             g.0 = Some(a);
         } else {
-            g.1.push((part_dim.clone(), a));
+            g.1.push((part_dim, a));
         }
     }
     for ((_, _, _, _, _), (whole, parts)) in groups {
@@ -259,7 +309,7 @@ fn balance_area(r: &Rule, idx: &Index<'_, '_>, batch_scope: &[usize], batches: &
     let cfg = ctx.cfg;
     if batch_scope.is_empty() {
         // Catalogue scope: parent vs its children.
-        let mut parents: Vec<(Key5, At)> = idx.map.iter().map(|(k, a)| (*k, *a)).collect();
+        let mut parents: Vec<(Key5, At)> = idx.entries().collect();
         parents.sort_by(|a, b| a.0.cmp(&b.0));
         for ((de, area, year, sex, age, res), w) in parents {
             if !in_rule(r, cfg, &de) {
@@ -271,7 +321,7 @@ fn balance_area(r: &Rule, idx: &Index<'_, '_>, batch_scope: &[usize], batches: &
             }
             // A child no value names cannot be in the index.
             let vals: Vec<Option<At>> =
-                children.iter().map(|c| idx.keys.code(c).and_then(|c| idx.map.get(&(de, c, year, sex, age, res))).copied()).collect();
+                children.iter().map(|c| idx.keys.code(c).and_then(|c| idx.at(&(de, c, year, sex, age, res)))).collect();
             if vals.iter().all(Option::is_none) {
                 continue;
             }
@@ -292,28 +342,29 @@ fn balance_area(r: &Rule, idx: &Index<'_, '_>, batch_scope: &[usize], batches: &
         }
         return;
     }
+    /// (data element, year, sex, age, residence)
+    type PartKey<'o> = (&'o str, i32, &'o str, &'o str, &'o str);
     for &b in batch_scope {
         let batch = &batches[b];
+        // The return's values by key, in cell order: made when the first total is checked.
+        let mut by_key: Option<rustc_hash::FxHashMap<PartKey, Vec<At>>> = None;
         for c in batch.controls {
             if !in_rule(r, cfg, &c.data_element) {
                 continue;
             }
-            let parts: Vec<At> = (0..batch.observations.len())
-                .filter(|&i| {
-                    let o = &batch.observations[i];
-                    !ctx.marks.dropped[b][i]
-                        && !o.derived
-                        && *o.data_element == *c.data_element
-                        && o.year == c.year
-                        && *o.sex == *c.sex
-                        && *o.age == *c.age
-                        && *o.residence == *c.residence
-                })
-                .map(|i| (b, i))
-                .collect();
-            if parts.is_empty() {
+            let by_key = by_key.get_or_insert_with(|| {
+                let mut m: rustc_hash::FxHashMap<PartKey, Vec<At>> = rustc_hash::FxHashMap::default();
+                for (i, o) in batch.observations.iter().enumerate() {
+                    if !ctx.marks.dropped[b][i] && !o.derived {
+                        m.entry((&o.data_element, o.year, &o.sex, &o.age, &o.residence)).or_default().push((b, i));
+                    }
+                }
+                m
+            });
+            let Some(parts) = by_key.get(&(c.data_element.as_str(), c.year, c.sex.as_str(), c.age.as_str(), c.residence.as_str())) else {
                 continue;
-            }
+            };
+            let parts = parts.as_slice();
             // A cell of the same column (or row) that could not be read makes the sum unknowable.
             let (crow, ccol) = split_a1(&c.cell);
             let unreadable = batch.issues.iter().any(|i| {

@@ -18,10 +18,16 @@ pub fn median(v: &mut [f64]) -> Option<f64> {
 /// s is at least √median, the Poisson standard deviation: a count's chance variation is
 /// not an outlier however steady its history. None when there is no scale.
 pub fn modified_z(x: f64, history: &[f64], count: bool) -> Option<(f64, f64)> {
-    let mut h = history.to_vec();
-    let med = median(&mut h)?;
-    let mut dev: Vec<f64> = h.iter().map(|v| (v - med).abs()).collect();
-    let mad = median(&mut dev)?;
+    modified_z_in(x, &mut history.to_vec(), &mut Vec::new(), count)
+}
+
+/// [`modified_z`] in buffers the caller keeps from value to value: `h` (the
+/// history) is sorted in place, `dev` is overwritten.
+fn modified_z_in(x: f64, h: &mut [f64], dev: &mut Vec<f64>, count: bool) -> Option<(f64, f64)> {
+    let med = median(h)?;
+    dev.clear();
+    dev.extend(h.iter().map(|v| (v - med).abs()));
+    let mad = median(dev)?;
     let mut scale = if mad > 0.0 { mad / 0.6745 } else { 1.253314 * dev.iter().sum::<f64>() / dev.len() as f64 };
     if count {
         scale = scale.max(med.max(0.0).sqrt());
@@ -61,7 +67,9 @@ pub(super) fn build_series<'a>(batches: &[Batch], keys: &Keys<'a>, history: &His
 /// Year-over-year outliers: each reported value against the same series' earlier years.
 pub(super) fn outliers(batches: &[Batch], keys: &Keys, series: &Series, ctx: &mut Ctx) {
     let s = ctx.cfg.rules.outliers.clone();
-    let mut hist: Vec<f64> = Vec::new();
+    let (mut hist, mut dev): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
+    // Whether a data element is a count, for the last one seen (values of one come together).
+    let mut counts: Option<(Code, bool)> = None;
     for (b, batch) in batches.iter().enumerate() {
         for (i, o) in batch.observations.iter().enumerate() {
             let Some(x) = o.value else { continue };
@@ -82,14 +90,26 @@ pub(super) fn outliers(batches: &[Batch], keys: &Keys, series: &Series, ctx: &mu
                 ctx.stats.missing("yoy_outlier");
                 continue;
             }
-            let count = ctx.cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind == Kind::Count);
-            let Some((z, med)) = modified_z(x, &hist, count) else {
+            let count = match counts {
+                Some((de, count)) if de == key.0 => count,
+                _ => {
+                    let count = ctx.cfg.catalogue.data_element(&key.0).is_some_and(|d| d.kind == Kind::Count);
+                    counts = Some((key.0, count));
+                    count
+                }
+            };
+            // The year before, taken before the history is sorted for its median (no
+            // history has no median either).
+            let Some(&prev) = hist.last() else {
+                ctx.stats.missing("yoy_outlier");
+                continue;
+            };
+            let Some((z, med)) = modified_z_in(x, &mut hist, &mut dev, count) else {
                 ctx.stats.missing("yoy_outlier");
                 continue;
             };
             let small = x.abs() < s.min_value && med.abs() < s.min_value;
             // A trend moves the value away from an old median; an error also jumps from last year.
-            let prev = hist[hist.len() - 1];
             let big_change = (x - med).abs() >= s.min_relative_change * med.abs() && (x - prev).abs() >= s.min_relative_change * prev.abs();
             if small || z.abs() <= s.threshold || !big_change {
                 ctx.stats.pass("yoy_outlier");

@@ -421,7 +421,9 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
                 continue;
             }
             let scope: Vec<At> = (0..batches[b].observations.len()).map(|i| (b, i)).collect();
-            let idx = Index::new(&scope, &keys, &ctx.marks);
+            // Only compare and pair rules look values up by key: for balance rules the index stays empty.
+            let looks_up = form.rules.iter().any(|r| matches!(r.kind, RuleKind::Compare | RuleKind::Pair));
+            let idx = Index::new(if looks_up { &scope } else { &[] }, &keys, &ctx.marks);
             for r in &form.rules {
                 declared(r, &scope, &idx, &[b], batches, &mut ctx);
             }
