@@ -165,6 +165,7 @@ pub(super) fn female_within_total(batches: &[Batch], keys: &Keys, ctx: &mut Ctx)
         // (data element, area, year, age, residence) -> the places of 合计 and 其中:女
         type Pair<'a> = (Code<'a>, Code<'a>, i32, Code<'a>, Code<'a>);
         let mut by: rustc_hash::FxHashMap<Pair, [Option<usize>; 2]> = rustc_hash::FxHashMap::default();
+        by.reserve(batches[b].observations.len());
         for (i, o) in batches[b].observations.iter().enumerate() {
             let additive = ctx.cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind.additive());
             if !additive || !ctx.marks.live((b, i)) || o.value.is_none() {

@@ -28,13 +28,15 @@ impl<'k, 'a> Index<'k, 'a> {
     pub(super) fn new(scope: &[At], keys: &'k Keys<'a>, marks: &Marks) -> Self {
         let mut by_de: rustc_hash::FxHashMap<Code<'a>, usize> = rustc_hash::FxHashMap::default();
         let mut elements: Vec<(Code<'a>, Element<'a>)> = Vec::new();
-        // A file's values of one data element come together: the element is looked up once per run.
+        // A file's values of one data element come together: the element is looked up once
+        // per run. First each value's element (and each element's size, to size its table once).
         let mut last: Option<(Code<'a>, usize)> = None;
+        let mut placed: Vec<(At, u32)> = Vec::with_capacity(scope.len());
         for &a in scope {
             if marks.dropped[a.0][a.1] || marks.withheld[a.0][a.1] {
                 continue;
             }
-            let (de, area, year, sex, age, res) = keys.of(a);
+            let de = keys.of(a).0;
             let i = match last {
                 Some((c, i)) if c == de => i,
                 _ => {
@@ -46,9 +48,15 @@ impl<'k, 'a> Index<'k, 'a> {
                     i
                 }
             };
-            let e = &mut elements[i].1;
-            e.at.entry((area, year, sex, age, res)).or_insert(a);
-            e.all.push(a);
+            elements[i].1.all.push(a);
+            placed.push((a, i as u32));
+        }
+        for (_, e) in &mut elements {
+            e.at.reserve(e.all.len());
+        }
+        for (a, i) in placed {
+            let (_, area, year, sex, age, res) = keys.of(a);
+            elements[i as usize].1.at.entry((area, year, sex, age, res)).or_insert(a);
         }
         Index { keys, by_de, elements }
     }

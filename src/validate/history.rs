@@ -37,7 +37,23 @@ fn modified_z_in(x: f64, h: &mut [f64], dev: &mut Vec<f64>, count: bool) -> Opti
 
 /// (data element, area, sex, age, residence)
 pub(super) type SeriesKey<'a> = (Code<'a>, Code<'a>, Code<'a>, Code<'a>, Code<'a>);
-pub(super) type Series<'a> = rustc_hash::FxHashMap<SeriesKey<'a>, BTreeMap<i32, f64>>;
+
+/// Every series' values by year, and each value's series: found once, when the
+/// series are built, instead of hashing the value's key again in every check.
+pub(super) struct Series {
+    years: Vec<BTreeMap<i32, f64>>,
+    /// Per batch, per value: its series in `years` (`NONE` for a value that has none).
+    of: Vec<Vec<u32>>,
+}
+
+impl Series {
+    const NONE: u32 = u32::MAX;
+
+    /// The series of a live reported value.
+    fn of(&self, (b, i): At) -> Option<&BTreeMap<i32, f64>> {
+        self.years.get(*self.of.get(b)?.get(i)? as usize)
+    }
+}
 
 fn series_key<'a>(keys: &Keys<'a>, at: At) -> SeriesKey<'a> {
     let (de, area, _, sex, age, res) = keys.of(at);
@@ -46,22 +62,32 @@ fn series_key<'a>(keys: &Keys<'a>, at: At) -> SeriesKey<'a> {
 
 /// Every series (data element × area × sex × age × residence): the database's history, then this run's live reported values.
 /// A history series none of the group's values belongs to is left out: nothing looks it up.
-pub(super) fn build_series<'a>(batches: &[Batch], keys: &Keys<'a>, history: &History, marks: &Marks) -> Series<'a> {
-    let mut series: Series<'a> = rustc_hash::FxHashMap::default();
-    for (k, years) in history {
+pub(super) fn build_series(batches: &[Batch], keys: &Keys, history: &History, marks: &Marks) -> Series {
+    let mut ids: rustc_hash::FxHashMap<SeriesKey, u32> = rustc_hash::FxHashMap::default();
+    let mut years: Vec<BTreeMap<i32, f64>> = Vec::new();
+    for (k, ys) in history {
         let c = |s: &String| keys.code(s);
         if let (Some(de), Some(area), Some(sex), Some(age), Some(res)) = (c(&k.0), c(&k.1), c(&k.2), c(&k.3), c(&k.4)) {
-            series.insert((de, area, sex, age, res), years.clone());
+            ids.insert((de, area, sex, age, res), years.len() as u32);
+            years.push(ys.clone());
         }
     }
+    let mut of = Vec::with_capacity(batches.len());
     for (b, batch) in batches.iter().enumerate() {
+        let mut own = vec![Series::NONE; batch.observations.len()];
         for (i, o) in batch.observations.iter().enumerate() {
             if let (true, Some(v)) = (marks.live((b, i)) && !o.derived, o.value) {
-                series.entry(series_key(keys, (b, i))).or_default().insert(o.year, v);
+                let id = *ids.entry(series_key(keys, (b, i))).or_insert_with(|| {
+                    years.push(BTreeMap::new());
+                    years.len() as u32 - 1
+                });
+                years[id as usize].insert(o.year, v);
+                own[i] = id;
             }
         }
+        of.push(own);
     }
-    series
+    Series { years, of }
 }
 
 /// Year-over-year outliers: each reported value against the same series' earlier years.
@@ -80,7 +106,7 @@ pub(super) fn outliers(batches: &[Batch], keys: &Keys, series: &Series, ctx: &mu
             // The earlier years' values, in one buffer reused from value to value.
             hist.clear();
             let mut years = (0, 0);
-            if let Some(m) = series.get(&key) {
+            if let Some(m) = series.of((b, i)) {
                 for (n, (y, v)) in m.range(..o.year).enumerate() {
                     years = (if n == 0 { *y } else { years.0 }, *y);
                     hist.push(*v);
@@ -132,7 +158,7 @@ pub(super) fn outliers(batches: &[Batch], keys: &Keys, series: &Series, ctx: &mu
 }
 
 /// A return whose values are (almost) all the same as the year before: last year's file sent again.
-pub(super) fn repeated_last_year(batches: &[Batch], keys: &Keys, series: &Series, ctx: &mut Ctx) {
+pub(super) fn repeated_last_year(batches: &[Batch], series: &Series, ctx: &mut Ctx) {
     const MIN_VALUES: usize = 10;
     const SHARE: f64 = 0.9;
     let sev = ctx.cfg.rules.severity_of("repeated_last_year");
@@ -145,8 +171,7 @@ pub(super) fn repeated_last_year(batches: &[Batch], keys: &Keys, series: &Series
             if !ctx.marks.live((b, i)) || o.derived {
                 continue;
             }
-            let key = series_key(keys, (b, i));
-            let Some(prev) = series.get(&key).and_then(|m| m.get(&(o.year - 1))) else { continue };
+            let Some(prev) = series.of((b, i)).and_then(|m| m.get(&(o.year - 1))) else { continue };
             compared.push((b, i));
             years.insert(o.year);
             if (prev - v).abs() <= 1e-9 * v.abs().max(1.0) {

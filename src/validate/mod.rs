@@ -434,7 +434,7 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
             outliers(batches, &keys, &series, &mut ctx);
         }
         lap("outliers");
-        repeated_last_year(batches, &keys, &series, &mut ctx);
+        repeated_last_year(batches, &series, &mut ctx);
         drop(series);
         lap("repeated last year");
     }
