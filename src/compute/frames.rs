@@ -259,13 +259,56 @@ pub fn sort_by_ranks(df: DataFrame, by: &[&str]) -> PolarsResult<DataFrame> {
 pub fn sort_order(df: &DataFrame, by: &[&str]) -> PolarsResult<Vec<IdxSize>> {
     use rayon::prelude::*;
     let t = std::time::Instant::now();
-    let ranks: Vec<Vec<u64>> = by.par_iter().map(|name| df.column(name).and_then(rank_column)).collect::<PolarsResult<_>>()?;
-    let mut idx: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
-    idx.par_sort_by(|&a, &b| {
-        ranks.iter().map(|r| r[a as usize].cmp(&r[b as usize])).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
-    });
-    tracing::debug!(ms = t.elapsed().as_millis() as u64, rows = df.height(), "sort order");
+    let ranks: Vec<(Vec<u64>, u32)> = by.par_iter().map(|name| df.column(name).and_then(rank_column).map(narrow)).collect::<PolarsResult<_>>()?;
+    let ranked = t.elapsed().as_millis() as u64;
+    let n = df.height();
+    // Every column's rank and the row number in one 128-bit key, when they fit: the
+    // sort then compares one number held in the key array instead of looking each
+    // column up row by row. The row number last keeps rows equal on every column in
+    // their order, as a stable sort would.
+    let row_bits = bits_for(n as u64);
+    let idx = if ranks.iter().map(|r| r.1).sum::<u32>() + row_bits <= 128 {
+        let mut keys: Vec<u128> = (0..n)
+            .into_par_iter()
+            .map(|i| ranks.iter().fold(0u128, |k, (r, w)| if *w == 0 { k } else { (k << w) | u128::from(r[i]) }) << row_bits | i as u128)
+            .collect();
+        keys.par_sort_unstable();
+        let mask = (1u128 << row_bits) - 1;
+        keys.into_iter().map(|k| (k & mask) as IdxSize).collect()
+    } else {
+        let mut idx: Vec<IdxSize> = (0..n as IdxSize).collect();
+        idx.par_sort_by(|&a, &b| {
+            ranks.iter().map(|r| r.0[a as usize].cmp(&r.0[b as usize])).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+        });
+        idx
+    };
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, ranked_ms = ranked, rows = n, "sort order");
     Ok(idx)
+}
+
+/// Bits to hold every number below `n` (0 when `n` is 0 or 1).
+fn bits_for(n: u64) -> u32 {
+    64 - n.saturating_sub(1).leading_zeros()
+}
+
+/// A column's ranks made to start at 0, nulls (`u64::MAX`) just above the largest,
+/// with the bits they need; in the same order as before.
+fn narrow(mut ranks: Vec<u64>) -> (Vec<u64>, u32) {
+    const NULL: u64 = u64::MAX;
+    let (lo, hi) = ranks.iter().filter(|&&r| r != NULL).fold((NULL, 0), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+    if lo > hi {
+        // All null (or no rows): every rank is the same.
+        return (vec![0; ranks.len()], 0);
+    }
+    let null = hi - lo + 1;
+    if null == NULL {
+        return (ranks, 64);
+    }
+    for r in &mut ranks {
+        *r = if *r == NULL { null } else { *r - lo };
+    }
+    let width = bits_for(null + 1);
+    (ranks, width)
 }
 
 /// Each row's rank in one column's order (nulls last).
@@ -276,14 +319,21 @@ fn rank_column(c: &Column) -> PolarsResult<Vec<u64>> {
             let ca = c.str()?;
             let mut ids: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
             let mut distinct: Vec<&str> = Vec::new();
+            // Values repeat row after row: a value equal to the row before's is not looked up.
+            let mut last: Option<(&str, u32)> = None;
             let raw: Vec<u32> = ca
                 .iter()
-                .map(|v| match v {
-                    None => u32::MAX,
-                    Some(s) => *ids.entry(s).or_insert_with(|| {
-                        distinct.push(s);
-                        (distinct.len() - 1) as u32
-                    }),
+                .map(|v| match (v, last) {
+                    (None, _) => u32::MAX,
+                    (Some(s), Some((p, id))) if p == s => id,
+                    (Some(s), _) => {
+                        let id = *ids.entry(s).or_insert_with(|| {
+                            distinct.push(s);
+                            (distinct.len() - 1) as u32
+                        });
+                        last = Some((s, id));
+                        id
+                    }
                 })
                 .collect();
             let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
@@ -393,5 +443,38 @@ mod tests {
         let ties = df!("k" => ["b", "a", "b", "a", "b"], "n" => [1u32, 2, 3, 4, 5]).unwrap();
         let n: Vec<u32> = sort_by_ranks(ties, &["k"]).unwrap().column("n").unwrap().u32().unwrap().iter().flatten().collect();
         assert_eq!(n, vec![2, 4, 1, 3, 5]);
+    }
+
+    /// Columns whose ranks together need more than 128 bits are compared column by
+    /// column instead of packed: the same order as Polars' sort either way.
+    #[test]
+    fn wide_keys_sort_like_polars() {
+        let big = |k: i64| [Some(i64::MIN + k), Some(i64::MAX - k), None, Some(0), Some(i64::MIN + k), Some(7)];
+        let df = df!(
+            "a" => big(1),
+            "b" => big(2),
+            "c" => [Some(3i64), Some(-1), Some(3), None, Some(3), Some(3)],
+            "n" => [1u32, 2, 3, 4, 5, 6]
+        )
+        .unwrap();
+        for by in [vec!["a", "b", "c"], vec!["c", "a"], vec!["c"], vec!["c", "n"]] {
+            let ours = sort_by_ranks(df.clone(), &by).unwrap();
+            let theirs = df.clone().lazy().sort(by.clone(), SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true)).collect().unwrap();
+            assert!(ours.equals_missing(&theirs), "{by:?}\n{ours}\n{theirs}");
+        }
+        // By hand for ["c", "a"]: c = -1 is row 2; the rows with c = 3 (1, 3, 5, 6) by a
+        // (MIN+1, null, MIN+1, 7): 1 and 5 in their order, then 6, the null a last; the null c last.
+        let ours = sort_by_ranks(df.clone(), &["c", "a"]).unwrap();
+        let n: Vec<u32> = ours.column("n").unwrap().u32().unwrap().iter().flatten().collect();
+        assert_eq!(n, vec![2, 1, 5, 6, 3, 4]);
+    }
+
+    #[test]
+    fn narrowed_ranks_keep_their_order_and_put_nulls_last() {
+        assert_eq!(narrow(vec![10, u64::MAX, 12, 10]), (vec![0, 3, 2, 0], 2));
+        assert_eq!(narrow(vec![u64::MAX, u64::MAX]), (vec![0, 0], 0));
+        assert_eq!(narrow(vec![5, 5]), (vec![0, 0], 1));
+        assert_eq!(narrow(vec![0, u64::MAX - 1]).1, 64);
+        assert_eq!((bits_for(0), bits_for(1), bits_for(2), bits_for(3), bits_for(4), bits_for(5)), (0, 0, 1, 2, 2, 3));
     }
 }
