@@ -41,6 +41,14 @@ impl CellValue {
     }
 
     /// The value as a label (numbers printed without a trailing .0).
+    /// [`CellValue::as_label`] without copying a text.
+    pub fn label(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            CellValue::Text(s) => std::borrow::Cow::Borrowed(s.trim()),
+            other => std::borrow::Cow::Owned(other.as_label()),
+        }
+    }
+
     pub fn as_label(&self) -> String {
         match self {
             CellValue::Empty => String::new(),
@@ -97,6 +105,9 @@ pub struct Sheet {
     cells: Vec<CellValue>,
     /// Merged regions, (row, col) inclusive, 0-based.
     pub merges: Vec<Dimensions>,
+    /// The labels of the rows searched for a header, each row normalised once (by
+    /// `normalise::find_header_row`, when a form first looks at it) for every form that looks.
+    pub(crate) top_labels: std::sync::OnceLock<Vec<std::sync::OnceLock<Vec<String>>>>,
 }
 
 impl Sheet {
@@ -109,7 +120,7 @@ impl Sheet {
         for (r, c, v) in cells {
             grid[r as usize * cols + c as usize] = v;
         }
-        Ok(Sheet { name: name.to_string(), rows, cols, cells: grid, merges })
+        Ok(Sheet { name: name.to_string(), rows, cols, cells: grid, merges, top_labels: Default::default() })
     }
 
     pub fn get(&self, row: usize, col: usize) -> &CellValue {

@@ -83,8 +83,11 @@ fn normalised_eq(cell: &str, wanted: &str) -> bool {
 pub fn find_header_row(sheet: &Sheet, labels: &[String]) -> Option<usize> {
     // label_eq, with each label and each cell normalised once.
     let wanted: Vec<String> = labels.iter().map(|l| normalise_label(l)).collect();
-    (0..sheet.rows.min(HEADER_SEARCH_ROWS)).find(|&r| {
-        let cells: Vec<String> = (0..sheet.cols).map(|c| normalise_label(&sheet.get_merged(r, c).as_label())).collect();
+    // Every form recognising a workbook looks at the same rows: a row's labels are
+    // normalised the first time one looks, and only as far down as one looks.
+    let rows = sheet.top_labels.get_or_init(|| (0..sheet.rows.min(HEADER_SEARCH_ROWS)).map(|_| Default::default()).collect());
+    (0..rows.len()).find(|&r| {
+        let cells = rows[r].get_or_init(|| (0..sheet.cols).map(|c| normalise_label(&sheet.get_merged(r, c).label())).collect());
         wanted.iter().all(|w| cells.iter().any(|c| normalised_eq(c, w)))
     })
 }
@@ -99,7 +102,7 @@ pub fn header_paths(sheet: &Sheet, r: usize, h: usize) -> Vec<Vec<String>> {
     (0..sheet.cols)
         .map(|c| {
             let parts: Vec<String> =
-                (r..r + h).map(|rr| normalise_label(&sheet.get_merged(rr, c).as_label())).filter(|p| !p.is_empty()).collect();
+                (r..r + h).map(|rr| normalise_label(&sheet.get_merged(rr, c).label())).filter(|p| !p.is_empty()).collect();
             crate::config::forms::dedup_path(parts)
         })
         .collect()
@@ -207,7 +210,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             for c in 0..sheet.cols {
                 let v = sheet.get(r, c);
                 if !v.is_empty() {
-                    title_text.push_str(&v.as_label());
+                    title_text.push_str(&v.label());
                     title_text.push(' ');
                 }
             }
@@ -310,7 +313,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         let first = (0..self.sheet.cols).map(|c| self.sheet.get(r, c)).find(|v| !v.is_empty());
         match first {
             Some(v) => {
-                let l = normalise_label(&v.as_label());
+                let l = normalise_label(&v.label());
                 self.end_labels.iter().any(|e| l.starts_with(e.as_str()))
             }
             None => false,
@@ -360,7 +363,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             if self.is_end_row(r) {
                 break;
             }
-            let label_cell = self.sheet.get_merged(r, label_col).as_label();
+            let label_cell = self.sheet.get_merged(r, label_col).label();
             let value_cells: Vec<usize> =
                 (0..self.sheet.cols).filter(|&c| matches!(cols[c], Col::Value(_) | Col::Skip) && !self.sheet.get(r, c).is_empty()).collect();
             if value_cells.is_empty() {
@@ -537,7 +540,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 continue;
             }
             self.out.cells_read += 1;
-            let text = |c: Option<&usize>| c.map(|&c| self.sheet.get_merged(r, c).as_label()).unwrap_or_default();
+            let text = |c: Option<&usize>| c.map(|&c| self.sheet.get_merged(r, c).label()).unwrap_or_default();
             let item = text(Some(&item_col));
             let item_n = normalise_label(&item);
             let item_is_total = self.skip_rows.iter().any(|s| normalised_eq(&item_n, s));
@@ -603,7 +606,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 if let Some(c) = role_cols.get("unit") {
                     let label = text(Some(c));
                     if !label.is_empty() {
-                        row.dims = row.dims.merge(&Dims { unit: Some(label), ..Default::default() }).map_err(|m| (m, "unit_mismatch"))?;
+                        row.dims = row.dims.merge(&Dims { unit: Some(label.into_owned()), ..Default::default() }).map_err(|m| (m, "unit_mismatch"))?;
                     }
                 }
                 if let Some(c) = role_cols.get("year") {
@@ -811,8 +814,18 @@ pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> 
     // (data element, area, year, age, residence) -> the rows of its total, female, male.
     type K<'a> = (&'a str, &'a str, i32, &'a str, &'a str);
     let mut groups: rustc_hash::FxHashMap<K, [Option<usize>; 3]> = rustc_hash::FxHashMap::default();
+    groups.reserve(observations.len());
+    // Whether the last data element seen is additive (a file's values of one come together).
+    let mut last: Option<(&str, bool)> = None;
     for (i, o) in observations.iter().enumerate() {
-        let additive = cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind.additive());
+        let additive = match last {
+            Some((de, additive)) if de == &*o.data_element => additive,
+            _ => {
+                let additive = cfg.catalogue.data_element(&o.data_element).is_some_and(|d| d.kind.additive());
+                last = Some((&o.data_element, additive));
+                additive
+            }
+        };
         if !additive || o.derived {
             continue;
         }
