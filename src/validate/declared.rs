@@ -163,12 +163,15 @@ pub(super) fn declared(r: &Rule, scope: &[At], idx: &Index<'_, '_>, batch_scope:
     }
 }
 
+/// A term's value at a key: where it is and its value (None when not reported or withheld).
+type TermValue = Option<(At, Option<f64>)>;
+
 fn compare(r: &Rule, idx: &Index<'_, '_>, batches: &[Batch], ctx: &mut Ctx) {
     let terms: Vec<&Term> = r.left.iter().chain(r.right.iter()).collect();
     let keys = eval_keys(&terms, idx, batches, &ctx.marks);
     let cfg = ctx.cfg;
     // The terms' values at a key, in buffers kept from key to key.
-    let (mut left, mut right): (Vec<Option<(At, Option<f64>)>>, Vec<Option<(At, Option<f64>)>>) = (Vec::new(), Vec::new());
+    let (mut left, mut right): (Vec<TermValue>, Vec<TermValue>) = (Vec::new(), Vec::new());
     for k in keys {
         left.clear();
         left.extend(r.left.iter().map(|t| idx.term(t, &k, batches, &ctx.marks)));
@@ -417,7 +420,7 @@ fn balance_area(r: &Rule, idx: &Index<'_, '_>, batch_scope: &[usize], batches: &
             issue.age = Some(c.age.clone());
             issue.form = first.form.as_deref().map(str::to_string);
             issue.submission = first.submission.as_deref().map(str::to_string);
-            ctx.finding(batches, parts[0], r.severity, r.id, issue, &parts);
+            ctx.finding(batches, parts[0], r.severity, r.id, issue, parts);
         }
     }
 }
