@@ -77,7 +77,7 @@ pub struct State {
 /// same inputs changes. A build with another value reads every file and computes
 /// every part again once, instead of mixing its results with older ones.
 /// 8: the cache's values as columns; Poisson limits to double precision.
-pub const STATE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+8");
+pub const STATE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+9");
 
 fn dir(db: &Path) -> PathBuf {
     db.join("state")
