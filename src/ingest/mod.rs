@@ -40,7 +40,6 @@ impl CellValue {
         }
     }
 
-    /// The value as a label (numbers printed without a trailing .0).
     /// [`CellValue::as_label`] without copying a text.
     pub fn label(&self) -> std::borrow::Cow<'_, str> {
         match self {
@@ -49,6 +48,7 @@ impl CellValue {
         }
     }
 
+    /// The value as a label (numbers printed without a trailing .0).
     pub fn as_label(&self) -> String {
         match self {
             CellValue::Empty => String::new(),
