@@ -66,42 +66,46 @@ fn series(ind: &DataFrame) -> PolarsResult<Series<'_>> {
     if ind.height() == 0 {
         return Ok(Vec::new());
     }
-    let s = |c: &str| -> PolarsResult<Vec<&str>> { Ok(ind.column(c)?.str()?.iter().map(Option::unwrap_or_default).collect()) };
-    let f = |c: &str| -> PolarsResult<Vec<Option<f64>>> { Ok(ind.column(c)?.f64()?.iter().collect()) };
+    let s = |c: &str| -> PolarsResult<&StringChunked> { ind.column(c)?.str() };
+    let f = |c: &str| -> PolarsResult<&Float64Chunked> { ind.column(c)?.f64() };
     let (code, area, sex, age, res) = (s("indicator")?, s("area")?, s("sex")?, s("age")?, s("residence")?);
-    let year: Vec<Option<i32>> = ind.column("year")?.i32()?.iter().collect();
+    let year = ind.column("year")?.i32()?;
     let (value, num, den, lo, hi) = (f("value")?, f("numerator")?, f("denominator")?, f("ci_low")?, f("ci_high")?);
-    let small: Vec<Option<bool>> = ind.column("small_count")?.bool()?.iter().collect();
-    // Each key column as small integers (a code is looked up only where it differs from
-    // the row before: the frame is sorted, so runs are long), the series keyed by those.
-    let ids = |col: &[&str]| -> Vec<u32> {
-        let mut seen: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
-        let mut last: Option<(&str, u32)> = None;
-        col.iter()
-            .map(|&x| match last {
+    let small = ind.column("small_count")?.bool()?;
+    // Each key column's codes as small integers (a code is looked up only where it
+    // differs from the row before: the frame is sorted, so runs are long), the series
+    // keyed by those. The columns are walked together, row by row, not copied out first.
+    #[derive(Default)]
+    struct Ids<'a> {
+        seen: rustc_hash::FxHashMap<&'a str, u32>,
+        last: Option<(&'a str, u32)>,
+    }
+    impl<'a> Ids<'a> {
+        fn of(&mut self, x: &'a str) -> u32 {
+            match self.last {
                 Some((p, id)) if p == x => id,
                 _ => {
-                    let n = seen.len() as u32;
-                    let id = *seen.entry(x).or_insert(n);
-                    last = Some((x, id));
+                    let n = self.seen.len() as u32;
+                    let id = *self.seen.entry(x).or_insert(n);
+                    self.last = Some((x, id));
                     id
                 }
-            })
-            .collect()
-    };
-    let key_ids: [Vec<u32>; 5] = [ids(&code), ids(&area), ids(&sex), ids(&age), ids(&res)];
+            }
+        }
+    }
+    let mut ids: [Ids; 5] = Default::default();
     let mut at: rustc_hash::FxHashMap<[u32; 5], usize> = rustc_hash::FxHashMap::default();
     let mut out: Vec<(SeriesKey, Vec<(usize, Row)>)> = Vec::new();
-    for i in 0..ind.height() {
-        let Some(y) = year[i] else { continue };
-        let k = *at.entry(std::array::from_fn(|c| key_ids[c][i])).or_insert_with(|| {
-            out.push(((code[i], area[i], sex[i], age[i], res[i]), Vec::new()));
+    let keys = code.iter().zip(area.iter()).zip(sex.iter()).zip(age.iter()).zip(res.iter());
+    let values = year.iter().zip(value.iter()).zip(num.iter()).zip(den.iter()).zip(lo.iter()).zip(hi.iter()).zip(small.iter());
+    for (i, (((((code, area), sex), age), res), ((((((year, value), num), den), lo), hi), small))) in keys.zip(values).enumerate() {
+        let Some(y) = year else { continue };
+        let key = [code, area, sex, age, res].map(Option::unwrap_or_default);
+        let k = *at.entry(std::array::from_fn(|c| ids[c].of(key[c]))).or_insert_with(|| {
+            out.push(((key[0], key[1], key[2], key[3], key[4]), Vec::new()));
             out.len() - 1
         });
-        out[k].1.push((
-            i,
-            Row { year: y, value: value[i], num: num[i], den: den[i], lo: lo[i], hi: hi[i], small: small[i].unwrap_or(false) },
-        ));
+        out[k].1.push((i, Row { year: y, value, num, den, lo, hi, small: small.unwrap_or(false) }));
     }
     out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (_, v) in out.iter_mut() {
