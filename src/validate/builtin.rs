@@ -77,17 +77,42 @@ pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
 /// The same key from two cells: the same value is a `duplicate` (later copies
 /// dropped), different values a `conflict` (every copy withheld on error).
 pub(super) fn one_value_per_key(batches: &[Batch], keys: &Keys, ctx: &mut Ctx) {
-    // First pass: the first place and the count of each key (no allocation per key).
-    let mut first: rustc_hash::FxHashMap<Key5, (At, u32)> = rustc_hash::FxHashMap::default();
-    first.reserve(batches.iter().map(|b| b.observations.len()).sum());
+    // First pass: the first place and the count of each key (no allocation per key),
+    // in a table per data element: a file's values of one element come together, so
+    // the table at hand is small and stays in cache (one table of every value did not).
+    type Rest<'a> = (Code<'a>, i32, Code<'a>, Code<'a>, Code<'a>);
+    let mut element_of: rustc_hash::FxHashMap<Code, usize> = rustc_hash::FxHashMap::default();
+    let mut elements: Vec<(Code, usize, rustc_hash::FxHashMap<Rest, (At, u32)>)> = Vec::new();
+    let mut placed: Vec<(At, u32)> = Vec::with_capacity(batches.iter().map(|b| b.observations.len()).sum());
+    let mut last: Option<(Code, usize)> = None;
     for (b, batch) in batches.iter().enumerate() {
         for (i, o) in batch.observations.iter().enumerate() {
             if ctx.marks.live((b, i)) && !o.derived {
-                first.entry(keys.of((b, i))).and_modify(|e| e.1 += 1).or_insert(((b, i), 1));
+                let de = keys.of((b, i)).0;
+                let e = match last {
+                    Some((c, e)) if c == de => e,
+                    _ => {
+                        let e = *element_of.entry(de).or_insert_with(|| {
+                            elements.push((de, 0, Default::default()));
+                            elements.len() - 1
+                        });
+                        last = Some((de, e));
+                        e
+                    }
+                };
+                elements[e].1 += 1;
+                placed.push(((b, i), e as u32));
             }
         }
     }
-    let singles = first.values().filter(|e| e.1 == 1).count() as u64;
+    for (_, n, table) in &mut elements {
+        table.reserve(*n);
+    }
+    for (a, e) in placed {
+        let (_, area, year, sex, age, res) = keys.of(a);
+        elements[e as usize].2.entry((area, year, sex, age, res)).and_modify(|c| c.1 += 1).or_insert((a, 1));
+    }
+    let singles = elements.iter().map(|(_, _, t)| t.values().filter(|c| c.1 == 1).count() as u64).sum::<u64>();
     for rule in ["duplicate", "conflict"] {
         if let Some(s) = ctx.stats.get_mut(rule) {
             s.items += singles;
@@ -95,7 +120,12 @@ pub(super) fn one_value_per_key(batches: &[Batch], keys: &Keys, ctx: &mut Ctx) {
         }
     }
     // Second pass: every place of the keys seen more than once, in file and cell order.
-    let mut multi: rustc_hash::FxHashMap<Key5, Vec<At>> = first.into_iter().filter(|(_, e)| e.1 > 1).map(|(k, _)| (k, Vec::new())).collect();
+    let mut multi: rustc_hash::FxHashMap<Key5, Vec<At>> = elements
+        .into_iter()
+        .flat_map(|(de, _, table)| {
+            table.into_iter().filter(|(_, c)| c.1 > 1).map(move |((area, year, sex, age, res), _)| ((de, area, year, sex, age, res), Vec::new()))
+        })
+        .collect();
     if !multi.is_empty() {
         for (b, batch) in batches.iter().enumerate() {
             for (i, o) in batch.observations.iter().enumerate() {
