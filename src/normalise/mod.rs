@@ -877,3 +877,35 @@ pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> 
     }
     new
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dims(de: Option<&str>, sex: Option<&str>, age: Option<&str>, unit: Option<&str>) -> Dims {
+        let s = |x: Option<&str>| x.map(str::to_string);
+        Dims { data_element: s(de), sex: s(sex), age: s(age), residence: None, unit: s(unit) }
+    }
+
+    /// The sheet's, column's and row's keys combined: each field from the first key
+    /// that sets it, a field set two ways refused in the words `Dims::merge` uses.
+    #[test]
+    fn keys_combine_field_by_field_and_refuse_conflicts() {
+        let sheet = Key { dims: Dims::default(), area: Some("421321".into()), year: Some(2024) };
+        let col = Key { dims: dims(Some("live_births"), Some("F"), None, Some("万人")), area: None, year: None };
+        let row = Key { dims: dims(None, Some("F"), Some("Y0T4"), None), area: Some("421321".into()), year: Some(2023) };
+        let k = combine(&[&sheet, &col, &row]).unwrap();
+        assert_eq!(
+            (k.data_element, k.sex, k.age, k.residence, k.unit, k.area, k.year),
+            (Some("live_births"), Some("F"), Some("Y0T4"), None, Some("万人"), Some("421321"), Some(2024))
+        );
+        let male = Key { dims: dims(None, Some("M"), None, None), area: None, year: None };
+        assert_eq!(combine(&[&sheet, &col, &male]).unwrap_err(), "sex is F by one mapping and M by another");
+        assert_eq!(combine(&[&col, &male]).unwrap_err(), col.dims.merge(&male.dims).unwrap_err());
+        let other_area = Key { dims: Dims::default(), area: Some("421322".into()), year: None };
+        assert_eq!(combine(&[&sheet, &other_area]).unwrap_err(), "area is 421321 by one mapping and 421322 by another");
+        let other_unit = Key { dims: dims(None, None, None, Some("人")), area: None, year: None };
+        assert_eq!(combine(&[&col, &other_unit]).unwrap_err(), "unit is 万人 by one mapping and 人 by another");
+        assert_eq!(combine(&[]).unwrap().data_element, None);
+    }
+}
