@@ -81,8 +81,10 @@ pub(super) fn one_value_per_key(batches: &[Batch], keys: &Keys, ctx: &mut Ctx) {
     // in a table per data element: a file's values of one element come together, so
     // the table at hand is small and stays in cache (one table of every value did not).
     type Rest<'a> = (Code<'a>, i32, Code<'a>, Code<'a>, Code<'a>);
+    /// A data element, how many values it has, and its keys: (first place, count).
+    type Element<'a> = (Code<'a>, usize, rustc_hash::FxHashMap<Rest<'a>, (At, u32)>);
     let mut element_of: rustc_hash::FxHashMap<Code, usize> = rustc_hash::FxHashMap::default();
-    let mut elements: Vec<(Code, usize, rustc_hash::FxHashMap<Rest, (At, u32)>)> = Vec::new();
+    let mut elements: Vec<Element> = Vec::new();
     let mut placed: Vec<(At, u32)> = Vec::with_capacity(batches.iter().map(|b| b.observations.len()).sum());
     let mut last: Option<(Code, usize)> = None;
     for (b, batch) in batches.iter().enumerate() {
