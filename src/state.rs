@@ -2,7 +2,7 @@
 //!
 //! * `state.json`: every input file's size, modification time and SHA-256 as
 //!   of the last published version, and a digest of the pipeline files and
-//!   the tool version with its state number ([`STATE_VERSION`]; when either changes, every file is read again);
+//!   the tool version with its sources' digest ([`STATE_VERSION`]; when either changes, every file is read again);
 //! * `cache/pack-<run>.bin`: each file's normalised result (values, ingest
 //!   findings, the return's own totals), before validation — validation spans
 //!   files and is always redone. A run appends the files it read to one pack;
@@ -72,12 +72,12 @@ pub struct State {
     pub parts: Vec<String>,
 }
 
-/// What made a state and its kept parts: the tool's version and a number bumped
-/// whenever, within one version, the cache layout or what is computed from the
-/// same inputs changes. A build with another value reads every file and computes
-/// every part again once, instead of mixing its results with older ones.
-/// 8: the cache's values as columns; Poisson limits to double precision.
-pub const STATE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+9");
+/// What made a state and its kept parts: the tool's version and a digest of its
+/// sources, manifest and lock file (`build.rs`). A build with another value reads
+/// every file and computes every part again once, instead of mixing its results
+/// with an older build's: a change to how values are read, validated or computed
+/// cannot be served stale from the cache, and no number has to be bumped by hand.
+pub const STATE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("WCMON_SOURCE_DIGEST"));
 
 fn dir(db: &Path) -> PathBuf {
     db.join("state")
@@ -483,6 +483,41 @@ mod tests {
             submission: Some("abababab".into()),
             flags: flags.map(str::to_string),
         }
+    }
+
+    #[test]
+    fn the_state_version_is_the_digest_of_the_sources_manifest_and_lock_file() {
+        // Recomputed here from the files on disk (walkdir, not build.rs's walk).
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut names: Vec<String> = walkdir::WalkDir::new(root.join("src"))
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().strip_prefix(root).unwrap().to_str().unwrap().to_string())
+            .chain(["Cargo.toml", "Cargo.lock", "build.rs"].map(String::from))
+            .collect();
+        names.sort();
+        assert!(names.iter().any(|n| n == "src/state.rs") && names.len() > 40, "{names:?}");
+        let mut h = Sha256::new();
+        for n in &names {
+            h.update(n.as_bytes());
+            h.update(b"\0");
+            h.update(std::fs::read(root.join(n)).unwrap());
+            h.update(b"\0");
+        }
+        let digest = crate::ingest::hex(&h.finalize());
+        assert_eq!(STATE_VERSION, format!("{}+{}", env!("CARGO_PKG_VERSION"), &digest[..16]));
+    }
+
+    #[test]
+    fn a_state_made_by_another_build_or_configuration_is_not_used() {
+        let db = tempfile::tempdir().unwrap();
+        let state = |tool: &str| State { tool_version: tool.into(), config_digest: "pipelines-1".into(), files: BTreeMap::new(), parts: vec!["p".into()] };
+        state("0.1.0+0123456789abcdef").save(db.path()).unwrap();
+        assert!(State::load(db.path(), "pipelines-1").is_none(), "another build's state was used");
+        state(STATE_VERSION).save(db.path()).unwrap();
+        assert!(State::load(db.path(), "pipelines-2").is_none(), "another configuration's state was used");
+        assert_eq!(State::load(db.path(), "pipelines-1").unwrap().parts, vec!["p".to_string()]);
     }
 
     #[test]
