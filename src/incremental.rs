@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::config::forms::AreaFrom;
 use crate::config::Config;
@@ -218,11 +219,14 @@ pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context, skip: &Unchanged)
     }
     let now = year_dirs(staged);
     let years: BTreeSet<i32> = previous.keys().chain(now.keys()).copied().collect();
-    let mut out = Vec::with_capacity(years.len());
-    for year in years {
-        let read = |dirs: &BTreeMap<i32, std::path::PathBuf>| dirs.get(&year).map_or_else(|| Ok(empty.clone()), |p| values_except(p, year, skip));
-        out.push(changes(&read(&previous)?, &read(&now)?, ctx)?);
-    }
+    // Years are independent: diffed on both cores (in year order, as before).
+    let out = years
+        .into_par_iter()
+        .map(|year| {
+            let read = |dirs: &BTreeMap<i32, std::path::PathBuf>| dirs.get(&year).map_or_else(|| Ok(empty.clone()), |p| values_except(p, year, skip));
+            changes(&read(&previous)?, &read(&now)?, ctx)
+        })
+        .collect::<PolarsResult<Vec<DataFrame>>>()?;
     sorted_changes(out, || changes(&empty, &empty, ctx))
 }
 

@@ -288,7 +288,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     // Issues as compact frames, part by part, counted by rule as they come.
     let mut totals = Totals::default();
     let ind_top: DataFrame;
-    let changes: DataFrame;
+    // The changes table: known already (one pass), or diffed from the staged parts
+    // while the run's other tables are built and written.
+    let changes_job: Box<dyn FnOnce() -> PolarsResult<DataFrame> + Send + '_>;
     if parts.len() <= 1 {
         // One pass over everything.
         restore(&mut results, &mut facts, &files, &new_state, &cfg, &opts.db);
@@ -305,8 +307,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         tracing::info!(ms = started.elapsed().as_millis() as u64, "stage frames");
         let mut c = compute(&reported, &cfg, None, started)?;
         // The audit trail: what changed since the version in force.
-        changes = crate::incremental::changes_since(&opts.db, &reported, &ctx)?;
+        let changes = crate::incremental::changes_since(&opts.db, &reported, &ctx)?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
+        changes_job = Box::new(move || Ok(changes));
         // Its rows are in `c.values` too; its own columns would outlive the publish's copies.
         drop(reported);
         totals.add_computed(&mut summary, &mut c, &mut results)?;
@@ -321,21 +324,19 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         let files_in = split::Files { results: &mut results, facts: &mut facts, inputs: &files };
         let unchanged;
         (ind_top, unchanged) = split::run_parts(&run, &parts, files_in, &mut new_state, &mut summary, &mut manifest, &mut totals)?;
-        changes = crate::incremental::changes_staged(&opts.db, &staging.dir, &ctx, &unchanged)?;
-        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
+        let (db, staged, ctx) = (&opts.db, &staging.dir, &ctx);
+        changes_job = Box::new(move || {
+            let changes = crate::incremental::changes_staged(db, staged, ctx, &unchanged);
+            tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
+            changes
+        });
     }
-    let Totals { mut rule_stats, mut ind_stats, issue_counts, issues: issue_frames, progress: progress_frames, with_data } = totals;
-    summary.indicators_with_data = with_data.len();
-    let subs: Vec<Submission> = results.into_iter().map(|r| r.submission).collect();
-    let issues = sort_issues_frame(issue_frames.take()?.unwrap_or_else(|| frames::issues(&[]).unwrap_or_default()))?;
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, "issues sorted");
-    for (sev, n) in issue_counts.values() {
-        *summary.issues_by_severity.entry(sev.as_str().to_string()).or_default() += *n as usize;
-    }
-    rule_stats.append(&mut ind_stats);
-    validate::ingest_stats_from(&issue_counts, summary.cells_read, &mut rule_stats);
+    let (changes, subs) = rayon::join(changes_job, || {
+        other_tables(OtherTables { cfg: &cfg, totals, results, ind_top, staging: &staging, started }, &mut summary, &mut manifest)
+    });
+    let subs = subs?;
+    let mut changes = changes?;
     summary.changes = changes.height();
-    let mut changes = changes;
     if let Some(old) = crate::incremental::previous_changes(&opts.db) {
         let mut all = old;
         if all.get_column_names() == changes.get_column_names() {
@@ -343,24 +344,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             changes = all;
         }
     }
-
-    let catalogue = catalogue_frame(&cfg, &ind_top)?;
-    drop(ind_top);
-    let progress_df = progress_frames.take()?.unwrap_or_default();
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, "catalogue");
-    let mut tables = vec![
-        Table::new("indicators", catalogue),
-        sorted_table("progress", progress_df, &cfg, &["indicator", "area", "sex", "age", "target_year"], None)?,
-        Table::new("data_elements", data_elements_frame(&cfg)?),
-        Table::new("areas", frames::areas(&cfg.areas)?),
-        Table::new("submissions", frames::submissions(&subs)?),
-        Table::new("issues", issues),
-        Table::new("rule_summary", frames::rule_summary(&rule_stats)?),
-        Table::new("changes", changes),
-    ];
-    for t in &mut tables {
-        staging.write(t, 0, &mut manifest)?;
-    }
+    staging.write(&mut Table::new("changes", changes), 0, &mut manifest)?;
     summary.duration_ms = started.elapsed().as_millis();
     manifest.finished_at = now_rfc3339();
     manifest.duration_ms = summary.duration_ms;
@@ -383,6 +367,50 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     );
     drop(lock);
     Ok(summary)
+}
+
+/// What the run's tables other than the value tables and `changes` are made of.
+struct OtherTables<'a> {
+    cfg: &'a Config,
+    totals: Totals,
+    results: Vec<FileResult>,
+    ind_top: DataFrame,
+    staging: &'a publish::Staging,
+    started: Instant,
+}
+
+/// Builds and writes the catalogue, progress, dimension, submission, issue and rule
+/// tables (counting issues into the summary); returns the submissions, for the
+/// manifest's input digest.
+fn other_tables(t: OtherTables, summary: &mut RunSummary, manifest: &mut Manifest) -> Result<Vec<Submission>, RunError> {
+    let OtherTables { cfg, totals, results, ind_top, staging, started } = t;
+    let Totals { mut rule_stats, mut ind_stats, issue_counts, issues: issue_frames, progress: progress_frames, with_data } = totals;
+    summary.indicators_with_data = with_data.len();
+    let subs: Vec<Submission> = results.into_iter().map(|r| r.submission).collect();
+    let issues = sort_issues_frame(issue_frames.take()?.unwrap_or_else(|| frames::issues(&[]).unwrap_or_default()))?;
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "issues sorted");
+    for (sev, n) in issue_counts.values() {
+        *summary.issues_by_severity.entry(sev.as_str().to_string()).or_default() += *n as usize;
+    }
+    rule_stats.append(&mut ind_stats);
+    validate::ingest_stats_from(&issue_counts, summary.cells_read, &mut rule_stats);
+    let catalogue = catalogue_frame(cfg, &ind_top)?;
+    drop(ind_top);
+    let progress_df = progress_frames.take()?.unwrap_or_default();
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "catalogue");
+    let mut tables = vec![
+        Table::new("indicators", catalogue),
+        sorted_table("progress", progress_df, cfg, &["indicator", "area", "sex", "age", "target_year"], None)?,
+        Table::new("data_elements", data_elements_frame(cfg)?),
+        Table::new("areas", frames::areas(&cfg.areas)?),
+        Table::new("submissions", frames::submissions(&subs)?),
+        Table::new("issues", issues),
+        Table::new("rule_summary", frames::rule_summary(&rule_stats)?),
+    ];
+    for t in &mut tables {
+        staging.write(t, 0, manifest)?;
+    }
+    Ok(subs)
 }
 
 /// The crash-test pause between the value tables and the rest (see `publish::pause_point`).

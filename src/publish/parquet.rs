@@ -17,10 +17,9 @@
 use polars::prelude::*;
 use polars_arrow::array::{Array, ArrayRef, DictionaryArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::datatypes::{ArrowDataType, IntegerType};
-use polars_parquet::read::ParquetError;
 use polars_parquet::write::{
-    CompressedPage, CompressionOptions, Compressor, DynIter, DynStreamingIterator, Encoding, FallibleStreamingIterator, FileWriter, Version,
-    WriteOptions, array_to_columns, get_dtype_encoding, to_parquet_schema,
+    CompressedPage, CompressionOptions, DynIter, DynStreamingIterator, Encoding, FileWriter, Version, WriteOptions, array_to_columns, compress,
+    FallibleStreamingIterator, get_dtype_encoding, to_parquet_schema,
 };
 use rayon::prelude::*;
 
@@ -45,7 +44,9 @@ pub fn write<W: std::io::Write>(df: &mut DataFrame, out: W) -> PolarsResult<u64>
         if rows == 0 {
             continue;
         }
-        // The columns encoded in parallel; their pages are compressed as the writer takes them.
+        // The columns encoded and their pages compressed in parallel (compressing as the
+        // writer took them left one core idle whenever a single table was being written);
+        // the writer then only lays the compressed pages out in order.
         let columns: Vec<PolarsResult<DynStreamingIterator<'static, CompressedPage, PolarsError>>> = batch
             .columns()
             .par_iter()
@@ -60,8 +61,10 @@ pub fn write<W: std::io::Write>(df: &mut DataFrame, out: W) -> PolarsResult<u64>
                 leaves
                     .into_iter()
                     .map(|pages| {
-                        let pages = pages.map(|p| p.map_err(|e| ParquetError::FeatureNotSupported(format!("reraised in polars: {e}"))));
-                        Ok(DynStreamingIterator::new(Compressor::new_from_vec(pages, options.compression, Vec::new()).map_err(PolarsError::from)))
+                        let compressed = pages
+                            .map(|page| Ok(compress(page?, Vec::new(), options.compression)?))
+                            .collect::<PolarsResult<Vec<CompressedPage>>>()?;
+                        Ok(DynStreamingIterator::new(Pages { pages: compressed.into_iter(), current: None }))
                     })
                     .collect()
             })
@@ -71,6 +74,30 @@ pub fn write<W: std::io::Write>(df: &mut DataFrame, out: W) -> PolarsResult<u64>
     let size = writer.end(None)?;
     writer.into_inner().flush()?;
     Ok(size)
+}
+
+/// A column's pages, compressed already, handed to the writer one by one.
+struct Pages {
+    pages: std::vec::IntoIter<CompressedPage>,
+    current: Option<CompressedPage>,
+}
+
+impl FallibleStreamingIterator for Pages {
+    type Item = CompressedPage;
+    type Error = PolarsError;
+
+    fn advance(&mut self) -> PolarsResult<()> {
+        self.current = self.pages.next();
+        Ok(())
+    }
+
+    fn get(&self) -> Option<&CompressedPage> {
+        self.current.as_ref()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.pages.size_hint()
+    }
 }
 
 /// A string column as a dictionary array (keys in order of first appearance), or
