@@ -56,7 +56,9 @@ pub struct Observation {
     pub form: Option<Text>,
     pub source_file: Option<Text>,
     pub source_sheet: Option<Text>,
-    pub source_cell: Option<String>,
+    /// Its cell (`B7`, or `B7-C7` for a value derived from two); shared text, so a
+    /// value read back from the cache is not a fresh allocation.
+    pub source_cell: Option<Text>,
     pub source_sha256: Option<Text>,
     pub submission: Option<Text>,
     /// Warning flags raised on the value (it still lands).

@@ -395,7 +395,7 @@ mod tests {
                         form: Some("health".into()),
                         source_file: Some(file.clone()),
                         source_sheet: None,
-                        source_cell: Some(format!("C{i}")),
+                        source_cell: Some(format!("C{i}").into()),
                         source_sha256: None,
                         submission: None,
                         flags: (i == 3).then(|| "yoy_outlier".to_string()),

@@ -734,7 +734,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             form: Some(self.provenance[0].clone()),
             source_file: Some(self.provenance[1].clone()),
             source_sheet: Some(self.provenance[2].clone()),
-            source_cell: Some(cell),
+            source_cell: Some(Text::from(cell)),
             source_sha256: Some(self.provenance[3].clone()),
             submission: Some(self.provenance[4].clone()),
             flags: None,
@@ -855,7 +855,7 @@ pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> 
             // 其中:女 above the total: reported by validation (female_exceeds_total).
             continue;
         }
-        let cells = format!("{}{}{}", oa.source_cell.clone().unwrap_or_default(), op, ob.source_cell.clone().unwrap_or_default());
+        let cells = format!("{}{}{}", oa.source_cell.as_deref().unwrap_or_default(), op, ob.source_cell.as_deref().unwrap_or_default());
         new.push(Observation {
             data_element: oa.data_element.clone(),
             area: oa.area.clone(),
@@ -869,7 +869,7 @@ pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> 
             form: oa.form.clone(),
             source_file: oa.source_file.clone(),
             source_sheet: oa.source_sheet.clone(),
-            source_cell: Some(cells),
+            source_cell: Some(cells.into()),
             source_sha256: oa.source_sha256.clone(),
             submission: oa.submission.clone(),
             flags: None,

@@ -13,32 +13,43 @@ pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
         .chain(cfg.forms.iter().flat_map(|f| f.rules.iter()))
         .filter(|r| r.kind == RuleKind::Range)
         .collect();
+    // A file's values of one data element come together: its entry is looked up once per run of them.
+    let mut last: Option<(crate::model::Text, Option<&crate::config::DataElement>)> = None;
     for (b, batch) in batches.iter().enumerate() {
         for (i, o) in batch.observations.iter().enumerate() {
-            let Some(de) = cfg.catalogue.data_element(&o.data_element) else { continue };
+            let de = match &last {
+                Some((code, de)) if crate::model::Text::ptr_eq(code, &o.data_element) => *de,
+                _ => {
+                    let de = cfg.catalogue.data_element(&o.data_element);
+                    last = Some((o.data_element.clone(), de));
+                    de
+                }
+            };
+            let Some(de) = de else { continue };
             let Some(v) = o.value else { continue };
-            let check = |ctx: &mut Ctx, rule: &'static str, ok: bool, msg: &dyn Fn() -> String, expected: &str| {
+            // The message and the expected range are only written for a value that fails.
+            let check = |ctx: &mut Ctx, rule: &'static str, ok: bool, msg: &dyn Fn() -> String, expected: &dyn Fn() -> String| {
                 if ok {
                     ctx.stats.pass(rule);
                 } else {
                     let sev = cfg.rules.severity_of(rule);
-                    let issue = issue_for(o, sev, rule, msg()).expected(expected);
+                    let issue = issue_for(o, sev, rule, msg()).expected(expected());
                     ctx.finding(batches, (b, i), sev, rule, issue, &[(b, i)]);
                 }
             };
             if de.min.is_some() || de.max.is_some() {
                 let (lo, hi) = (de.min.unwrap_or(f64::NEG_INFINITY), de.max.unwrap_or(f64::INFINITY));
-                let exp = format!("{}..{}", de.min.map(fmt_num).unwrap_or_default(), de.max.map(fmt_num).unwrap_or_default());
-                check(ctx, "out_of_range", (lo..=hi).contains(&v), &|| format!("{} must lie within {exp} {}", de.name_zh, de.unit), &exp);
+                let exp = || format!("{}..{}", de.min.map(fmt_num).unwrap_or_default(), de.max.map(fmt_num).unwrap_or_default());
+                check(ctx, "out_of_range", (lo..=hi).contains(&v), &|| format!("{} must lie within {} {}", de.name_zh, exp(), de.unit), &exp);
             } else {
                 match de.kind {
                     Kind::Count => {
-                        check(ctx, "negative_count", v >= 0.0, &|| format!("{} cannot be negative", de.name_zh), ">= 0");
+                        check(ctx, "negative_count", v >= 0.0, &|| format!("{} cannot be negative", de.name_zh), &|| ">= 0".into());
                         if v >= 0.0 {
-                            check(ctx, "non_integer_count", v.fract() == 0.0, &|| format!("{} should be a whole number", de.name_zh), "integer");
+                            check(ctx, "non_integer_count", v.fract() == 0.0, &|| format!("{} should be a whole number", de.name_zh), &|| "integer".into());
                         }
                     }
-                    Kind::Amount => check(ctx, "negative_amount", v >= 0.0, &|| format!("{} is negative", de.name_zh), ">= 0"),
+                    Kind::Amount => check(ctx, "negative_amount", v >= 0.0, &|| format!("{} is negative", de.name_zh), &|| ">= 0".into()),
                     Kind::Rate => {
                         let limit = match de.unit.as_str() {
                             "%" => Some(100.0),
@@ -51,7 +62,7 @@ pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
                                 "rate_out_of_range",
                                 (0.0..=l).contains(&v),
                                 &|| format!("{} must lie within 0–{l}{}", de.name_zh, de.unit),
-                                &format!("0..{l}"),
+                                &|| format!("0..{l}"),
                             );
                         }
                     }

@@ -75,19 +75,28 @@ impl<'k, 'a> Index<'k, 'a> {
         self.element(k.0)?.at.get(&(k.1, k.2, k.3, k.4, k.5)).copied()
     }
 
-    /// The value of a term at a key: (where, value); None when not reported or withheld.
-    fn term(&self, t: &Term, k: &EvalKey<'a>, batches: &[Batch], marks: &Marks) -> Option<(At, Option<f64>)> {
-        let pin = |p: &Option<String>, at_key: Code<'a>| -> Option<Code<'a>> {
+    /// A term's data element and pins, looked up once per rule instead of at every
+    /// key; None when the values have no such element or pinned code (the term is
+    /// then reported nowhere).
+    fn resolve(&self, t: &Term) -> Option<Resolved<'_, 'a>> {
+        let pin = |p: &Option<String>| -> Option<Option<Code<'a>>> {
             match p {
-                Some(p) => self.keys.code(p),
-                None => Some(at_key),
+                Some(p) => Some(Some(self.keys.code(p)?)),
+                None => Some(None),
             }
         };
-        let (sex, age, res) = (pin(&t.sex, k.2)?, pin(&t.age, k.3)?, pin(&t.residence, k.4)?);
+        let element = self.element(self.keys.code(&t.data_element)?)?;
+        Some(Resolved { element, pins: [pin(&t.sex)?, pin(&t.age)?, pin(&t.residence)?] })
+    }
+
+    /// The value of a (resolved) term at a key: (where, value); None when not reported or withheld.
+    fn term(&self, t: Option<&Resolved<'_, 'a>>, k: &EvalKey<'a>, batches: &[Batch], marks: &Marks) -> Option<(At, Option<f64>)> {
+        let t = t?;
+        let [sex, age, res] = [(t.pins[0], k.2), (t.pins[1], k.3), (t.pins[2], k.4)].map(|(pin, at_key)| pin.unwrap_or(at_key));
         if *sex == *"*" || *age == *"*" || *res == *"*" {
             return None;
         }
-        let a = *self.element(self.keys.code(&t.data_element)?)?.at.get(&(k.0, k.1, sex, age, res))?;
+        let a = *t.element.at.get(&(k.0, k.1, sex, age, res))?;
         marks.live(a).then(|| (a, batches[a.0].observations[a.1].value))
     }
 
@@ -95,6 +104,13 @@ impl<'k, 'a> Index<'k, 'a> {
     fn of_element(&self, de: &str) -> &[At] {
         self.keys.code(de).and_then(|c| self.element(c)).map(|e| e.all.as_slice()).unwrap_or_default()
     }
+}
+
+/// A term of a rule with its codes looked up: its data element's values, and the
+/// codes it pins sex, age and residence to (None: the key's own).
+struct Resolved<'i, 'a> {
+    element: &'i Element<'a>,
+    pins: [Option<Code<'a>>; 3],
 }
 
 fn pinned(t: &Term) -> bool {
@@ -172,11 +188,12 @@ fn compare(r: &Rule, idx: &Index<'_, '_>, batches: &[Batch], ctx: &mut Ctx) {
     let cfg = ctx.cfg;
     // The terms' values at a key, in buffers kept from key to key.
     let (mut left, mut right): (Vec<TermValue>, Vec<TermValue>) = (Vec::new(), Vec::new());
+    let (left_terms, right_terms): (Vec<_>, Vec<_>) = (r.left.iter().map(|t| idx.resolve(t)).collect(), r.right.iter().map(|t| idx.resolve(t)).collect());
     for k in keys {
         left.clear();
-        left.extend(r.left.iter().map(|t| idx.term(t, &k, batches, &ctx.marks)));
+        left.extend(left_terms.iter().map(|t| idx.term(t.as_ref(), &k, batches, &ctx.marks)));
         right.clear();
-        right.extend(r.right.iter().map(|t| idx.term(t, &k, batches, &ctx.marks)));
+        right.extend(right_terms.iter().map(|t| idx.term(t.as_ref(), &k, batches, &ctx.marks)));
         let present = |v: &[Option<(At, Option<f64>)>]| v.iter().any(|x| x.and_then(|(_, v)| v).is_some());
         let any = present(&left) || present(&right);
         // The values a finding reads (only needed when the check fails).
@@ -242,9 +259,10 @@ fn in_rule(r: &Rule, cfg: &Config, de: &str) -> bool {
 /// F + M = _T, or age groups = all ages, among the values of a scope.
 fn balance_dims<'a>(r: &Rule, scope: &[At], keys: &Keys<'a>, batches: &[Batch], ctx: &mut Ctx) {
     let cfg = ctx.cfg;
-    // (de, area, year, other dims) -> (whole, parts); codes order by their text.
-    type G<'a> = BTreeMap<(Code<'a>, Code<'a>, i32, Code<'a>, Code<'a>), (Option<At>, Vec<(Code<'a>, At)>)>;
-    let mut groups: G = BTreeMap::new();
+    // (de, area, year, other dims) -> (whole, parts), hashed by the codes' pointers,
+    // then taken in key order (codes order by their text).
+    type G<'a> = rustc_hash::FxHashMap<(Code<'a>, Code<'a>, i32, Code<'a>, Code<'a>), (Option<At>, Vec<(Code<'a>, At)>)>;
+    let mut groups: G = G::default();
     // Whether the rule covers a data element, for the last one seen (values of one come together).
     let mut covered: Option<(Code<'a>, bool)> = None;
     for &a in scope {
@@ -274,7 +292,9 @@ fn balance_dims<'a>(r: &Rule, scope: &[At], keys: &Keys<'a>, batches: &[Batch], 
             g.1.push((part_dim, a));
         }
     }
-    for ((_, _, _, _, _), (whole, parts)) in groups {
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (_, (whole, parts)) in groups {
         let Some(w) = whole else { continue };
         let wanted: Vec<String> = match (r.over, r.parts.is_empty()) {
             (Over::Sex, _) => vec!["F".into(), "M".into()],

@@ -159,7 +159,7 @@ impl Marks {
 }
 
 fn issue_for(o: &Observation, sev: Severity, rule: &'static str, msg: String) -> Issue {
-    let mut i = Issue::new(sev, rule, msg).at(o.source_file.as_deref().unwrap_or_default(), o.source_sheet.as_deref(), o.source_cell.clone());
+    let mut i = Issue::new(sev, rule, msg).at(o.source_file.as_deref().unwrap_or_default(), o.source_sheet.as_deref(), o.source_cell.as_deref().map(String::from));
     i.data_element = Some(o.data_element.to_string());
     i.area = Some(o.area.to_string());
     i.year = Some(o.year);
@@ -200,7 +200,7 @@ impl Ctx<'_> {
                     }
                     self.marks.withheld[b][i] = true;
                     let o = &batches[b].observations[i];
-                    if o.source_file.as_deref() != file.as_deref() || o.source_cell != cell {
+                    if o.source_file.as_deref() != file.as_deref() || o.source_cell.as_deref() != cell.as_deref() {
                         let companion = issue_for(o, sev, rule, format!("withheld: the value is part of the {rule} finding at {place}"))
                             .expected(format!("see {place}"));
                         self.found.push((b, companion));
