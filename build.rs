@@ -32,8 +32,7 @@ fn main() {
     files_under(&root.join("src"), &mut files);
     files.extend(["Cargo.toml", "Cargo.lock", "build.rs"].map(|f| root.join(f)));
     // Relative paths with '/' and sorted bytes: the same digest on every machine.
-    let mut named: Vec<(String, PathBuf)> =
-        files.into_iter().map(|p| (p.strip_prefix(&root).unwrap_or(&p).to_string_lossy().replace('\\', "/"), p)).collect();
+    let mut named: Vec<(String, PathBuf)> = files.into_iter().map(|p| (p.strip_prefix(&root).unwrap_or(&p).to_string_lossy().replace('\\', "/"), p)).collect();
     named.sort();
     let mut h = Sha256::new();
     for (name, path) in &named {

@@ -75,7 +75,8 @@ pub fn history_from_db(db: &Path) -> Result<History, String> {
                 if derived.get(i) != Some(false) {
                     continue;
                 }
-                let (Some(v), Some(d), Some(a), Some(sx), Some(ag), Some(r)) = (value.get(i), de.get(i), area.get(i), sex.get(i), age.get(i), res.get(i)) else {
+                let (Some(v), Some(d), Some(a), Some(sx), Some(ag), Some(r)) = (value.get(i), de.get(i), area.get(i), sex.get(i), age.get(i), res.get(i))
+                else {
                     continue;
                 };
                 h.entry((d.into(), a.into(), sx.into(), ag.into(), r.into())).or_default().insert(year, v);
@@ -107,7 +108,9 @@ pub fn check(files: &[PathBuf], cfg: &Config, db: Option<&Path>) -> Result<Check
     let rules = pipeline::validate_and_derive(&mut results, cfg, &history);
     let mut report = CheckReport { files: Vec::new(), errors: 0, warnings: 0, info: 0, history_series: history.len(), rules };
     for r in results {
-        let FileResult { submission: Submission { source_file, form, status, cells_read, values_landed, values_rejected, values_derived, .. }, mut issues, .. } = r;
+        let FileResult {
+            submission: Submission { source_file, form, status, cells_read, values_landed, values_rejected, values_derived, .. }, mut issues, ..
+        } = r;
         pipeline::sort_issues(&mut issues);
         let n = |s: Severity| issues.iter().filter(|i| i.severity == s).count();
         let (e, w, i) = (n(Severity::Error), n(Severity::Warning), n(Severity::Info));

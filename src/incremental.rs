@@ -125,11 +125,8 @@ impl Unchanged {
 /// [`previous_values`] without the rows of `skip`.
 fn values_except(partition: &Path, year: i32, skip: &Unchanged) -> PolarsResult<DataFrame> {
     let listing = std::fs::read_dir(partition).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", partition.display()).into()))?;
-    let mut files: Vec<std::path::PathBuf> = listing
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "parquet") && !skip.file(p))
-        .collect();
+    let mut files: Vec<std::path::PathBuf> =
+        listing.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet") && !skip.file(p)).collect();
     files.sort();
     let mut frames = Vec::with_capacity(files.len());
     for path in files {
@@ -232,7 +229,9 @@ pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context, skip: &Unchanged)
 
 fn sorted_changes(parts: Vec<DataFrame>, none: impl FnOnce() -> PolarsResult<DataFrame>) -> PolarsResult<DataFrame> {
     match crate::compute::stack(parts)? {
-        Some(df) => df.lazy().sort(["data_element", "area", "year", "sex", "age", "residence"], SortMultipleOptions::default().with_maintain_order(true)).collect(),
+        Some(df) => {
+            df.lazy().sort(["data_element", "area", "year", "sex", "age", "residence"], SortMultipleOptions::default().with_maintain_order(true)).collect()
+        }
         None => none(),
     }
 }
@@ -300,12 +299,7 @@ pub fn changes(prev: &DataFrame, now: &DataFrame, ctx: &Context) -> PolarsResult
     };
     let diff = side(prev, "old")
         .join(side(&cur, "new"), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns))
-        .filter(
-            col("_old")
-                .is_null()
-                .or(col("_new").is_null())
-                .or(col("old_value").eq_missing(col("new_value")).not()),
-        )
+        .filter(col("_old").is_null().or(col("_new").is_null()).or(col("old_value").eq_missing(col("new_value")).not()))
         .sort(key.to_vec(), SortMultipleOptions::default())
         .collect()?;
     let s = |c: &str| diff.column(c).and_then(|c| c.str().cloned());

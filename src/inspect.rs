@@ -26,7 +26,8 @@ pub fn inspect(path: &Path, cfg: Option<&Config>, max_rows: usize) -> Result<Str
     for s in &wb.sheets {
         let _ = writeln!(out, "\nsheet {:?}: {} rows x {} columns, {} non-empty cells", s.name, s.rows, s.cols, s.non_empty());
         if !s.merges.is_empty() {
-            let m: Vec<String> = s.merges.iter().map(|d| format!("{}:{}", a1(d.start.0 as usize, d.start.1 as usize), a1(d.end.0 as usize, d.end.1 as usize))).collect();
+            let m: Vec<String> =
+                s.merges.iter().map(|d| format!("{}:{}", a1(d.start.0 as usize, d.start.1 as usize), a1(d.end.0 as usize, d.end.1 as usize))).collect();
             let _ = writeln!(out, "  merged  {}", m.join(" "));
         }
         // Likely header row: the first row with the most text cells among the first rows.
@@ -35,10 +36,7 @@ pub fn inspect(path: &Path, cfg: Option<&Config>, max_rows: usize) -> Result<Str
         let number_cells = |r: usize| (0..s.cols).filter(|&c| matches!(s.get(r, c), ingest::CellValue::Number(_))).count();
         let guess = (0..s.rows.min(normalise::HEADER_SEARCH_ROWS)).max_by_key(|&r| (text_cells(r), std::cmp::Reverse(r)));
         for r in 0..s.rows.min(max_rows) {
-            let cells: Vec<String> = (0..s.cols)
-                .filter(|&c| !s.get(r, c).is_empty())
-                .map(|c| format!("{}={}", a1(r, c), s.get(r, c).as_label()))
-                .collect();
+            let cells: Vec<String> = (0..s.cols).filter(|&c| !s.get(r, c).is_empty()).map(|c| format!("{}={}", a1(r, c), s.get(r, c).as_label())).collect();
             if !cells.is_empty() {
                 let mark = if Some(r) == guess { "H" } else { " " };
                 let _ = writeln!(out, "  {mark} row {:>3}: {}", r + 1, cells.join(" | "));

@@ -10,8 +10,8 @@
 //! driven by [`pipeline::run`].
 
 pub mod check;
-pub mod config;
 pub mod compute;
+pub mod config;
 pub mod generate;
 pub mod incremental;
 pub mod ingest;

@@ -275,8 +275,16 @@ fn main() -> ExitCode {
 
 fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
     let RunArgs { inbox, db, keep_versions, part_values, parts_at_once } = a;
-    let opts =
-        RunOptions { inbox, db: db.clone(), pipelines, mode: mode.into(), progress: std::io::stderr().is_terminal(), keep_versions, part_values, parts_at_once: parts_at_once.into() };
+    let opts = RunOptions {
+        inbox,
+        db: db.clone(),
+        pipelines,
+        mode: mode.into(),
+        progress: std::io::stderr().is_terminal(),
+        keep_versions,
+        part_values,
+        parts_at_once: parts_at_once.into(),
+    };
     match pipeline::run(&opts) {
         Ok(s) => {
             let sev = |k: &str| s.issues_by_severity.get(k).copied().unwrap_or(0);
@@ -287,20 +295,36 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             }
             say!(
                 "wcmon {mode}: {} files ({} loaded, {} superseded, {} failed or unrecognised); {} read, {} unchanged from the cache",
-                s.files, s.files_loaded, s.files_superseded, s.files_failed, s.files_read, s.files_cached
+                s.files,
+                s.files_loaded,
+                s.files_superseded,
+                s.files_failed,
+                s.files_read,
+                s.files_cached
             );
             say!(
                 "  cells read {}  values landed {}  rejected {}  derived (M = total − female) {}  aggregated {}",
-                s.cells_read, s.values_landed, s.values_rejected, s.values_derived, s.aggregated_values
+                s.cells_read,
+                s.values_landed,
+                s.values_rejected,
+                s.values_derived,
+                s.aggregated_values
             );
             say!("  issues: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
             say!("  indicators computed: {} of {} have data ({} values)", s.indicators_with_data, s.indicators_total, s.indicator_values);
             let list = |m: &std::collections::BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
             say!("  progress to 2030 (county, {} rows in all): {}", s.progress.rows, list(&s.progress.county_status));
             say!("  early warnings (county, 2030): {}", if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) });
-            say!("  indicators with warnings, by status: {}", if s.progress.county_warned_by_status.is_empty() { "none".into() } else { list(&s.progress.county_warned_by_status) });
+            say!(
+                "  indicators with warnings, by status: {}",
+                if s.progress.county_warned_by_status.is_empty() { "none".into() } else { list(&s.progress.county_warned_by_status) }
+            );
             if s.parts > 1 {
-                say!("  computed in {} parts of whole area subtrees and the top ({} unchanged since the last run, taken as they were)", s.parts, s.parts_reused);
+                say!(
+                    "  computed in {} parts of whole area subtrees and the top ({} unchanged since the last run, taken as they were)",
+                    s.parts,
+                    s.parts_reused
+                );
             }
             say!("  changes to reported values since the last version: {}", s.changes);
             say!("  database: {} (version {}, {} ms)", db.display(), s.version, s.duration_ms);

@@ -133,10 +133,8 @@ impl State {
         let others = || live.iter().filter(|(p, _)| **p != writer.name);
         let largest = others().max_by_key(|(p, n)| (**n, (*p).clone())).map(|(p, _)| p.clone());
         let many = others().count() > MAX_PACKS;
-        let moving: std::collections::HashSet<String> = others()
-            .filter(|(p, n)| 2 * **n < size(p) || (many && largest.as_ref() != Some(*p)))
-            .map(|(p, _)| p.clone())
-            .collect();
+        let moving: std::collections::HashSet<String> =
+            others().filter(|(p, n)| 2 * **n < size(p) || (many && largest.as_ref() != Some(*p))).map(|(p, _)| p.clone()).collect();
         if moving.is_empty() {
             return;
         }
@@ -441,12 +439,8 @@ pub fn log_run(db: &Path, line: &serde_json::Value) -> std::io::Result<()> {
 
 /// Digest of every file under the pipelines folder (paths and contents) and the tool version.
 pub fn config_digest(pipelines: &Path) -> String {
-    let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(pipelines)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect();
+    let mut paths: Vec<PathBuf> =
+        walkdir::WalkDir::new(pipelines).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect();
     paths.sort();
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -637,7 +631,8 @@ mod tests {
         let a_now = state.files["a.xlsx"].cache.clone().unwrap();
         assert_eq!(a_now.pack, "pack-new.bin");
         state.save(db.path()).unwrap();
-        let left: Vec<String> = std::fs::read_dir(dir(db.path()).join("cache")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+        let left: Vec<String> =
+            std::fs::read_dir(dir(db.path()).join("cache")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
         assert_eq!(left, vec!["pack-new.bin".to_string()]);
         assert_eq!(read_cached(db.path(), "a.xlsx", "1", &a_now).unwrap().observations, r(200).observations);
     }

@@ -40,11 +40,7 @@ fn unknown_town_and_text_in_a_number_cell_are_reported_at_their_cells() {
     assert_eq!(u64s(&subs, "values_rejected"), vec![4]);
 
     let issues = read(&db.join("issues.parquet"));
-    let got: Vec<(String, String)> = strs(&issues, "source_cell")
-        .into_iter()
-        .zip(strs(&issues, "rule"))
-        .filter_map(|(c, r)| Some((c?, r?)))
-        .collect();
+    let got: Vec<(String, String)> = strs(&issues, "source_cell").into_iter().zip(strs(&issues, "rule")).filter_map(|(c, r)| Some((c?, r?))).collect();
     let want: Vec<(String, String)> = [("C6", "unparseable_value"), ("B7", "unknown_area"), ("C7", "unknown_area"), ("D7", "unknown_area")]
         .iter()
         .map(|(c, r)| (c.to_string(), r.to_string()))

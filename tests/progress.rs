@@ -42,9 +42,7 @@ fn sample_progress_matches_the_designed_trends() {
     assert!(n >= 79, "{n} county target rows");
 
     let row = |c: &str, y: i32| {
-        (0..p.height())
-            .filter(|&i| ind[i].as_deref() == Some(c) && area[i].as_deref() == Some("421321") && year[i] == Some(y))
-            .collect::<Vec<_>>()
+        (0..p.height()).filter(|&i| ind[i].as_deref() == Some(c) && area[i].as_deref() == Some("421321") && year[i] == Some(y)).collect::<Vec<_>>()
     };
     let has = |i: usize, w: &str| warnings[i].as_deref().unwrap_or_default().split(',').any(|x| x == w);
     // The generator makes child anaemia (C07) worse every year.
@@ -65,7 +63,11 @@ fn sample_progress_matches_the_designed_trends() {
     let (ic, ia, is, iy) = (strs(&iv, "indicator"), strs(&iv, "area"), strs(&iv, "sex"), i32s(&iv, "year"));
     let (num, den, pooled) = (f64s(&iv, "numerator"), f64s(&iv, "denominator"), f64s(&iv, "pooled_value"));
     let small = iv.column("small_count").unwrap().bool().unwrap().clone();
-    let at = |y: i32| (0..iv.height()).find(|&i| ic[i].as_deref() == Some("W03") && ia[i].as_deref() == Some("421321") && is[i].as_deref() == Some("F") && iy[i] == Some(y)).unwrap();
+    let at = |y: i32| {
+        (0..iv.height())
+            .find(|&i| ic[i].as_deref() == Some("W03") && ia[i].as_deref() == Some("421321") && is[i].as_deref() == Some("F") && iy[i] == Some(y))
+            .unwrap()
+    };
     let (events, births): (f64, f64) = (2022..=2024).map(|y| (num[at(y)].unwrap(), den[at(y)].unwrap())).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
     let i24 = at(2024);
     assert_eq!(small.get(i24), Some(true));

@@ -105,12 +105,14 @@ fn a_run_split_in_parts_publishes_what_one_pass_does() {
         assert!(a == b, "{} differs between two parts at once and one", f.display());
     }
     // The scratch frames of the split run are gone from the published version.
-    let leftovers: Vec<_> = std::fs::read_dir(split.join("current")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(split.join("current")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // A correction (a newer copy of a return supersedes it) and a removed return:
     // the incremental run of each database reports the same changes.
-    let mut books: Vec<_> = walkdir::WalkDir::new(&inbox).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect();
+    let mut books: Vec<_> =
+        walkdir::WalkDir::new(&inbox).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect();
     books.sort();
     let removed = books[0].clone();
     let corrected = books[books.len() / 2].clone();

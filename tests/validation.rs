@@ -44,10 +44,12 @@ fn findings(db: &Path) -> Vec<Finding> {
 /// Submissions add up, and every rejected value has an issue row at its cell.
 fn assert_nothing_lost(db: &Path) {
     let subs = read(&db.join("submissions.parquet"));
-    let (files, read_, landed, rejected) = (strs(&subs, "source_file"), u64s(&subs, "cells_read"), u64s(&subs, "values_landed"), u64s(&subs, "values_rejected"));
+    let (files, read_, landed, rejected) =
+        (strs(&subs, "source_file"), u64s(&subs, "cells_read"), u64s(&subs, "values_landed"), u64s(&subs, "values_rejected"));
     let superseded = u64s(&subs, "values_superseded");
     let issues = read(&db.join("issues.parquet"));
-    let (f, sh, cell, sev, rule) = (strs(&issues, "source_file"), strs(&issues, "source_sheet"), strs(&issues, "source_cell"), strs(&issues, "severity"), strs(&issues, "rule"));
+    let (f, sh, cell, sev, rule) =
+        (strs(&issues, "source_file"), strs(&issues, "source_sheet"), strs(&issues, "source_cell"), strs(&issues, "severity"), strs(&issues, "rule"));
     let mut cells: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     for i in 0..issues.height() {
         let rejecting = sev[i].as_deref() == Some("error") || matches!(rule[i].as_deref(), Some("skipped_total" | "duplicate"));
@@ -194,7 +196,8 @@ fn check_reports_cells_rules_observed_expected_and_exits_by_severity() {
     // A pipeline-file error: exit 2.
     let bad = tmp.path().join("bad_pipelines");
     copy_dir(&root().join("pipelines"), &bad);
-    std::fs::write(bad.join("rules.toml"), "[[rule]]\nid = \"x\"\nkind = \"compare\"\nleft = [\"live_births\"]\nop = \"<=\"\nright = [\"live_birth\"]\n").unwrap();
+    std::fs::write(bad.join("rules.toml"), "[[rule]]\nid = \"x\"\nkind = \"compare\"\nleft = [\"live_births\"]\nop = \"<=\"\nright = [\"live_birth\"]\n")
+        .unwrap();
     let e = wcmon(&["--pipelines", bad.to_str().unwrap(), "check", clean.to_str().unwrap()]);
     assert_eq!(e.code, 2);
     assert!(e.stderr.contains("rules.toml") && e.stderr.contains("line 6") && e.stderr.contains("live_birth"), "{}", e.stderr);

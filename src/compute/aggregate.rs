@@ -268,7 +268,8 @@ mod tests {
     fn aggregates(df: &DataFrame) -> Aggregates {
         let s = |c: &str| df.column(c).unwrap().str().unwrap().clone();
         let (de, area, sex) = (s("data_element"), s("area"), s("sex"));
-        let (value, n, derived) = (df.column("value").unwrap().f64().unwrap(), df.column("n_sources").unwrap().u32().unwrap(), df.column("derived").unwrap().bool().unwrap());
+        let (value, n, derived) =
+            (df.column("value").unwrap().f64().unwrap(), df.column("n_sources").unwrap().u32().unwrap(), df.column("derived").unwrap().bool().unwrap());
         (0..df.height())
             .filter(|&i| derived.get(i) == Some(true))
             .map(|i| ((de.get(i).unwrap().into(), area.get(i).unwrap().into(), sex.get(i).unwrap().into()), (value.get(i), n.get(i))))

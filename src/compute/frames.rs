@@ -55,7 +55,18 @@ fn observations_run(files: &[Vec<Observation>]) -> PolarsResult<DataFrame> {
     let mut cell = Vec::with_capacity(n);
     let mut flags = Vec::with_capacity(n);
     for o in files.iter().flatten() {
-        let shared = [Some(&o.data_element), Some(&o.area), Some(&o.sex), Some(&o.age), Some(&o.residence), o.form.as_ref(), o.source_file.as_ref(), o.source_sheet.as_ref(), o.source_sha256.as_ref(), o.submission.as_ref()];
+        let shared = [
+            Some(&o.data_element),
+            Some(&o.area),
+            Some(&o.sex),
+            Some(&o.age),
+            Some(&o.residence),
+            o.form.as_ref(),
+            o.source_file.as_ref(),
+            o.source_sheet.as_ref(),
+            o.source_sha256.as_ref(),
+            o.submission.as_ref(),
+        ];
         for (t, v) in texts.iter_mut().zip(shared) {
             t.push(v);
         }
@@ -277,9 +288,7 @@ pub fn sort_order(df: &DataFrame, by: &[&str]) -> PolarsResult<Vec<IdxSize>> {
         keys.into_iter().map(|k| (k & mask) as IdxSize).collect()
     } else {
         let mut idx: Vec<IdxSize> = (0..n as IdxSize).collect();
-        idx.par_sort_by(|&a, &b| {
-            ranks.iter().map(|r| r.0[a as usize].cmp(&r.0[b as usize])).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
-        });
+        idx.par_sort_by(|&a, &b| ranks.iter().map(|r| r.0[a as usize].cmp(&r.0[b as usize])).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal));
         idx
     };
     tracing::debug!(ms = t.elapsed().as_millis() as u64, ranked_ms = ranked, rows = n, "sort order");

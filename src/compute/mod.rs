@@ -98,8 +98,7 @@ pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> Pol
     // Uncertainty of each rate from its counts.
     use rayon::prelude::*;
     let t = std::time::Instant::now();
-    let by_code: rustc_hash::FxHashMap<&str, (f64, bool)> =
-        cfg.catalogue.indicators.iter().map(|i| (i.code.as_str(), (i.factor, i.unit == "%"))).collect();
+    let by_code: rustc_hash::FxHashMap<&str, (f64, bool)> = cfg.catalogue.indicators.iter().map(|i| (i.code.as_str(), (i.factor, i.unit == "%"))).collect();
     let codes: Vec<Option<&str>> = df.column("indicator")?.str()?.iter().collect();
     let num: Vec<Option<f64>> = df.column("numerator")?.f64()?.iter().collect();
     let den: Vec<Option<f64>> = df.column("denominator")?.f64()?.iter().collect();
@@ -109,8 +108,7 @@ pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> Pol
     let mut counts: Vec<u64> = num.iter().flatten().filter(|x| **x >= 0.0 && x.fract() == 0.0 && **x < 1e15).map(|x| *x as u64).collect();
     counts.sort_unstable();
     counts.dedup();
-    let poisson: rustc_hash::FxHashMap<u64, Option<(f64, f64)>> =
-        counts.par_iter().map(|&x| (x, stats::poisson_exact_cached(x as f64, 0.95))).collect();
+    let poisson: rustc_hash::FxHashMap<u64, Option<(f64, f64)>> = counts.par_iter().map(|&x| (x, stats::poisson_exact_cached(x as f64, 0.95))).collect();
     type Ci = (Option<f64>, Option<f64>, Option<&'static str>, Option<bool>, &'static str);
     let rows: Vec<Ci> = (0..df.height())
         .into_par_iter()

@@ -306,9 +306,7 @@ fn side(v: &Values, terms: &[Term], other: &[Term], reported_only: bool) -> Vec<
 /// The pairs of two sides present at the same key.
 fn paired(num: Vec<SideSum>, den: Vec<SideSum>) -> Vec<Pair> {
     let den: FxHashMap<Key, (f64, u32)> = den.into_iter().map(|(k, s, a)| (k, (s, a))).collect();
-    num.into_iter()
-        .filter_map(|(key, n, na)| den.get(&key).map(|&(d, da)| Pair { key, num: n, den: d, num_areas: na, den_areas: da }))
-        .collect()
+    num.into_iter().filter_map(|(key, n, na)| den.get(&key).map(|&(d, da)| Pair { key, num: n, den: d, num_areas: na, den_areas: da })).collect()
 }
 
 /// Numerator and denominator of a ratio at every area, each aggregate summed over the
@@ -350,13 +348,7 @@ fn ratio(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Pair>, Vec<AreaSum>
     }
     let pair_keys: FxHashSet<Key> = pairs.iter().map(|p| p.key).collect();
     let mut out = pairs;
-    out.extend(sums.into_iter().filter(|s| !pair_keys.contains(&s.0)).map(|(key, num, den, areas)| Pair {
-        key,
-        num,
-        den,
-        num_areas: areas,
-        den_areas: areas,
-    }));
+    out.extend(sums.into_iter().filter(|s| !pair_keys.contains(&s.0)).map(|(key, num, den, areas)| Pair { key, num, den, num_areas: areas, den_areas: areas }));
     drop(pair_keys);
     let have: FxHashSet<Key> = out.iter().map(|p| p.key).collect();
     let separate = paired(side(v, &ind.numerator, &ind.denominator, false), side(v, &ind.denominator, &ind.numerator, false));
@@ -506,7 +498,10 @@ mod tests {
 
     /// The rows of one indicator: area -> (sex, age, value, numerator, denominator, numerator_areas, denominator_areas).
     #[allow(clippy::type_complexity)]
-    fn rows_of(df: &DataFrame, code: &str) -> std::collections::BTreeMap<String, (String, String, Option<f64>, Option<f64>, Option<f64>, Option<u32>, Option<u32>)> {
+    fn rows_of(
+        df: &DataFrame,
+        code: &str,
+    ) -> std::collections::BTreeMap<String, (String, String, Option<f64>, Option<f64>, Option<f64>, Option<u32>, Option<u32>)> {
         let s = |c: &str| df.column(c).unwrap().str().unwrap().clone();
         let f = |c: &str| df.column(c).unwrap().f64().unwrap().clone();
         let u = |c: &str| df.column(c).unwrap().u32().unwrap().clone();

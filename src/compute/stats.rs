@@ -1,6 +1,5 @@
 //! Confidence intervals for rates computed from small counts.
 
-
 /// Exact (Garwood) 95% interval for a Poisson count `x`: (lower, upper) counts,
 /// the α/2 quantile of Gamma(x) and the 1 − α/2 quantile of Gamma(x + 1)
 /// (half the chi-squared quantiles on 2x and 2x + 2 degrees of freedom).
@@ -85,17 +84,9 @@ pub fn gamma_p(a: f64, t: f64) -> f64 {
 
 /// P(Poisson(λ) > x) by R's `ppois_asymp(x, λ, lower_tail = FALSE)`, for large x near λ.
 fn poisson_upper_asymptotic(x: f64, lambda: f64) -> f64 {
-    const A: [f64; 7] =
-        [2.0 / 3.0, -4.0 / 135.0, 8.0 / 2835.0, 16.0 / 8505.0, -8992.0 / 12629925.0, -334144.0 / 492567075.0, 698752.0 / 1477701225.0];
-    const B: [f64; 7] = [
-        1.0 / 12.0,
-        1.0 / 288.0,
-        -139.0 / 51840.0,
-        -571.0 / 2488320.0,
-        163879.0 / 209018880.0,
-        5246819.0 / 75246796800.0,
-        -534703531.0 / 902961561600.0,
-    ];
+    const A: [f64; 7] = [2.0 / 3.0, -4.0 / 135.0, 8.0 / 2835.0, 16.0 / 8505.0, -8992.0 / 12629925.0, -334144.0 / 492567075.0, 698752.0 / 1477701225.0];
+    const B: [f64; 7] =
+        [1.0 / 12.0, 1.0 / 288.0, -139.0 / 51840.0, -571.0 / 2488320.0, 163879.0 / 209018880.0, 5246819.0 / 75246796800.0, -534703531.0 / 902961561600.0];
     let dfm = lambda - x;
     let pt = -log1pmx(dfm / x);
     let s2pt = if dfm < 0.0 { -(2.0 * x * pt).sqrt() } else { (2.0 * x * pt).sqrt() };
@@ -331,7 +322,13 @@ mod tests {
         // statrs' own series is off by up to about 1e-9 there (its sum of thousands of terms).
         assert!(worst.0 <= 1e-15 && worst.1 > 1e-10, "largest errors: ours {:e}, statrs {:e}", worst.0, worst.1);
         // The smallest shapes the region reaches (it begins near a = 196), against the same series.
-        for (a, t, p) in [(200.0, 199.5, 0.495289847069487), (210.0, 209.0, 0.4816142996113937), (210.0, 212.0, 0.5637816013430977), (250.0, 245.0, 0.38314100329279793), (250.0, 258.0, 0.6990583896703861)] {
+        for (a, t, p) in [
+            (200.0, 199.5, 0.495289847069487),
+            (210.0, 209.0, 0.4816142996113937),
+            (210.0, 212.0, 0.5637816013430977),
+            (250.0, 245.0, 0.38314100329279793),
+            (250.0, 258.0, 0.6990583896703861),
+        ] {
             assert!((gamma_p(a, t) - p).abs() <= 1e-15, "a={a} t={t}: {} vs {p}", gamma_p(a, t));
         }
         // Outside the region it is statrs' value itself.

@@ -100,10 +100,7 @@ impl Areas {
                 let key = normalise_label(label);
                 if let Some(&other) = by_label.get(&key) {
                     if other != i {
-                        return Err(err(format!(
-                            "label {label} names two areas ({} and {})",
-                            raw[other].code, a.code
-                        )));
+                        return Err(err(format!("label {label} names two areas ({} and {})", raw[other].code, a.code)));
                     }
                 }
                 by_label.insert(key, i);
@@ -134,12 +131,8 @@ impl Areas {
         if let Some(hit) = self.hints.lock().ok().and_then(|h| h.get(&memo).cloned()) {
             return hit;
         }
-        let mut scored: Vec<(f64, &str)> = self
-            .list
-            .iter()
-            .zip(&self.norm_names)
-            .map(|(a, name)| (strsim::normalized_levenshtein(&key, name), a.name_zh.as_str()))
-            .collect();
+        let mut scored: Vec<(f64, &str)> =
+            self.list.iter().zip(&self.norm_names).map(|(a, name)| (strsim::normalized_levenshtein(&key, name), a.name_zh.as_str())).collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
         let best: Vec<String> = scored.into_iter().take(n).map(|(_, s)| s.to_string()).collect();
         if let Ok(mut h) = self.hints.lock() {
@@ -178,11 +171,8 @@ mod tests {
             parent: parent.map(Into::into),
             aliases: vec![],
         };
-        let deep = Areas::from_raw(
-            vec![mk("p", None), mk("c", Some("p")), mk("k", Some("c")), mk("t", Some("k")), mk("v", Some("t"))],
-            Path::new("x"),
-        )
-        .unwrap();
+        let deep =
+            Areas::from_raw(vec![mk("p", None), mk("c", Some("p")), mk("k", Some("c")), mk("t", Some("k")), mk("v", Some("t"))], Path::new("x")).unwrap();
         assert_eq!(deep.get("v").unwrap().ancestors, vec!["t", "k", "c", "p"]);
         let cyc = Areas::from_raw(vec![mk("a", Some("b")), mk("b", Some("a"))], Path::new("x"));
         assert!(cyc.is_err());

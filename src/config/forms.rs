@@ -321,9 +321,7 @@ impl Form {
         }
         match raw.area.from {
             AreaFrom::Fixed if raw.area.value.is_none() => return Err(err("area.from = \"fixed\" needs area.value".into())),
-            AreaFrom::Rows if raw.table.label_column.is_none() => {
-                return Err(err("area.from = \"rows\" needs table.label_column".into()))
-            }
+            AreaFrom::Rows if raw.table.label_column.is_none() => return Err(err("area.from = \"rows\" needs table.label_column".into())),
             AreaFrom::Column if raw.long.as_ref().and_then(|l| l.area_column.as_ref()).is_none() => {
                 return Err(err("area.from = \"column\" needs long.area_column".into()))
             }

@@ -62,10 +62,7 @@ impl Config {
         for p in paths {
             let form = Form::load(&p, &catalogue)?;
             if let Some(other) = forms.iter().find(|f: &&Form| f.id() == form.id()) {
-                return Err(ConfigError::Invalid {
-                    file: p.clone(),
-                    msg: format!("form id {} is also used by {}", form.id(), other.file.display()),
-                });
+                return Err(ConfigError::Invalid { file: p.clone(), msg: format!("form id {} is also used by {}", form.id(), other.file.display()) });
             }
             if let forms::AreaSpec { from: forms::AreaFrom::Fixed, value: Some(v), .. } = &form.raw.area {
                 if areas.resolve(v).is_none() && areas.get(v).is_none() {

@@ -278,11 +278,7 @@ impl Rules {
 
     /// Severity of a built-in rule after overrides.
     pub fn severity_of(&self, rule: &str) -> Severity {
-        self.severity
-            .get(rule)
-            .copied()
-            .or_else(|| BUILT_IN.iter().find(|b| b.0 == rule).map(|b| b.1))
-            .unwrap_or(Severity::Warning)
+        self.severity.get(rule).copied().or_else(|| BUILT_IN.iter().find(|b| b.0 == rule).map(|b| b.1)).unwrap_or(Severity::Warning)
     }
 }
 

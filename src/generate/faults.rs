@@ -221,11 +221,7 @@ pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, Strin
     // The original as written by the sample, made an hour older than the correction.
     let original = out.join(file);
     let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    std::fs::File::options()
-        .write(true)
-        .open(&original)
-        .and_then(|f| f.set_modified(an_hour_ago))
-        .map_err(|e| format!("{}: {e}", original.display()))?;
+    std::fs::File::options().write(true).open(&original).and_then(|f| f.set_modified(an_hour_ago)).map_err(|e| format!("{}: {e}", original.display()))?;
     let file2 = "生态环境局/全县主要指标_5_更正.xlsx";
     let mut again = clean;
     let rc = row_of(&again[0], "空气质量优良天数").ok_or("no air quality row")?;

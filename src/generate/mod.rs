@@ -49,9 +49,7 @@ fn render(v: f64, style: Style) -> Val {
             }
             Val::Text(out)
         }
-        Style::FullWidth if int => {
-            Val::Text(format!("{}", v as i64).chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap_or(c)).collect())
-        }
+        Style::FullWidth if int => Val::Text(format!("{}", v as i64).chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap_or(c)).collect()),
         _ => Val::Num(v),
     }
 }
@@ -243,7 +241,8 @@ fn child_women_health_long(c: &Ctx, y: i32) -> Vec<SheetSpec> {
     let mut r = 4u32;
     let mut n = 1;
     for (ti, (code, name)) in c.towns.iter().enumerate() {
-        let rows = items.iter().map(|(l, de, sex, age, al, u)| (*l, *de, *sex, *age, *al, *u)).chain(extra.iter().map(|(l, de, u)| (*l, *de, "_T", "_T", "", *u)));
+        let rows =
+            items.iter().map(|(l, de, sex, age, al, u)| (*l, *de, *sex, *age, *al, *u)).chain(extra.iter().map(|(l, de, u)| (*l, *de, "_T", "_T", "", *u)));
         for (label, de, sex, age, age_label, unit) in rows {
             let Some(v) = c.truth.get(de, code, y, sex, age) else { continue };
             s.put(r, 0, Val::Num(n as f64));

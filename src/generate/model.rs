@@ -268,7 +268,11 @@ pub fn simulate(towns: &[(String, String)], county: &str, seed: u64) -> Truth {
             let dis_age = s.poisson(pop_in(6, 14, 0) * 0.004 + pop_in(6, 14, 1) * 0.004 + 3.0);
             t.set("disabled_children_compulsory_age", a, y, "_T", "_T", dis_age);
             share_at_plain(&mut s, &mut t, "disabled_children_enrolled", a, y, dis_age, path(0.95, 0.97, y));
-            for (lvl, pupils, rate) in [("primary", "pupils_primary", path(0.36, 0.39, y)), ("junior", "pupils_junior", path(0.62, 0.64, y)), ("senior", "pupils_upper_secondary", path(0.74, 0.75, y))] {
+            for (lvl, pupils, rate) in [
+                ("primary", "pupils_primary", path(0.36, 0.39, y)),
+                ("junior", "pupils_junior", path(0.62, 0.64, y)),
+                ("senior", "pupils_upper_secondary", path(0.74, 0.75, y)),
+            ] {
                 let scr = s.binom(t.v(pupils, a, y, "_T", "_T"), 0.9);
                 t.set(&format!("vision_screened_{lvl}"), a, y, "_T", "_T", scr);
                 share_at_plain(&mut s, &mut t, &format!("myopic_{lvl}"), a, y, scr, rate);

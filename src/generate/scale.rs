@@ -93,7 +93,9 @@ pub fn write_scale_corpus(out: &Path, counties: usize, years: usize, seed: u64) 
     let text = std::fs::read_to_string(&county_form).map_err(|e| e.to_string())?;
     let text = text.replace("[area]\nfrom = \"fixed\"\nvalue = \"随县\"", "[area]\nfrom = \"title\"");
     std::fs::write(&county_form, text).map_err(|e| e.to_string())?;
-    let mut areas = String::from("# A synthetic province for benchmarks (wcmon generate --scale).\n\n[[area]]\ncode = \"420000\"\nname_zh = \"样本省\"\nlevel = \"province\"\n");
+    let mut areas = String::from(
+        "# A synthetic province for benchmarks (wcmon generate --scale).\n\n[[area]]\ncode = \"420000\"\nname_zh = \"样本省\"\nlevel = \"province\"\n",
+    );
     for k in 0..counties {
         let _ = write!(areas, "\n[[area]]\ncode = \"{}\"\nname_zh = \"{}\"\nlevel = \"county\"\nparent = \"420000\"\n", county_code(k), county_name(k));
         for (ti, (_, name)) in sample_towns.iter().enumerate() {

@@ -210,11 +210,7 @@ mod tests {
         let xml = br#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>mergeCell &lt;mergeCell ref="Z9"/&gt;</t></is></c></row></sheetData>
 <mergeCells count="3"><mergeCell ref="A1:C2"/><x:mergeCell  ref = 'AA10:AB12' /><mergeCell ref="D4"></mergeCell></mergeCells></worksheet>"#;
         let got = scan(&xml[..]).unwrap();
-        let want = vec![
-            Dimensions { start: (0, 0), end: (1, 2) },
-            Dimensions { start: (9, 26), end: (11, 27) },
-            Dimensions { start: (3, 3), end: (3, 3) },
-        ];
+        let want = vec![Dimensions { start: (0, 0), end: (1, 2) }, Dimensions { start: (9, 26), end: (11, 27) }, Dimensions { start: (3, 3), end: (3, 3) }];
         assert_eq!(got, want);
         // A comment could hide a tag: not for this path.
         assert!(scan(&b"<x><!-- <mergeCell ref=\"A1:B1\"/> --></x>"[..]).is_none());

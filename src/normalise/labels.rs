@@ -31,13 +31,10 @@ pub fn sex_code_normalised(l: &str) -> Option<&'static str> {
     }
 }
 
-static AGE_CODE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(_T|Y\d{1,3}T\d{1,3}|Y_LT\d{1,3}|Y_GE\d{1,3}|Y\d{1,3})$").expect("static regex"));
+static AGE_CODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(_T|Y\d{1,3}T\d{1,3}|Y_LT\d{1,3}|Y_GE\d{1,3}|Y\d{1,3})$").expect("static regex"));
 static AGE_RANGE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{1,3})[-~至到](\d{1,3})(?:岁|周岁)?$").expect("static regex"));
-static AGE_GE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{1,3})(?:岁|周岁)?(?:及以上|以上|\+)$").expect("static regex"));
-static AGE_LT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:不满|未满)(\d{1,3})(?:岁|周岁)$|^(\d{1,3})(?:岁|周岁)以下$").expect("static regex"));
+static AGE_GE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{1,3})(?:岁|周岁)?(?:及以上|以上|\+)$").expect("static regex"));
+static AGE_LT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:不满|未满)(\d{1,3})(?:岁|周岁)$|^(\d{1,3})(?:岁|周岁)以下$").expect("static regex"));
 static AGE_ONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{1,3})(?:岁|周岁)$").expect("static regex"));
 
 /// Is `s` an SDMX-style age code (_T, Y0T4, Y_LT1, Y_GE65, Y5)?

@@ -101,8 +101,7 @@ pub fn workbook_has_labels(wb: &Workbook, labels: &[String]) -> bool {
 pub fn header_paths(sheet: &Sheet, r: usize, h: usize) -> Vec<Vec<String>> {
     (0..sheet.cols)
         .map(|c| {
-            let parts: Vec<String> =
-                (r..r + h).map(|rr| normalise_label(&sheet.get_merged(rr, c).label())).filter(|p| !p.is_empty()).collect();
+            let parts: Vec<String> = (r..r + h).map(|rr| normalise_label(&sheet.get_merged(rr, c).label())).filter(|p| !p.is_empty()).collect();
             crate::config::forms::dedup_path(parts)
         })
         .collect()
@@ -136,10 +135,7 @@ pub fn normalise_workbook(wb: &Workbook, form: &Form, cfg: &Config, ctx: &FileCt
                     Issue::new(
                         Severity::Error,
                         "table_not_found",
-                        format!(
-                            "sheet {:?} matches the form's sheet names but has no header row with {:?}",
-                            sheet.name, form.raw.table.header_labels
-                        ),
+                        format!("sheet {:?} matches the form's sheet names but has no header row with {:?}", sheet.name, form.raw.table.header_labels),
                     )
                     .at(ctx.rel, Some(&sheet.name), None),
                 );
@@ -269,10 +265,9 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             };
             match self.cfg.areas.resolve(&candidate) {
                 Some(a) => Ok(Some(a.code.clone())),
-                None => Err(format!(
-                    "area {candidate:?} (from the {what}) is not in areas.toml; closest: {}",
-                    self.cfg.areas.closest(&candidate, 3).join(", ")
-                )),
+                None => {
+                    Err(format!("area {candidate:?} (from the {what}) is not in areas.toml; closest: {}", self.cfg.areas.closest(&candidate, 3).join(", ")))
+                }
             }
         };
         match spec.from {
@@ -294,8 +289,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                         .iter()
                         .filter(|a| a.parent.is_some() && self.title_text.contains(&a.name_zh))
                         .max_by_key(|a| a.name_zh.chars().count());
-                    Ok(found.map(|a| a.code.clone()))
-                        .and_then(|o| o.map(Some).ok_or_else(|| format!("no area name in {:?}", self.title_text)))
+                    Ok(found.map(|a| a.code.clone())).and_then(|o| o.map(Some).ok_or_else(|| format!("no area name in {:?}", self.title_text)))
                 }
             }
             AreaFrom::Rows | AreaFrom::Columns | AreaFrom::Column => Ok(None),
@@ -371,11 +365,8 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             }
             let label_norm = normalise_label(&label_cell);
             let skip_row = self.skip_rows.iter().any(|s| normalised_eq(&label_norm, s));
-            let row_key: Result<Key, String> = if label_cell.is_empty() {
-                Err("the row has no label".to_string())
-            } else {
-                self.row_key(&label_cell, &label_norm)
-            };
+            let row_key: Result<Key, String> =
+                if label_cell.is_empty() { Err("the row has no label".to_string()) } else { self.row_key(&label_cell, &label_norm) };
             for c in value_cells {
                 self.out.cells_read += 1;
                 let v = self.sheet.get(r, c).clone();
@@ -390,13 +381,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                     }
                     let what = if skip_row { format!("row {label_cell:?}") } else { format!("column {:?}", self.paths[c].join("/")) };
                     let issue = self
-                        .issue(
-                            Severity::Info,
-                            "skipped_total",
-                            format!("{what} is a total the form skips: wcmon sums the areas itself"),
-                            r,
-                            c,
-                        )
+                        .issue(Severity::Info, "skipped_total", format!("{what} is a total the form skips: wcmon sums the areas itself"), r, c)
                         .observed(v.as_label());
                     self.reject(issue);
                     continue;
@@ -433,12 +418,8 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             // Built-in sex/age labels ("男", "女", "0-4岁") under a mapped parent.
             let last = path.last().map(String::as_str).unwrap_or_default();
             let parent = &path[..path.len() - 1];
-            let parent_dims = self
-                .form
-                .columns
-                .iter()
-                .find(|(k, _)| !parent.is_empty() && path_matches(parent, k))
-                .map(|(_, &i)| self.form.raw.columns[i].dims.clone());
+            let parent_dims =
+                self.form.columns.iter().find(|(k, _)| !parent.is_empty() && path_matches(parent, k)).map(|(_, &i)| self.form.raw.columns[i].dims.clone());
             let own = if labels::is_total(last) {
                 Some(Dims::default())
             } else if let Some(s) = labels::sex_code(last) {
@@ -456,12 +437,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             let last = path.last().map(String::as_str).unwrap_or_default();
             match self.cfg.areas.resolve(last) {
                 Some(a) => key.area = Some(a.code.clone()),
-                None => {
-                    return Err(format!(
-                        "column header {last:?} is not a known area; closest: {}",
-                        self.cfg.areas.closest(last, 3).join(", ")
-                    ))
-                }
+                None => return Err(format!("column header {last:?} is not a known area; closest: {}", self.cfg.areas.closest(last, 3).join(", "))),
             }
         }
         Ok(key)
@@ -476,10 +452,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                     key.area = Some(a.code.clone());
                     Ok(key)
                 }
-                None => Err(format!(
-                    "area {label:?} is not in areas.toml; closest: {}",
-                    self.cfg.areas.closest(label, 3).join(", ")
-                )),
+                None => Err(format!("area {label:?} is not in areas.toml; closest: {}", self.cfg.areas.closest(label, 3).join(", "))),
             };
         }
         if let Some(&i) = self.form.rows.get(n).or_else(|| self.form.rows.get(strip_unit(n))) {
@@ -515,7 +488,13 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             return;
         };
         let mut role_cols = BTreeMap::new();
-        for (role, l) in [("area", find(&spec.area_column)), ("sex", find(&spec.sex_column)), ("age", find(&spec.age_column)), ("unit", find(&spec.unit_column)), ("year", find(&self.form.raw.year.column.clone()))] {
+        for (role, l) in [
+            ("area", find(&spec.area_column)),
+            ("sex", find(&spec.sex_column)),
+            ("age", find(&spec.age_column)),
+            ("unit", find(&spec.unit_column)),
+            ("year", find(&self.form.raw.year.column.clone())),
+        ] {
             if let Some((name, idx)) = l {
                 match idx {
                     Some(i) => {
@@ -688,9 +667,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                     DashMeans::Missing => (None, "M", None),
                 },
                 Cleaned::Text(t) => {
-                    let issue = self
-                        .issue(Severity::Error, "unparseable_value", format!("{t:?} is not a number ({})", de.name_zh), r, c)
-                        .observed(t.clone());
+                    let issue = self.issue(Severity::Error, "unparseable_value", format!("{t:?} is not a number ({})", de.name_zh), r, c).observed(t.clone());
                     return self.reject(with_key(issue, de_code, area, year, &key));
                 }
             },

@@ -63,8 +63,7 @@ pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config
         .sheet_errors
         .iter()
         .map(|(sheet, reason)| {
-            let mut i = Issue::new(Severity::Error, "unreadable_sheet", format!("sheet {sheet:?} refused: {reason}"))
-                .at(&file.rel, Some(sheet), None);
+            let mut i = Issue::new(Severity::Error, "unreadable_sheet", format!("sheet {sheet:?} refused: {reason}")).at(&file.rel, Some(sheet), None);
             i.submission = Some(sub.submission.clone());
             i
         })
@@ -78,9 +77,7 @@ pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config
             let mut r = fail(
                 sub,
                 "unrecognised_file",
-                format!(
-                    "no pipeline file recognises this return (sheets {sheets:?}); add a form under pipelines/forms/ (see `wcmon inspect`)"
-                ),
+                format!("no pipeline file recognises this return (sheets {sheets:?}); add a form under pipelines/forms/ (see `wcmon inspect`)"),
             );
             r.submission.status = "unrecognised".into();
             r.issues.extend(issues);
@@ -176,7 +173,8 @@ pub(super) fn restore(results: &mut [FileResult], facts: &mut [FileFacts], files
             return;
         }
         fact.stripped = false;
-        let cached = state.files.get(&f.rel).and_then(|s| Some((s, s.cache.as_ref()?))).and_then(|(s, loc)| crate::state::read_cached(db, &f.rel, &s.sha256, loc));
+        let cached =
+            state.files.get(&f.rel).and_then(|s| Some((s, s.cache.as_ref()?))).and_then(|(s, loc)| crate::state::read_cached(db, &f.rel, &s.sha256, loc));
         let fresh = cached.unwrap_or_else(|| {
             tracing::warn!(file = %f.rel, "the cached values are gone: reading the file again");
             process_file(f, cfg)
@@ -201,4 +199,3 @@ pub(super) fn process_file_error(f: &InputFile, msg: String) -> FileResult {
     issue.submission = Some(sub.submission.clone());
     FileResult { submission: sub, observations: Vec::new(), issues: vec![issue], controls: Vec::new() }
 }
-

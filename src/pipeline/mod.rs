@@ -30,12 +30,12 @@ mod tables;
 mod totals;
 
 pub use files::{process_bytes, process_file, recognise, validate_and_derive, FileFacts, FileResult};
-pub use split::{DEFAULT_PART_VALUES, PARTS_AT_ONCE};
-pub use tables::{sort_issues, sort_issues_frame};
 use files::{process_file_error, restore};
 use split::plan_parts;
+pub use split::{DEFAULT_PART_VALUES, PARTS_AT_ONCE};
 use stage::compute;
 use tables::{catalogue_frame, data_elements_frame, sorted_table, DATA_ORDER, INDICATOR_ORDER};
+pub use tables::{sort_issues, sort_issues_frame};
 use totals::{count_file, merge_stats, Totals};
 
 #[derive(Debug, Clone)]
@@ -166,9 +166,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         let s = prev_state.as_ref()?.files.get(&f.rel)?;
         (s.size == f.size && s.mtime_ns == f.mtime_ns).then_some(s)
     };
-    let unchanged = current.is_some()
-        && prev_state.as_ref().is_some_and(|s| s.files.len() == files.len())
-        && files.iter().all(|f| fresh(f).is_some());
+    let unchanged = current.is_some() && prev_state.as_ref().is_some_and(|s| s.files.len() == files.len()) && files.iter().all(|f| fresh(f).is_some());
     if unchanged {
         return unchanged_run(opts, &run_id, &files, current.as_deref(), started);
     }
@@ -220,7 +218,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     bar.finish_and_clear();
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage read");
     let mut summary = RunSummary { files: files.len(), indicators_total: cfg.catalogue.indicators.len(), ..Default::default() };
-    let mut new_state = crate::state::State { tool_version: crate::state::STATE_VERSION.into(), config_digest: digest, files: BTreeMap::new(), parts: Vec::new() };
+    let mut new_state =
+        crate::state::State { tool_version: crate::state::STATE_VERSION.into(), config_digest: digest, files: BTreeMap::new(), parts: Vec::new() };
     let mut results = Vec::with_capacity(outcomes.len());
     let mut facts = Vec::with_capacity(outcomes.len());
     let mut changed_files = std::collections::BTreeSet::new();
@@ -246,10 +245,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         results.push(o.result);
         facts.push(fact);
     }
-    let removed_files: std::collections::BTreeSet<String> = prev_state
-        .as_ref()
-        .map(|s| s.files.keys().filter(|k| !new_state.files.contains_key(*k)).cloned().collect())
-        .unwrap_or_default();
+    let removed_files: std::collections::BTreeSet<String> =
+        prev_state.as_ref().map(|s| s.files.keys().filter(|k| !new_state.files.contains_key(*k)).cloned().collect()).unwrap_or_default();
 
     // Corrections: the newest return of a form and year is in force.
     let mtimes: Vec<u64> = files.iter().map(|f| f.mtime_ns).collect();
@@ -331,9 +328,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             changes
         });
     }
-    let (changes, subs) = rayon::join(changes_job, || {
-        other_tables(OtherTables { cfg: &cfg, totals, results, ind_top, staging: &staging, started }, &mut summary, &mut manifest)
-    });
+    let (changes, subs) =
+        rayon::join(changes_job, || other_tables(OtherTables { cfg: &cfg, totals, results, ind_top, staging: &staging, started }, &mut summary, &mut manifest));
     let subs = subs?;
     let mut changes = changes?;
     summary.changes = changes.height();
@@ -424,17 +420,16 @@ fn progress_bar(show: bool, n: usize) -> indicatif::ProgressBar {
     }
     let b = indicatif::ProgressBar::new(n as u64);
     b.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} reading returns [{bar:30}] {pos}/{len} {wide_msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{spinner} reading returns [{bar:30}] {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     b
 }
 
 /// Nothing changed since the version in force: no file is read, nothing is published.
 fn unchanged_run(opts: &RunOptions, run_id: &str, files: &[InputFile], current: Option<&Path>, started: Instant) -> Result<RunSummary, RunError> {
-    let manifest: serde_json::Value = current
-        .and_then(|c| std::fs::read_to_string(c.join("manifest.json")).ok())
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
+    let manifest: serde_json::Value =
+        current.and_then(|c| std::fs::read_to_string(c.join("manifest.json")).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
     let mut summary = RunSummary { files: files.len(), files_cached: files.len(), outcome: "unchanged".into(), ..Default::default() };
     summary.version = manifest["version"].as_str().unwrap_or_default().to_string();
     if let Some(m) = manifest["issues_by_severity"].as_object() {
@@ -455,4 +450,3 @@ fn unchanged_run(opts: &RunOptions, run_id: &str, files: &[InputFile], current: 
 pub fn default_pipelines() -> PathBuf {
     Path::new("pipelines").to_path_buf()
 }
-

@@ -273,10 +273,13 @@ pub(super) fn plan_parts(facts: &[FileFacts], cfg: &Config, budget: usize) -> Ve
             _ => parts.push((files, n)),
         }
     }
-    let mut parts: Vec<Vec<usize>> = parts.into_iter().map(|(mut p, _)| {
-        p.sort_unstable();
-        p
-    }).collect();
+    let mut parts: Vec<Vec<usize>> = parts
+        .into_iter()
+        .map(|(mut p, _)| {
+            p.sort_unstable();
+            p
+        })
+        .collect();
     match parts.first_mut() {
         Some(p) => {
             p.extend(empty);
@@ -399,4 +402,3 @@ mod tests {
         assert_eq!(plan_parts(&files, &cfg, 100), vec![vec![0, 1]]);
     }
 }
-

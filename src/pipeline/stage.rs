@@ -64,4 +64,3 @@ pub(super) enum Role<'a> {
     Part(&'a compute::AreaSet),
     Top(&'a Vec<DataFrame>, &'a std::collections::HashMap<String, DataFrame>),
 }
-

@@ -117,14 +117,25 @@ pub(super) fn sorted_table(name: &'static str, df: DataFrame, cfg: &Config, sort
 /// Sort issues so output is deterministic.
 pub fn sort_issues(issues: &mut [Issue]) {
     // The cell's (row, column) is computed once per issue, not per comparison.
-    let mut keyed: Vec<((u64, u64), usize)> = issues.iter().enumerate().map(|(i, x)| {
-        let (r, c, _) = cell_order(x.source_cell.as_deref());
-        ((r, c), i)
-    }).collect();
+    let mut keyed: Vec<((u64, u64), usize)> = issues
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let (r, c, _) = cell_order(x.source_cell.as_deref());
+            ((r, c), i)
+        })
+        .collect();
     keyed.sort_by(|(ka, a), (kb, b)| {
         let (a, b) = (&issues[*a], &issues[*b]);
-        (a.source_file.as_deref(), a.source_sheet.as_deref(), ka, a.source_cell.as_deref(), a.rule, &a.message, a.data_element.as_deref())
-            .cmp(&(b.source_file.as_deref(), b.source_sheet.as_deref(), kb, b.source_cell.as_deref(), b.rule, &b.message, b.data_element.as_deref()))
+        (a.source_file.as_deref(), a.source_sheet.as_deref(), ka, a.source_cell.as_deref(), a.rule, &a.message, a.data_element.as_deref()).cmp(&(
+            b.source_file.as_deref(),
+            b.source_sheet.as_deref(),
+            kb,
+            b.source_cell.as_deref(),
+            b.rule,
+            &b.message,
+            b.data_element.as_deref(),
+        ))
     });
     let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
     let sorted: Vec<Issue> = order.iter().map(|&i| issues[i].clone()).collect();
@@ -138,10 +149,13 @@ pub fn sort_issues_frame(df: DataFrame) -> PolarsResult<DataFrame> {
     let text = |c: &str| -> PolarsResult<Vec<Option<&str>>> { Ok(df.column(c)?.str()?.iter().collect()) };
     let (file, sheet, cell, rule, message, de) =
         (text("source_file")?, text("source_sheet")?, text("source_cell")?, text("rule")?, text("message")?, text("data_element")?);
-    let rc: Vec<(u64, u64)> = cell.iter().map(|c| {
-        let (r, c, _) = cell_order(*c);
-        (r, c)
-    }).collect();
+    let rc: Vec<(u64, u64)> = cell
+        .iter()
+        .map(|c| {
+            let (r, c, _) = cell_order(*c);
+            (r, c)
+        })
+        .collect();
     let mut idx: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
     idx.sort_by(|&a, &b| {
         let (a, b) = (a as usize, b as usize);
@@ -162,4 +176,3 @@ pub(super) fn cell_order(cell: Option<&str>) -> (u64, u64, String) {
 
 pub(super) const DATA_ORDER: [&str; 9] = ["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"];
 pub(super) const INDICATOR_ORDER: [&str; 6] = ["year", "indicator", "area", "sex", "age", "residence"];
-

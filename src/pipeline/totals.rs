@@ -133,4 +133,3 @@ pub(super) fn keep_issues(kept: &mut Kept, counts: &mut validate::IssueCounts, f
     kept.push(frames::issues(&all)?);
     Ok(())
 }
-

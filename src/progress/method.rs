@@ -188,11 +188,23 @@ impl Status {
 /// Early warnings attached to an assessment.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Warning {
-    ProjectedMiss { projected: f64, target: f64, target_year: i32 },
+    ProjectedMiss {
+        projected: f64,
+        target: f64,
+        target_year: i32,
+    },
     Deteriorating,
-    Fluctuating { median_change: f64, trend: f64 },
-    RegressedAfterMeeting { met_in: i32 },
-    LatestMissing { latest_year: i32, expected_year: i32 },
+    Fluctuating {
+        median_change: f64,
+        trend: f64,
+    },
+    RegressedAfterMeeting {
+        met_in: i32,
+    },
+    LatestMissing {
+        latest_year: i32,
+        expected_year: i32,
+    },
     /// The latest value's CI contains the target (bound): the status cannot be
     /// told apart from the target.
     NotDistinguishable,
@@ -217,21 +229,16 @@ impl Warning {
                 format!("projected {} in {} misses the target {}", num(*projected), target_year, num(*target))
             }
             Warning::Deteriorating => "the indicator has moved away from the target since the baseline".to_string(),
-            Warning::Fluctuating { median_change, trend } => format!(
-                "year-to-year changes (median size {}) are large compared with the trend ({} per year)",
-                num(*median_change),
-                num(*trend)
-            ),
+            Warning::Fluctuating { median_change, trend } => {
+                format!("year-to-year changes (median size {}) are large compared with the trend ({} per year)", num(*median_change), num(*trend))
+            }
             Warning::RegressedAfterMeeting { met_in } => {
                 format!("the target was met in {} but is not met in the latest year", met_in)
             }
             Warning::LatestMissing { latest_year, expected_year } => {
                 format!("the latest value is from {}, there is no value for {}", latest_year, expected_year)
             }
-            Warning::NotDistinguishable => {
-                "not distinguishable from the target: the 95% confidence interval of the latest value contains it"
-                    .to_string()
-            }
+            Warning::NotDistinguishable => "not distinguishable from the target: the 95% confidence interval of the latest value contains it".to_string(),
         }
     }
 }
@@ -562,14 +569,7 @@ fn finite(v: f64) -> Option<f64> {
 // ---------------------------------------------------------------------------
 
 /// Assess one series against one goal. See the module docs for every formula.
-pub fn assess(
-    series: &[Point],
-    goal: Goal,
-    target_year: i32,
-    baseline_year: Option<i32>,
-    last_data_year: i32,
-    p: &Params,
-) -> Assessment {
+pub fn assess(series: &[Point], goal: Goal, target_year: i32, baseline_year: Option<i32>, last_data_year: i32, p: &Params) -> Assessment {
     let pts = clean_series(series);
     let (first, latest) = match (pts.first(), pts.last()) {
         (Some(f), Some(l)) => (*f, *l),

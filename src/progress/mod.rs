@@ -146,7 +146,12 @@ pub fn add_pooled(ind: DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
 
 /// The pooled rates and then progress, from one reading of the indicator series
 /// (building the series was about two thirds of both steps' time).
-pub fn pooled_and_progress_until(ind: DataFrame, cfg: &Config, last_data_year: Option<i32>, roots: bool) -> PolarsResult<(DataFrame, (DataFrame, ProgressSummary))> {
+pub fn pooled_and_progress_until(
+    ind: DataFrame,
+    cfg: &Config,
+    last_data_year: Option<i32>,
+    roots: bool,
+) -> PolarsResult<(DataFrame, (DataFrame, ProgressSummary))> {
     let s = series(&ind)?;
     let pooled = add_pooled_to(&ind, &s, cfg)?;
     let last_data_year = match last_data_year {
@@ -277,7 +282,11 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
     let (pv, plo, phi) = if pooled_ok {
         (ind.column("pooled_value")?.f64()?.clone(), ind.column("pooled_ci_low")?.f64()?.clone(), ind.column("pooled_ci_high")?.f64()?.clone())
     } else {
-        (Float64Chunked::full_null("".into(), ind.height()), Float64Chunked::full_null("".into(), ind.height()), Float64Chunked::full_null("".into(), ind.height()))
+        (
+            Float64Chunked::full_null("".into(), ind.height()),
+            Float64Chunked::full_null("".into(), ind.height()),
+            Float64Chunked::full_null("".into(), ind.height()),
+        )
     };
     let roots: Vec<String> = cfg.areas.roots().map(|a| a.code.clone()).collect();
     let mut summary = ProgressSummary::default();
@@ -334,9 +343,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
                 // Small counts: the whole series uses the pooled 3-year rates, and says so.
                 let small = rows.iter().any(|r| r.1.small);
                 let points: Vec<Point> = if small && !def.denominator.is_empty() {
-                    rows.iter()
-                        .filter_map(|(i, r)| pv.get(*i).map(|v| Point { year: r.year, value: v, ci_low: plo.get(*i), ci_high: phi.get(*i) }))
-                        .collect()
+                    rows.iter().filter_map(|(i, r)| pv.get(*i).map(|v| Point { year: r.year, value: v, ci_low: plo.get(*i), ci_high: phi.get(*i) })).collect()
                 } else {
                     rows.iter().filter_map(|(_, r)| r.value.map(|v| Point { year: r.year, value: v, ci_low: r.lo, ci_high: r.hi })).collect()
                 };
@@ -440,7 +447,18 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
                 o.target_value.push(t);
                 o.target_low.push(def.target_range.map(|r| r[0]));
                 o.target_high.push(def.target_range.map(|r| r[1]));
-                for v in [&mut o.baseline_value, &mut o.latest_value, &mut o.latest_ci_low, &mut o.latest_ci_high, &mut o.projected_value, &mut o.progress_ratio, &mut o.observed_rate, &mut o.required_rate, &mut o.aarr, &mut o.required_aarr] {
+                for v in [
+                    &mut o.baseline_value,
+                    &mut o.latest_value,
+                    &mut o.latest_ci_low,
+                    &mut o.latest_ci_high,
+                    &mut o.projected_value,
+                    &mut o.progress_ratio,
+                    &mut o.observed_rate,
+                    &mut o.required_rate,
+                    &mut o.aarr,
+                    &mut o.required_aarr,
+                ] {
                     v.push(None);
                 }
                 o.baseline_year.push(None);

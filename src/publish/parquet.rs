@@ -18,8 +18,8 @@ use polars::prelude::*;
 use polars_arrow::array::{Array, ArrayRef, DictionaryArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::datatypes::{ArrowDataType, IntegerType};
 use polars_parquet::write::{
-    CompressedPage, CompressionOptions, DynIter, DynStreamingIterator, Encoding, FileWriter, Version, WriteOptions, array_to_columns, compress,
-    FallibleStreamingIterator, get_dtype_encoding, to_parquet_schema,
+    array_to_columns, compress, get_dtype_encoding, to_parquet_schema, CompressedPage, CompressionOptions, DynIter, DynStreamingIterator, Encoding,
+    FallibleStreamingIterator, FileWriter, Version, WriteOptions,
 };
 use rayon::prelude::*;
 
@@ -30,12 +30,8 @@ const ROW_GROUP: usize = 512 * 512;
 pub fn write<W: std::io::Write>(df: &mut DataFrame, out: W) -> PolarsResult<u64> {
     let chunked = polars::frame::chunk_df_for_writing(df, ROW_GROUP)?;
     let schema = chunked.schema().to_arrow(CompatLevel::newest());
-    let options = WriteOptions {
-        statistics: StatisticsOptions::default(),
-        compression: CompressionOptions::Zstd(None),
-        version: Version::V1,
-        data_page_size: None,
-    };
+    let options =
+        WriteOptions { statistics: StatisticsOptions::default(), compression: CompressionOptions::Zstd(None), version: Version::V1, data_page_size: None };
     let parquet_schema = to_parquet_schema(&schema)?;
     let encodings: Vec<Vec<Encoding>> = schema.iter_values().map(|f| get_dtype_encoding(&f.dtype)).collect();
     let mut writer = FileWriter::new_with_parquet_schema(out, schema, parquet_schema.clone(), options);
@@ -61,9 +57,8 @@ pub fn write<W: std::io::Write>(df: &mut DataFrame, out: W) -> PolarsResult<u64>
                 leaves
                     .into_iter()
                     .map(|pages| {
-                        let compressed = pages
-                            .map(|page| Ok(compress(page?, Vec::new(), options.compression)?))
-                            .collect::<PolarsResult<Vec<CompressedPage>>>()?;
+                        let compressed =
+                            pages.map(|page| Ok(compress(page?, Vec::new(), options.compression)?)).collect::<PolarsResult<Vec<CompressedPage>>>()?;
                         Ok(DynStreamingIterator::new(Pages { pages: compressed.into_iter(), current: None }))
                     })
                     .collect()

@@ -6,13 +6,7 @@ use super::*;
 /// Built-in range checks by unit and kind, the catalogue's min/max, and declared `range` rules.
 pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
     let cfg = ctx.cfg;
-    let range_rules: Vec<&Rule> = cfg
-        .rules
-        .rules
-        .iter()
-        .chain(cfg.forms.iter().flat_map(|f| f.rules.iter()))
-        .filter(|r| r.kind == RuleKind::Range)
-        .collect();
+    let range_rules: Vec<&Rule> = cfg.rules.rules.iter().chain(cfg.forms.iter().flat_map(|f| f.rules.iter())).filter(|r| r.kind == RuleKind::Range).collect();
     // A file's values of one data element come together: its entry is looked up once per run of them.
     let mut last: Option<(crate::model::Text, Option<&crate::config::DataElement>)> = None;
     for (b, batch) in batches.iter().enumerate() {
@@ -57,13 +51,9 @@ pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
                             _ => None,
                         };
                         if let Some(l) = limit {
-                            check(
-                                ctx,
-                                "rate_out_of_range",
-                                (0.0..=l).contains(&v),
-                                &|| format!("{} must lie within 0–{l}{}", de.name_zh, de.unit),
-                                &|| format!("0..{l}"),
-                            );
+                            check(ctx, "rate_out_of_range", (0.0..=l).contains(&v), &|| format!("{} must lie within 0–{l}{}", de.name_zh, de.unit), &|| {
+                                format!("0..{l}")
+                            });
                         }
                     }
                 }
@@ -188,8 +178,8 @@ pub(super) fn one_value_per_key(batches: &[Batch], keys: &Keys, ctx: &mut Ctx) {
             let o = obs(a);
             let others: Vec<&String> = values.iter().enumerate().filter(|(m, _)| *m != n).map(|(_, v)| v).collect();
             let others: Vec<&str> = others.iter().map(|s| s.as_str()).collect();
-            let issue = issue_for(o, sev, "conflict", format!("different values for the same key: {}; {what}", values.join(" vs ")))
-                .expected(others.join("; "));
+            let issue =
+                issue_for(o, sev, "conflict", format!("different values for the same key: {}; {what}", values.join(" vs "))).expected(others.join("; "));
             ctx.stats.fail("conflict");
             ctx.found.push((a.0, issue));
             match sev {
@@ -231,8 +221,9 @@ pub(super) fn female_within_total(batches: &[Batch], keys: &Keys, ctx: &mut Ctx)
                 ctx.stats.pass("female_exceeds_total");
                 continue;
             }
-            let issue = issue_for(of, sev, "female_exceeds_total", format!("其中:女 ({}) is larger than the total ({}, {})", fmt_num(vf), fmt_num(vt), cell_of(ot)))
-                .expected(format!("<= {}", fmt_num(vt)));
+            let issue =
+                issue_for(of, sev, "female_exceeds_total", format!("其中:女 ({}) is larger than the total ({}, {})", fmt_num(vf), fmt_num(vt), cell_of(ot)))
+                    .expected(format!("<= {}", fmt_num(vt)));
             ctx.finding(batches, (b, f), sev, "female_exceeds_total", issue, &[(b, t), (b, f)]);
         }
     }

@@ -134,7 +134,13 @@ fn eval_keys<'a>(terms: &[&Term], idx: &Index<'_, 'a>, batches: &[Batch], marks:
                 continue;
             }
             let (_, area, year, sex, age, res) = idx.keys.of(a);
-            let star = |pin: &Option<String>, v: Code<'a>| -> Code<'a> { if pin.is_some() { star } else { v } };
+            let star = |pin: &Option<String>, v: Code<'a>| -> Code<'a> {
+                if pin.is_some() {
+                    star
+                } else {
+                    v
+                }
+            };
             keys.insert((area, year, star(&t.sex, sex), star(&t.age, age), star(&t.residence, res)));
         }
     }
@@ -304,10 +310,8 @@ fn balance_dims<'a>(r: &Rule, scope: &[At], keys: &Keys<'a>, batches: &[Batch], 
         if wanted.is_empty() {
             continue;
         }
-        let vals: Vec<Option<(At, Option<f64>)>> = wanted
-            .iter()
-            .map(|code| parts.iter().find(|p| *p.0 == **code).map(|p| (p.1, batches[p.1 .0].observations[p.1 .1].value)))
-            .collect();
+        let vals: Vec<Option<(At, Option<f64>)>> =
+            wanted.iter().map(|code| parts.iter().find(|p| *p.0 == **code).map(|p| (p.1, batches[p.1 .0].observations[p.1 .1].value))).collect();
         let wo = &batches[w.0].observations[w.1];
         let any = vals.iter().any(|v| v.and_then(|x| x.1).is_some());
         let (Some(total), Some(sum)) = (wo.value, side_sum(&vals, r.missing, any)) else {
@@ -351,8 +355,7 @@ fn balance_area(r: &Rule, idx: &Index<'_, '_>, batch_scope: &[usize], batches: &
                 continue;
             }
             // A child no value names cannot be in the index.
-            let vals: Vec<Option<At>> =
-                children.iter().map(|c| idx.keys.code(c).and_then(|c| idx.at(&(de, c, year, sex, age, res)))).collect();
+            let vals: Vec<Option<At>> = children.iter().map(|c| idx.keys.code(c).and_then(|c| idx.at(&(de, c, year, sex, age, res)))).collect();
             if vals.iter().all(Option::is_none) {
                 continue;
             }

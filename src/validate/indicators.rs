@@ -43,7 +43,8 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>
     if ind.height() > 0 {
         let keys = RowKeys::of(ind)?;
         let code = keys.code;
-        let (unit, value, num, den) = (ind.column("unit")?.str()?, ind.column("value")?.f64()?, ind.column("numerator")?.f64()?, ind.column("denominator")?.f64()?);
+        let (unit, value, num, den) =
+            (ind.column("unit")?.str()?, ind.column("value")?.f64()?, ind.column("numerator")?.f64()?, ind.column("denominator")?.f64()?);
         for i in 0..ind.height() {
             let (Some("%"), Some(v)) = (unit.get(i), value.get(i)) else { continue };
             let Some(def) = code.get(i).and_then(|c| cfg.catalogue.indicator(c)) else { continue };

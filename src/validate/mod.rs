@@ -159,7 +159,8 @@ impl Marks {
 }
 
 fn issue_for(o: &Observation, sev: Severity, rule: &'static str, msg: String) -> Issue {
-    let mut i = Issue::new(sev, rule, msg).at(o.source_file.as_deref().unwrap_or_default(), o.source_sheet.as_deref(), o.source_cell.as_deref().map(String::from));
+    let mut i =
+        Issue::new(sev, rule, msg).at(o.source_file.as_deref().unwrap_or_default(), o.source_sheet.as_deref(), o.source_cell.as_deref().map(String::from));
     i.data_element = Some(o.data_element.to_string());
     i.area = Some(o.area.to_string());
     i.year = Some(o.year);
@@ -201,8 +202,8 @@ impl Ctx<'_> {
                     self.marks.withheld[b][i] = true;
                     let o = &batches[b].observations[i];
                     if o.source_file.as_deref() != file.as_deref() || o.source_cell.as_deref() != cell.as_deref() {
-                        let companion = issue_for(o, sev, rule, format!("withheld: the value is part of the {rule} finding at {place}"))
-                            .expected(format!("see {place}"));
+                        let companion =
+                            issue_for(o, sev, rule, format!("withheld: the value is part of the {rule} finding at {place}")).expected(format!("see {place}"));
                         self.found.push((b, companion));
                     }
                 }
@@ -238,14 +239,7 @@ pub fn validate(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec<R
     for (i, b) in batches.iter_mut().enumerate() {
         let (members, group) = &mut grouped[group_of[i]];
         members.push(i);
-        group.push(Batch {
-            form: b.form,
-            file: b.file,
-            observations: &mut *b.observations,
-            controls: b.controls,
-            issues: &mut *b.issues,
-            withheld: 0,
-        });
+        group.push(Batch { form: b.form, file: b.file, observations: &mut *b.observations, controls: b.controls, issues: &mut *b.issues, withheld: 0 });
     }
     use rayon::prelude::*;
     // Per group: (batch index, values withheld) and the group's rule summary.

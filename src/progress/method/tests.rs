@@ -203,10 +203,7 @@ fn deterioration_at_least() {
     assert!(close(a.progress_ratio, cr_a / cr_r));
     assert_eq!(a.status, Status::Deterioration);
     // 2 points: projection 48 − 0.5·6 = 45.
-    assert_eq!(
-        a.warnings,
-        vec![Warning::ProjectedMiss { projected: 45.0, target: 90.0, target_year: 2030 }, Warning::Deteriorating]
-    );
+    assert_eq!(a.warnings, vec![Warning::ProjectedMiss { projected: 45.0, target: 90.0, target_year: 2030 }, Warning::Deteriorating]);
 }
 
 #[test]
@@ -308,7 +305,7 @@ fn zero_target_uses_linear() {
     assert_eq!(a.status, Status::OnTrack);
     assert_eq!(a.aarr, Some((10.0f64 / 6.0).ln() / 4.0)); // both values > 0
     assert_eq!(a.required_aarr, None); // g = 0: log undefined
-    // projection 6 − 1·6 = 0 meets ≤ 0 → no warning
+                                       // projection 6 − 1·6 = 0 meets ≤ 0 → no warning
     assert!(close(a.projected_value, 0.0));
     assert!(a.warnings.is_empty());
 }
@@ -466,10 +463,7 @@ fn fluctuation_flagged() {
     assert!(close(theil_sen(&s), 0.0));
     let a = run(&s, Goal::AtLeast(40.0), 2030);
     assert!(a.warnings.contains(&Warning::Fluctuating { median_change: 12.0, trend: 0.0 }));
-    assert_eq!(
-        detect_fluctuation(&s, &Params::default()),
-        Some(Warning::Fluctuating { median_change: 12.0, trend: 0.0 })
-    );
+    assert_eq!(detect_fluctuation(&s, &Params::default()), Some(Warning::Fluctuating { median_change: 12.0, trend: 0.0 }));
 }
 
 #[test]
@@ -546,17 +540,7 @@ fn warning_order() {
     s[4].ci_high = Some(14.0);
     let a = assess(&s, Goal::AtMost(8.0), 2030, None, 2024, &Params::default());
     assert_eq!(a.status, Status::Deterioration);
-    assert_eq!(
-        codes(&a),
-        vec![
-            "projected_miss",
-            "deteriorating",
-            "fluctuating",
-            "regressed_after_meeting",
-            "latest_missing",
-            "not_distinguishable"
-        ]
-    );
+    assert_eq!(codes(&a), vec!["projected_miss", "deteriorating", "fluctuating", "regressed_after_meeting", "latest_missing", "not_distinguishable"]);
 }
 
 // ---- input cleaning -----------------------------------------------
