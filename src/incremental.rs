@@ -400,8 +400,10 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     type Key = (String, String, i32, String, String, String);
-    /// A reported value: its key, then (value, submission, file, cell).
-    type Row = (Key, (Option<f64>, String, String, String));
+    /// Where a reported value comes from: (value, submission, file, cell).
+    type Origin = (Option<f64>, String, String, String);
+    /// A reported value: its key and origin.
+    type Row = (Key, Origin);
 
     fn frame(rows: &[Row]) -> DataFrame {
         let text = |f: &dyn Fn(&Row) -> String| rows.iter().map(f).collect::<Vec<String>>();
@@ -444,8 +446,8 @@ mod tests {
                 },
                 (None, None) => continue,
             };
-            let num = |x: Option<&&(Option<f64>, String, String, String)>| format!("{:?}", x.and_then(|x| x.0));
-            let txt = |x: Option<&&(Option<f64>, String, String, String)>, f: fn(&(Option<f64>, String, String, String)) -> &String| format!("{:?}", x.map(|x| f(x)));
+            let num = |x: Option<&&Origin>| format!("{:?}", x.and_then(|x| x.0));
+            let txt = |x: Option<&&Origin>, f: fn(&Origin) -> &String| format!("{:?}", x.map(|x| f(x)));
             let (a, b) = (o.get(k), n.get(k));
             out.push(vec![
                 ctx.version.to_string(),
