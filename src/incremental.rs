@@ -246,7 +246,10 @@ pub fn previous_changes(db: &Path) -> Option<DataFrame> {
 }
 
 /// (submission, file, cell) of a side's row (the columns in that order).
-fn origin<'a>(row: Option<IdxSize>, (s, f, c): (&'a StringChunked, &'a StringChunked, &'a StringChunked)) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
+fn origin<'a>(
+    row: Option<IdxSize>,
+    (s, f, c): (&'a StringChunked, &'a StringChunked, &'a StringChunked),
+) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
     match row.map(|r| r as usize) {
         Some(r) => (s.get(r), f.get(r), c.get(r)),
         None => (None, None, None),
@@ -319,8 +322,14 @@ pub fn changes(prev: &DataFrame, now: &DataFrame, ctx: &Context) -> PolarsResult
     let (old_row, new_row) = (diff.column("_old")?.idx()?.clone(), diff.column("_new")?.idx()?.clone());
     // A side's submission, file or cell at the row a diff row came from.
     let text = |df: &DataFrame, c: &str| df.column(c).and_then(|c| c.str().cloned());
-    let (prev_s, prev_f, prev_c, cur_s, cur_f, cur_c) =
-        (text(prev, "submission")?, text(prev, "source_file")?, text(prev, "source_cell")?, text(&cur, "submission")?, text(&cur, "source_file")?, text(&cur, "source_cell")?);
+    let (prev_s, prev_f, prev_c, cur_s, cur_f, cur_c) = (
+        text(prev, "submission")?,
+        text(prev, "source_file")?,
+        text(prev, "source_cell")?,
+        text(&cur, "submission")?,
+        text(&cur, "source_file")?,
+        text(&cur, "source_cell")?,
+    );
 
     let why_new = |sub: Option<&str>, file: Option<&str>| -> Option<String> {
         let file = file.unwrap_or_default();
@@ -437,7 +446,10 @@ mod tests {
                 (Some(_), Some(b)) => ("changed", why(&b.1, &b.2).unwrap_or("value changed".into())),
                 (Some(a), None) if ctx.removed_files.contains(&a.2) => ("removed", format!("file removed: {}", a.2)),
                 (Some(a), None) => match ctx.replaced.iter().find(|(_, files)| files.contains(&a.2)) {
-                    Some((sub, _)) => ("removed", format!("superseded by submission {sub}, which does not report it or whose value was withheld by a validation error (see issues)")),
+                    Some((sub, _)) => (
+                        "removed",
+                        format!("superseded by submission {sub}, which does not report it or whose value was withheld by a validation error (see issues)"),
+                    ),
                     None => ("removed", "no longer reported (or withheld by a validation error)".into()),
                 },
                 (None, Some(b)) => match why(&b.1, &b.2) {
@@ -483,7 +495,9 @@ mod tests {
                 row.push(df.column("year").unwrap().i32().unwrap().get(i).unwrap().to_string());
                 row.extend(["sex", "age", "residence"].iter().map(|c| s(c, i).unwrap()));
                 row.extend([f("old_value", i), f("new_value", i)]);
-                row.extend(["old_submission", "new_submission", "old_source_file", "new_source_file", "old_source_cell", "new_source_cell"].iter().map(|c| o(c, i)));
+                row.extend(
+                    ["old_submission", "new_submission", "old_source_file", "new_source_file", "old_source_cell", "new_source_cell"].iter().map(|c| o(c, i)),
+                );
                 row.push(s("reason", i).unwrap());
                 row
             })
