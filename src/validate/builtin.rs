@@ -7,18 +7,14 @@ use super::*;
 pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
     let cfg = ctx.cfg;
     let range_rules: Vec<&Rule> = cfg.rules.rules.iter().chain(cfg.forms.iter().flat_map(|f| f.rules.iter())).filter(|r| r.kind == RuleKind::Range).collect();
-    // A file's values of one data element come together: its entry is looked up once per run of them.
-    let mut last: Option<(crate::model::Text, Option<&crate::config::DataElement>)> = None;
+    // Each data element's entry, by the address of its shared code: a file's values hold
+    // a few codes, in turn (a row of a return is a value of each column's element), so
+    // its text is hashed once per file instead of once per value.
+    let mut entry_at: rustc_hash::FxHashMap<usize, Option<&crate::config::DataElement>> = rustc_hash::FxHashMap::default();
     for (b, batch) in batches.iter().enumerate() {
+        entry_at.clear();
         for (i, o) in batch.observations.iter().enumerate() {
-            let de = match &last {
-                Some((code, de)) if crate::model::Text::ptr_eq(code, &o.data_element) => *de,
-                _ => {
-                    let de = cfg.catalogue.data_element(&o.data_element);
-                    last = Some((o.data_element.clone(), de));
-                    de
-                }
-            };
+            let de = *entry_at.entry(o.data_element.as_ptr() as usize).or_insert_with(|| cfg.catalogue.data_element(&o.data_element));
             let Some(de) = de else { continue };
             let Some(v) = o.value else { continue };
             // The message and the expected range are only written for a value that fails.

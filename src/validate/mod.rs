@@ -86,14 +86,19 @@ impl RuleStat {
 }
 
 /// Each declared rule's counts, by name. The checks count a value at a time, mostly
-/// the same rule many times in a row: the last rule counted is remembered by where
-/// its (static) name is, so a count is not a search of the names each time.
+/// the same rule or two many times in a row: the last few rules counted are
+/// remembered by where their (static) names are, so a count is not a search of
+/// the names each time.
 #[derive(Default)]
 struct Stats {
     rules: Vec<RuleStat>,
     by_name: BTreeMap<String, usize>,
-    /// The last rule counted: its name's address and length, and its place in `rules`.
-    last: Option<(*const u8, usize, usize)>,
+    /// The last few rules counted: each name's address and length, and its place in
+    /// `rules` (a check that counts two rules in turn, as the range checks do for
+    /// counts, found both in a comparison of texts per value when only one was kept).
+    recent: [(usize, usize, usize); 4],
+    /// The slot of `recent` the next rule looked up replaces.
+    next: usize,
 }
 
 impl Stats {
@@ -105,12 +110,13 @@ impl Stats {
     }
 
     fn get_mut(&mut self, rule: &'static str) -> Option<&mut RuleStat> {
-        let at = (rule.as_ptr(), rule.len());
-        let i = match self.last {
-            Some((p, n, i)) if (p, n) == at => i,
-            _ => {
+        let at = (rule.as_ptr() as usize, rule.len());
+        let i = match self.recent.iter().find(|r| (r.0, r.1) == at) {
+            Some(r) => r.2,
+            None => {
                 let i = *self.by_name.get(rule)?;
-                self.last = Some((at.0, at.1, i));
+                self.recent[self.next] = (at.0, at.1, i);
+                self.next = (self.next + 1) % self.recent.len();
                 i
             }
         };
