@@ -104,7 +104,7 @@ pub fn year_dirs(version: &Path) -> BTreeMap<i32, std::path::PathBuf> {
 /// The reported (not derived, not aggregated) values of one year partition (every
 /// part file in it): key columns, `value`, `submission`, `source_file`, `source_cell`.
 pub fn previous_values(partition: &Path, year: i32) -> PolarsResult<DataFrame> {
-    values_except(partition, year, &Unchanged::default())
+    values_except(partition, year, &Unchanged::default(), &BTreeSet::new())
 }
 
 /// Rows a diff can skip: the part files a run took unchanged from the last run
@@ -122,12 +122,45 @@ impl Unchanged {
     }
 }
 
-/// [`previous_values`] without the rows of `skip`.
-fn values_except(partition: &Path, year: i32, skip: &Unchanged) -> PolarsResult<DataFrame> {
+/// The Parquet files of a year partition, in name order.
+fn part_files(partition: &Path) -> PolarsResult<Vec<std::path::PathBuf>> {
     let listing = std::fs::read_dir(partition).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", partition.display()).into()))?;
     let mut files: Vec<std::path::PathBuf> =
-        listing.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet") && !skip.file(p)).collect();
+        listing.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect();
     files.sort();
+    Ok(files)
+}
+
+/// The names of the part files two year partitions both hold with the same bytes.
+///
+/// Their rows are the same on both sides, and no key of them is anywhere else in
+/// either partition (a reported value's key is unique in its year: parts are
+/// disjoint area subtrees, and validation keeps one value per key), so leaving
+/// them out of both sides changes no row of the diff. Output is deterministic, so
+/// a part whose returns did not change since the last version (most of a year's
+/// parts after a correction or a rebuild) is written again byte for byte.
+fn identical_parts(old: &Path, new: &Path) -> PolarsResult<BTreeSet<std::ffi::OsString>> {
+    let mut same = BTreeSet::new();
+    for path in part_files(new)? {
+        let Some(name) = path.file_name() else { continue };
+        let before = old.join(name);
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).ok();
+        if size(&before).is_none() || size(&before) != size(&path) {
+            continue;
+        }
+        if let (Ok(a), Ok(b)) = (std::fs::read(&before), std::fs::read(&path)) {
+            if a == b {
+                same.insert(name.to_os_string());
+            }
+        }
+    }
+    Ok(same)
+}
+
+/// [`previous_values`] without the rows of `skip`, nor those of the part files named in `same`.
+fn values_except(partition: &Path, year: i32, skip: &Unchanged, same: &BTreeSet<std::ffi::OsString>) -> PolarsResult<DataFrame> {
+    let files: Vec<std::path::PathBuf> =
+        part_files(partition)?.into_iter().filter(|p| !skip.file(p) && !p.file_name().is_some_and(|n| same.contains(n))).collect();
     let mut frames = Vec::with_capacity(files.len());
     for path in files {
         let file = std::fs::File::open(&path).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", path.display()).into()))?;
@@ -207,7 +240,8 @@ pub fn changes_since(db: &Path, now: &DataFrame, ctx: &Context) -> PolarsResult<
 
 /// [`changes_since`] for a run whose values are already written, in parts, to the
 /// `staged` version folder: both sides are read back year by year.
-/// Parts taken unchanged from the last run (`skip`) are left out of both sides: their rows are the same.
+/// Parts taken unchanged from the last run (`skip`), and part files written again
+/// with the same bytes as the last version's, are left out of both sides: their rows are the same.
 pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context, skip: &Unchanged) -> PolarsResult<DataFrame> {
     let previous = previous_partitions(db);
     let empty = empty_diff();
@@ -220,7 +254,11 @@ pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context, skip: &Unchanged)
     let out = years
         .into_par_iter()
         .map(|year| {
-            let read = |dirs: &BTreeMap<i32, std::path::PathBuf>| dirs.get(&year).map_or_else(|| Ok(empty.clone()), |p| values_except(p, year, skip));
+            let same = match (previous.get(&year), now.get(&year)) {
+                (Some(old), Some(new)) => identical_parts(old, new)?,
+                _ => BTreeSet::new(),
+            };
+            let read = |dirs: &BTreeMap<i32, std::path::PathBuf>| dirs.get(&year).map_or_else(|| Ok(empty.clone()), |p| values_except(p, year, skip, &same));
             changes(&read(&previous)?, &read(&now)?, ctx)
         })
         .collect::<PolarsResult<Vec<DataFrame>>>()?;
@@ -564,5 +602,73 @@ mod tests {
         }
         // Every kind and reason came up.
         assert_eq!(kinds.len(), 8, "{kinds:?}");
+    }
+
+    /// Write rows as a part file of `data_values` (with a derived row that the diff must ignore).
+    fn write_part(dir: &Path, name: &str, rows: &[Row]) {
+        std::fs::create_dir_all(dir).unwrap();
+        let mut df = frame(rows).lazy().with_column(lit(false).alias("derived")).collect().unwrap();
+        let derived = frame(&rows[..1]).lazy().with_columns([lit(99.0).alias("value"), lit(true).alias("derived")]).collect().unwrap();
+        df.vstack_mut(&derived).unwrap();
+        crate::publish::parquet::write(&mut df, std::fs::File::create(dir.join(name)).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn part_files_written_again_with_the_same_bytes_are_left_out_of_the_diff_without_changing_it() {
+        let (replaced, changed, removed) = (HashMap::new(), BTreeSet::from(["b.xlsx".to_string()]), BTreeSet::new());
+        let ctx = Context { replaced: &replaced, changed_files: &changed, removed_files: &removed, version: "v000002" };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for round in 0..20 {
+            let tmp = tempfile::tempdir().unwrap();
+            let (db, staged) = (tmp.path().join("db"), tmp.path().join("staged"));
+            std::fs::create_dir_all(db.join("versions/v000001")).unwrap();
+            std::os::unix::fs::symlink("versions/v000001", db.join("current")).unwrap();
+            let (mut old_all, mut new_all) = (Vec::new(), Vec::new());
+            // Part k holds area k's values; part 0 is the same on both sides, part 1
+            // has one value changed and part 2 one removed (both from b.xlsx, a changed file).
+            for year in [2023, 2024] {
+                for part in 0..3 {
+                    let area = format!("42132110{part}");
+                    let rows: Vec<Row> = ["births", "deaths", "women"]
+                        .iter()
+                        .flat_map(|de| ["F", "M", "_T"].map(|sex| (de.to_string(), sex)))
+                        .map(|(de, sex)| {
+                            let key = (de, area.clone(), year, sex.to_string(), "_T".to_string(), "_T".to_string());
+                            (key, (Some(rng.random_range(0..50) as f64), "s1".to_string(), "b.xlsx".to_string(), format!("C{}", rng.random_range(1..30))))
+                        })
+                        .collect();
+                    let mut new = rows.clone();
+                    match part {
+                        1 => {
+                            let at = rng.random_range(0..new.len());
+                            new[at].1 .0 = Some(1000.0);
+                        }
+                        2 => {
+                            let at = rng.random_range(0..new.len());
+                            new.remove(at);
+                        }
+                        _ => {}
+                    }
+                    let name = format!("part-{part}.parquet");
+                    let dir = |root: &Path| root.join(format!("data_values/year={year}"));
+                    write_part(&dir(&db.join("versions/v000001")), &name, &rows);
+                    // 2024 is gone from the new version but for its part 0.
+                    if year == 2023 || part == 0 {
+                        write_part(&dir(&staged), &name, &new);
+                        new_all.extend(new);
+                    }
+                    old_all.extend(rows);
+                }
+            }
+            let same =
+                |y: i32| identical_parts(&db.join(format!("versions/v000001/data_values/year={y}")), &staged.join(format!("data_values/year={y}"))).unwrap();
+            let names = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<BTreeSet<_>>();
+            assert_eq!((same(2023), same(2024)), (names(&["part-0.parquet"]), names(&["part-0.parquet"])), "round {round}");
+            let got = rows_of(&changes_staged(&db, &staged, &ctx, &Unchanged::default()).unwrap());
+            let want = expected(&old_all, &new_all, &ctx);
+            assert_eq!(got, want, "round {round}");
+            // One changed in part 1 of 2023, one removed from part 2, and all 2024 rows but part 0's.
+            assert_eq!(want.len(), 2 + 2 * 9, "round {round}");
+        }
     }
 }
