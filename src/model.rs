@@ -69,6 +69,8 @@ pub struct Observation {
 #[derive(Debug, Default)]
 pub struct Interner {
     pool: rustc_hash::FxHashSet<Text>,
+    /// The last text handed out for each of a value's fields ([`Interner::get_for`]).
+    last: [Option<Text>; 5],
 }
 
 impl Interner {
@@ -78,6 +80,22 @@ impl Interner {
         }
         let t: Text = Text::from(s);
         self.pool.insert(t.clone());
+        t
+    }
+
+    /// [`Interner::get`] for field `slot` (0–4) of a run of values: most values of
+    /// a sheet repeat the area, sex, age and residence of the value before, so the
+    /// text is compared with the last one handed out for that field before it is hashed.
+    pub fn get_for(&mut self, slot: usize, s: &str) -> Text {
+        if let Some(Some(t)) = self.last.get(slot) {
+            if **t == *s {
+                return t.clone();
+            }
+        }
+        let t = self.get(s);
+        if let Some(last) = self.last.get_mut(slot) {
+            *last = Some(t.clone());
+        }
         t
     }
 }

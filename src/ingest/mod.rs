@@ -409,14 +409,38 @@ fn read_xlsx_sheet<RS: std::io::Read + std::io::Seek>(wb: &mut Xlsx<RS>, name: &
 
 /// "A1" address of a 0-based (row, col).
 pub fn a1(row: usize, col: usize) -> String {
-    let mut c = col + 1;
-    let mut letters = Vec::new();
+    let mut buf = [0u8; A1_MAX];
+    a1_in(row, col, &mut buf).to_string()
+}
+
+/// The longest address [`a1_in`] writes: 14 letters (26^14 > 2^64) and 20 digits.
+pub const A1_MAX: usize = 34;
+
+/// "A1" address of a 0-based (row, col), written into `buf` (a landed value's
+/// address is made once per cell: no allocation until it is shared).
+pub fn a1_in(row: usize, col: usize, buf: &mut [u8; A1_MAX]) -> &str {
+    let mut letters = [0u8; 14];
+    let (mut n, mut c) = (0, col as u128 + 1);
     while c > 0 {
-        let rem = (c - 1) % 26;
-        letters.push((b'A' + rem as u8) as char);
+        letters[n] = b'A' + ((c - 1) % 26) as u8;
+        n += 1;
         c = (c - 1) / 26;
     }
-    letters.iter().rev().collect::<String>() + &(row + 1).to_string()
+    for (i, l) in letters[..n].iter().rev().enumerate() {
+        buf[i] = *l;
+    }
+    let mut digits = [0u8; 20];
+    let (mut d, mut r) = (0, row as u128 + 1);
+    while r > 0 {
+        digits[d] = b'0' + (r % 10) as u8;
+        d += 1;
+        r /= 10;
+    }
+    for (i, x) in digits[..d].iter().rev().enumerate() {
+        buf[n + i] = *x;
+    }
+    // Only ASCII letters and digits were written.
+    std::str::from_utf8(&buf[..n + d]).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -430,6 +454,10 @@ mod tests {
         assert_eq!(a1(0, 25), "Z1");
         assert_eq!(a1(0, 26), "AA1");
         assert_eq!(a1(1048575, 16383), "XFD1048576");
+        assert_eq!(a1(9, 701), "ZZ10");
+        assert_eq!(a1(99, 702), "AAA100");
+        // The widest (row and column 2^64): bijective base 26 of 2^64, computed apart in Python.
+        assert_eq!(a1(usize::MAX, usize::MAX), "GKGWBYLWRXTLPP18446744073709551616");
     }
 
     #[test]

@@ -215,6 +215,8 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         let provenance = provenance.map(|s| out.texts.get(s));
         let normalised = |labels: &[String]| labels.iter().map(|l| normalise_label(l)).collect::<Vec<_>>();
         let (end_labels, skip_rows) = (normalised(&form.raw.table.end_labels), normalised(&form.raw.table.skip_rows));
+        // Room for a value per cell, up to a point (the values vector doubled its way up, copying, in profiles).
+        out.observations.reserve((sheet.rows * sheet.cols).min(1 << 14));
         SheetNormaliser { sheet, hr, form, cfg, ctx, out, paths, title_text, provenance, end_labels, skip_rows }
     }
 
@@ -644,7 +646,6 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
 
     /// Clean the value of one cell and land it, or reject it with an issue.
     fn land(&mut self, key: KeyRef, v: &CellValue, r: usize, c: usize) {
-        let cell = a1(r, c);
         let Some(de_code) = key.data_element else {
             let issue = self.issue(Severity::Error, "unmapped_cell", "no data element is mapped to this cell".into(), r, c).observed(v.as_label());
             return self.reject(issue);
@@ -698,20 +699,21 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         };
         self.out.landed += 1;
         let t = &mut self.out.texts;
+        let mut cell = [0u8; crate::ingest::A1_MAX];
         let observation = Observation {
-            data_element: t.get(de_code),
-            area: t.get(area),
+            data_element: t.get_for(0, de_code),
+            area: t.get_for(1, area),
             year,
-            sex: t.get(key.sex.unwrap_or("_T")),
-            age: t.get(key.age.unwrap_or("_T")),
-            residence: t.get(key.residence.unwrap_or("_T")),
+            sex: t.get_for(2, key.sex.unwrap_or("_T")),
+            age: t.get_for(3, key.age.unwrap_or("_T")),
+            residence: t.get_for(4, key.residence.unwrap_or("_T")),
             value,
             obs_status: status,
             derived: false,
             form: Some(self.provenance[0].clone()),
             source_file: Some(self.provenance[1].clone()),
             source_sheet: Some(self.provenance[2].clone()),
-            source_cell: Some(Text::from(cell)),
+            source_cell: Some(Text::from(crate::ingest::a1_in(r, c, &mut cell))),
             source_sha256: Some(self.provenance[3].clone()),
             submission: Some(self.provenance[4].clone()),
             flags: None,
