@@ -605,24 +605,25 @@ mod tests {
     }
 
     /// Write rows as a part file of `data_values` (with a derived row that the diff must ignore).
-    fn write_part(dir: &Path, name: &str, rows: &[Row]) {
-        std::fs::create_dir_all(dir).unwrap();
-        let mut df = frame(rows).lazy().with_column(lit(false).alias("derived")).collect().unwrap();
-        let derived = frame(&rows[..1]).lazy().with_columns([lit(99.0).alias("value"), lit(true).alias("derived")]).collect().unwrap();
-        df.vstack_mut(&derived).unwrap();
-        crate::publish::parquet::write(&mut df, std::fs::File::create(dir.join(name)).unwrap()).unwrap();
+    fn write_part(dir: &Path, name: &str, rows: &[Row]) -> Result<(), Box<dyn std::error::Error>> {
+        std::fs::create_dir_all(dir)?;
+        let mut df = frame(rows).lazy().with_column(lit(false).alias("derived")).collect()?;
+        let derived = frame(&rows[..1]).lazy().with_columns([lit(99.0).alias("value"), lit(true).alias("derived")]).collect()?;
+        df.vstack_mut(&derived)?;
+        crate::publish::parquet::write(&mut df, std::fs::File::create(dir.join(name))?)?;
+        Ok(())
     }
 
     #[test]
-    fn part_files_written_again_with_the_same_bytes_are_left_out_of_the_diff_without_changing_it() {
+    fn part_files_written_again_with_the_same_bytes_are_left_out_of_the_diff_without_changing_it() -> Result<(), Box<dyn std::error::Error>> {
         let (replaced, changed, removed) = (HashMap::new(), BTreeSet::from(["b.xlsx".to_string()]), BTreeSet::new());
         let ctx = Context { replaced: &replaced, changed_files: &changed, removed_files: &removed, version: "v000002" };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for round in 0..20 {
-            let tmp = tempfile::tempdir().unwrap();
+            let tmp = tempfile::tempdir()?;
             let (db, staged) = (tmp.path().join("db"), tmp.path().join("staged"));
-            std::fs::create_dir_all(db.join("versions/v000001")).unwrap();
-            std::os::unix::fs::symlink("versions/v000001", db.join("current")).unwrap();
+            std::fs::create_dir_all(db.join("versions/v000001"))?;
+            std::os::unix::fs::symlink("versions/v000001", db.join("current"))?;
             let (mut old_all, mut new_all) = (Vec::new(), Vec::new());
             // Part k holds area k's values; part 0 is the same on both sides, part 1
             // has one value changed and part 2 one removed (both from b.xlsx, a changed file).
@@ -651,24 +652,24 @@ mod tests {
                     }
                     let name = format!("part-{part}.parquet");
                     let dir = |root: &Path| root.join(format!("data_values/year={year}"));
-                    write_part(&dir(&db.join("versions/v000001")), &name, &rows);
+                    write_part(&dir(&db.join("versions/v000001")), &name, &rows)?;
                     // 2024 is gone from the new version but for its part 0.
                     if year == 2023 || part == 0 {
-                        write_part(&dir(&staged), &name, &new);
+                        write_part(&dir(&staged), &name, &new)?;
                         new_all.extend(new);
                     }
                     old_all.extend(rows);
                 }
             }
-            let same =
-                |y: i32| identical_parts(&db.join(format!("versions/v000001/data_values/year={y}")), &staged.join(format!("data_values/year={y}"))).unwrap();
+            let same = |y: i32| identical_parts(&db.join(format!("versions/v000001/data_values/year={y}")), &staged.join(format!("data_values/year={y}")));
             let names = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<BTreeSet<_>>();
-            assert_eq!((same(2023), same(2024)), (names(&["part-0.parquet"]), names(&["part-0.parquet"])), "round {round}");
-            let got = rows_of(&changes_staged(&db, &staged, &ctx, &Unchanged::default()).unwrap());
+            assert_eq!((same(2023)?, same(2024)?), (names(&["part-0.parquet"]), names(&["part-0.parquet"])), "round {round}");
+            let got = rows_of(&changes_staged(&db, &staged, &ctx, &Unchanged::default())?);
             let want = expected(&old_all, &new_all, &ctx);
             assert_eq!(got, want, "round {round}");
             // One changed in part 1 of 2023, one removed from part 2, and all 2024 rows but part 0's.
             assert_eq!(want.len(), 2 + 2 * 9, "round {round}");
         }
+        Ok(())
     }
 }
