@@ -9,6 +9,7 @@
 
 pub mod clean;
 pub mod labels;
+mod long;
 
 use std::collections::BTreeMap;
 
@@ -476,141 +477,6 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         }
         let known: Vec<&str> = self.form.raw.rows.iter().map(|r| r.label.as_str()).collect();
         Err(format!("row {label:?} is not mapped in {}{}", self.form.file.display(), closest_hint(label, &known)))
-    }
-
-    fn long(&mut self) {
-        let Some(spec) = self.form.raw.long.clone() else { return };
-        let find = |label: &Option<String>| label.as_ref().map(|l| (l.clone(), self.col_index(l)));
-        let item_col = self.col_index(&spec.item_column);
-        let value_col = self.col_index(&spec.value_column);
-        let (Some(item_col), Some(value_col)) = (item_col, value_col) else {
-            let msg = format!("the item column {:?} or value column {:?} is not in the header", spec.item_column, spec.value_column);
-            let issue = self.issue(Severity::Error, "table_not_found", msg, self.hr, 0);
-            self.out.issues.push(issue);
-            return;
-        };
-        let mut role_cols = BTreeMap::new();
-        for (role, l) in [
-            ("area", find(&spec.area_column)),
-            ("sex", find(&spec.sex_column)),
-            ("age", find(&spec.age_column)),
-            ("unit", find(&spec.unit_column)),
-            ("year", find(&self.form.raw.year.column.clone())),
-        ] {
-            if let Some((name, idx)) = l {
-                match idx {
-                    Some(i) => {
-                        role_cols.insert(role, i);
-                    }
-                    None => {
-                        let issue = self.issue(Severity::Error, "table_not_found", format!("the {role} column {name:?} is not in the header"), self.hr, 0);
-                        self.out.issues.push(issue);
-                        return;
-                    }
-                }
-            }
-        }
-        let sheet_key = self.sheet_key();
-        let first_data = self.hr + self.form.raw.table.header_rows;
-        for r in first_data..self.sheet.rows {
-            if self.is_end_row(r) {
-                break;
-            }
-            let v = self.sheet.get(r, value_col).clone();
-            if v.is_empty() {
-                continue;
-            }
-            self.out.cells_read += 1;
-            let text = |c: Option<&usize>| c.map(|&c| self.sheet.get_merged(r, c).label()).unwrap_or_default();
-            let item = text(Some(&item_col));
-            let item_n = normalise_label(&item);
-            let item_is_total = self.skip_rows.iter().any(|s| normalised_eq(&item_n, s));
-            let area_is_total = {
-                let area_n = normalise_label(&text(role_cols.get("area")));
-                self.skip_rows.iter().any(|s| normalised_eq(&area_n, s))
-            };
-            if item_is_total || area_is_total {
-                if !item_is_total {
-                    let n = &item_n;
-                    if let (Ok(base), Some(&i)) = (&sheet_key, self.form.items.get(n).or_else(|| self.form.items.get(strip_unit(n)))) {
-                        let row = Key { dims: self.form.raw.items[i].dims.clone(), ..Default::default() };
-                        if let Ok(k) = combine(&[base, &row]) {
-                            self.control(k, &v, r, value_col);
-                        }
-                    }
-                }
-                let issue = self
-                    .issue(Severity::Info, "skipped_total", format!("row {item:?} is a total the form skips: wcmon sums the areas itself"), r, value_col)
-                    .observed(v.as_label());
-                self.reject(issue);
-                continue;
-            }
-            // The row's own key; combined with the sheet's below.
-            let row: Result<Key, (String, &'static str)> = (|| {
-                if let Err(e) = &sheet_key {
-                    return Err(e.clone());
-                }
-                let n = &item_n;
-                let Some(&i) = self.form.items.get(n).or_else(|| self.form.items.get(strip_unit(n))) else {
-                    let known: Vec<&str> = self.form.raw.items.iter().map(|r| r.label.as_str()).collect();
-                    return Err((format!("item {item:?} is not mapped in {}{}", self.form.file.display(), closest_hint(&item, &known)), "unmapped_cell"));
-                };
-                let mut row = Key { dims: self.form.raw.items[i].dims.clone(), ..Default::default() };
-                if let Some(c) = role_cols.get("area") {
-                    let label = text(Some(c));
-                    match self.cfg.areas.resolve(&label) {
-                        Some(a) => row.area = Some(a.code.clone()),
-                        None => {
-                            return Err((
-                                format!("area {label:?} is not in areas.toml; closest: {}", self.cfg.areas.closest(&label, 3).join(", ")),
-                                "unknown_area",
-                            ))
-                        }
-                    }
-                }
-                if let Some(c) = role_cols.get("sex") {
-                    let label = text(Some(c));
-                    match labels::sex_code(&label) {
-                        Some(s) => row.dims = row.dims.merge(&Dims { sex: Some(s.into()), ..Default::default() }).map_err(|m| (m, "unmapped_cell"))?,
-                        None if label.is_empty() => {}
-                        None => return Err((format!("sex {label:?} is not 男, 女 or 合计"), "unknown_label")),
-                    }
-                }
-                if let Some(c) = role_cols.get("age") {
-                    let label = text(Some(c));
-                    match labels::age_code(&label) {
-                        Some(a) => row.dims = row.dims.merge(&Dims { age: Some(a), ..Default::default() }).map_err(|m| (m, "unmapped_cell"))?,
-                        None if label.is_empty() => {}
-                        None => return Err((format!("age group {label:?} is not understood (write e.g. 0-4岁, 65岁及以上)"), "unknown_label")),
-                    }
-                }
-                if let Some(c) = role_cols.get("unit") {
-                    let label = text(Some(c));
-                    if !label.is_empty() {
-                        row.dims = row.dims.merge(&Dims { unit: Some(label.into_owned()), ..Default::default() }).map_err(|m| (m, "unit_mismatch"))?;
-                    }
-                }
-                if let Some(c) = role_cols.get("year") {
-                    let label = text(Some(c));
-                    match self.form.year_re.captures(&label).and_then(|m| m.get(1)).and_then(|m| m.as_str().parse().ok()) {
-                        Some(y) => row.year = Some(y),
-                        None => return Err((format!("year {label:?} is not a year"), "year_not_found")),
-                    }
-                }
-                Ok(row)
-            })();
-            let key = match (&sheet_key, &row) {
-                (Ok(base), Ok(row)) => combine(&[base, row]).map_err(|m| (m, "unmapped_cell")),
-                (Err(e), _) | (_, Err(e)) => Err(e.clone()),
-            };
-            match key {
-                Ok(k) => self.land(k, &v, r, value_col),
-                Err((msg, rule)) => {
-                    let issue = self.issue(Severity::Error, rule, msg, r, value_col).observed(v.as_label());
-                    self.reject(issue);
-                }
-            }
-        }
     }
 
     /// Keep a total cell of the return as a control for the area balance rule.
