@@ -217,7 +217,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         let normalised = |labels: &[String]| labels.iter().map(|l| normalise_label(l)).collect::<Vec<_>>();
         let (end_labels, skip_rows) = (normalised(&form.raw.table.end_labels), normalised(&form.raw.table.skip_rows));
         // Room for a value per cell, up to a point (the values vector doubled its way up, copying, in profiles).
-        out.observations.reserve((sheet.rows * sheet.cols).min(1 << 14));
+        out.observations.reserve(sheet.rows.saturating_mul(sheet.cols).min(1 << 14));
         SheetNormaliser { sheet, hr, form, cfg, ctx, out, paths, title_text, provenance, end_labels, skip_rows }
     }
 
