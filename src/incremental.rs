@@ -145,7 +145,7 @@ fn identical_parts(old: &Path, new: &Path) -> PolarsResult<BTreeSet<std::ffi::Os
         let Some(name) = path.file_name() else { continue };
         let before = old.join(name);
         let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).ok();
-        if size(&before).is_none() || size(&before) != size(&path) {
+        if size(&before).is_none_or(|n| Some(n) != size(&path)) {
             continue;
         }
         if let (Ok(a), Ok(b)) = (std::fs::read(&before), std::fs::read(&path)) {
