@@ -17,10 +17,14 @@
 use polars::prelude::*;
 use polars_arrow::array::{Array, ArrayRef, DictionaryArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::datatypes::{ArrowDataType, IntegerType};
+use polars_parquet::parquet::compression::Compression;
+use polars_parquet::parquet::page::{CompressedDictPage, DataPageHeader};
+use polars_parquet::parquet::CowBuffer;
 use polars_parquet::write::{
     array_to_columns, compress, get_dtype_encoding, to_parquet_schema, CompressedPage, CompressionOptions, DynIter, DynStreamingIterator, Encoding,
     FallibleStreamingIterator, FileWriter, Version, WriteOptions,
 };
+use polars_parquet::write::{CompressedDataPage, Page};
 use rayon::prelude::*;
 
 /// Polars' default row group size.
@@ -57,8 +61,7 @@ pub fn write<W: std::io::Write>(df: &mut DataFrame, out: W) -> PolarsResult<u64>
                 leaves
                     .into_iter()
                     .map(|pages| {
-                        let compressed =
-                            pages.map(|page| Ok(compress(page?, Vec::new(), options.compression)?)).collect::<PolarsResult<Vec<CompressedPage>>>()?;
+                        let compressed = pages.map(|page| compressed(page?)).collect::<PolarsResult<Vec<CompressedPage>>>()?;
                         Ok(DynStreamingIterator::new(Pages { pages: compressed.into_iter(), current: None }))
                     })
                     .collect()
@@ -69,6 +72,50 @@ pub fn write<W: std::io::Write>(df: &mut DataFrame, out: W) -> PolarsResult<u64>
     let size = writer.end(None)?;
     writer.into_inner().flush()?;
     Ok(size)
+}
+
+thread_local! {
+    /// A zstd context per thread at zstd's default level, as `compress` uses (level 0),
+    /// kept for the next page: creating one for every page (what `compress` does)
+    /// cost about 1% of a rebuild's CPU. `ZSTD_compress2` resets the session at
+    /// every call, so a page compresses to the same bytes as with a new context.
+    static ZSTD: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// One page compressed with zstd at its default level, as `compress(page, Vec::new(),
+/// CompressionOptions::Zstd(None))` does it, with the thread's zstd context.
+fn compressed(page: Page) -> PolarsResult<CompressedPage> {
+    fn zstd_of(input: &[u8]) -> PolarsResult<Vec<u8>> {
+        ZSTD.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let compressor = match cell.as_mut() {
+                Some(c) => c,
+                None => cell.insert(zstd::bulk::Compressor::new(0)?),
+            };
+            let mut out = Vec::with_capacity(zstd::zstd_safe::compress_bound(input.len()));
+            compressor.compress_to_buffer(input, &mut out)?;
+            Ok(out)
+        })
+    }
+    match page {
+        Page::Data(page) if matches!(page.header(), DataPageHeader::V1(_)) => {
+            let buffer = zstd_of(page.buffer())?;
+            let rows = page.num_rows.unwrap_or_else(|| page.num_values());
+            Ok(CompressedPage::Data(CompressedDataPage::new(
+                page.header().clone(),
+                CowBuffer::Owned(buffer),
+                Compression::Zstd,
+                page.buffer().len(),
+                page.descriptor,
+                rows,
+            )))
+        }
+        Page::Dict(page) => {
+            let buffer = zstd_of(&page.buffer)?;
+            Ok(CompressedPage::Dict(CompressedDictPage::new(CowBuffer::Owned(buffer), Compression::Zstd, page.buffer.len(), page.num_values, page.is_sorted)))
+        }
+        page => Ok(compress(page, Vec::new(), CompressionOptions::Zstd(None))?),
+    }
 }
 
 /// A column's pages, compressed already, handed to the writer one by one.
