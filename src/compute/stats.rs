@@ -195,7 +195,8 @@ pub fn poisson_exact_cached(x: f64, level: f64) -> Option<(f64, f64)> {
 
 /// Wilson score 95% interval for a proportion x/n: (lower, upper) as proportions.
 pub fn wilson(x: f64, n: f64, z: f64) -> Option<(f64, f64)> {
-    if !(n > 0.0) || x < 0.0 || x > n {
+    // A NaN count is refused too.
+    if n.is_nan() || n <= 0.0 || x < 0.0 || x > n {
         return None;
     }
     let p = x / n;

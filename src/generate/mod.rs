@@ -65,7 +65,7 @@ fn style_for(year: i32, row: usize, col: usize) -> Style {
 
 /// Town label as the body writes it: some years without 镇.
 fn town_label(name: &str, year: i32, idx: usize) -> String {
-    if (year as usize + idx) % 3 == 0 {
+    if (year as usize + idx).is_multiple_of(3) {
         name.trim_end_matches('镇').to_string()
     } else {
         name.to_string()
@@ -502,8 +502,11 @@ fn returns(c: &Ctx) -> Vec<(String, String, Vec<SheetSpec>, bool)> {
     YEARS.iter().flat_map(|&y| returns_for_year(c, y)).collect()
 }
 
+/// The sample's simulated truth, its towns as (code, name), and the county's code.
+pub type SampleTruth = (Truth, Vec<(String, String)>, String);
+
 /// The simulated truth of the sample: (truth, towns as (code, name), county code).
-pub fn simulate_for_sample(seed: u64) -> Result<(Truth, Vec<(String, String)>, String), String> {
+pub fn simulate_for_sample(seed: u64) -> Result<SampleTruth, String> {
     let pipelines = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines");
     let areas = Areas::load(&pipelines.join("areas.toml")).map_err(|e| e.to_string())?;
     let county = areas.roots().next().ok_or("areas.toml has no root")?.code.clone();
