@@ -231,6 +231,19 @@ mod tests {
     }
 
     #[test]
+    fn one_zstd_context_kept_for_page_after_page_compresses_as_a_new_one_would() {
+        // One thread: every page of the three files goes through the same context, the
+        // first file's pages warming it with other data before the second's.
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let frames = [returns(3000), df!("area" => vec!["420000"; 50], "value" => vec![1.5; 50]).unwrap(), returns(700)];
+        pool.install(|| {
+            for df in &frames {
+                assert_eq!(ours(&mut df.clone()), by_polars(&mut df.clone()));
+            }
+        });
+    }
+
+    #[test]
     fn a_dictionary_of_each_distinct_text_in_order_of_first_appearance() {
         let long = "卫健局/样本001县/妇幼卫生年报.xlsx";
         // Two arrays of the same texts, concatenated: equal texts, different views.
