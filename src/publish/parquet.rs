@@ -100,7 +100,8 @@ fn compressed(page: Page) -> PolarsResult<CompressedPage> {
     match page {
         Page::Data(page) if matches!(page.header(), DataPageHeader::V1(_)) => {
             let buffer = zstd_of(page.buffer())?;
-            let rows = page.num_rows.unwrap_or_else(|| page.num_values());
+            // Always set on a page being written (`compress` would panic without it).
+            let rows = page.num_rows.ok_or_else(|| polars_err!(ComputeError: "a Parquet data page without its row count"))?;
             Ok(CompressedPage::Data(CompressedDataPage::new(
                 page.header().clone(),
                 CowBuffer::Owned(buffer),
