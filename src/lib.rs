@@ -9,13 +9,12 @@
 //! Stages: [`ingest`] → [`normalise`] → [`validate`] → [`compute`] → [`publish`],
 //! driven by [`pipeline::run`].
 
-pub mod check;
+pub mod commands;
 pub mod compute;
 pub mod config;
 pub mod generate;
 pub mod incremental;
 pub mod ingest;
-pub mod inspect;
 pub mod lock;
 pub mod model;
 pub mod normalise;

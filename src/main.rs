@@ -197,7 +197,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match wcmon::check::check(&files, &cfg, Some(&db)) {
+            match wcmon::commands::check::check(&files, &cfg, Some(&db)) {
                 Ok(report) => {
                     if format == "json" {
                         match serde_json::to_string_pretty(&report) {
@@ -208,7 +208,7 @@ fn main() -> ExitCode {
                             }
                         }
                     } else {
-                        say_raw!("{}", wcmon::check::render_text(&report, all));
+                        say_raw!("{}", wcmon::commands::check::render_text(&report, all));
                     }
                     ExitCode::from(report.exit_code())
                 }
@@ -220,7 +220,7 @@ fn main() -> ExitCode {
         }
         Cmd::Inspect { file, rows } => {
             let cfg = Config::load(&cli.pipelines).ok();
-            match wcmon::inspect::inspect(&file, cfg.as_ref(), rows) {
+            match wcmon::commands::inspect::inspect(&file, cfg.as_ref(), rows) {
                 Ok(report) => {
                     say_raw!("{report}");
                     ExitCode::SUCCESS
