@@ -466,6 +466,31 @@ mod tests {
     }
 
     #[test]
+    fn the_areas_expected_to_report() {
+        let cfg = cfg();
+        let towns: Vec<String> = {
+            let mut t: Vec<String> = cfg.areas.list.iter().filter(|a| a.parent.as_deref() == Some("421321")).map(|a| a.code.clone()).collect();
+            t.sort();
+            t
+        };
+        assert!(towns.len() > 10);
+        let mut form = cfg.forms.iter().find(|f| f.id() == "wjj_mch_annual").unwrap().clone();
+        // A return that lists the towns: the county sends it.
+        assert_eq!(expected_units(&form, &cfg), vec!["421321".to_string()]);
+        // One file per town (the town in the file name): every town.
+        form.raw.area.from = AreaFrom::FileName;
+        assert_eq!(expected_units(&form, &cfg), towns);
+        // A declared level wins.
+        if let Some(s) = form.raw.schedule.as_mut() {
+            s.areas = Some("county".into());
+        }
+        assert_eq!(expected_units(&form, &cfg), vec!["421321".to_string()]);
+        // A fixed area: that one.
+        let env = cfg.forms.iter().find(|f| f.raw.area.from == AreaFrom::Fixed).unwrap();
+        assert_eq!(expected_units(env, &cfg), vec!["421321".to_string()]);
+    }
+
+    #[test]
     fn a_due_date_passing_makes_the_table_stale() {
         let cfg = cfg();
         let dir = tempfile::tempdir().unwrap();

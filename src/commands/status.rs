@@ -139,7 +139,8 @@ pub fn render_text(r: &StatusReport) -> String {
                 _ => String::new(),
             };
             let due = x.due.as_deref().map(|d| format!("due {d}")).unwrap_or_default();
-            let _ = writeln!(out, "  [{}] {} 《{}》 {} {} {}", x.status, x.form, x.form_name, area, due, when);
+            let line = [format!("[{}] {}", x.status, x.form), format!("《{}》", x.form_name), area, due, when];
+            let _ = writeln!(out, "  {}", line.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" "));
             for f in &x.files {
                 let _ = writeln!(out, "      {f}");
             }
