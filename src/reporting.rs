@@ -18,7 +18,7 @@
 //!   seen, if that is later (a correction arrived);
 //! * **on_time**: first received on or before the due date (dates in UTC); null when
 //!   not received, not scheduled, or already in the inbox when the database was first
-//!   built (when it arrived is unknown);
+//!   built after the due date (when it arrived is unknown: it is never counted late);
 //! * **status**: not received: `pending` until the due date has passed (as of the
 //!   run), then `missing`; received: `late` (after the due date), else `corrected`
 //!   (a correction arrived), else `received`.
@@ -219,8 +219,10 @@ pub fn build(cfg: &Config, receipts: &[Receipt], as_of: &AsOf) -> Reporting {
             _ => None,
         };
         let received = !members.is_empty();
+        // A return already in the inbox at the database's first run arrived then or before:
+        // on time if that run was by the due date, else unknown.
         let on_time = match (first, &due) {
-            (Some(f), Some(d)) if received && !f.initial => date_of(&f.at).map(|at| at.as_str() <= d.as_str()),
+            (Some(f), Some(d)) if received => date_of(&f.at).map(|at| at.as_str() <= d.as_str()).filter(|&ok| ok || !f.initial),
             _ => None,
         };
         let status = if !received {
@@ -437,6 +439,9 @@ mod tests {
         assert_eq!(r.latest_year, Some(2024));
         let row = status_of(&r, "wjj_mch_annual", 2022);
         assert_eq!((row.status, row.on_time, row.expected), ("received", None, true), "initial receipts are never late");
+        // Already there at a first run before its due date: on time.
+        let row = status_of(&r, "wjj_health_services_long", 2024);
+        assert_eq!((row.status, row.on_time), ("received", Some(true)));
         let row = status_of(&r, "wjj_mch_annual", 2023);
         assert_eq!((row.status, row.on_time, row.submissions), ("corrected", Some(true), 2));
         assert_eq!(row.first_received, Some(format!("{due_2023}T00:00:00Z")), "on the due date: on time");

@@ -78,7 +78,8 @@ if bad:
     failures += 1
 
 # reporting: the sample's 45 returns (9 forms x 2020-2024) all expected and received, none
-# counted late or on time (already in the inbox at the first run: when they arrived is unknown).
+# counted late or on time (already in the inbox at a first run after every due date: when
+# they arrived is unknown).
 rep = con.sql(f"""select status, count(*), count(on_time), count(first_received)
     from read_parquet('{db}/reporting.parquet') where expected group by status""").fetchall()
 if rep != [("received", 45, 0, 45)]:
