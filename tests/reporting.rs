@@ -139,6 +139,16 @@ fn missing_late_pending_and_received_returns_with_the_run_summary_and_status() {
     }
     assert!(r.stdout.contains("returns for 2024 (as of ") && r.stdout.contains("9 expected, 7 received, 0 late, 0 missing, 2 pending"), "{}", r.stdout);
 
+    // Nothing changed in the inbox, but 卫健局's due date has passed (民政局's has not):
+    // the run publishes, and only the first is missing.
+    assert!(day(&mch_due) < day(&civil_due), "the sample's schedules: {mch_due} {civil_due}");
+    let between = format!("2025-{}-{:02}", &mch_due[..2], mch_due[3..].parse::<u32>().unwrap() + 1);
+    assert!(between > day(&mch_due) && between < day(&civil_due), "{between}");
+    let r = run_at(&between, "run", &inbox, &db);
+    assert!(r.stdout.contains("0 read, 43 unchanged") && r.stdout.contains("1 missing, 1 pending"), "{}", r.stdout);
+    let st = by_status(&report(&db));
+    assert_eq!((st["missing"].clone(), st["pending"].clone()), (vec![(mch.to_string(), 2024)], vec![(civil.to_string(), 2024)]));
+
     // After the due dates: 民政局's return arrives late, 卫健局's never did.
     std::fs::rename(&held, inbox.join(CIVIL_2024)).unwrap();
     let r = run_at(&after, "run", &inbox, &db);
