@@ -12,6 +12,8 @@ pub enum StatusError {
     Missing { path: String },
     #[error("{path}: {source}")]
     Read { path: String, source: PolarsError },
+    #[error("{path}: no return is expected or received yet")]
+    Empty { path: String },
     #[error("{path}: no return of year {year} is expected or received (years in the table: {years:?})")]
     NoYear { path: String, year: i32, years: Vec<i32> },
 }
@@ -71,7 +73,8 @@ pub fn status(db: &Path, year: Option<i32>) -> Result<StatusReport, StatusError>
     let all_years: std::collections::BTreeSet<i32> = years.iter().flatten().copied().collect();
     let year = match year.or_else(|| all_years.iter().next_back().copied()) {
         Some(y) if all_years.contains(&y) => y,
-        y => return Err(StatusError::NoYear { path: shown, year: y.unwrap_or_default(), years: all_years.into_iter().collect() }),
+        Some(y) => return Err(StatusError::NoYear { path: shown, year: y, years: all_years.into_iter().collect() }),
+        None => return Err(StatusError::Empty { path: shown }),
     };
     let mut bodies: BTreeMap<String, Body> = BTreeMap::new();
     for i in (0..df.height()).filter(|&i| years[i] == Some(year)) {

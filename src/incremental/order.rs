@@ -45,6 +45,21 @@ impl Rank {
     }
 }
 
+/// Record this run's sightings of the inbox's files (`state` has each file's content
+/// hash), then rank each file (in `files`' order) for [`crate::incremental::supersede`].
+pub fn see_and_rank(files: &[crate::ingest::InputFile], state: &crate::state::State, seen: &mut crate::state::first_seen::FirstSeen) -> Vec<Rank> {
+    for (rel, s) in &state.files {
+        seen.see(rel, &s.sha256);
+    }
+    files
+        .iter()
+        .map(|f| {
+            let sha = state.files.get(&f.rel).map_or("", |s| s.sha256.as_str());
+            Rank::new(&f.rel, seen.content(sha).map(|s| s.run), f.mtime_ns, sha)
+        })
+        .collect()
+}
+
 /// Whether a path's file name (not its folders) carries a correction mark.
 pub fn is_marked(path: &str) -> bool {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);

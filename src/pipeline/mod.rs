@@ -258,16 +258,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     // Corrections: the latest return of a form and year is in force (a correction
     // mark, then when wcmon first saw it, then the file time).
     seen.begin(&run_id, &as_of.at);
-    for (rel, s) in &new_state.files {
-        seen.see(rel, &s.sha256);
-    }
-    let ranks: Vec<crate::incremental::order::Rank> = files
-        .iter()
-        .map(|f| {
-            let sha = new_state.files.get(&f.rel).map_or("", |s| s.sha256.as_str());
-            crate::incremental::order::Rank::new(&f.rel, seen.content(sha).map(|s| s.run), f.mtime_ns, sha)
-        })
-        .collect();
+    let ranks = crate::incremental::order::see_and_rank(&files, &new_state, &mut seen);
     let (replaced, mut run_issues) = crate::incremental::supersede(&mut results, &facts, &ranks, &cfg);
     // Who has sent what (before the superseded files' facts are cleared).
     let reporting = crate::reporting::build(&cfg, &crate::reporting::receipts(&results, &facts, &cfg, &seen), &as_of);
