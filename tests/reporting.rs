@@ -302,3 +302,30 @@ fn corrections_stay_in_force_when_the_inbox_is_copied_with_new_times_and_after_a
     assert_eq!(warned.len(), 1, "{warned:?}");
     assert!(warned[0].contains(original_b) && warned[0].contains(resent), "{warned:?}");
 }
+
+#[test]
+fn a_bad_schedule_stops_the_run_with_file_line_and_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (n, (from, to, says)) in [
+        ("due = \"03-15\"", "due = \"02-30\"", "not a day of the year"),
+        ("every = \"year\"", "every = \"week\"", "unknown variant"),
+        ("from = 2020", "from = 2020\nareas = \"village\"", "no area of areas.toml has that level"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let p = tmp.path().join(format!("p{n}"));
+        copy_dir(&root().join("pipelines"), &p);
+        let file = p.join("forms/卫健局/mch_annual.toml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&file, text.replace(from, to)).unwrap();
+        let db = tmp.path().join("db");
+        let r = wcmon(&["--pipelines", p.to_str().unwrap(), "run", "--inbox", root().join("sample_data").to_str().unwrap(), "--db", db.to_str().unwrap()]);
+        assert_eq!(r.code, 2, "case {n}");
+        assert!(r.stderr.contains("mch_annual.toml") && r.stderr.contains(says), "case {n}: {}", r.stderr);
+        // The TOML errors say where; the level check names the key.
+        assert!(r.stderr.contains("line") || r.stderr.contains("[schedule] areas"), "case {n}: {}", r.stderr);
+        assert!(!db.exists(), "nothing written before the pipeline files are checked");
+    }
+}
