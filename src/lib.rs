@@ -22,5 +22,6 @@ pub mod parts;
 pub mod pipeline;
 pub mod progress;
 pub mod publish;
+pub mod reporting;
 pub mod state;
 pub mod validate;

@@ -97,6 +97,18 @@ enum Cmd {
         #[arg(long, default_value_t = 40)]
         rows: usize,
     },
+    /// Who has sent what: per body, the year's returns expected, received, late and missing, and their files.
+    Status {
+        /// The monitoring database (its published reporting.parquet).
+        #[arg(long, default_value = "monitoring_db")]
+        db: PathBuf,
+        /// Reporting year (default: the latest in the database).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Output: text (for people) or json (for programs).
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Write the synthetic sample returns (and their truth) for 2020–2024.
     Generate {
         #[arg(long, default_value = "sample_data")]
@@ -231,6 +243,26 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::Status { db, year, format } => match wcmon::commands::status::status(&db, year) {
+            Ok(report) => {
+                if format == "json" {
+                    match serde_json::to_string_pretty(&report) {
+                        Ok(j) => say!("{j}"),
+                        Err(e) => {
+                            eprintln!("wcmon status: {e}");
+                            return ExitCode::from(1);
+                        }
+                    }
+                } else {
+                    say_raw!("{}", wcmon::commands::status::render_text(&report));
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("wcmon status: {e}");
+                ExitCode::from(1)
+            }
+        },
         Cmd::Generate { out, seed, scale: true, counties, years, .. } => match wcmon::generate::scale::write_scale_corpus(&out, counties, years, seed) {
             Ok(s) => {
                 say!(
@@ -327,6 +359,9 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
                 );
             }
             say!("  changes to reported values since the last version: {}", s.changes);
+            for line in s.returns.lines() {
+                say!("{line}");
+            }
             say!("  database: {} (version {}, {} ms)", db.display(), s.version, s.duration_ms);
             if sev("error") > 0 {
                 say!("  errors in returns: see {}/issues.parquet (severity = 'error')", db.display());

@@ -14,7 +14,9 @@
 //!   file is decoded only when its part is computed;
 //! * `parts/<key>/`: each part of the last run split in parts, kept to be
 //!   taken as it was when its files are unchanged (see `crate::parts`);
-//! * `runs.jsonl`: one line per run, including runs that found nothing to do.
+//! * `runs.jsonl`: one line per run, including runs that found nothing to do;
+//! * `first_seen.json`: when each return was first seen (kept across builds and
+//!   rebuilds, see [`first_seen`]).
 //!
 //! The state is written after the new version is current, by rename, so a
 //! crash leaves either the old state (the next run reads a few files again) or
@@ -28,6 +30,8 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Observation, Text};
 use crate::pipeline::FileResult;
+
+pub mod first_seen;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileState {

@@ -38,7 +38,8 @@ fn current(db: &Path) -> String {
     std::fs::read_link(db.join("current")).unwrap().to_string_lossy().to_string()
 }
 
-/// Every data file of the current version, by relative path (the manifest and the audit log aside).
+/// Every data file of the current version, by relative path (aside the manifest, the audit log and
+/// reporting.parquet, which say what *this* database saw when: another one has its own dates).
 fn tables(db: &Path) -> Vec<(String, Vec<u8>)> {
     let cur = db.join("current");
     let mut v: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(&cur)
@@ -47,7 +48,7 @@ fn tables(db: &Path) -> Vec<(String, Vec<u8>)> {
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().is_file())
         .map(|e| (e.path().strip_prefix(&cur).unwrap().to_string_lossy().to_string(), std::fs::read(e.path()).unwrap()))
-        .filter(|(p, _)| p != "manifest.json" && p != "changes.parquet")
+        .filter(|(p, _)| p != "manifest.json" && p != "changes.parquet" && p != "reporting.parquet")
         .collect();
     v.sort();
     v

@@ -100,7 +100,8 @@ fn a_run_split_in_parts_publishes_what_one_pass_does() {
         .map(|e| e.path().strip_prefix(split.join("current")).unwrap().to_path_buf())
         .collect();
     assert!(files.len() > 10, "{files:?}");
-    for f in &files {
+    // reporting.parquet says when each database first saw each return (their own run times).
+    for f in files.iter().filter(|f| f.as_os_str() != "reporting.parquet") {
         let (a, b) = (std::fs::read(split.join("current").join(f)).unwrap(), std::fs::read(serial.join("current").join(f)).unwrap());
         assert!(a == b, "{} differs between two parts at once and one", f.display());
     }

@@ -4,6 +4,8 @@
 //!
 //! - [`check`]: a dry run over given returns (what would land, what would not)
 //! - [`inspect`]: a workbook's sheets, header rows and merged regions, to write a form
+//! - [`status`]: who has sent what, per body, from the published `reporting.parquet`
 
 pub mod check;
 pub mod inspect;
+pub mod status;

@@ -39,6 +39,9 @@ pub struct RawForm {
     /// Validation rules for this form's returns (see `pipelines/README.md`).
     #[serde(default)]
     pub rule: Vec<crate::config::rules::RawRule>,
+    /// Who reports, how often and by when (see `crate::config::schedule`).
+    #[serde(default)]
+    pub schedule: Option<crate::config::schedule::Schedule>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

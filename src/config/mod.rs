@@ -7,6 +7,7 @@ pub mod areas;
 pub mod catalogue;
 pub mod forms;
 pub mod rules;
+pub mod schedule;
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +68,15 @@ impl Config {
             if let forms::AreaSpec { from: forms::AreaFrom::Fixed, value: Some(v), .. } = &form.raw.area {
                 if areas.resolve(v).is_none() && areas.get(v).is_none() {
                     return Err(ConfigError::Invalid { file: p.clone(), msg: format!("area.value {v:?} is not in areas.toml") });
+                }
+            }
+            if let Some(level) = form.raw.schedule.as_ref().and_then(|s| s.areas.as_deref()) {
+                if !areas.list.iter().any(|a| a.level == level) {
+                    let levels: std::collections::BTreeSet<&str> = areas.list.iter().map(|a| a.level.as_str()).collect();
+                    return Err(ConfigError::Invalid {
+                        file: p.clone(),
+                        msg: format!("[schedule] areas = {level:?}: no area of areas.toml has that level (levels: {levels:?})"),
+                    });
                 }
             }
             forms.push(form);

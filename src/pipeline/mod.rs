@@ -82,6 +82,8 @@ pub struct RunSummary {
     pub parts_reused: usize,
     /// Rows added to the changes table by this run.
     pub changes: usize,
+    /// The latest year's expected returns: received, late, missing (see `crate::reporting`).
+    pub returns: crate::reporting::ReportingSummary,
     /// `published` or `unchanged` (nothing new: the current version stands).
     pub outcome: String,
     pub version: String,
@@ -159,6 +161,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let rebuild = opts.mode == "rebuild";
     let prev_state = if rebuild { None } else { crate::state::State::load(&opts.db, &digest) };
     let current = publish::current_version(&opts.db);
+    // When each return was first seen, and "now" for what is due (kept across rebuilds).
+    let as_of = crate::reporting::AsOf::from_env(&started_at).map_err(RunError::State)?;
+    let mut seen = crate::state::first_seen::FirstSeen::load(&opts.db);
     tracing::info!(files = files.len(), inbox = %opts.inbox.display(), mode = %opts.mode, "discovered returns");
 
     // Which files can be taken from the cache: same size and modification time as last time.
@@ -167,6 +172,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         (s.size == f.size && s.mtime_ns == f.mtime_ns).then_some(s)
     };
     let unchanged = current.is_some() && prev_state.as_ref().is_some_and(|s| s.files.len() == files.len()) && files.iter().all(|f| fresh(f).is_some());
+    // A due date passing makes a pending return missing: that is a change too.
+    let unchanged = unchanged && current.as_deref().is_some_and(|c| !crate::reporting::stale(&cfg, &seen, &as_of, c));
     if unchanged {
         return unchanged_run(opts, &run_id, &files, current.as_deref(), started);
     }
@@ -248,9 +255,15 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let removed_files: std::collections::BTreeSet<String> =
         prev_state.as_ref().map(|s| s.files.keys().filter(|k| !new_state.files.contains_key(*k)).cloned().collect()).unwrap_or_default();
 
-    // Corrections: the newest return of a form and year is in force.
-    let mtimes: Vec<u64> = files.iter().map(|f| f.mtime_ns).collect();
-    let replaced = crate::incremental::supersede(&mut results, &facts, &mtimes, &cfg);
+    // Corrections: the latest return of a form and year is in force (a correction
+    // mark, then when wcmon first saw it, then the file time).
+    seen.begin(&run_id, &as_of.at);
+    let ranks = crate::incremental::order::see_and_rank(&files, &new_state, &mut seen);
+    let (replaced, mut run_issues) = crate::incremental::supersede(&mut results, &facts, &ranks, &cfg);
+    // Who has sent what (before the superseded files' facts are cleared).
+    let reporting = crate::reporting::build(&cfg, &crate::reporting::receipts(&results, &facts, &cfg, &seen), &as_of);
+    run_issues.extend(reporting.issues());
+    summary.returns = reporting.summary();
     for (r, fact) in results.iter().zip(facts.iter_mut()) {
         if r.submission.status == "superseded" {
             *fact = FileFacts::default();
@@ -328,6 +341,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             changes
         });
     }
+    totals::keep_issues(&mut totals.issues, &mut totals.issue_counts, &mut [], run_issues)?;
+    staging.write(&mut Table::new("reporting", reporting.frame()?), 0, &mut manifest)?;
     let (changes, subs) =
         rayon::join(changes_job, || other_tables(OtherTables { cfg: &cfg, totals, results, ind_top, staging: &staging, started }, &mut summary, &mut manifest));
     let subs = subs?;
@@ -354,6 +369,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     new_state.compact(&opts.db, &cache);
     drop(cache);
     new_state.save(&opts.db).map_err(|e| RunError::State(e.to_string()))?;
+    seen.as_of = Some(as_of.date.clone());
+    seen.save(&opts.db).map_err(|e| RunError::State(format!("first_seen.json: {e}")))?;
     summary.duration_ms = started.elapsed().as_millis();
     let _ = crate::state::log_run(
         &opts.db,

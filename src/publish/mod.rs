@@ -167,6 +167,7 @@ pub const TOP_LEVEL: &[&str] = &[
     "issues.parquet",
     "rule_summary.parquet",
     "changes.parquet",
+    "reporting.parquet",
     "manifest.json",
 ];
 
