@@ -96,6 +96,15 @@ enum Cmd {
         /// Rows to print per sheet.
         #[arg(long, default_value_t = 40)]
         rows: usize,
+        /// The header's first row (1-based, as Excel numbers it); default: found from the data or the form
+        #[arg(long)]
+        header_row: Option<usize>,
+        /// How many rows the header has; default: found from the data or the form
+        #[arg(long)]
+        header_rows: Option<usize>,
+        /// Print only a draft pipeline file for the file's table
+        #[arg(long)]
+        draft: bool,
     },
     /// Write the synthetic sample returns (and their truth) for 2020–2024.
     Generate {
@@ -218,9 +227,10 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Cmd::Inspect { file, rows } => {
+        Cmd::Inspect { file, rows, header_row, header_rows, draft } => {
             let cfg = Config::load(&cli.pipelines).ok();
-            match wcmon::commands::inspect::inspect(&file, cfg.as_ref(), rows) {
+            let opts = wcmon::commands::inspect::InspectOptions { header_row, header_rows, draft };
+            match wcmon::commands::inspect::inspect_with(&file, cfg.as_ref(), rows, &opts) {
                 Ok(report) => {
                     say_raw!("{report}");
                     ExitCode::SUCCESS
