@@ -638,6 +638,46 @@ fn inspect_drafts_a_merged_stage_by_sex_grid_that_runs_with_no_unmapped_cell() {
     assert_eq!(iss.iter().filter(|i| i.1 == "skipped_total").count(), 6, "{iss:?}");
 }
 
+/// Issue 23.4: the other way round: sex over stage (男 | 女, each over 小学 | 初中), and an 序号 column.
+#[test]
+fn inspect_drafts_a_sex_by_stage_grid_that_runs_with_no_unmapped_cell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    title(ws, "乡镇中小学在校生（按性别）", 5);
+    ws.write_string(1, 0, "单位：人").unwrap();
+    ws.merge_range(2, 0, 3, 0, "序号", &Format::new()).unwrap();
+    ws.merge_range(2, 1, 3, 1, "乡镇名称", &Format::new()).unwrap();
+    let stages = [("小学在校生数", "pupils_primary"), ("初中在校生数", "pupils_junior")];
+    for (j, (sex_label, _)) in [("男", "M"), ("女", "F")].iter().enumerate() {
+        let c = 2 + 2 * j as u16;
+        ws.merge_range(2, c, 2, c + 1, sex_label, &Format::new()).unwrap();
+        for (k, (stage, _)) in stages.iter().enumerate() {
+            ws.write_string(3, c + k as u16, *stage).unwrap();
+        }
+    }
+    let mut truth = BTreeMap::new();
+    for (i, (code, name)) in TOWNS.iter().enumerate() {
+        let row = 4 + i as u32;
+        ws.write_number(row, 0, (i + 1) as f64).unwrap();
+        ws.write_string(row, 1, *name).unwrap();
+        for (j, (_, sex)) in [("男", "M"), ("女", "F")].iter().enumerate() {
+            for (k, (_, de)) in stages.iter().enumerate() {
+                let v = 500.0 + 50.0 * k as f64 + 3.0 * i as f64 - 20.0 * j as f64;
+                ws.write_number(row, 2 + 2 * j as u16 + k as u16, v).unwrap();
+                truth.insert(key(de, code, 2023, sex), v);
+            }
+        }
+    }
+    let file = save(&mut wb, &inbox, "2023年乡镇中小学在校生.xlsx");
+    let (draft, got, iss) = draft_and_run(&file, &inbox, tmp.path());
+    assert!(draft.contains("header_rows = 2"), "{draft}");
+    let got: BTreeMap<_, f64> = got.into_iter().map(|(k, v)| (k, v.0.unwrap())).collect();
+    assert_eq!(got, truth, "{draft}");
+    assert!(iss.iter().all(|i| i.1 != "unmapped_cell" && i.0 != "error"), "{iss:?}\n{draft}");
+}
+
 /// Issue 23.4: a transposed table (towns as columns, items as rows, a 全县合计 column).
 #[test]
 fn inspect_drafts_a_transposed_table_that_runs_with_no_unmapped_cell() {

@@ -544,9 +544,10 @@ pub fn draft(s: &Sheet, d: &Detected, file_name: &str, cfg: &Config) -> String {
         // The element from the labels that are not a sex, an age group or a total.
         let (mut sex, mut age, mut element) = (None, None, Vec::new());
         for (i, p) in parts.iter().enumerate() {
-            if let Some(x) = labels::sex_code(p).filter(|_| i > 0) {
+            // A sex or an age group at any level of a path of two or more (合计 over 小学 | 初中, or under them).
+            if let Some(x) = labels::sex_code(p).filter(|_| parts.len() > 1) {
                 sex = sex.or(Some(x.to_string()));
-            } else if let Some(a) = labels::age_code(p).filter(|_| i > 0) {
+            } else if let Some(a) = labels::age_code(p).filter(|_| parts.len() > 1) {
                 age = age.or(Some(a));
             } else if let Some(raw) = display.get(i) {
                 element.push(*raw);
