@@ -800,3 +800,101 @@ fn an_overlapping_group_area_loads_without_double_counting() {
     assert_eq!(at("G01"), vec![group_value]);
     assert_eq!(at("421321"), vec![towns_sum], "the county is the sum of its towns only");
 }
+
+/// Flags not listed in the form, a flag beside no value, a flag column named by its
+/// header (`flag_of` a header path), and a long list's flag column.
+#[test]
+fn unknown_and_orphan_flags_are_said_and_nothing_is_lost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, l) in ["乡镇", "活产数", "注"].iter().enumerate() {
+        ws.write_string(0, c as u16, *l).unwrap();
+    }
+    ws.write_string(1, 0, "厉山镇").unwrap();
+    ws.write_number(1, 1, 10.0).unwrap();
+    ws.write_string(1, 2, "z").unwrap(); // not in [table.flags]
+    ws.write_string(2, 0, "高城镇").unwrap();
+    ws.write_string(2, 2, "p").unwrap(); // beside an empty value cell
+    ws.write_string(3, 0, "殷店镇").unwrap();
+    ws.write_number(3, 1, 12.0).unwrap();
+    ws.write_string(3, 2, "p").unwrap();
+    save(&mut wb, &inbox, "2023年orphans.xlsx");
+    // A long list with a flag column.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, l) in ["乡镇", "指标名称", "数值", "注"].iter().enumerate() {
+        ws.write_string(0, c as u16, *l).unwrap();
+    }
+    for (i, (name, v, flag)) in [("厉山镇", "20", "p"), ("高城镇", "21（估计）", ""), ("殷店镇", "22", "")].iter().enumerate() {
+        let r = 1 + i as u32;
+        ws.write_string(r, 0, *name).unwrap();
+        ws.write_string(r, 1, "活产数").unwrap();
+        ws.write_string(r, 2, *v).unwrap();
+        if !flag.is_empty() {
+            ws.write_string(r, 3, *flag).unwrap();
+        }
+    }
+    save(&mut wb, &inbox, "2022年longflags.xlsx");
+    let grid = r#"
+[form]
+id = "orphans"
+body = "x"
+name = "orphans"
+[match]
+file_name = "orphans"
+[area]
+from = "rows"
+[table]
+header_labels = ["乡镇", "活产数"]
+label_column = "乡镇"
+[table.flags]
+p = "P"
+[[columns]]
+header = "活产数"
+data_element = "live_births"
+[[columns]]
+header = "注"
+flag_of = "活产数"
+"#;
+    let long = r#"
+[form]
+id = "longflags"
+body = "x"
+name = "longflags"
+[match]
+file_name = "longflags"
+[area]
+from = "column"
+[table]
+layout = "long"
+header_labels = ["乡镇", "指标名称"]
+[table.flags]
+p = { obs_status = "P", note = "provisional" }
+"（估计）" = "E"
+[long]
+item_column = "指标名称"
+value_column = "数值"
+area_column = "乡镇"
+flag_column = "注"
+[[items]]
+label = "活产数"
+data_element = "live_births"
+"#;
+    let pipes = pipelines(tmp.path(), &[("orphans.toml", grid), ("longflags.toml", long)], None);
+    let (r, db) = run_with(&pipes, &inbox, tmp.path());
+    assert_eq!(r.code, 0, "warnings only: {:?}", issues(&db));
+    let got = landed(&db);
+    let at = |area: &str, year: i32| got.get(&key("live_births", area, year, "_T")).map(|v| (v.0, v.1.clone(), v.2.clone()));
+    assert_eq!(at("421321100", 2023), Some((Some(10.0), "A".into(), Some("z".into()))), "an unknown mark is kept as written");
+    assert_eq!(at("421321102", 2023), Some((Some(12.0), "P".into(), None)));
+    assert_eq!(at("421321101", 2023), None);
+    assert_eq!(at("421321100", 2022), Some((Some(20.0), "P".into(), Some("provisional".into()))));
+    assert_eq!(at("421321101", 2022), Some((Some(21.0), "E".into(), None)));
+    assert_eq!(at("421321102", 2022), Some((Some(22.0), "A".into(), None)));
+    let mut said: Vec<(String, String, String)> = issues(&db).into_iter().map(|i| (i.0, i.1, i.2)).collect();
+    said.sort();
+    assert_eq!(said, vec![("warning".into(), "flag_without_value".into(), "C3".into()), ("warning".into(), "unknown_flag".into(), "C2".into())]);
+    assert_eq!(submissions(&db), (5, 5, 0));
+}
