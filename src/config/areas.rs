@@ -104,7 +104,7 @@ impl Areas {
                 return Err(err(format!("area {} is a group (group = true): groups stand outside the tree and have no parent", a.code)));
             }
             if let Some(p) = &a.parent {
-                if raw.get(by_code[p]).is_some_and(|p| p.group) {
+                if by_code.get(p).and_then(|&i| raw.get(i)).is_some_and(|p| p.group) {
                     return Err(err(format!(
                         "area {} names the group {p} as its parent: a group has no areas under it (its values are reported, not summed)",
                         a.code

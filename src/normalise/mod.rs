@@ -163,7 +163,6 @@ fn first_label_is(path: &[String], wanted: &str) -> bool {
 /// Normalise one workbook with one form.
 pub fn normalise_workbook(wb: &Workbook, form: &Form, cfg: &Config, ctx: &FileCtx<'_>) -> Normalised {
     let mut out = Normalised::default();
-    debug_assert!(crate::config::forms::INGEST_FINDINGS.iter().all(|f| !crate::config::rules::BUILT_IN.iter().any(|b| b.0 == *f)));
     for sheet in &wb.sheets {
         if let Some(re) = &form.sheet_name_re {
             if !re.is_match(&sheet.name) {
