@@ -799,6 +799,10 @@ fn an_overlapping_group_area_loads_without_double_counting() {
     };
     assert_eq!(at("G01"), vec![group_value]);
     assert_eq!(at("421321"), vec![towns_sum], "the county is the sum of its towns only");
+    // The group is not the top of the tree: no "no data yet" progress rows are made up for it.
+    let progress = read(&db.join("progress.parquet"));
+    assert!(strs(&progress, "area").iter().all(|a| a.as_deref() != Some("G01")));
+    assert!(strs(&progress, "area").iter().any(|a| a.as_deref() == Some("421321")));
 }
 
 /// Flags not listed in the form, a flag beside no value, a flag column named by its

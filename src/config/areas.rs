@@ -175,11 +175,12 @@ impl Areas {
         self.list.iter().filter(|a| a.parent.is_none())
     }
 
-    /// The level of the top of the tree ("county", "province", "country"), for messages:
-    /// the level of the first root that is not a group.
-    pub fn top_level(&self) -> &str {
-        self.list.iter().find(|a| a.parent.is_none() && !a.group).map_or("top", |a| a.level.as_str())
+    /// The roots of the tree: areas without a parent that are not groups (the county a
+    /// summary speaks of, the area a baseline is taken at).
+    pub fn tree_roots(&self) -> impl Iterator<Item = &Area> {
+        self.list.iter().filter(|a| a.parent.is_none() && !a.group)
     }
+
 }
 
 #[cfg(test)]
@@ -238,7 +239,8 @@ mod tests {
         assert_eq!(areas.resolve("Côte d'Ivoire").unwrap().code, "c");
         assert_eq!(areas.resolve("costa de marfil").unwrap().code, "c");
         assert!(areas.get("ldc").unwrap().ancestors.is_empty());
-        assert_eq!(areas.top_level(), "x");
+        assert_eq!(areas.tree_roots().map(|a| a.code.as_str()).collect::<Vec<_>>(), ["w"]);
+        assert_eq!(areas.roots().count(), 2);
         let mut under_group = mk("k", Some("ldc"));
         under_group.level = "country".into();
         assert!(Areas::from_raw(vec![mk("w", None), g.clone(), under_group], Path::new("x")).unwrap_err().to_string().contains("group"));
