@@ -180,7 +180,6 @@ impl Areas {
     pub fn tree_roots(&self) -> impl Iterator<Item = &Area> {
         self.list.iter().filter(|a| a.parent.is_none() && !a.group)
     }
-
 }
 
 #[cfg(test)]
