@@ -228,7 +228,12 @@ fn main() -> ExitCode {
             }
         }
         Cmd::Inspect { file, rows, header_row, header_rows, draft } => {
-            let cfg = Config::load(&cli.pipelines).ok();
+            let loaded = Config::load(&cli.pipelines);
+            if let (true, Err(e)) = (draft, &loaded) {
+                eprintln!("wcmon inspect --draft: a draft needs the pipeline files: {e}");
+                return ExitCode::from(2);
+            }
+            let cfg = loaded.ok();
             let opts = wcmon::commands::inspect::InspectOptions { header_row, header_rows, draft };
             match wcmon::commands::inspect::inspect_with(&file, cfg.as_ref(), rows, &opts) {
                 Ok(report) => {

@@ -902,3 +902,36 @@ data_element = "live_births"
     assert_eq!(said, vec![("warning".into(), "flag_without_value".into(), "C3".into()), ("warning".into(), "unknown_flag".into(), "C2".into())]);
     assert_eq!(submissions(&db), (5, 5, 0));
 }
+
+/// Issue 23.4, a further layout: a sheet per town, each an age × sex cross-tab of one data element.
+#[test]
+fn inspect_drafts_a_sheet_per_town_cross_tab_that_runs_with_no_unmapped_cell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("inbox");
+    let mut wb = Workbook::new();
+    let ages = [("0-4岁", "Y0T4"), ("5-9岁", "Y5T9"), ("65岁及以上", "Y_GE65")];
+    let mut truth = BTreeMap::new();
+    for (t, (code, name)) in TOWNS.iter().take(3).enumerate() {
+        let ws = wb.add_worksheet();
+        ws.set_name(*name).unwrap();
+        title(ws, &format!("{name}常住人口（按年龄、性别分）    单位：人"), 2);
+        for (c, l) in ["年龄组", "男", "女"].iter().enumerate() {
+            ws.write_string(1, c as u16, *l).unwrap();
+        }
+        for (i, (label, age)) in ages.iter().enumerate() {
+            let row = 2 + i as u32;
+            ws.write_string(row, 0, *label).unwrap();
+            for (j, sex) in ["M", "F"].iter().enumerate() {
+                let v = 1000.0 + 100.0 * t as f64 + 10.0 * i as f64 + j as f64;
+                ws.write_number(row, 1 + j as u16, v).unwrap();
+                truth.insert(("population".to_string(), code.to_string(), 2023, sex.to_string(), age.to_string()), v);
+            }
+        }
+    }
+    let file = save(&mut wb, &inbox, "2023年分乡镇人口.xlsx");
+    let (draft, got, iss) = draft_and_run(&file, &inbox, tmp.path());
+    assert!(draft.contains("from = \"sheet_name\"") && draft.contains("data_element = \"population\""), "{draft}");
+    let got: BTreeMap<_, f64> = got.into_iter().map(|(k, v)| (k, v.0.unwrap())).collect();
+    assert_eq!(got, truth, "{draft}");
+    assert!(iss.is_empty(), "{iss:?}\n{draft}");
+}

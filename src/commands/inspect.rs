@@ -47,7 +47,8 @@ pub fn inspect_with(path: &Path, cfg: Option<&Config>, max_rows: usize, opts: &I
         let cfg = cfg.ok_or("a draft needs the pipeline files (indicators.toml, areas.toml): see --pipelines")?;
         let sheet = wb.sheets.iter().filter_map(|s| detect(s, opts).map(|d| (s, d))).max_by_key(|(s, d)| (d.value_cells(s), std::cmp::Reverse(s.name.clone())));
         let Some((sheet, det)) = sheet else { return Err("no sheet holds a table of numbers".into()) };
-        return Ok(draft(sheet, &det, &name, cfg));
+        let names: Vec<&str> = wb.sheets.iter().map(|s| s.name.as_str()).collect();
+        return Ok(draft(sheet, &det, &name, &names, cfg));
     }
     let mut out = String::new();
     let _ = writeln!(out, "file    {}\nformat  {}\nsha256  {sha}", path.display(), wb.format);
@@ -294,7 +295,14 @@ fn guess_element<'c>(cfg: &'c Config, label: &str) -> Option<(&'c crate::config:
         .map(|d| {
             let n = normalise_label(&d.name_zh);
             let bare = strip_paren(&n);
-            let mut score = strsim::normalized_levenshtein(&l, &n).max(strsim::normalized_levenshtein(&l, &bare));
+            // Edit distance, and for Chinese labels (whose words come in any order: 5岁以下儿童贫血人数,
+            // 贫血儿童数) how many of the name's characters the label holds.
+            let lev = strsim::normalized_levenshtein(&l, &n).max(strsim::normalized_levenshtein(&l, &bare));
+            let (a, b): (BTreeSet<char>, BTreeSet<char>) =
+                (l.chars().filter(|c| c.is_alphanumeric()).collect(), bare.chars().filter(|c| c.is_alphanumeric()).collect());
+            let common = a.intersection(&b).count() as f64;
+            let overlap = if a.is_empty() || b.is_empty() { 0.0 } else { 0.6 * common / b.len() as f64 + 0.4 * 2.0 * common / (a.len() + b.len()) as f64 };
+            let mut score = lev.max(overlap);
             if !l.is_empty() && (n == l || bare == l) {
                 score = 2.0;
             } else if !l.is_empty() && (bare.contains(&l) || l.contains(&bare)) {
@@ -331,12 +339,24 @@ fn written_unit(label: &str, de: &crate::config::DataElement) -> Option<String> 
     }
 }
 
+/// The data elements guessed so far, by (element, sex, age): the label each was guessed for.
+type Guessed = BTreeMap<(String, Option<String>, Option<String>), String>;
+
 /// One `[[columns]]`/`[[rows]]`/`[[items]]` line set for a label.
-fn mapping(key: &str, label: &str, element_label: &str, sex: Option<&str>, age: Option<&str>, cfg: &Config) -> String {
+fn mapping(key: &str, label: &str, element_label: &str, sex: Option<&str>, age: Option<&str>, cfg: &Config, guessed: &mut Guessed) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{key} = {}", toml_str(label));
     match guess_element(cfg, element_label) {
         Some((de, score)) => {
+            let k = (de.code.clone(), sex.map(str::to_string), age.map(str::to_string));
+            match guessed.get(&k) {
+                Some(other) if other != label => {
+                    let _ = writeln!(out, "# NOTE: {} is also guessed for {other:?}: one of the two is wrong (they would conflict)", de.code);
+                }
+                _ => {
+                    guessed.insert(k, label.to_string());
+                }
+            }
             let _ = writeln!(
                 out,
                 "data_element = {}          # {} — guessed from {:?} (similarity {:.2}): check it",
@@ -382,7 +402,8 @@ fn file_name_regex(name: &str) -> String {
 }
 
 /// The draft pipeline file for the table `d` of sheet `s`.
-pub fn draft(s: &Sheet, d: &Detected, file_name: &str, cfg: &Config) -> String {
+pub fn draft(s: &Sheet, d: &Detected, file_name: &str, sheet_names: &[&str], cfg: &Config) -> String {
+    let mut guessed = Guessed::new();
     let paths = normalise::header_paths_display(s, d.header_row, d.header_rows, &[]);
     let rows = d.data_start..d.data_end;
     // Per column: how many numbers, texts, dashes in the data rows, and its distinct texts.
@@ -495,7 +516,7 @@ pub fn draft(s: &Sheet, d: &Detected, file_name: &str, cfg: &Config) -> String {
             }
         }
         for l in stats[item_col].distinct.values() {
-            let _ = writeln!(out, "\n[[items]]\n{}", mapping("label", l, l, None, None, cfg).trim_end());
+            let _ = writeln!(out, "\n[[items]]\n{}", mapping("label", l, l, None, None, cfg, &mut guessed).trim_end());
         }
         return out;
     }
@@ -523,13 +544,39 @@ pub fn draft(s: &Sheet, d: &Detected, file_name: &str, cfg: &Config) -> String {
             if labels::is_total(l) {
                 continue;
             }
-            let _ = writeln!(out, "\n[[rows]]\n{}", mapping("label", l, l, None, None, cfg).trim_end());
+            let _ = writeln!(out, "\n[[rows]]\n{}", mapping("label", l, l, None, None, cfg, &mut guessed).trim_end());
         }
         return out;
     }
-    // Rows as areas (or one area), values in columns found by their header paths.
+    // Rows as areas (or one area per sheet, or one area), values in columns found by their header paths.
     let totals: Vec<String> = row_labels.iter().filter(|l| is_root_or_total(l)).cloned().collect();
-    let _ = if area_rows { writeln!(out, "[area]\nfrom = \"rows\"\n") } else { writeln!(out, "[area]\nfrom = \"fixed\"\nvalue = {}\n", toml_str(&root)) };
+    let area_sheets = sheet_names.len() > 1 && sheet_names.iter().filter(|n| is_area(n)).count() * 10 >= sheet_names.len() * 6;
+    let _ = if area_rows {
+        writeln!(out, "[area]\nfrom = \"rows\"\n")
+    } else if area_sheets {
+        writeln!(out, "[area]\nfrom = \"sheet_name\"             # a sheet per area\n")
+    } else {
+        writeln!(out, "[area]\nfrom = \"fixed\"\nvalue = {}\n", toml_str(&root))
+    };
+    // A cross-tab of built-in labels only (age groups × 合计/男/女): one data element for the whole table.
+    let built_in = |l: &str| labels::is_total(l) || labels::sex_code(l).is_some() || labels::age_code(l).is_some();
+    let cross_tab = !area_rows && !row_labels.is_empty() && row_labels.iter().all(|l| built_in(l)) && !value_cols.is_empty() && {
+        let paths = norm_paths_all(s, d);
+        value_cols.iter().all(|&c| paths[c].last().is_some_and(|l| built_in(l)))
+    };
+    if cross_tab {
+        let _ = writeln!(out, "[table]\nheader_labels = [{header_labels}]\nheader_rows = {}\nlabel_column = {label_ref}", d.header_rows);
+        if !ignore.is_empty() {
+            let _ = writeln!(out, "ignore_columns = [{}]", col_list(&ignore));
+        }
+        // The title without its year, its unit line and the sheet's own name (an area).
+        let what = if title.trim().is_empty() { stem.to_string() } else { title.trim().to_string() };
+        let what = what.split("单位").next().unwrap_or_default().replace(s.name.as_str(), "");
+        let what = year_in_name.replace_all(&what, "").replace('年', "").trim().to_string();
+        let body = mapping("# the table", &what, &what, None, None, cfg, &mut guessed);
+        let _ = writeln!(out, "\n[fixed]                             # rows and columns are sex and age groups: one data element\n{}", body.trim_end());
+        return out;
+    }
     let _ = writeln!(out, "[table]\nheader_labels = [{header_labels}]\nheader_rows = {}\nlabel_column = {label_ref}", d.header_rows);
     if area_rows && !totals.is_empty() {
         let _ = writeln!(out, "skip_rows = [{}]", totals.iter().map(|t| toml_str(t)).collect::<Vec<_>>().join(", "));
@@ -557,12 +604,17 @@ pub fn draft(s: &Sheet, d: &Detected, file_name: &str, cfg: &Config) -> String {
         let age = age.filter(|x| x != "_T");
         let head = if paths[c].is_empty() { None } else { Some(paths[c].as_str()) };
         let body = match head {
-            Some(h) => mapping("header", h, &element.join("/"), sex.as_deref(), age.as_deref(), cfg),
-            None => mapping("column", &letter(c), "", sex.as_deref(), age.as_deref(), cfg),
+            Some(h) => mapping("header", h, &element.join("/"), sex.as_deref(), age.as_deref(), cfg, &mut guessed),
+            None => mapping("column", &letter(c), "", sex.as_deref(), age.as_deref(), cfg, &mut guessed),
         };
         let _ = writeln!(out, "\n[[columns]]\n{}", body.trim_end());
     }
     out
+}
+
+/// Normalised header paths of the table's columns.
+fn norm_paths_all(s: &Sheet, d: &Detected) -> Vec<Vec<String>> {
+    normalise::header_paths(s, d.header_row, d.header_rows)
 }
 
 /// The column's label in the header's first row it has one in (as written).
