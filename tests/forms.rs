@@ -278,6 +278,11 @@ data_element = "deliveries"
     assert_eq!(got, truth);
     let iss = issues(&db);
     assert!(iss.is_empty(), "no notice, no total: {iss:?}");
+    // inspect reads the header as the form does: the paths without the other languages.
+    let file = inbox.join("2022年multilingual.xlsx");
+    let r = wcmon(&["--pipelines", pipes.to_str().unwrap(), "inspect", file.to_str().unwrap()]);
+    assert!(r.stdout.contains("as form ml finds it"), "{}", r.stdout);
+    assert_eq!(printed_paths(&r.stdout).get("B").map(String::as_str), Some("\"活产数\""), "{}", r.stdout);
     // Without header_skip the English, French and Spanish labels are part of every path.
     let pipes = pipelines(tmp.path(), &[("ml.toml", &form(""))], None);
     let (r, db) = run_with(&pipes, &inbox, tmp.path());

@@ -76,7 +76,7 @@ pub fn inspect_with(path: &Path, cfg: Option<&Config>, max_rows: usize, opts: &I
                 if let Some(hr) = normalise::find_header_row(s, &f.raw.table.header_labels) {
                     opts_here.header_row = Some(hr + 1);
                     opts_here.header_rows = Some(f.raw.table.header_rows);
-                    skip = f.raw.table.header_skip.iter().map(|r| r - 1).collect();
+                    skip = normalise::header_skip(f);
                     from_form = Some(f.id().to_string());
                 }
             }

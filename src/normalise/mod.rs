@@ -82,7 +82,7 @@ fn normalised_eq(cell: &str, wanted: &str) -> bool {
 
 /// The rows of a form's header block left out of its header paths (0 = the block's first row):
 /// `header_skip`, and the year row of `year.from = "row"`.
-fn header_skip(form: &Form) -> Vec<usize> {
+pub fn header_skip(form: &Form) -> Vec<usize> {
     let mut skip: Vec<usize> = form.raw.table.header_skip.iter().map(|r| r - 1).collect();
     if let (YearFrom::Row, Some(r)) = (form.raw.year.from, form.raw.year.row) {
         skip.push(r - 1);
