@@ -866,6 +866,9 @@ data_element = "live_births"
 [[columns]]
 header = "注"
 flag_of = "活产数"
+[[columns]]
+column = "Z"                 # past the sheet's last column: nothing to read, no harm
+flag_of = "Y"
 "#;
     let long = r#"
 [form]

@@ -321,6 +321,8 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 (0..self.sheet.cols).find(|&c| Some(c) != flag_col && !self.paths[c].is_empty() && path_matches(&self.paths[c], &key))
             });
             match (flag_col, value_col) {
+                // A letter past the sheet's last column: an empty column, nothing to read.
+                (Some(f), Some(v)) if f >= self.sheet.cols || v >= self.sheet.cols => {}
                 (Some(f), Some(v)) => {
                     out.insert(f, v);
                 }
