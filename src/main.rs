@@ -328,8 +328,12 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             say!("  issues: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
             say!("  indicators computed: {} of {} have data ({} values)", s.indicators_with_data, s.indicators_total, s.indicator_values);
             let list = |m: &std::collections::BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
-            say!("  progress to 2030 (county, {} rows in all): {}", s.progress.rows, list(&s.progress.county_status));
-            say!("  early warnings (county, 2030): {}", if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) });
+            say!("  progress to 2030 ({}, {} rows in all): {}", s.top_level, s.progress.rows, list(&s.progress.county_status));
+            say!(
+                "  early warnings ({}, 2030): {}",
+                s.top_level,
+                if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) }
+            );
             say!(
                 "  indicators with warnings, by status: {}",
                 if s.progress.county_warned_by_status.is_empty() { "none".into() } else { list(&s.progress.county_warned_by_status) }
