@@ -892,8 +892,8 @@ p = { obs_status = "P", note = "provisional" }
 [long]
 item_column = "指标名称"
 value_column = "数值"
-area_column = "乡镇"
-flag_column = "注"
+area_column = { column = "A" }
+flag_column = { column = "D" }
 [[items]]
 label = "活产数"
 data_element = "live_births"

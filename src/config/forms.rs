@@ -367,19 +367,19 @@ pub struct RowMap {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LongSpec {
-    pub item_column: String,
-    pub value_column: String,
+    pub item_column: ColRef,
+    pub value_column: ColRef,
     #[serde(default)]
-    pub area_column: Option<String>,
+    pub area_column: Option<ColRef>,
     #[serde(default)]
-    pub sex_column: Option<String>,
+    pub sex_column: Option<ColRef>,
     #[serde(default)]
-    pub age_column: Option<String>,
+    pub age_column: Option<ColRef>,
     #[serde(default)]
-    pub unit_column: Option<String>,
+    pub unit_column: Option<ColRef>,
     /// The column holding each value's flag marks (meanings in `[table.flags]`).
     #[serde(default)]
-    pub flag_column: Option<String>,
+    pub flag_column: Option<ColRef>,
     /// Labels of the sex column and the sex code each means (`{ "—" = "_T" }`), before the built-in 男/女/合计.
     #[serde(default)]
     pub sex_values: BTreeMap<String, String>,
@@ -465,6 +465,12 @@ impl Form {
         };
         for c in raw.table.ignore_columns.iter().chain(&raw.table.skip_columns).chain(&raw.table.label_column).chain(&raw.year.column) {
             col_ref_ok(c, "[table]/[year] column")?;
+        }
+        if let Some(l) = &raw.long {
+            let cols = [&l.area_column, &l.sex_column, &l.age_column, &l.unit_column, &l.flag_column];
+            for c in [&l.item_column, &l.value_column].into_iter().chain(cols.into_iter().flatten()) {
+                col_ref_ok(c, "[long] column")?;
+            }
         }
         let file_name_re = raw.matching.file_name.as_deref().map(|s| re("match.file_name", s)).transpose()?;
         let sheet_name_re = raw.matching.sheet_name.as_deref().map(|s| re("match.sheet_name", s)).transpose()?;

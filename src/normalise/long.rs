@@ -6,12 +6,12 @@ use super::*;
 impl SheetNormaliser<'_, '_> {
     pub(super) fn long(&mut self) {
         let Some(spec) = self.form.raw.long.clone() else { return };
-        let find = |label: &Option<String>| label.as_ref().map(|l| (l.clone(), self.col_index(l)));
+        let find = |label: &Option<ColRef>| label.as_ref().map(|l| (l.describe(), self.col_ref_index(l)));
         let year_col = self.form.raw.year.column.as_ref().map(|y| (y.describe(), self.col_ref_index(y)));
-        let item_col = self.col_index(&spec.item_column);
-        let value_col = self.col_index(&spec.value_column);
+        let item_col = self.col_ref_index(&spec.item_column);
+        let value_col = self.col_ref_index(&spec.value_column);
         let (Some(item_col), Some(value_col)) = (item_col, value_col) else {
-            let msg = format!("the item column {:?} or value column {:?} is not in the header", spec.item_column, spec.value_column);
+            let msg = format!("the item column {:?} or value column {:?} is not in the header", spec.item_column.describe(), spec.value_column.describe());
             let issue = self.issue(Severity::Error, "table_not_found", msg, self.hr, 0);
             self.out.issues.push(issue);
             return;
