@@ -96,6 +96,15 @@ enum Cmd {
         /// Rows to print per sheet.
         #[arg(long, default_value_t = 40)]
         rows: usize,
+        /// The header's first row (1-based, as Excel numbers it); default: found from the data or the form
+        #[arg(long)]
+        header_row: Option<usize>,
+        /// How many rows the header has; default: found from the data or the form
+        #[arg(long)]
+        header_rows: Option<usize>,
+        /// Print only a draft pipeline file for the file's table
+        #[arg(long)]
+        draft: bool,
     },
     /// Who has sent what: per body, the year's returns expected, received, late and missing, and their files.
     Status {
@@ -230,9 +239,15 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Cmd::Inspect { file, rows } => {
-            let cfg = Config::load(&cli.pipelines).ok();
-            match wcmon::commands::inspect::inspect(&file, cfg.as_ref(), rows) {
+        Cmd::Inspect { file, rows, header_row, header_rows, draft } => {
+            let loaded = Config::load(&cli.pipelines);
+            if let (true, Err(e)) = (draft, &loaded) {
+                eprintln!("wcmon inspect --draft: a draft needs the pipeline files: {e}");
+                return ExitCode::from(2);
+            }
+            let cfg = loaded.ok();
+            let opts = wcmon::commands::inspect::InspectOptions { header_row, header_rows, draft };
+            match wcmon::commands::inspect::inspect_with(&file, cfg.as_ref(), rows, &opts) {
                 Ok(report) => {
                     say_raw!("{report}");
                     ExitCode::SUCCESS
@@ -345,8 +360,12 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             say!("  issues: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
             say!("  indicators computed: {} of {} have data ({} values)", s.indicators_with_data, s.indicators_total, s.indicator_values);
             let list = |m: &std::collections::BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
-            say!("  progress to 2030 (county, {} rows in all): {}", s.progress.rows, list(&s.progress.county_status));
-            say!("  early warnings (county, 2030): {}", if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) });
+            say!("  progress to 2030 ({}, {} rows in all): {}", s.top_level, s.progress.rows, list(&s.progress.county_status));
+            say!(
+                "  early warnings ({}, 2030): {}",
+                s.top_level,
+                if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) }
+            );
             say!(
                 "  indicators with warnings, by status: {}",
                 if s.progress.county_warned_by_status.is_empty() { "none".into() } else { list(&s.progress.county_warned_by_status) }

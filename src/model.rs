@@ -48,7 +48,7 @@ pub struct Observation {
     pub age: Text,
     pub residence: Text,
     pub value: Option<f64>,
-    /// SDMX observation status: A normal, E estimated, M missing.
+    /// SDMX observation status: A normal, E estimated, P provisional, M missing, … (a form's flags may set any code).
     #[serde(deserialize_with = "de_static")]
     pub obs_status: StaticStr,
     /// Computed by wcmon (male = total − female, an aggregate of lower areas).
@@ -63,6 +63,9 @@ pub struct Observation {
     pub submission: Option<Text>,
     /// Warning flags raised on the value (it still lands).
     pub flags: Option<String>,
+    /// What the return's flag marks say about the value (a form's `[table.flags]` notes).
+    #[serde(default)]
+    pub note: Option<Text>,
 }
 
 /// Hands out one shared [`Text`] per distinct string (per file or per run).

@@ -239,7 +239,7 @@ struct Head {
 const NONE: u32 = u32::MAX;
 
 /// The text fields of a value, in their column order.
-const TEXT_COLUMNS: usize = 13;
+const TEXT_COLUMNS: usize = 14;
 
 /// Bytes per value in the columns: the text indices, the year, whether there is
 /// a value, the value, `derived`.
@@ -261,6 +261,7 @@ fn text_fields(o: &Observation) -> [Option<&str>; TEXT_COLUMNS] {
         o.source_sha256.as_deref(),
         o.submission.as_deref(),
         o.flags.as_deref(),
+        o.note.as_deref(),
     ]
 }
 
@@ -366,6 +367,7 @@ fn decode_result(raw: &[u8]) -> Option<FileResult> {
             source_sha256: opt(10)?,
             submission: opt(11)?,
             flags: opt_string(12)?,
+            note: opt(13)?,
         });
     }
     Some(FileResult { submission: head.submission, observations, issues: head.issues, controls: head.controls })
@@ -480,6 +482,7 @@ mod tests {
             source_sha256: Some("ab".repeat(32).into()),
             submission: Some("abababab".into()),
             flags: flags.map(str::to_string),
+            note: None,
         }
     }
 

@@ -182,7 +182,8 @@ fn inspect_shows_header_paths_as_pipeline_files_write_them() {
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("form    jyj_education_by_town"), "{}", r.stdout);
     assert!(r.stdout.contains("merged  A1:AE1 A4:A5 B4:C4"), "{}", r.stdout);
-    assert!(r.stdout.contains(r#"header = "学前教育在园幼儿/其中:女""#), "{}", r.stdout);
+    // As the bundled form writes it (education_by_town.toml), full-width colon and all.
+    assert!(r.stdout.contains(r#"header = "学前教育在园幼儿/其中：女""#), "{}", r.stdout);
     assert!(r.stdout.contains("likely header starts at row 4"), "{}", r.stdout);
 }
 

@@ -54,6 +54,7 @@ fn observations_run(files: &[Vec<Observation>]) -> PolarsResult<DataFrame> {
     let mut derived = Vec::with_capacity(n);
     let mut cell = Vec::with_capacity(n);
     let mut flags = Vec::with_capacity(n);
+    let mut note = Vec::with_capacity(n);
     for o in files.iter().flatten() {
         let shared = [
             Some(&o.data_element),
@@ -76,6 +77,7 @@ fn observations_run(files: &[Vec<Observation>]) -> PolarsResult<DataFrame> {
         derived.push(o.derived);
         cell.push(o.source_cell.as_deref());
         flags.push(o.flags.as_deref());
+        note.push(o.note.as_deref());
     }
     let [data_element, area, sex, age, residence, form, source_file, source_sheet, source_sha256, submission] = texts;
     DataFrame::new_infer_height(vec![
@@ -95,6 +97,7 @@ fn observations_run(files: &[Vec<Observation>]) -> PolarsResult<DataFrame> {
         source_sha256.column("source_sha256"),
         submission.column("submission"),
         Column::new("flags".into(), flags),
+        Column::new("note".into(), note),
         Column::new("n_sources".into(), vec![None::<u32>; n]),
     ])
 }
@@ -408,6 +411,7 @@ mod tests {
                         source_sha256: None,
                         submission: None,
                         flags: (i == 3).then(|| "yoy_outlier".to_string()),
+                        note: None,
                     })
                     .collect()
             })

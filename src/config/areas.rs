@@ -30,6 +30,16 @@ pub struct RawArea {
     /// Other spellings used in returns.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// English name (`areas.name_en`); returns may write it too.
+    #[serde(default)]
+    pub name_en: Option<String>,
+    /// Names in other languages, by language code (`{ fr = "…", es = "…" }`); returns may write them too.
+    #[serde(default)]
+    pub names: std::collections::BTreeMap<String, String>,
+    /// A group outside the tree (a region, "least developed countries", 山区乡镇): reported
+    /// values of its own, overlapping the tree's areas; no parent, no children, nothing summed into or out of it.
+    #[serde(default)]
+    pub group: bool,
 }
 
 /// A resolved area.
@@ -37,6 +47,11 @@ pub struct RawArea {
 pub struct Area {
     pub code: String,
     pub name_zh: String,
+    pub name_en: Option<String>,
+    /// Other languages' names, by language code.
+    pub names: std::collections::BTreeMap<String, String>,
+    /// A group outside the tree ([`RawArea::group`]).
+    pub group: bool,
     pub level: String,
     pub parent: Option<String>,
     /// Codes of all ancestors, nearest first.
@@ -85,9 +100,23 @@ impl Areas {
                 ancestors.push(p);
                 cur = raw[pi].parent.clone();
             }
+            if a.group && a.parent.is_some() {
+                return Err(err(format!("area {} is a group (group = true): groups stand outside the tree and have no parent", a.code)));
+            }
+            if let Some(p) = &a.parent {
+                if by_code.get(p).and_then(|&i| raw.get(i)).is_some_and(|p| p.group) {
+                    return Err(err(format!(
+                        "area {} names the group {p} as its parent: a group has no areas under it (its values are reported, not summed)",
+                        a.code
+                    )));
+                }
+            }
             list.push(Area {
                 code: a.code.clone(),
                 name_zh: a.name_zh.clone(),
+                name_en: a.name_en.clone(),
+                names: a.names.clone(),
+                group: a.group,
                 level: a.level.clone(),
                 parent: a.parent.clone(),
                 depth: ancestors.len(),
@@ -96,7 +125,7 @@ impl Areas {
         }
         let mut by_label: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
         for (i, a) in raw.iter().enumerate() {
-            for label in std::iter::once(&a.name_zh).chain(a.aliases.iter()).chain(std::iter::once(&a.code)) {
+            for label in std::iter::once(&a.name_zh).chain(a.aliases.iter()).chain(std::iter::once(&a.code)).chain(a.name_en.iter()).chain(a.names.values()) {
                 let key = normalise_label(label);
                 if let Some(&other) = by_label.get(&key) {
                     if other != i {
@@ -141,9 +170,15 @@ impl Areas {
         best
     }
 
-    /// The roots (areas without a parent).
+    /// The roots (areas without a parent; groups included, they stand on their own).
     pub fn roots(&self) -> impl Iterator<Item = &Area> {
         self.list.iter().filter(|a| a.parent.is_none())
+    }
+
+    /// The roots of the tree: areas without a parent that are not groups (the county a
+    /// summary speaks of, the area a baseline is taken at).
+    pub fn tree_roots(&self) -> impl Iterator<Item = &Area> {
+        self.list.iter().filter(|a| a.parent.is_none() && !a.group)
     }
 }
 
@@ -170,11 +205,46 @@ mod tests {
             level: "x".into(),
             parent: parent.map(Into::into),
             aliases: vec![],
+            name_en: None,
+            names: Default::default(),
+            group: false,
         };
         let deep =
             Areas::from_raw(vec![mk("p", None), mk("c", Some("p")), mk("k", Some("c")), mk("t", Some("k")), mk("v", Some("t"))], Path::new("x")).unwrap();
         assert_eq!(deep.get("v").unwrap().ancestors, vec!["t", "k", "c", "p"]);
         let cyc = Areas::from_raw(vec![mk("a", Some("b")), mk("b", Some("a"))], Path::new("x"));
         assert!(cyc.is_err());
+    }
+
+    #[test]
+    fn other_languages_resolve_and_groups_stand_outside_the_tree() {
+        let mk = |code: &str, parent: Option<&str>| RawArea {
+            code: code.into(),
+            name_zh: format!("n{code}"),
+            level: "x".into(),
+            parent: parent.map(Into::into),
+            aliases: vec![],
+            name_en: None,
+            names: Default::default(),
+            group: false,
+        };
+        let mut c = mk("c", Some("w"));
+        c.name_en = Some("Côte d'Ivoire".into());
+        c.names.insert("es".into(), "Costa de Marfil".into());
+        let mut g = mk("ldc", None);
+        g.group = true;
+        g.level = "group".into();
+        let areas = Areas::from_raw(vec![mk("w", None), c.clone(), g.clone()], Path::new("x")).unwrap();
+        assert_eq!(areas.resolve("Côte d'Ivoire").unwrap().code, "c");
+        assert_eq!(areas.resolve("costa de marfil").unwrap().code, "c");
+        assert!(areas.get("ldc").unwrap().ancestors.is_empty());
+        assert_eq!(areas.tree_roots().map(|a| a.code.as_str()).collect::<Vec<_>>(), ["w"]);
+        assert_eq!(areas.roots().count(), 2);
+        let mut under_group = mk("k", Some("ldc"));
+        under_group.level = "country".into();
+        assert!(Areas::from_raw(vec![mk("w", None), g.clone(), under_group], Path::new("x")).unwrap_err().to_string().contains("group"));
+        let mut g2 = g.clone();
+        g2.parent = Some("w".into());
+        assert!(Areas::from_raw(vec![mk("w", None), g2], Path::new("x")).is_err());
     }
 }

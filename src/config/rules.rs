@@ -266,8 +266,8 @@ impl Rules {
         let raw: RawRules = toml::from_str(&text).map_err(|source| ConfigError::Toml { file: path.to_path_buf(), source: Box::new(source) })?;
         let mut severity = BTreeMap::new();
         for (name, sev) in raw.severity {
-            if !BUILT_IN.iter().any(|(n, _, _)| *n == name) {
-                let names: Vec<&str> = BUILT_IN.iter().map(|b| b.0).collect();
+            if !BUILT_IN.iter().any(|(n, _, _)| *n == name) && !crate::config::forms::INGEST_FINDINGS.contains(&name.as_str()) {
+                let names: Vec<&str> = BUILT_IN.iter().map(|b| b.0).chain(crate::config::forms::INGEST_FINDINGS.iter().copied()).collect();
                 return Err(invalid(path, &text, &name, format!("[severity] {name:?} is not a built-in rule ({})", names.join(", "))));
             }
             severity.insert(name, sev);

@@ -6,11 +6,12 @@ use super::*;
 impl SheetNormaliser<'_, '_> {
     pub(super) fn long(&mut self) {
         let Some(spec) = self.form.raw.long.clone() else { return };
-        let find = |label: &Option<String>| label.as_ref().map(|l| (l.clone(), self.col_index(l)));
-        let item_col = self.col_index(&spec.item_column);
-        let value_col = self.col_index(&spec.value_column);
+        let find = |label: &Option<ColRef>| label.as_ref().map(|l| (l.describe(), self.col_ref_index(l)));
+        let year_col = self.form.raw.year.column.as_ref().map(|y| (y.describe(), self.col_ref_index(y)));
+        let item_col = self.col_ref_index(&spec.item_column);
+        let value_col = self.col_ref_index(&spec.value_column);
         let (Some(item_col), Some(value_col)) = (item_col, value_col) else {
-            let msg = format!("the item column {:?} or value column {:?} is not in the header", spec.item_column, spec.value_column);
+            let msg = format!("the item column {:?} or value column {:?} is not in the header", spec.item_column.describe(), spec.value_column.describe());
             let issue = self.issue(Severity::Error, "table_not_found", msg, self.hr, 0);
             self.out.issues.push(issue);
             return;
@@ -21,7 +22,8 @@ impl SheetNormaliser<'_, '_> {
             ("sex", find(&spec.sex_column)),
             ("age", find(&spec.age_column)),
             ("unit", find(&spec.unit_column)),
-            ("year", find(&self.form.raw.year.column.clone())),
+            ("year", year_col),
+            ("flag", find(&spec.flag_column)),
         ] {
             if let Some((name, idx)) = l {
                 match idx {
@@ -83,8 +85,12 @@ impl SheetNormaliser<'_, '_> {
                 };
                 let mut row = Key { dims: self.form.raw.items[i].dims.clone(), ..Default::default() };
                 if let Some(c) = role_cols.get("area") {
-                    let label = text(Some(c));
-                    match self.cfg.areas.resolve(&label) {
+                    let written = text(Some(c));
+                    let label = match self.form.area_values.get(&normalise_label(&written)) {
+                        Some(a) => std::borrow::Cow::Owned(a.clone()),
+                        None => written,
+                    };
+                    match self.cfg.areas.get(&label).or_else(|| self.cfg.areas.resolve(&label)) {
                         Some(a) => row.area = Some(a.code.clone()),
                         None => {
                             return Err((
@@ -94,20 +100,35 @@ impl SheetNormaliser<'_, '_> {
                         }
                     }
                 }
-                if let Some(c) = role_cols.get("sex") {
+                // An item's own sex or age wins over the column's; `sex_values` / `age_values` before the built-in labels.
+                if let Some(c) = role_cols.get("sex").filter(|_| row.dims.sex.is_none()) {
                     let label = text(Some(c));
-                    match labels::sex_code(&label) {
-                        Some(s) => row.dims = row.dims.merge(&Dims { sex: Some(s.into()), ..Default::default() }).map_err(|m| (m, "unmapped_cell"))?,
+                    let code = self.form.sex_values.get(&normalise_label(&label)).cloned().or_else(|| labels::sex_code(&label).map(str::to_string));
+                    match code {
+                        Some(s) => row.dims.sex = Some(s),
                         None if label.is_empty() => {}
-                        None => return Err((format!("sex {label:?} is not 男, 女 or 合计"), "unknown_label")),
+                        None => {
+                            let mapped: Vec<&str> = spec.sex_values.keys().map(String::as_str).collect();
+                            let also = if mapped.is_empty() {
+                                " (say what it means with [long] sex_values = { … = \"_T\" })".to_string()
+                            } else {
+                                format!(" nor in sex_values ({})", mapped.join(", "))
+                            };
+                            return Err((format!("sex {label:?} is not 男, 女 or 合计{also}"), "unknown_label"));
+                        }
                     }
                 }
-                if let Some(c) = role_cols.get("age") {
+                if let Some(c) = role_cols.get("age").filter(|_| row.dims.age.is_none()) {
                     let label = text(Some(c));
-                    match labels::age_code(&label) {
-                        Some(a) => row.dims = row.dims.merge(&Dims { age: Some(a), ..Default::default() }).map_err(|m| (m, "unmapped_cell"))?,
+                    match self.form.age_values.get(&normalise_label(&label)).cloned().or_else(|| labels::age_code(&label)) {
+                        Some(a) => row.dims.age = Some(a),
                         None if label.is_empty() => {}
-                        None => return Err((format!("age group {label:?} is not understood (write e.g. 0-4岁, 65岁及以上)"), "unknown_label")),
+                        None => {
+                            return Err((
+                                format!("age group {label:?} is not understood (write e.g. 0-4岁, 65岁及以上, or map it in [long] age_values)"),
+                                "unknown_label",
+                            ))
+                        }
                     }
                 }
                 if let Some(c) = role_cols.get("unit") {
@@ -130,7 +151,10 @@ impl SheetNormaliser<'_, '_> {
                 (Err(e), _) | (_, Err(e)) => Err(e.clone()),
             };
             match key {
-                Ok(k) => self.land(k, &v, r, value_col),
+                Ok(k) => {
+                    let flag = role_cols.get("flag").map(|&f| (f, self.sheet.get(r, f).label().into_owned())).filter(|f| !f.1.is_empty());
+                    self.land_flagged(k, &v, r, value_col, flag)
+                }
                 Err((msg, rule)) => {
                     let issue = self.issue(Severity::Error, rule, msg, r, value_col).observed(v.as_label());
                     self.reject(issue);

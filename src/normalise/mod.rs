@@ -13,7 +13,7 @@ mod long;
 
 use std::collections::BTreeMap;
 
-use crate::config::forms::{AreaFrom, DashMeans, Dims, Layout, YearFrom};
+use crate::config::forms::{AreaFrom, ColRef, DashMeans, Dims, Layout, YearFrom};
 use crate::config::{Config, Form};
 use crate::ingest::{a1, CellValue, Sheet, Workbook};
 use crate::model::{Interner, Issue, Observation, Severity, Text};
@@ -80,6 +80,16 @@ fn normalised_eq(cell: &str, wanted: &str) -> bool {
     cell == wanted || strip_unit(cell) == wanted
 }
 
+/// The rows of a form's header block left out of its header paths (0 = the block's first row):
+/// `header_skip`, and the year row of `year.from = "row"`.
+pub fn header_skip(form: &Form) -> Vec<usize> {
+    let mut skip: Vec<usize> = form.raw.table.header_skip.iter().map(|r| r - 1).collect();
+    if let (YearFrom::Row, Some(r)) = (form.raw.year.from, form.raw.year.row) {
+        skip.push(r - 1);
+    }
+    skip
+}
+
 /// Row index of the first row holding all `labels`.
 pub fn find_header_row(sheet: &Sheet, labels: &[String]) -> Option<usize> {
     // label_eq, with each label and each cell normalised once.
@@ -100,10 +110,39 @@ pub fn workbook_has_labels(wb: &Workbook, labels: &[String]) -> bool {
 
 /// Header paths of every column, normalised, for header rows `r..r+h`.
 pub fn header_paths(sheet: &Sheet, r: usize, h: usize) -> Vec<Vec<String>> {
+    header_paths_skipping(sheet, r, h, &[])
+}
+
+/// [`header_paths`] leaving out the rows `skip` of the block (0 = its first row).
+pub fn header_paths_skipping(sheet: &Sheet, r: usize, h: usize, skip: &[usize]) -> Vec<Vec<String>> {
     (0..sheet.cols)
         .map(|c| {
-            let parts: Vec<String> = (r..r + h).map(|rr| normalise_label(&sheet.get_merged(rr, c).label())).filter(|p| !p.is_empty()).collect();
+            let parts: Vec<String> = (r..r + h)
+                .filter(|rr| !skip.contains(&(rr - r)))
+                .map(|rr| normalise_label(&sheet.get_merged(rr, c).label()))
+                .filter(|p| !p.is_empty())
+                .collect();
             crate::config::forms::dedup_path(parts)
+        })
+        .collect()
+}
+
+/// Header paths as a form must write them: each column's labels as typed (trimmed,
+/// inner line breaks and spaces kept as the cell has them), a label repeated by a
+/// merged cell once, joined by "/". Matching normalises both sides.
+pub fn header_paths_display(sheet: &Sheet, r: usize, h: usize, skip: &[usize]) -> Vec<String> {
+    (0..sheet.cols)
+        .map(|c| {
+            let mut out: Vec<(String, String)> = Vec::new();
+            for rr in (r..r + h).filter(|rr| !skip.contains(&(rr - r))) {
+                let raw = sheet.get_merged(rr, c).label().replace(['\n', '\r'], " ").replace('/', "／");
+                let n = normalise_label(&raw);
+                if n.is_empty() || out.last().is_some_and(|l| l.1 == n) {
+                    continue;
+                }
+                out.push((raw.split_whitespace().collect::<Vec<_>>().join(" "), n));
+            }
+            out.into_iter().map(|p| p.0).collect::<Vec<_>>().join("/")
         })
         .collect()
 }
@@ -167,6 +206,10 @@ pub fn normalise_workbook(wb: &Workbook, form: &Form, cfg: &Config, ctx: &FileCt
     for issue in &mut out.issues {
         issue.submission.get_or_insert_with(|| ctx.submission.to_string());
         issue.form.get_or_insert_with(|| form.id().to_string());
+        // `[severity]` of the form, else of rules.toml, for ingest findings.
+        if let Some(&sev) = form.raw.severity.get(issue.rule).or_else(|| cfg.rules.severity.get(issue.rule)) {
+            issue.severity = sev;
+        }
     }
     out.years = out.observations.iter().map(|o| o.year).collect();
     out.years.sort();
@@ -201,7 +244,7 @@ struct Key {
 
 impl<'a, 'o> SheetNormaliser<'a, 'o> {
     fn new(sheet: &'a Sheet, hr: usize, form: &'a Form, cfg: &'a Config, ctx: &'a FileCtx<'a>, out: &'o mut Normalised) -> Self {
-        let paths = header_paths(sheet, hr, form.raw.table.header_rows);
+        let paths = header_paths_skipping(sheet, hr, form.raw.table.header_rows, &header_skip(form));
         let mut title_text = String::new();
         for r in 0..hr {
             for c in 0..sheet.cols {
@@ -234,6 +277,126 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         (0..self.sheet.cols).find(|&c| first_label_is(&self.paths[c], label))
     }
 
+    /// The column a [`ColRef`] names: its letter, or the first column whose header starts or ends with the label.
+    fn col_ref_index(&self, r: &ColRef) -> Option<usize> {
+        match r {
+            ColRef::Header(h) => self.col_index(h),
+            ColRef::Letter { .. } => r.letter(),
+        }
+    }
+
+    /// Does the column `c` (with header path `path`) answer to `r`?
+    fn col_ref_is(&self, r: &ColRef, c: usize, path: &[String]) -> bool {
+        match r {
+            ColRef::Header(h) => first_label_is(path, h),
+            ColRef::Letter { .. } => r.letter() == Some(c),
+        }
+    }
+
+    /// The `[[columns]]` entry (not a flag column's) mapping column `c`: by its letter, else by its header path.
+    fn mapping_of(&self, c: usize) -> Option<usize> {
+        let by_letter =
+            self.form.raw.columns.iter().position(|m| m.flag_of.is_none() && m.column.as_deref().and_then(crate::config::forms::column_index) == Some(c));
+        by_letter.or_else(|| {
+            let path = &self.paths[c];
+            (!path.is_empty()).then(|| self.form.columns.iter().find(|(k, _)| path_matches(path, k)).map(|(_, &i)| i)).flatten()
+        })
+    }
+
+    /// The columns holding the flags of value columns: flag column -> value column.
+    fn flag_columns(&self) -> Result<BTreeMap<usize, usize>, String> {
+        let mut out = BTreeMap::new();
+        for m in &self.form.raw.columns {
+            let Some(of) = &m.flag_of else { continue };
+            let flag_col = match (&m.column, &m.header) {
+                (Some(l), _) => crate::config::forms::column_index(l),
+                (None, Some(h)) => {
+                    let key = crate::config::forms::header_key(h);
+                    (0..self.sheet.cols).find(|&c| !self.paths[c].is_empty() && path_matches(&self.paths[c], &key))
+                }
+                (None, None) => None,
+            };
+            let value_col = crate::config::forms::column_index(of).or_else(|| {
+                let key = crate::config::forms::header_key(of);
+                (0..self.sheet.cols).find(|&c| Some(c) != flag_col && !self.paths[c].is_empty() && path_matches(&self.paths[c], &key))
+            });
+            match (flag_col, value_col) {
+                // A letter past the sheet's last column: an empty column, nothing to read.
+                (Some(f), Some(v)) if f >= self.sheet.cols || v >= self.sheet.cols => {}
+                (Some(f), Some(v)) => {
+                    out.insert(f, v);
+                }
+                (None, _) => return Err(format!("the flag column {:?} is not in the header", m.name())),
+                (_, None) => return Err(format!("the value column {of:?} (flag_of of {:?}) is not in the header", m.name())),
+            }
+        }
+        for c in 0..self.sheet.cols {
+            if out.contains_key(&c) {
+                // Already a flag column (the right half of a merged value header).
+                continue;
+            }
+            if let Some(i) = self.mapping_of(c) {
+                if self.form.raw.columns[i].flag.as_deref() == Some("next") && c + 1 < self.sheet.cols {
+                    out.insert(c + 1, c);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// What the marks of a flag cell (or the marks stripped from a value cell) say:
+    /// the first obs_status given, the notes joined, and the marks not in `[table.flags]`.
+    fn read_marks(&self, text: &str) -> (Option<&'static str>, Vec<String>, Vec<String>) {
+        let (mut status, mut notes, mut unknown) = (None, Vec::new(), Vec::new());
+        let whole = normalise_label(text);
+        let parts: Vec<String> = if self.form.flags.iter().any(|f| f.mark == whole) {
+            vec![whole]
+        } else {
+            text.split([',', ';', '，', '；', '、', ' ', '\u{3000}']).map(normalise_label).filter(|p| !p.is_empty()).collect()
+        };
+        for p in parts {
+            match self.form.flags.iter().find(|f| f.mark == p) {
+                Some(f) => {
+                    status = status.or(f.obs_status);
+                    if let Some(n) = &f.note {
+                        if !notes.contains(n) {
+                            notes.push(n.clone());
+                        }
+                    }
+                }
+                None => unknown.push(p),
+            }
+        }
+        (status, notes, unknown)
+    }
+
+    /// A value cell's text with its declared marks ("（估计）", "*") taken off either end:
+    /// the rest cleaned, and the marks found, in order. `None` when no mark was found.
+    fn strip_marks(&self, text: &str) -> Option<(Cleaned, Vec<String>)> {
+        if self.form.flags.is_empty() {
+            return None;
+        }
+        let mut rest = normalise_label(text);
+        let mut marks = Vec::new();
+        for _ in 0..4 {
+            let found = self.form.flags.iter().find_map(|f| {
+                if let Some(b) = rest.strip_suffix(f.mark.as_str()) {
+                    Some((b.to_string(), f.mark.clone()))
+                } else {
+                    rest.strip_prefix(f.mark.as_str()).map(|b| (b.to_string(), f.mark.clone()))
+                }
+            });
+            let Some((b, m)) = found else { break };
+            rest = b;
+            marks.push(m);
+            // What is left is a number, or nothing but a dash (the mark alone stands for no figure).
+            if let c @ (Cleaned::Number { .. } | Cleaned::Dash) = clean_text(&rest) {
+                return Some((c, marks));
+            }
+        }
+        None
+    }
+
     /// Year for the whole sheet, when it is not a column.
     fn sheet_year(&self) -> Result<Option<i32>, String> {
         let spec = &self.form.raw.year;
@@ -251,7 +414,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             YearFrom::SheetName => find(&self.sheet.name, "sheet name"),
             YearFrom::Title => find(&self.title_text, "lines above the table"),
             YearFrom::Fixed => Ok(spec.value),
-            YearFrom::Column => Ok(None),
+            YearFrom::Column | YearFrom::Row => Ok(None),
         }
     }
 
@@ -321,39 +484,72 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         let t = &self.form.raw.table;
         let h = t.header_rows;
         let label_col = match &t.label_column {
-            Some(l) => self.col_index(l),
+            Some(l) => self.col_ref_index(l),
             None => (0..self.sheet.cols).find(|&c| !self.paths[c].is_empty()),
         };
         let Some(label_col) = label_col else {
-            let msg = format!("the label column {:?} is not in the header", t.label_column.clone().unwrap_or_default());
+            let msg = format!("the label column {:?} is not in the header", t.label_column.as_ref().map(ColRef::describe).unwrap_or_default());
             let issue = self.issue(Severity::Error, "table_not_found", msg, self.hr, 0);
             self.out.issues.push(issue);
             return;
         };
+        let year_col = match (&self.form.raw.year.from, &self.form.raw.year.column) {
+            (YearFrom::Column, Some(y)) => match self.col_ref_index(y) {
+                Some(c) => Some(c),
+                None => {
+                    let issue = self.issue(Severity::Error, "table_not_found", format!("the year column {:?} is not in the header", y.describe()), self.hr, 0);
+                    self.out.issues.push(issue);
+                    return;
+                }
+            },
+            _ => None,
+        };
+        let flag_cols = match self.flag_columns() {
+            Ok(f) => f,
+            Err(msg) => {
+                let issue = self.issue(Severity::Error, "table_not_found", msg, self.hr, 0);
+                self.out.issues.push(issue);
+                return;
+            }
+        };
+        // value column -> its flag column
+        let flag_of_value: BTreeMap<usize, usize> = flag_cols.iter().map(|(&f, &v)| (v, f)).collect();
         let sheet_key = self.sheet_key();
         // Column roles.
         enum Col {
             Label,
             Ignore,
             Skip,
-            Value(Result<Key, String>),
+            Value(Result<Key, (String, &'static str)>),
         }
         let mut cols: Vec<Col> = Vec::with_capacity(self.sheet.cols);
         for c in 0..self.sheet.cols {
             let path = &self.paths[c];
-            if c == label_col {
+            if c == label_col || Some(c) == year_col || flag_cols.contains_key(&c) {
+                // The label, the year and the flags go with the values of their row.
                 cols.push(Col::Label);
                 continue;
             }
-            if t.ignore_columns.iter().any(|l| first_label_is(path, l)) {
+            if t.ignore_columns.iter().any(|l| self.col_ref_is(l, c, path)) {
                 cols.push(Col::Ignore);
                 continue;
             }
-            if t.skip_columns.iter().any(|l| path.iter().any(|p| label_eq(p, l))) {
+            let skip = t.skip_columns.iter().any(|l| match l {
+                ColRef::Header(h) => path.iter().any(|p| label_eq(p, h)),
+                ColRef::Letter { .. } => l.letter() == Some(c),
+            });
+            if skip {
                 cols.push(Col::Skip);
                 continue;
             }
-            cols.push(Col::Value(self.column_key(path)));
+            let key = self.column_key(c, path).map_err(|m| (m, "unmapped_cell")).and_then(|mut k| match self.column_year(c) {
+                Ok(y) => {
+                    k.year = k.year.or(y);
+                    Ok(k)
+                }
+                Err(m) => Err((m, "year_not_found")),
+            });
+            cols.push(Col::Value(key));
         }
         let first_data = self.hr + h;
         for r in first_data..self.sheet.rows {
@@ -363,13 +559,35 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             let label_cell = self.sheet.get_merged(r, label_col).label();
             let value_cells: Vec<usize> =
                 (0..self.sheet.cols).filter(|&c| matches!(cols[c], Col::Value(_) | Col::Skip) && !self.sheet.get(r, c).is_empty()).collect();
+            // A flag beside no value: not lost, said.
+            for (&f, &v) in &flag_cols {
+                if self.sheet.get(r, v).is_empty() && !self.sheet.get(r, f).is_empty() && matches!(cols[v], Col::Value(_)) {
+                    let mark = self.sheet.get(r, f).as_label();
+                    let msg = format!("flag {mark:?} stands beside an empty value cell ({})", a1(r, v));
+                    let issue = self.issue(Severity::Warning, "flag_without_value", msg, r, f).observed(mark);
+                    self.out.issues.push(issue);
+                }
+            }
             if value_cells.is_empty() {
                 continue;
             }
             let label_norm = normalise_label(&label_cell);
             let skip_row = self.skip_rows.iter().any(|s| normalised_eq(&label_norm, s));
-            let row_key: Result<Key, String> =
-                if label_cell.is_empty() { Err("the row has no label".to_string()) } else { self.row_key(&label_cell, &label_norm) };
+            let rule = if self.form.raw.area.from == AreaFrom::Rows { "unknown_area" } else { "unmapped_cell" };
+            let mut row_key: Result<Key, (String, &'static str)> = if label_cell.is_empty() {
+                Err(("the row has no label".to_string(), rule))
+            } else {
+                self.row_key(&label_cell, &label_norm).map_err(|m| (m, rule))
+            };
+            if let (Some(yc), Ok(k)) = (year_col, &mut row_key) {
+                let label = self.sheet.get_merged(r, yc).label();
+                match self.form.year_re.captures(&label).and_then(|m| m.get(1)).and_then(|m| m.as_str().parse().ok()) {
+                    Some(y) => k.year = Some(y),
+                    None => {
+                        row_key = Err((format!("year {label:?} (cell {}) is not a year (pattern {})", a1(r, yc), self.form.year_re.as_str()), "year_not_found"))
+                    }
+                }
+            }
             for c in value_cells {
                 self.out.cells_read += 1;
                 let v = self.sheet.get(r, c).clone();
@@ -391,16 +609,14 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 }
                 let Col::Value(col_key) = &cols[c] else { continue };
                 let key = match (&sheet_key, col_key, &row_key) {
-                    (Err((m, rule)), _, _) => Err((m.clone(), *rule)),
-                    (_, Err(m), _) => Err((m.clone(), "unmapped_cell")),
-                    (_, _, Err(m)) => {
-                        let rule = if self.form.raw.area.from == AreaFrom::Rows { "unknown_area" } else { "unmapped_cell" };
-                        Err((m.clone(), rule))
-                    }
+                    (Err((m, rule)), _, _) | (_, Err((m, rule)), _) | (_, _, Err((m, rule))) => Err((m.clone(), *rule)),
                     (Ok(s), Ok(ck), Ok(rk)) => combine(&[s, ck, rk]).map_err(|m| (m, "unmapped_cell")),
                 };
                 match key {
-                    Ok(k) => self.land(k, &v, r, c),
+                    Ok(k) => {
+                        let flag = flag_of_value.get(&c).map(|&f| (f, self.sheet.get(r, f).label().into_owned())).filter(|f| !f.1.is_empty());
+                        self.land_flagged(k, &v, r, c, flag)
+                    }
                     Err((msg, rule)) => {
                         let issue = self.issue(Severity::Error, rule, msg, r, c).observed(v.as_label());
                         self.reject(issue);
@@ -410,12 +626,35 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         }
     }
 
-    fn column_key(&self, path: &[String]) -> Result<Key, String> {
-        let mut key = Key::default();
-        if path.is_empty() {
-            return Err("the column has no header".into());
+    /// The year a column's header gives (`year.from = "row"`), else none.
+    fn column_year(&self, c: usize) -> Result<Option<i32>, String> {
+        let spec = &self.form.raw.year;
+        let (YearFrom::Row, Some(row)) = (spec.from, spec.row) else { return Ok(None) };
+        let rr = self.hr + row - 1;
+        let label = self.sheet.get_merged(rr, c).label();
+        match self.form.year_re.captures(&label).and_then(|m| m.get(1)).and_then(|m| m.as_str().parse().ok()) {
+            Some(y) => Ok(Some(y)),
+            None => Err(format!(
+                "the header cell {} ({label:?}) above this column holds no year (year.row = {row}, pattern {})",
+                a1(rr, c),
+                self.form.year_re.as_str()
+            )),
         }
-        if let Some((_, &i)) = self.form.columns.iter().find(|(k, _)| path_matches(path, k)) {
+    }
+
+    fn column_key(&self, c: usize, path: &[String]) -> Result<Key, String> {
+        let mut key = Key::default();
+        let by_letter =
+            self.form.raw.columns.iter().find(|m| m.flag_of.is_none() && m.column.as_deref().and_then(crate::config::forms::column_index) == Some(c));
+        if let Some(m) = by_letter {
+            key.dims = m.dims.clone();
+        } else if path.is_empty() {
+            return Err(format!(
+                "the column {} has no header (map it by its letter: column = {:?})",
+                a1(0, c).trim_end_matches('1'),
+                a1(0, c).trim_end_matches('1')
+            ));
+        } else if let Some((_, &i)) = self.form.columns.iter().find(|(k, _)| path_matches(path, k)) {
             key.dims = self.form.raw.columns[i].dims.clone();
         } else if self.form.raw.area.from != AreaFrom::Columns {
             // Built-in sex/age labels ("男", "女", "0-4岁") under a mapped parent.
@@ -510,8 +749,9 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         });
     }
 
-    /// Clean the value of one cell and land it, or reject it with an issue.
-    fn land(&mut self, key: KeyRef, v: &CellValue, r: usize, c: usize) {
+    /// Clean the value of one cell and land it, or reject it with an issue; `flag` is
+    /// the value's flag cell (its column and text), if it has one.
+    fn land_flagged(&mut self, key: KeyRef, v: &CellValue, r: usize, c: usize, flag: Option<(usize, String)>) {
         let Some(de_code) = key.data_element else {
             let issue = self.issue(Severity::Error, "unmapped_cell", "no data element is mapped to this cell".into(), r, c).observed(v.as_label());
             return self.reject(issue);
@@ -525,19 +765,34 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             let issue = self.issue(Severity::Error, "unmapped_cell", format!("no {what} for this cell"), r, c).observed(v.as_label());
             return self.reject(issue);
         };
-        let (value, status, written_unit): (Option<f64>, &'static str, Option<&str>) = match v {
+        // Marks written in the cell ("85.3（估计）", "12*") and in its flag column.
+        let mut marks: Vec<String> = Vec::new();
+        let (value, mut status, written_unit): (Option<f64>, &'static str, Option<&str>) = match v {
             CellValue::Number(x) => (Some(*x), "A", None),
-            CellValue::Text(s) => match clean_text(s) {
-                Cleaned::Number { value, unit } => (Some(value), "A", unit),
-                Cleaned::Dash => match self.form.raw.table.dash_means {
-                    DashMeans::Zero => (Some(0.0), "A", None),
-                    DashMeans::Missing => (None, "M", None),
-                },
-                Cleaned::Text(t) => {
-                    let issue = self.issue(Severity::Error, "unparseable_value", format!("{t:?} is not a number ({})", de.name_zh), r, c).observed(t.clone());
-                    return self.reject(with_key(issue, de_code, area, year, &key));
+            CellValue::Text(s) => {
+                let cleaned = match clean_text(s) {
+                    Cleaned::Text(t) => match self.strip_marks(&t) {
+                        Some((c, m)) => {
+                            marks = m;
+                            c
+                        }
+                        None => Cleaned::Text(t),
+                    },
+                    other => other,
+                };
+                match cleaned {
+                    Cleaned::Number { value, unit } => (Some(value), "A", unit),
+                    Cleaned::Dash => match self.form.raw.table.dash_means {
+                        DashMeans::Zero => (Some(0.0), "A", None),
+                        DashMeans::Missing => (None, "M", None),
+                    },
+                    Cleaned::Text(t) => {
+                        let issue =
+                            self.issue(Severity::Error, "unparseable_value", format!("{t:?} is not a number ({})", de.name_zh), r, c).observed(t.clone());
+                        return self.reject(with_key(issue, de_code, area, year, &key));
+                    }
                 }
-            },
+            }
             CellValue::Error(e) => {
                 let issue = self.issue(Severity::Error, "unparseable_value", format!("the cell holds the Excel error {e}"), r, c).observed(e.clone());
                 return self.reject(with_key(issue, de_code, area, year, &key));
@@ -563,6 +818,34 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             },
             (x, _) => x,
         };
+        let mut notes: Vec<String> = Vec::new();
+        let mut mark_status: Option<&'static str> = None;
+        for m in &marks {
+            let (st, n, _) = self.read_marks(m);
+            mark_status = mark_status.or(st);
+            notes.extend(n.into_iter().filter(|n| !notes.contains(n)).collect::<Vec<_>>());
+        }
+        if let Some((fc, text)) = &flag {
+            let (st, n, unknown) = self.read_marks(text);
+            mark_status = mark_status.or(st);
+            for n in n {
+                if !notes.contains(&n) {
+                    notes.push(n);
+                }
+            }
+            if !unknown.is_empty() {
+                // Kept on the value as written, and said.
+                notes.push(text.clone());
+                let known: Vec<&str> = self.form.raw.table.flags.keys().map(String::as_str).collect();
+                let msg = format!("flag {text:?} of {} is not in [table.flags] ({}); kept as the value's note", a1(r, c), known.join(", "));
+                let issue = self.issue(Severity::Warning, "unknown_flag", msg, r, *fc).observed(text.clone());
+                self.out.issues.push(with_key(issue, de_code, area, year, &key));
+            }
+        }
+        if let (Some(st), Some(_)) = (mark_status, value) {
+            status = st;
+        }
+        let note = (!notes.is_empty()).then(|| self.out.texts.get(&notes.join("; ")));
         self.out.landed += 1;
         let t = &mut self.out.texts;
         let mut cell = [0u8; crate::ingest::A1_MAX];
@@ -583,6 +866,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             source_sha256: Some(self.provenance[3].clone()),
             submission: Some(self.provenance[4].clone()),
             flags: None,
+            note,
         };
         self.out.observations.push(observation);
     }
@@ -718,6 +1002,7 @@ pub fn derive_sexes(form: &Form, cfg: &Config, observations: &[Observation]) -> 
             source_sha256: oa.source_sha256.clone(),
             submission: oa.submission.clone(),
             flags: None,
+            note: None,
         });
     }
     new

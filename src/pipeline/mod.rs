@@ -60,6 +60,9 @@ pub struct RunOptions {
 /// Counts printed at the end of a run and recorded in the manifest.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct RunSummary {
+    /// The level of the top of the area tree ("county", "province", "country"), as the summary names it.
+    #[serde(skip)]
+    pub top_level: String,
     pub files: usize,
     pub files_loaded: usize,
     pub files_failed: usize,
@@ -224,7 +227,12 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         .collect();
     bar.finish_and_clear();
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage read");
-    let mut summary = RunSummary { files: files.len(), indicators_total: cfg.catalogue.indicators.len(), ..Default::default() };
+    let mut summary = RunSummary {
+        files: files.len(),
+        indicators_total: cfg.catalogue.indicators.len(),
+        top_level: cfg.areas.tree_roots().next().map_or("county", |a| a.level.as_str()).to_string(),
+        ..Default::default()
+    };
     let mut new_state =
         crate::state::State { tool_version: crate::state::STATE_VERSION.into(), config_digest: digest, files: BTreeMap::new(), parts: Vec::new() };
     let mut results = Vec::with_capacity(outcomes.len());

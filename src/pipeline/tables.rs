@@ -12,7 +12,7 @@ use crate::publish::Table;
 
 /// The catalogue as a table, with each indicator's county baseline value.
 pub(super) fn catalogue_frame(cfg: &Config, ind_values: &DataFrame) -> PolarsResult<DataFrame> {
-    let roots: Vec<&str> = cfg.areas.roots().map(|a| a.code.as_str()).collect();
+    let roots: Vec<&str> = cfg.areas.tree_roots().map(|a| a.code.as_str()).collect();
     let mut baseline: BTreeMap<String, f64> = BTreeMap::new();
     if ind_values.height() > 0 {
         let ind = ind_values.column("indicator")?.str()?;

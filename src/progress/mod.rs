@@ -288,7 +288,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
             Float64Chunked::full_null("".into(), ind.height()),
         )
     };
-    let roots: Vec<String> = cfg.areas.roots().map(|a| a.code.clone()).collect();
+    let roots: Vec<String> = cfg.areas.tree_roots().map(|a| a.code.clone()).collect();
     let mut summary = ProgressSummary::default();
     #[derive(Default)]
     struct Out {

@@ -38,6 +38,7 @@ fn ob(de: &str, area: &str, sex: &str, age: &str, value: Option<f64>, cell: &str
         source_sha256: None,
         submission: None,
         flags: None,
+        note: None,
     }
 }
 
