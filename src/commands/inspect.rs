@@ -11,7 +11,7 @@ use crate::normalise::{self, clean::normalise_label};
 /// row, header paths per column, and which form (if any) recognises it.
 pub fn inspect(path: &Path, cfg: Option<&Config>, max_rows: usize) -> Result<String, String> {
     let (bytes, sha) = ingest::read_bytes(path).map_err(|e| e.to_string())?;
-    let wb = ingest::read_workbook(bytes).map_err(|e| e.to_string())?;
+    let wb = ingest::read_workbook_caught(bytes).map_err(|e| e.to_string())?;
     let mut out = String::new();
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let _ = writeln!(out, "file    {}\nformat  {}\nsha256  {sha}", path.display(), wb.format);
@@ -22,6 +22,9 @@ pub fn inspect(path: &Path, cfg: Option<&Config>, max_rows: usize) -> Result<Str
     }
     for (sheet, reason) in &wb.sheet_errors {
         let _ = writeln!(out, "\nsheet {sheet:?}: REFUSED: {reason}");
+    }
+    for (sheet, what) in &wb.skipped {
+        let _ = writeln!(out, "\nsheet {sheet:?}: not read ({what})");
     }
     for s in &wb.sheets {
         let _ = writeln!(out, "\nsheet {:?}: {} rows x {} columns, {} non-empty cells", s.name, s.rows, s.cols, s.non_empty());
