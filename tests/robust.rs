@@ -233,6 +233,14 @@ fn a_symlinked_return_loads_and_a_loop_or_unreadable_entry_is_reported() {
     std::os::unix::fs::symlink(&inbox, inbox.join("sub/loop")).unwrap();
     let (r, db) = run_into(&inbox, tmp.path());
     assert_eq!(r.code, 0, "a loop is a warning, not an error");
+    let issues = issues_of(&db);
+    assert!(issues.iter().all(|i| i.0 != "error"), "{issues:?}");
+    // A link to a return that is gone: an error naming it, and the rest still loads.
+    std::os::unix::fs::symlink(outside.join("gone.xlsx"), inbox.join("sub/gone.xlsx")).unwrap();
+    let r = wcmon(&["run", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    let issues = issues_of(&db);
+    assert!(issues.iter().any(|i| i.0 == "error" && i.1 == "inbox_entry" && i.2 == "sub/gone.xlsx" && i.3.contains("does not exist")), "{issues:?}");
     let st = statuses(&db);
     assert_eq!(st.get("2024年妇幼卫生年报.xlsx").map(String::as_str), Some("loaded"), "{st:?}");
     let issues = issues_of(&db);
