@@ -113,6 +113,7 @@ fn dense_grid_workbooks_are_refused_and_the_rest_publishes_in_bounded_memory() {
     let returns = statuses_after_plain_run(tmp.path(), &inbox);
     std::fs::copy(fx.join("dense_grid.xlsx"), inbox.join("dense_grid.xlsx")).unwrap();
     std::fs::copy(fx.join("wide_declared.xls"), inbox.join("wide_declared.xls")).unwrap();
+    std::fs::copy(fx.join("repeated.ods"), inbox.join("repeated.ods")).unwrap();
     let db = tmp.path().join("db");
     let (r, peak_kb) = wcmon_measured(&["run", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap()]);
     assert_eq!(r.code, 1, "errors in returns: exit 1, published");
@@ -121,14 +122,16 @@ fn dense_grid_workbooks_are_refused_and_the_rest_publishes_in_bounded_memory() {
     let about = |file: &str| issues.iter().filter(|i| i.2 == file && i.0 == "error").map(|i| i.3.clone()).collect::<Vec<_>>();
     let dense = about("dense_grid.xlsx");
     assert!(dense.iter().any(|m| m.contains("BXX10000")), "{dense:?}");
-    let wide = about("wide_declared.xls");
-    assert!(wide.iter().any(|m| m.contains("MB")), "{wide:?}");
+    for file in ["wide_declared.xls", "repeated.ods"] {
+        let refused = about(file);
+        assert!(refused.iter().any(|m| m.starts_with("文件过大") && m.contains("MB")), "{file}: {refused:?}");
+    }
     // Every other return is as it was without them.
     let now = statuses(&db);
     for (file, status) in &returns {
         assert_eq!(now.get(file), Some(status), "{file}");
     }
-    assert_eq!(now.len(), returns.len() + 2);
+    assert_eq!(now.len(), returns.len() + 3);
 }
 
 /// The sample county alone, into a database of its own: each file's status.
@@ -346,7 +349,7 @@ fn the_fixtures_are_small_files() {
     // What makes them dangerous is what they declare, not their size.
     let tmp = tempfile::tempdir().unwrap();
     let fx = fixtures(tmp.path());
-    for f in ["dense_grid.xlsx", "wide_declared.xls"] {
+    for f in ["dense_grid.xlsx", "wide_declared.xls", "repeated.ods"] {
         let n = std::fs::metadata(fx.join(f)).unwrap().len();
         assert!(n < 64 * 1024, "{f}: {n} bytes");
     }

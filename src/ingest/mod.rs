@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 mod biff;
 pub mod errors;
 mod merges;
+mod ods;
 
 use calamine::{open_workbook_from_rs, DataRef, Dimensions, Ods, Reader, Xls, Xlsb, Xlsx};
 use sha2::{Digest, Sha256};
@@ -476,6 +477,17 @@ pub fn read_workbook(bytes: Vec<u8>) -> Result<Workbook, IngestError> {
             return Ok(out);
         }
         if is("content.xml") && !is("xl/workbook.xml") {
+            // calamine expands every table's repeated rows and cells when it opens the file: measure them first.
+            if let Some(bytes_needed) = ods::estimate(&bytes) {
+                if bytes_needed > MAX_WORKBOOK_BYTES as u128 {
+                    return Err(IngestError::OverBudget(format!(
+                        "its tables repeat rows and cells over an area that would take {} MB to read, more than the {} MB a workbook may take; \
+                         a formatted or filled range running far past the table? delete the rows and columns after it and save it again",
+                        bytes_needed >> 20,
+                        MAX_WORKBOOK_BYTES >> 20
+                    )));
+                }
+            }
             let mut wb: Ods<Cursor<Vec<u8>>> =
                 open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::OdsError| IngestError::Broken { format: "ods", reason: e.to_string() })?;
             return read_ranges(&mut wb, "ods");
