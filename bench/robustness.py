@@ -244,7 +244,7 @@ def main():
                     worst = (peak, f"{cmd_name} {f.name}")
                 if secs > slowest[0]:
                     slowest = (secs, f"{cmd_name} {f.name}")
-                if outcome != "ok":
+                if not outcome.startswith("ok"):
                     bad.append((outcome, cmd_name, str(f), err.strip().splitlines()[-3:]))
         print(f"wcmon robustness sweep: {len(files)} corpus files, {len(cases) - len(files)} fuzz cases, inspect + check each")
         print(f"  timeout {a.timeout:.0f} s, address-space cap {a.mem_cap_mb} MB")
