@@ -160,6 +160,12 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     split::deep_stacks();
     // Pipeline files first: a bad one stops the run before the database is touched.
     let cfg = Config::load(&opts.pipelines)?;
+    if !opts.inbox.exists() {
+        return Err(RunError::Guard(format!(
+            "the inbox {} does not exist (not mounted? a wrong path?): nothing was published, the database stays as it was",
+            opts.inbox.display()
+        )));
+    }
     let files = ingest::discover(&opts.inbox).map_err(|source| RunError::Inbox { path: opts.inbox.clone(), source })?;
     let lock = crate::lock::DbLock::acquire(&opts.db)?;
     if let Some(prev) = &lock.recovered_from {
