@@ -233,8 +233,7 @@ pub fn save(part_dir: &Path, staged: &Path, k: usize, out: &mut PartOut) -> Pola
 /// is then computed again, and nothing was linked (a link must never be written through).
 pub fn reuse(part_dir: &Path, staged: &Path, k: usize, files: usize) -> Result<Option<PartOut>, String> {
     let Ok(raw) = fs::read(part_dir.join("record.json")) else { return Ok(None) };
-    let record: PartRecord =
-        serde_json::from_slice(&raw).map_err(|e| format!("{}: unreadable ({e})", part_dir.join("record.json").display()))?;
+    let record: PartRecord = serde_json::from_slice(&raw).map_err(|e| format!("{}: unreadable ({e})", part_dir.join("record.json").display()))?;
     if record.submissions.len() != files || record.checksums.is_empty() {
         return Ok(None);
     }

@@ -590,7 +590,13 @@ fn contains_utf16(bytes: &[u8], s: &str) -> bool {
     memchr::memmem::find(bytes, &needle).is_some()
 }
 
-fn push_range(out: &mut Workbook, name: &str, range: &calamine::Range<calamine::Data>, merges: Vec<Dimensions>, budget: &mut Budget) -> Result<(), IngestError> {
+fn push_range(
+    out: &mut Workbook,
+    name: &str,
+    range: &calamine::Range<calamine::Data>,
+    merges: Vec<Dimensions>,
+    budget: &mut Budget,
+) -> Result<(), IngestError> {
     let Some((r0, c0)) = range.start() else {
         out.sheets.push(Sheet { name: name.into(), merges, ..Default::default() });
         return Ok(());
@@ -746,6 +752,32 @@ mod tests {
         let mut ole = OLE_MAGIC.to_vec();
         ole.extend("EncryptedPackage".encode_utf16().flat_map(|u| u.to_le_bytes()));
         assert!(matches!(read_workbook(ole), Err(IngestError::Encrypted)));
+    }
+
+    #[test]
+    fn a_workbooks_grids_share_one_budget() {
+        let mut b = Budget::default();
+        // 2000 x 2000 positions (122 MB as a grid) fit twice into 256 MB, not three times.
+        assert!(b.grid(2000, 2000).is_ok());
+        assert!(b.grid(2000, 2000).is_ok());
+        let e = b.grid(2000, 2000).unwrap_err();
+        assert!(e.contains("BXX2000") && e.contains("256 MB"), "{e}");
+        // Cells held at once.
+        let mut b = Budget::default();
+        for _ in 0..MAX_WORKBOOK_CELLS {
+            assert!(b.cell().is_ok());
+        }
+        assert!(matches!(b.cell(), Err(IngestError::OverBudget(_))));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_keep_their_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let a = path_text(std::ffi::OsStr::from_bytes(b"r\xFF.xlsx"));
+        let b = path_text(std::ffi::OsStr::from_bytes(b"r\xFE.xlsx"));
+        assert_eq!((a.as_str(), b.as_str()), ("r\\xFF.xlsx", "r\\xFE.xlsx"));
+        assert_eq!(path_text(std::ffi::OsStr::new("2024年.xlsx")), "2024年.xlsx");
     }
 
     #[test]

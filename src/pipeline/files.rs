@@ -65,8 +65,11 @@ pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config
     sub.format = Some(wb.format.to_string());
     let mut issues: Vec<Issue> = Vec::new();
     for (sheet, what) in &wb.skipped {
-        let mut i = Issue::new(Severity::Info, "sheet_not_read", format!("sheet {sheet:?} is {what}: it holds no table and was not read"))
-            .at(&file.rel, Some(sheet), None);
+        let mut i = Issue::new(Severity::Info, "sheet_not_read", format!("sheet {sheet:?} is {what}: it holds no table and was not read")).at(
+            &file.rel,
+            Some(sheet),
+            None,
+        );
         i.submission = Some(sub.submission.clone());
         issues.push(i);
     }
