@@ -354,3 +354,21 @@ fn the_fixtures_are_small_files() {
         assert!(n < 64 * 1024, "{f}: {n} bytes");
     }
 }
+
+#[test]
+fn files_read_again_because_their_cache_is_gone_are_not_counted_as_from_the_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = sample_inbox(tmp.path());
+    let (r, db) = run_into(&inbox, tmp.path());
+    assert_eq!(r.code, 0);
+    std::fs::remove_dir_all(db.join("state/cache")).unwrap();
+    // One return touched (same content), so the run does not stop at "none new or changed".
+    let touched = inbox.join("卫健局/2021年妇幼卫生年报.xlsx");
+    let bytes = std::fs::read(&touched).unwrap();
+    std::fs::write(&touched, bytes).unwrap();
+    let r = wcmon(&["run", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("45 read, 0 unchanged from the cache"), "{}", r.stdout);
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(db.join("current/manifest.json")).unwrap()).unwrap();
+    assert_eq!((manifest["files_read"].as_u64(), manifest["files_cached"].as_u64()), (Some(45), Some(0)));
+}
