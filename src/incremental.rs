@@ -141,8 +141,12 @@ pub fn year_dirs(version: &Path) -> BTreeMap<i32, std::path::PathBuf> {
 
 /// The reported (not derived, not aggregated) values of one year partition (every
 /// part file in it): key columns, `value`, `submission`, `source_file`, `source_cell`.
+///
+/// A file of the version in force that cannot be read (damaged on disk) is left
+/// out with a warning naming it: the diff then counts its rows as new, and the
+/// run still publishes (a rebuild repairs a damaged database).
 pub fn previous_values(partition: &Path, year: i32) -> PolarsResult<DataFrame> {
-    values_except(partition, year, &Unchanged::default(), &BTreeSet::new())
+    values_except(partition, year, &Unchanged::default(), &BTreeSet::new(), true)
 }
 
 /// Rows a diff can skip: the part files a run took unchanged from the last run
@@ -196,19 +200,31 @@ fn identical_parts(old: &Path, new: &Path) -> PolarsResult<BTreeSet<std::ffi::Os
 }
 
 /// [`previous_values`] without the rows of `skip`, nor those of the part files named in `same`.
-fn values_except(partition: &Path, year: i32, skip: &Unchanged, same: &BTreeSet<std::ffi::OsString>) -> PolarsResult<DataFrame> {
+/// With `tolerant`, a file that cannot be read is left out with a warning (the version in force, damaged).
+fn values_except(partition: &Path, year: i32, skip: &Unchanged, same: &BTreeSet<std::ffi::OsString>, tolerant: bool) -> PolarsResult<DataFrame> {
     let files: Vec<std::path::PathBuf> =
         part_files(partition)?.into_iter().filter(|p| !skip.file(p) && !p.file_name().is_some_and(|n| same.contains(n))).collect();
     let mut frames = Vec::with_capacity(files.len());
     for path in files {
-        let file = std::fs::File::open(&path).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", path.display()).into()))?;
-        // Only the columns the diff needs (the partition has twenty).
-        let wanted = ["data_element", "area", "sex", "age", "residence", "value", "derived", "submission", "source_file", "source_cell"];
-        frames.push(
+        let read = || -> PolarsResult<DataFrame> {
+            let file = std::fs::File::open(&path).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", path.display()).into()))?;
+            // Only the columns the diff needs (the partition has twenty).
+            let wanted = ["data_element", "area", "sex", "age", "residence", "value", "derived", "submission", "source_file", "source_cell"];
             ParquetReader::new(file)
                 .with_columns(Some(wanted.iter().map(|c| c.to_string()).collect()))
-                .finish()?
-                .lazy()
+                .finish()
+                .map_err(|e| PolarsError::ComputeError(format!("{}: {e}", path.display()).into()))
+        };
+        let df = match read() {
+            Ok(df) => df,
+            Err(e) if tolerant => {
+                tracing::warn!("a file of the version in force cannot be read, its rows are left out of the changes: {e}");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        frames.push(
+            df.lazy()
                 .filter(col("derived").eq(lit(false)))
                 .select([
                     col("data_element"),
@@ -296,8 +312,10 @@ pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context, skip: &Unchanged)
                 (Some(old), Some(new)) => identical_parts(old, new)?,
                 _ => BTreeSet::new(),
             };
-            let read = |dirs: &BTreeMap<i32, std::path::PathBuf>| dirs.get(&year).map_or_else(|| Ok(empty.clone()), |p| values_except(p, year, skip, &same));
-            changes(&read(&previous)?, &read(&now)?, ctx)
+            let read = |dirs: &BTreeMap<i32, std::path::PathBuf>, tolerant: bool| {
+                dirs.get(&year).map_or_else(|| Ok(empty.clone()), |p| values_except(p, year, skip, &same, tolerant))
+            };
+            changes(&read(&previous, true)?, &read(&now, false)?, ctx)
         })
         .collect::<PolarsResult<Vec<DataFrame>>>()?;
     sorted_changes(out, || changes(&empty, &empty, ctx))

@@ -24,6 +24,8 @@ pub enum LockError {
     Busy { db: PathBuf, holder: String },
     #[error("cannot lock {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("the database path {db} is a file, not a folder: give --db a folder (new or a wcmon database)")]
+    NotAFolder { db: PathBuf },
 }
 
 impl DbLock {
@@ -33,6 +35,9 @@ impl DbLock {
             let path = path.to_path_buf();
             move |source| LockError::Io { path, source }
         };
+        if std::fs::metadata(db).is_ok_and(|m| !m.is_dir()) {
+            return Err(LockError::NotAFolder { db: db.to_path_buf() });
+        }
         std::fs::create_dir_all(db).map_err(io(db))?;
         let path = db.join(".lock");
         let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io(&path))?;

@@ -67,6 +67,19 @@ struct RunArgs {
     /// by a quarter to a third, and the run takes as long or up to 15% longer).
     #[arg(long, default_value_t = pipeline::PARTS_AT_ONCE, value_parser = clap::value_parser!(u16).range(1..))]
     parts_at_once: u16,
+    /// Publish even if more than --max-removals of the current version's returns are gone from the inbox.
+    #[arg(long)]
+    allow_removals: bool,
+    /// The share (0–1) of the current version's returns that may be gone from the inbox before the run refuses to publish.
+    #[arg(long, default_value_t = pipeline::DEFAULT_MAX_REMOVED_SHARE, value_parser = share)]
+    max_removals: f64,
+}
+
+fn share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a share between 0 and 1")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -202,9 +215,24 @@ fn deep_thread_stacks() {
     }
 }
 
+/// A panic prints one line, never a backtrace; one inside a spreadsheet reader
+/// prints nothing (it is caught and reported as the file's issue, with its message).
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = wcmon::ingest::panic_message(info.payload());
+        if wcmon::ingest::in_reader() {
+            tracing::debug!("the spreadsheet reader panicked: {msg}");
+            return;
+        }
+        let at = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
+        eprintln!("wcmon: internal error: {msg}{at}");
+    }));
+}
+
 fn main() -> ExitCode {
     deep_thread_stacks();
     tune_allocator();
+    quiet_panics();
     let cli = Cli::parse();
     init_logs(&cli.log_format);
     match cli.cmd {
@@ -321,7 +349,7 @@ fn main() -> ExitCode {
 }
 
 fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
-    let RunArgs { inbox, db, keep_versions, part_values, parts_at_once } = a;
+    let RunArgs { inbox, db, keep_versions, part_values, parts_at_once, allow_removals, max_removals } = a;
     let opts = RunOptions {
         inbox,
         db: db.clone(),
@@ -331,6 +359,8 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
         keep_versions,
         part_values,
         parts_at_once: parts_at_once.into(),
+        max_removed_share: max_removals,
+        allow_removals,
     };
     match pipeline::run(&opts) {
         Ok(s) => {
@@ -396,8 +426,17 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             eprintln!("wcmon: {e}");
             ExitCode::from(3)
         }
+        Err(RunError::Guard(e)) => {
+            eprintln!("wcmon: nothing published: {e}");
+            ExitCode::from(1)
+        }
         Err(e) => {
-            eprintln!("wcmon: run failed: {e}");
+            let text = e.to_string();
+            if wcmon::ingest::errors::is_disk_full(&text) {
+                eprintln!("wcmon: run failed: {}: {text}", wcmon::ingest::errors::message(wcmon::ingest::errors::Kind::DiskFull));
+            } else {
+                eprintln!("wcmon: run failed: {e}");
+            }
             ExitCode::from(1)
         }
     }

@@ -141,6 +141,9 @@ pub struct Issue {
     pub age: Option<String>,
     pub observed: Option<String>,
     pub expected: Option<String>,
+    /// The technical detail behind `message` (a reader's own error text), when there is one.
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 impl Issue {
@@ -162,6 +165,7 @@ impl Issue {
             age: None,
             observed: None,
             expected: None,
+            detail: None,
         }
     }
 

@@ -16,6 +16,14 @@
 //!
 //! A part's key is a digest of everything its rows depend on, so a stored part
 //! is either exactly what computing it again would give or not found.
+//!
+//! Every file of a kept part has its SHA-256 in `record.json`, recorded when the
+//! part was written and checked before any of it is linked into a new version: a
+//! damaged or edited file makes the part computed again (the run says so in an
+//! info issue), never published. The files are made read-only when written (the
+//! published part files and their links here are the same files), so an editor
+//! cannot change the live version through a link (root still can: the checksum
+//! then catches it at the next run, and `rebuild` recomputes every part).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -44,6 +52,9 @@ pub struct PartRecord {
     pub indicator_stats: Vec<RuleStat>,
     /// Rows written per partitioned table.
     pub rows: BTreeMap<String, usize>,
+    /// SHA-256 of every file of the part folder (but this record), by path relative to it.
+    #[serde(default)]
+    pub checksums: BTreeMap<String, String>,
 }
 
 /// A part's results: the record, the rows it hands up, and where its progress and issue rows are.
@@ -96,7 +107,71 @@ pub fn write_frame(df: &mut DataFrame, path: &Path) -> PolarsResult<()> {
 
 pub fn read_frame(path: &Path) -> PolarsResult<DataFrame> {
     let file = fs::File::open(path).map_err(io(path))?;
-    ParquetReader::new(file).finish()
+    ParquetReader::new(file).finish().map_err(|e| PolarsError::ComputeError(format!("{}: {e}", path.display()).into()))
+}
+
+/// The SHA-256 of a file, read in blocks.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(crate::ingest::hex(&h.finalize()))
+}
+
+/// The files of a part folder (one level of table folders), by path relative to it, but the record.
+fn part_contents(part_dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(part_dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().to_string();
+        if e.file_type()?.is_dir() {
+            for f in fs::read_dir(e.path())? {
+                let f = f?;
+                out.push(format!("{name}/{}", f.file_name().to_string_lossy()));
+            }
+        } else if name != "record.json" {
+            out.push(name);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Read-only for everyone (a hard link shares the mode: the published file too).
+fn make_read_only(path: &Path) -> std::io::Result<()> {
+    let mut perm = fs::metadata(path)?.permissions();
+    perm.set_readonly(true);
+    fs::set_permissions(path, perm)
+}
+
+/// Check every file of a kept part against its recorded checksum: `Ok(false)` when
+/// a file is missing (the part is incomplete: computed again, silently), Err naming
+/// the first file that is extra or changed (damaged).
+pub fn verify(part_dir: &Path, record: &PartRecord) -> Result<bool, String> {
+    let present = part_contents(part_dir).map_err(|e| format!("{}: {e}", part_dir.display()))?;
+    for name in &present {
+        if !record.checksums.contains_key(name) {
+            return Err(format!("{}: a file the part did not have when it was written", part_dir.join(name).display()));
+        }
+    }
+    for (name, want) in &record.checksums {
+        let path = part_dir.join(name);
+        match sha256_file(&path) {
+            Ok(got) if &got == want => {}
+            Ok(_) => return Err(format!("{}: its content changed since it was written (checksum differs)", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
+    Ok(true)
 }
 
 /// A hard link (a copy where links are not possible).
@@ -139,19 +214,36 @@ pub fn save(part_dir: &Path, staged: &Path, k: usize, out: &mut PartOut) -> Pola
             write_frame(&mut all, &part_dir.join("pairs.parquet"))?;
         }
     }
+    // Checksums last, of everything the part folder holds (the progress and issue
+    // rows were written into it while the part was computed).
+    out.record.checksums.clear();
+    for name in part_contents(part_dir).map_err(io(part_dir))? {
+        let path = part_dir.join(&name);
+        out.record.checksums.insert(name, sha256_file(&path).map_err(io(&path))?);
+        make_read_only(&path).map_err(io(&path))?;
+    }
     let rec = part_dir.join("record.json");
     let json = serde_json::to_vec(&out.record).map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
     fs::write(&rec, json).map_err(io(&rec))
 }
 
 /// A kept part of `files` files, its files linked into the staging version as part
-/// `k`; None when anything is missing or unreadable (the part is then computed
-/// again, and nothing was linked: a link must never be written through).
-pub fn reuse(part_dir: &Path, staged: &Path, k: usize, files: usize) -> Option<PartOut> {
-    let record: PartRecord = serde_json::from_slice(&fs::read(part_dir.join("record.json")).ok()?).ok()?;
-    if record.submissions.len() != files {
-        return None;
+/// `k`: checked against its checksums first. `Ok(None)` when it is not there or
+/// incomplete, `Err` (naming the file) when a file is damaged; either way the part
+/// is then computed again, and nothing was linked (a link must never be written through).
+pub fn reuse(part_dir: &Path, staged: &Path, k: usize, files: usize) -> Result<Option<PartOut>, String> {
+    let Ok(raw) = fs::read(part_dir.join("record.json")) else { return Ok(None) };
+    let record: PartRecord = serde_json::from_slice(&raw).map_err(|e| format!("{}: unreadable ({e})", part_dir.join("record.json").display()))?;
+    if record.submissions.len() != files || record.checksums.is_empty() {
+        return Ok(None);
     }
+    if !verify(part_dir, &record)? {
+        return Ok(None);
+    }
+    Ok(reuse_verified(part_dir, staged, k, record))
+}
+
+fn reuse_verified(part_dir: &Path, staged: &Path, k: usize, record: PartRecord) -> Option<PartOut> {
     let root_values = read_frame(&part_dir.join("root_values.parquet")).ok()?;
     let sums_path = part_dir.join("root_sums.parquet");
     let root_sums = if sums_path.exists() { Some(read_frame(&sums_path).ok()?) } else { None };

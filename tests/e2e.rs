@@ -162,10 +162,14 @@ fn bad_files_are_reported_and_the_run_goes_on() {
     assert!(r.stdout.contains("4 files (1 loaded, 0 superseded, 3 failed"), "{}", r.stdout);
     let issues = read(&db.join("issues.parquet"));
     let (files, rules, msgs) = (strs(&issues, "source_file"), strs(&issues, "rule"), strs(&issues, "message"));
+    let details = strs(&issues, "detail");
     let find = |f: &str| (0..issues.height()).find(|&i| files[i].as_deref() == Some(f)).map(|i| (rules[i].clone().unwrap(), msgs[i].clone().unwrap()));
     let (rule, msg) = find("broken.xlsx").expect("broken.xlsx reported");
     assert_eq!(rule, "unreadable_file");
-    assert!(msg.contains("broken xlsx"), "{msg}");
+    // A plain sentence; the reader's words are the detail.
+    assert!(msg.starts_with("文件损坏或不完整") && msg.contains("damaged or incomplete"), "{msg}");
+    let detail = (0..issues.height()).find(|&i| files[i].as_deref() == Some("broken.xlsx")).and_then(|i| details[i].clone()).unwrap_or_default();
+    assert!(detail.contains("broken xlsx"), "{detail}");
     let (_, msg) = find("说明.txt").expect("text file reported");
     assert!(msg.contains("plain text"), "{msg}");
     let (_, msg) = find("empty.xls").expect("empty file reported");

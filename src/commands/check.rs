@@ -97,6 +97,7 @@ pub fn check(files: &[PathBuf], cfg: &Config, db: Option<&Path>) -> Result<Check
                 rel: p.display().to_string(),
                 size: meta.as_ref().map(|m| m.len()).unwrap_or(0),
                 mtime_ns: meta.and_then(|m| m.modified().ok()).map(crate::ingest::mtime_nanos).unwrap_or(0),
+                problem: None,
             }
         })
         .collect();

@@ -40,7 +40,7 @@ pub fn inspect_with(path: &Path, cfg: Option<&Config>, max_rows: usize, opts: &I
         return Err("--header-row and --header-rows count from 1".into());
     }
     let (bytes, sha) = ingest::read_bytes(path).map_err(|e| e.to_string())?;
-    let wb = ingest::read_workbook(bytes).map_err(|e| e.to_string())?;
+    let wb = ingest::read_workbook_caught(bytes).map_err(|e| e.to_string())?;
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let forms = cfg.map(|cfg| crate::pipeline::recognise(&wb, &name, cfg)).unwrap_or_default();
     if opts.draft {
@@ -59,6 +59,9 @@ pub fn inspect_with(path: &Path, cfg: Option<&Config>, max_rows: usize, opts: &I
     }
     for (sheet, reason) in &wb.sheet_errors {
         let _ = writeln!(out, "\nsheet {sheet:?}: REFUSED: {reason}");
+    }
+    for (sheet, what) in &wb.skipped {
+        let _ = writeln!(out, "\nsheet {sheet:?}: not read ({what})");
     }
     for s in &wb.sheets {
         let _ = writeln!(out, "\nsheet {:?}: {} rows x {} columns, {} non-empty cells", s.name, s.rows, s.cols, s.non_empty());

@@ -188,6 +188,7 @@ pub fn issues(rows: &[Issue]) -> PolarsResult<DataFrame> {
         s("expected", o(&|i| i.expected.clone())),
         s("form", o(&|i| i.form.clone())),
         s("submission", o(&|i| i.submission.clone())),
+        s("detail", o(&|i| i.detail.clone())),
     ])
 }
 

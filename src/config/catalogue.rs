@@ -175,7 +175,59 @@ pub struct Catalogue {
 impl Catalogue {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let raw: RawCatalogue = read_toml(path)?;
-        Self::new(raw.data_element, raw.indicator, path)
+        let cat = Self::new(raw.data_element, raw.indicator, path)?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { file: path.to_path_buf(), source })?;
+        cat.check_codes(path, &text)?;
+        Ok(cat)
+    }
+
+    /// Every code of the catalogue is one the data can have (a typo would silently
+    /// leave an indicator without data): sexes, ages and residences of indicators
+    /// and their terms, units, and a rate's unit matching its factor. Errors give
+    /// the line.
+    pub fn check_codes(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
+        use crate::config::rules::invalid;
+        for d in &self.data_elements {
+            if d.unit.trim().is_empty() {
+                return Err(invalid(path, text, &d.code, format!("data element {}: empty unit", d.code)));
+            }
+        }
+        for ind in &self.indicators {
+            let bad = |needle: &str, msg: String| invalid(path, text, needle, format!("indicator {}: {msg}", ind.code));
+            let sexes = ind.sex.iter().chain(ind.terms().filter_map(|t| t.sex.as_ref()));
+            for s in sexes {
+                if !matches!(s.as_str(), "F" | "M" | "_T") {
+                    return Err(bad(s, format!("sex must be F, M or _T, not {s:?}")));
+                }
+            }
+            for a in ind.age.iter().chain(ind.terms().filter_map(|t| t.age.as_ref())) {
+                if !crate::normalise::labels::is_age_code(a) {
+                    return Err(bad(a, format!("age {a:?} is not an age code like _T, Y0T4, Y_LT1, Y_GE65")));
+                }
+            }
+            for r in ind.terms().filter_map(|t| t.residence.as_ref()) {
+                if !matches!(r.as_str(), "U" | "R" | "_T") {
+                    return Err(bad(r, format!("residence must be U, R or _T, not {r:?}")));
+                }
+            }
+            if ind.unit.trim().is_empty() {
+                return Err(bad(&ind.code, "empty unit".into()));
+            }
+            // A ratio's unit says its factor: % is × 100, ‰ × 1000, 1/10万 × 100000.
+            let ratio = !ind.numerator.is_empty();
+            let implied = match ind.unit.as_str() {
+                "%" => Some(100.0),
+                "‰" => Some(1000.0),
+                "1/10万" => Some(100000.0),
+                _ => None,
+            };
+            if let (true, Some(f)) = (ratio, implied) {
+                if ind.factor != f {
+                    return Err(bad(&ind.code, format!("unit {:?} means factor = {f}, not {}", ind.unit, ind.factor)));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn new(data_elements: Vec<DataElement>, indicators: Vec<Indicator>, path: &Path) -> Result<Self, ConfigError> {

@@ -525,29 +525,37 @@ impl Form {
         }
         // Every dimension mentioned must be known.
         let check = |d: &Dims, whr: &str| -> Result<(), ConfigError> {
+            let at = |needle: &str, msg: String| crate::config::rules::invalid(path, text, needle, msg);
             if let Some(de) = &d.data_element {
                 if catalogue.data_element(de).is_none() {
-                    return Err(err(format!("{whr}: unknown data element {de:?} (not in pipelines/indicators.toml)")));
+                    return Err(at(de, format!("{whr}: unknown data element {de:?} (not in pipelines/indicators.toml)")));
                 }
             }
             if let Some(s) = &d.sex {
                 if !matches!(s.as_str(), "F" | "M" | "_T") {
-                    return Err(err(format!("{whr}: sex must be F, M or _T, not {s:?}")));
+                    return Err(at(s, format!("{whr}: sex must be F, M or _T, not {s:?}")));
                 }
             }
             if let Some(r) = &d.residence {
                 if !matches!(r.as_str(), "U" | "R" | "_T") {
-                    return Err(err(format!("{whr}: residence must be U, R or _T, not {r:?}")));
+                    return Err(at(r, format!("{whr}: residence must be U, R or _T, not {r:?}")));
                 }
             }
             if let Some(a) = &d.age {
                 if !crate::normalise::labels::is_age_code(a) {
-                    return Err(err(format!("{whr}: age {a:?} is not an age code like _T, Y0T4, Y_LT1, Y_GE65")));
+                    return Err(at(a, format!("{whr}: age {a:?} is not an age code like _T, Y0T4, Y_LT1, Y_GE65")));
                 }
             }
             if let Some(u) = &d.unit {
                 if crate::normalise::clean::unit_scale(u, "").is_none() && u.trim().is_empty() {
-                    return Err(err(format!("{whr}: empty unit")));
+                    return Err(at(u, format!("{whr}: empty unit")));
+                }
+                // A unit the data element's values cannot be converted from is a typo.
+                let de = d.data_element.as_ref().or(raw.fixed.data_element.as_ref()).and_then(|de| catalogue.data_element(de));
+                if let Some(de) = de {
+                    if crate::normalise::clean::unit_scale(u, &de.unit).is_none() {
+                        return Err(at(u, format!("{whr}: unit {u:?} cannot be converted to {:?}, the unit of {}", de.unit, de.code)));
+                    }
                 }
             }
             Ok(())

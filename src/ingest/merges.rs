@@ -201,6 +201,81 @@ fn cell(a1: &str) -> Option<(u32, u32)> {
     (row >= 1).then(|| (row - 1, col - 1))
 }
 
+/// Sheets of an xlsx that calamine cannot open the workbook with (Excel 4 macro
+/// sheets of a `.xlsm`: calamine refuses the whole workbook for one), taken out
+/// of `xl/workbook.xml` in a copy of the package; every other part is copied as
+/// it is, still compressed. `None` when there is none (or the package is not laid
+/// out as expected: calamine then reads the original). Returns the new package
+/// and the (name, kind) of each sheet taken out.
+pub fn without_unreadable_sheets(bytes: &[u8]) -> Option<(Vec<u8>, Vec<(String, String)>)> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let rels = read_small(&mut zip, "xl/_rels/workbook.xml.rels")?;
+    let mut odd: HashMap<String, String> = HashMap::new();
+    for attrs in elements(&rels, "Relationship")? {
+        let get = |k: &str| attrs.iter().find(|a| a.0 == k).map(|a| a.2.clone());
+        if let (Some(id), Some(typ)) = (get("Id"), get("Type")) {
+            let kind = typ.rsplit('/').next().unwrap_or_default().to_string();
+            if kind.to_ascii_lowercase().contains("macrosheet") || kind.to_ascii_lowercase().contains("intlmacrosheet") {
+                odd.insert(id, kind);
+            }
+        }
+    }
+    if odd.is_empty() {
+        return None;
+    }
+    let workbook = read_small(&mut zip, "xl/workbook.xml")?;
+    let mut reader = quick_xml::Reader::from_reader(workbook.as_slice());
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    let mut taken = Vec::new();
+    loop {
+        let start = reader.buffer_position() as usize;
+        match reader.read_event().ok()? {
+            Event::Empty(e) if e.local_name().into_inner() == "sheet" => {
+                let mut name = String::new();
+                let mut rid = String::new();
+                for a in e.attributes() {
+                    let a = a.ok()?;
+                    let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()?.to_string();
+                    if a.key.into_inner() == "name" {
+                        name = value;
+                    } else if a.key.local_name().into_inner() == "id" && a.key.into_inner() != "id" {
+                        rid = value;
+                    }
+                }
+                if let Some(kind) = odd.get(&rid) {
+                    cut.push((start, reader.buffer_position() as usize));
+                    taken.push((name, kind.clone()));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if cut.is_empty() {
+        return None;
+    }
+    let mut xml = Vec::with_capacity(workbook.len());
+    let mut at = 0;
+    for (a, b) in cut {
+        xml.extend_from_slice(workbook.get(at..a)?);
+        at = b;
+    }
+    xml.extend_from_slice(workbook.get(at..)?);
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len() + xml.len())));
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).ok()?;
+        if entry.name().ok().as_deref() == Some("xl/workbook.xml") {
+            drop(entry);
+            let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+            out.start_file("xl/workbook.xml", options).ok()?;
+            std::io::Write::write_all(&mut out, &xml).ok()?;
+        } else {
+            out.raw_copy_file(entry).ok()?;
+        }
+    }
+    Some((out.finish().ok()?.into_inner(), taken))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,7 +38,7 @@ pub fn recognise<'c>(wb: &Workbook, file_name: &str, cfg: &'c Config) -> Vec<&'c
 pub fn process_file(file: &InputFile, cfg: &Config) -> FileResult {
     match ingest::read_bytes(&file.path) {
         Ok((bytes, sha)) => process_bytes(file, bytes, sha, cfg),
-        Err(e) => process_file_error(file, e.to_string()),
+        Err(e) => process_ingest_error(file, &e),
     }
 }
 
@@ -53,22 +53,39 @@ pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config
     };
     sub.submission = sha[..16].to_string();
     sub.source_sha256 = Some(sha.clone());
-    let wb = match std::panic::catch_unwind(|| ingest::read_workbook(bytes)) {
-        Ok(Ok(wb)) => wb,
-        Ok(Err(e)) => return fail(sub, "unreadable_file", e.to_string()),
-        Err(_) => return fail(sub, "unreadable_file", "the spreadsheet reader failed on this file (corrupt workbook)".into()),
+    let wb = match ingest::read_workbook_caught(bytes) {
+        Ok(wb) => wb,
+        Err(e) => {
+            let (msg, detail) = ingest::errors::explain(&e);
+            let mut r = fail(sub, "unreadable_file", msg);
+            r.issues[0].detail = Some(detail);
+            return r;
+        }
     };
     sub.format = Some(wb.format.to_string());
-    let mut issues: Vec<Issue> = wb
-        .sheet_errors
-        .iter()
-        .map(|(sheet, reason)| {
-            let mut i = Issue::new(Severity::Error, "unreadable_sheet", format!("sheet {sheet:?} refused: {reason}")).at(&file.rel, Some(sheet), None);
-            i.submission = Some(sub.submission.clone());
-            i
-        })
-        .collect();
+    let mut issues: Vec<Issue> = Vec::new();
+    for (sheet, what) in &wb.skipped {
+        let mut i = Issue::new(Severity::Info, "sheet_not_read", format!("sheet {sheet:?} is {what}: it holds no table and was not read")).at(
+            &file.rel,
+            Some(sheet),
+            None,
+        );
+        i.submission = Some(sub.submission.clone());
+        issues.push(i);
+    }
     let forms = recognise(&wb, &file_name, cfg);
+    // A refused sheet the form does not map (its sheet names exclude it, or it is a
+    // hidden helper sheet of a return whose table is elsewhere) is info, not an error.
+    let maps = |sheet: &str| match forms.as_slice() {
+        [f] => f.sheet_name_re.as_ref().is_none_or(|re| re.is_match(sheet)) && !(wb.hidden.iter().any(|h| h == sheet) && !wb.sheets.is_empty()),
+        _ => true,
+    };
+    for (sheet, reason) in &wb.sheet_errors {
+        let (sev, rule) = if maps(sheet) { (Severity::Error, "unreadable_sheet") } else { (Severity::Info, "sheet_not_read") };
+        let mut i = Issue::new(sev, rule, format!("sheet {sheet:?} refused: {reason}")).at(&file.rel, Some(sheet), None);
+        i.submission = Some(sub.submission.clone());
+        issues.push(i);
+    }
     let form = match forms.as_slice() {
         [f] => *f,
         [] => {
@@ -177,6 +194,7 @@ pub(super) fn restore(results: &mut [FileResult], facts: &mut [FileFacts], files
             state.files.get(&f.rel).and_then(|s| Some((s, s.cache.as_ref()?))).and_then(|(s, loc)| crate::state::read_cached(db, &f.rel, &s.sha256, loc));
         let fresh = cached.unwrap_or_else(|| {
             tracing::warn!(file = %f.rel, "the cached values are gone: reading the file again");
+            REREAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             process_file(f, cfg)
         });
         r.observations = fresh.observations;
@@ -188,9 +206,27 @@ pub(super) fn restore(results: &mut [FileResult], facts: &mut [FileFacts], files
     });
 }
 
+/// Files [`restore`] had to read again (their cache entry was gone) since the last call.
+static REREAD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many files were read again instead of coming from the cache (and reset the count).
+pub(super) fn take_rereads() -> usize {
+    REREAD.swap(0, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Stands in for a file's result while its part is being computed.
 pub(super) fn placeholder() -> FileResult {
     FileResult { submission: Submission::new(String::new(), ""), observations: Vec::new(), issues: Vec::new(), controls: Vec::new() }
+}
+
+/// A file that could not be read: the plain sentence, the reader's words as the detail.
+pub(super) fn process_ingest_error(f: &InputFile, e: &ingest::IngestError) -> FileResult {
+    let (msg, detail) = ingest::errors::explain(e);
+    let mut r = process_file_error(f, msg);
+    for i in &mut r.issues {
+        i.detail = Some(detail.clone());
+    }
+    r
 }
 
 pub(super) fn process_file_error(f: &InputFile, msg: String) -> FileResult {

@@ -30,7 +30,7 @@ mod tables;
 mod totals;
 
 pub use files::{process_bytes, process_file, recognise, validate_and_derive, FileFacts, FileResult};
-use files::{process_file_error, restore};
+use files::{process_file_error, process_ingest_error, restore, take_rereads};
 use split::plan_parts;
 pub use split::{DEFAULT_PART_VALUES, PARTS_AT_ONCE};
 use stage::compute;
@@ -55,7 +55,15 @@ pub struct RunOptions {
     pub part_values: usize,
     /// Parts computed at the same time (at least 1; see [`PARTS_AT_ONCE`]).
     pub parts_at_once: usize,
+    /// The share of the current version's input files that may be gone from the
+    /// inbox (0.5: half); a run that would drop more publishes nothing.
+    pub max_removed_share: f64,
+    /// Publish however many of the current version's files are gone.
+    pub allow_removals: bool,
 }
+
+/// The default of [`RunOptions::max_removed_share`].
+pub const DEFAULT_MAX_REMOVED_SHARE: f64 = 0.5;
 
 /// Counts printed at the end of a run and recorded in the manifest.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -107,6 +115,9 @@ pub enum RunError {
     Lock(#[from] crate::lock::LockError),
     #[error("state: {0}")]
     State(String),
+    /// The guard before publishing: an empty inbox, or one that would drop too many returns.
+    #[error("{0}")]
+    Guard(String),
 }
 
 /// One file after the read stage: its result, content hash, whether it was parsed
@@ -154,6 +165,12 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     split::deep_stacks();
     // Pipeline files first: a bad one stops the run before the database is touched.
     let cfg = Config::load(&opts.pipelines)?;
+    if !opts.inbox.exists() {
+        return Err(RunError::Guard(format!(
+            "the inbox {} does not exist (not mounted? a wrong path?): nothing was published, the database stays as it was",
+            opts.inbox.display()
+        )));
+    }
     let files = ingest::discover(&opts.inbox).map_err(|source| RunError::Inbox { path: opts.inbox.clone(), source })?;
     let lock = crate::lock::DbLock::acquire(&opts.db)?;
     if let Some(prev) = &lock.recovered_from {
@@ -168,6 +185,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let as_of = crate::reporting::AsOf::from_env(&started_at).map_err(RunError::State)?;
     let mut seen = crate::state::first_seen::FirstSeen::load(&opts.db);
     tracing::info!(files = files.len(), inbox = %opts.inbox.display(), mode = %opts.mode, "discovered returns");
+    guard(opts, &files, current.as_deref())?;
 
     // Which files can be taken from the cache: same size and modification time as last time.
     let fresh = |f: &InputFile| -> Option<&crate::state::FileState> {
@@ -190,9 +208,20 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         let loc = s.cache.as_ref()?;
         crate::state::read_cached(&opts.db, &f.rel, &s.sha256, loc).map(|r| Outcome { result: r, sha: s.sha256.clone(), read: false, cache: Some(loc.clone()) })
     };
+    take_rereads();
     let outcomes: Vec<(Outcome, FileFacts)> = files
         .par_iter()
         .map(|f| {
+            // An entry of the inbox that could not be listed or followed: its issue, and the rest loads.
+            if let Some((severity, msg)) = &f.problem {
+                let mut r = process_file_error(f, msg.clone());
+                for i in &mut r.issues {
+                    i.severity = *severity;
+                    i.rule = "inbox_entry";
+                }
+                bar.inc(1);
+                return (Outcome { result: r, sha: String::new(), read: true, cache: None }, FileFacts::default());
+            }
             // An unchanged file with its summary in the state is not decoded now.
             if let Some((s, sum, loc)) = fresh(f).and_then(|s| Some((s, s.summary.as_ref()?, s.cache.clone()?))) {
                 let result = FileResult { submission: sum.submission.clone(), observations: Vec::new(), issues: Vec::new(), controls: Vec::new() };
@@ -212,7 +241,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
                             Outcome { result: r, sha, read: true, cache: loc }
                         }
                     },
-                    Err(e) => Outcome { result: process_file_error(f, e.to_string()), sha: String::new(), read: true, cache: None },
+                    Err(e) => Outcome { result: process_ingest_error(f, &e), sha: String::new(), read: true, cache: None },
                 },
             };
             let mut facts = FileFacts::of(&out.result);
@@ -364,6 +393,11 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         }
     }
     staging.write(&mut Table::new("changes", changes), 0, &mut manifest)?;
+    // Files whose cached values were gone were read again: not "unchanged from the cache".
+    let reread = take_rereads();
+    summary.files_read += reread;
+    summary.files_cached = summary.files_cached.saturating_sub(reread);
+    (manifest.files_read, manifest.files_cached) = (summary.files_read, summary.files_cached);
     summary.duration_ms = started.elapsed().as_millis();
     manifest.finished_at = now_rfc3339();
     manifest.duration_ms = summary.duration_ms;
@@ -388,6 +422,49 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     );
     drop(lock);
     Ok(summary)
+}
+
+/// The guard before anything is read: an inbox with no returns (an unmounted
+/// share, a wrong path) publishes nothing, and neither does one that would drop
+/// more than the allowed share of the current version's files, unless allowed.
+fn guard(opts: &RunOptions, files: &[InputFile], current: Option<&Path>) -> Result<(), RunError> {
+    if files.is_empty() {
+        return Err(RunError::Guard(format!(
+            "the inbox {} holds no returns (not mounted? the wrong folder?): nothing was published, the database stays as it was",
+            opts.inbox.display()
+        )));
+    }
+    if opts.allow_removals {
+        return Ok(());
+    }
+    let Some(previous) = current.and_then(previous_sources) else { return Ok(()) };
+    if previous.is_empty() {
+        return Ok(());
+    }
+    let now: std::collections::HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    let gone: Vec<&String> = previous.iter().filter(|p| !now.contains(p.as_str())).collect();
+    if gone.len() as f64 > opts.max_removed_share * previous.len() as f64 {
+        let some: Vec<&str> = gone.iter().take(3).map(|s| s.as_str()).collect();
+        return Err(RunError::Guard(format!(
+            "{} of the {} returns of the current version are gone from the inbox {} (e.g. {}), more than the {:.0}% allowed: nothing was published; \
+             if they were removed on purpose, run again with --allow-removals (or a larger --max-removals)",
+            gone.len(),
+            previous.len(),
+            opts.inbox.display(),
+            some.join(", "),
+            opts.max_removed_share * 100.0
+        )));
+    }
+    Ok(())
+}
+
+/// The input files of a published version (its `submissions.parquet`); None when it cannot be read.
+fn previous_sources(version: &Path) -> Option<std::collections::BTreeSet<String>> {
+    let path = version.join("submissions.parquet");
+    let file = std::fs::File::open(&path).ok()?;
+    let df = ParquetReader::new(file).with_columns(Some(vec!["source_file".into()])).finish().ok()?;
+    let col = df.column("source_file").ok()?.str().ok()?.clone();
+    Some(col.iter().flatten().map(str::to_string).collect())
 }
 
 /// What the run's tables other than the value tables and `changes` are made of.

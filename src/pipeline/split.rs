@@ -105,9 +105,23 @@ pub(super) fn run_parts(
     // Parts kept from the last run are linked in first; the others become jobs.
     let mut outs: Vec<Option<(crate::parts::PartOut, bool)>> = Vec::with_capacity(n_parts);
     let mut jobs = Vec::new();
+    let mut notes = Vec::new();
     for (k, (members, key)) in parts.iter().zip(&keys).enumerate() {
         let part_dir = crate::parts::dir(run.db, key);
-        match run.kept.contains(key.as_str()).then(|| crate::parts::reuse(&part_dir, &staging.dir, k, members.len())).flatten() {
+        let kept = match run.kept.contains(key.as_str()).then(|| crate::parts::reuse(&part_dir, &staging.dir, k, members.len())) {
+            Some(Ok(out)) => out,
+            Some(Err(damage)) => {
+                tracing::warn!("part {} of {n_parts} kept from the last run is damaged, computed again: {damage}", k + 1);
+                notes.push(crate::model::Issue::new(
+                    crate::model::Severity::Info,
+                    "part_recomputed",
+                    format!("part {} of {n_parts} kept from the last run was damaged and was computed again: {damage}", k + 1),
+                ));
+                None
+            }
+            None => None,
+        };
+        match kept {
             Some(out) => outs.push(Some((out, true))),
             None => {
                 outs.push(None);
@@ -121,6 +135,9 @@ pub(super) fn run_parts(
         }
     }
     let computed = compute_jobs(jobs, run, &keys, new_state, (&roots, last_year), n_parts)?;
+    if !notes.is_empty() {
+        super::totals::keep_issues(&mut totals.issues, &mut totals.issue_counts, &mut [], notes)?;
+    }
     for (k, out, part_results) in computed {
         for (&i, r) in parts[k].iter().zip(part_results) {
             results[i] = r;
@@ -349,6 +366,7 @@ pub(super) fn compute_part(
         validation_stats,
         indicator_stats: c.stats,
         rows: BTreeMap::new(),
+        checksums: BTreeMap::new(),
     };
     let out = crate::parts::PartOut {
         record,

@@ -44,6 +44,8 @@ pub enum PublishError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("writing {table}: {source}")]
     Polars { table: String, source: PolarsError },
+    #[error("writing {table} to {path}: {source}")]
+    Write { table: String, path: PathBuf, source: PolarsError },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
@@ -76,7 +78,16 @@ pub struct Manifest {
 fn write_parquet(df: &mut DataFrame, path: &Path, table: &str) -> Result<(), PublishError> {
     let file = fs::File::create(path).map_err(io(path))?;
     // Buffered: the writer makes a small write per page header and statistic.
-    parquet::write(df, std::io::BufWriter::with_capacity(1 << 20, file)).map_err(|source| PublishError::Polars { table: table.to_string(), source })?;
+    parquet::write(df, std::io::BufWriter::with_capacity(1 << 20, file)).map_err(|source| PublishError::Write {
+        table: table.to_string(),
+        path: path.to_path_buf(),
+        source,
+    })?;
+    // A published file is never written again: read-only, so an editor cannot change a
+    // version in place (nor, through the hard links of `state/parts/`, a later one).
+    let mut perm = fs::metadata(path).map_err(io(path))?.permissions();
+    perm.set_readonly(true);
+    fs::set_permissions(path, perm).map_err(io(path))?;
     Ok(())
 }
 
