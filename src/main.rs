@@ -97,6 +97,21 @@ enum Cmd {
         #[arg(long, default_value_t = 40)]
         rows: usize,
     },
+    /// Write blank returns (.xlsx) generated from the pipeline files, one per form (per area where the form is per area).
+    Template {
+        /// The reporting year (in the titles and file names).
+        #[arg(long)]
+        year: i32,
+        /// Only the forms of this body (e.g. 卫健局).
+        #[arg(long)]
+        body: Option<String>,
+        /// The area whose sub-areas are listed (code or name; default: the root of areas.toml).
+        #[arg(long)]
+        area: Option<String>,
+        /// Output folder (a subfolder per body).
+        #[arg(long, default_value = "templates")]
+        out: PathBuf,
+    },
     /// Write the synthetic sample returns (and their truth) for 2020–2024.
     Generate {
         #[arg(long, default_value = "sample_data")]
@@ -231,6 +246,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::Template { year, body, area, out } => template(&cli.pipelines, wcmon::commands::template::TemplateOptions { year, body, area, out }),
         Cmd::Generate { out, seed, scale: true, counties, years, .. } => match wcmon::generate::scale::write_scale_corpus(&out, counties, years, seed) {
             Ok(s) => {
                 say!(
@@ -344,6 +360,30 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
         }
         Err(e) => {
             eprintln!("wcmon: run failed: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn template(pipelines: &std::path::Path, opts: wcmon::commands::template::TemplateOptions) -> ExitCode {
+    let cfg = match Config::load(pipelines) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("wcmon: pipeline file error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match wcmon::commands::template::write_templates(&cfg, &opts) {
+        Ok(written) => {
+            say_raw!("{}", wcmon::commands::template::render_summary(&written));
+            ExitCode::SUCCESS
+        }
+        Err(e @ (wcmon::commands::template::TemplateError::Usage(_) | wcmon::commands::template::TemplateError::Form { .. })) => {
+            eprintln!("wcmon template: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("wcmon template: {e}");
             ExitCode::from(1)
         }
     }
