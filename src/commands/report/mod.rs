@@ -9,6 +9,7 @@
 pub mod charts;
 pub mod html;
 pub mod model;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
@@ -78,8 +79,8 @@ pub fn report(opts: &ReportOptions) -> Result<ReportOutput, ReportError> {
     write_file(&html_path, rendered.html.as_bytes())?;
     files.push(html_path.clone());
 
-    // The Excel workbook of the same tables is written here, from the same model
-    // (src/commands/report/xlsx.rs): files.push(xlsx::write(&model, &opts.out.join(format!("{stem}.xlsx")))?);
+    // The Excel workbook of the same tables, from the same model.
+    files.push(xlsx::write(&model, &opts.out.join(format!("{stem}.xlsx")))?);
 
     Ok(ReportOutput {
         html: html_path,
