@@ -977,4 +977,36 @@ mod tests {
         assert_eq!(written.iter().map(|w| w.form.as_str()).collect::<BTreeSet<_>>().len(), cfg.forms.len());
         assert!(written.iter().all(|w| w.value_cells > 0));
     }
+
+    fn form_from(cfg: &Config, text: &str) -> Form {
+        let raw: crate::config::forms::RawForm = toml::from_str(text).unwrap();
+        Form::resolve(raw, Path::new("test.toml"), text, &cfg.catalogue).unwrap()
+    }
+
+    #[test]
+    fn a_form_per_area_gets_a_file_per_town_named_or_titled_by_it() {
+        let mut cfg = Config::load(Path::new("pipelines")).unwrap();
+        let rows = "[[columns]]\nheader = \"数值\"\n[[rows]]\nlabel = \"空气质量监测天数\"\ndata_element = \"air_quality_monitored_days\"\n";
+        let by_file = form_from(
+            &cfg,
+            &format!("[form]\nid = \"t_file\"\nbody = \"测试局\"\nname = \"分镇环境指标\"\n[match]\nfile_name = \"分镇环境指标\"\n[area]\nfrom = \"file_name\"\npattern = '年(.+?)分镇'\n[table]\nheader_labels = [\"指标\", \"数值\"]\nlabel_column = \"指标\"\n{rows}"),
+        );
+        let by_title = form_from(
+            &cfg,
+            &format!("[form]\nid = \"t_title\"\nbody = \"测试二局\"\nname = \"镇级环境指标\"\n[match]\nfile_name = \"镇级环境指标\"\n[year]\nfrom = \"title\"\n[area]\nfrom = \"title\"\n[table]\nheader_labels = [\"指标\", \"数值\"]\nlabel_column = \"指标\"\n{rows}"),
+        );
+        cfg.forms = vec![by_file, by_title];
+        let towns: Vec<String> = cfg.areas.list.iter().filter(|a| a.depth == 1).map(|a| a.name_zh.clone()).collect();
+        let tmp = tempfile::tempdir().unwrap();
+        let written = write_templates(&cfg, &TemplateOptions { year: 2026, body: None, area: None, out: tmp.path().to_path_buf() }).unwrap();
+        assert_eq!(written.len(), 2 * towns.len());
+        for t in &towns {
+            let name = format!("2026年{t}分镇环境指标.xlsx");
+            assert!(written.iter().any(|w| w.form == "t_file" && w.path.file_name().unwrap().to_string_lossy() == name), "{name}");
+        }
+        // The title carries the town and the year: each file of the second form is read back as its town's.
+        let wb = crate::ingest::read_workbook(std::fs::read(&written.iter().find(|w| w.form == "t_title").unwrap().path).unwrap()).unwrap();
+        let title = wb.sheets[0].get(0, 0).label().to_string();
+        assert_eq!(title, format!("{}2026年镇级环境指标", towns[0]));
+    }
 }
