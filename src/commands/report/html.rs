@@ -37,7 +37,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Units whose values are counts (no decimals when whole).
-const COUNT_UNITS: &[&str] = &["人", "个", "所", "户", "例", "张", "批次", "点次", "剂次", "天", "年", "岁"];
+const COUNT_UNITS: &[&str] = &["人", "个", "所", "户", "例", "张", "批次", "点次", "剂次"];
 
 /// A value for reading: decimals by unit and size.
 pub fn fmt_value(v: f64, unit: &str) -> String {
@@ -139,6 +139,41 @@ fn badge(status: &str, prefix: &str) -> String {
         esc(prefix),
         esc(labels::status_zh(status))
     )
+}
+
+/// The warnings of a progress row explained in Chinese from its numbers (the table's
+/// `warning_text` is the English sentence).
+pub fn warning_explanation(c: &CatalogueRow, p: &ProgressRow) -> String {
+    let u = c.unit.as_str();
+    let target = target_text(c, Some(p), p.target_year);
+    let mut parts: Vec<String> = Vec::new();
+    for w in &p.warnings {
+        let s = match w.as_str() {
+            "projected_miss" => match p.projected_value {
+                Some(v) => format!("按趋势预测{}年为 {},达不到目标({target})", p.target_year, fmt_value(v, u)),
+                None => format!("按趋势预计{}年达不到目标({target})", p.target_year),
+            },
+            "deteriorating" => match (p.baseline_value, p.baseline_year, p.latest_value) {
+                (Some(b), Some(by), Some(l)) => format!("较基期({by}年 {})更远离目标,最新 {}", fmt_value(b, u), fmt_value(l, u)),
+                _ => "较基期更远离目标".to_string(),
+            },
+            "fluctuating" => "年际变化方向多次反转、幅度大于趋势,波动较大".to_string(),
+            "regressed_after_meeting" => "此前曾达到目标,最新年份未达到".to_string(),
+            "latest_missing" => "最新年份无数据,沿用此前的最新值".to_string(),
+            "not_distinguishable" => match (p.latest_ci_low, p.latest_ci_high) {
+                (Some(lo), Some(hi)) => format!("最新值的95%区间 {}–{} 包含目标值,与目标的差异不显著", fmt_value(lo, u), fmt_value(hi, u)),
+                _ => "最新值的95%区间包含目标值,与目标的差异不显著".to_string(),
+            },
+            "no_data" => "尚无数据".to_string(),
+            other => labels::warning_zh(other).to_string(),
+        };
+        parts.push(s);
+    }
+    let mut out = parts.join(";");
+    if p.series.as_deref() == Some("pooled_3y") && !out.is_empty() {
+        out.push_str("(事件数少,按3年合并率评估)");
+    }
+    out
 }
 
 fn warnings_text(p: &ProgressRow) -> String {
@@ -278,7 +313,7 @@ fn summary(h: &mut String, m: &ReportModel) {
                 opt(p.projected_value, &c.unit),
                 badge(&p.status, ""),
                 warnings_text(p),
-                esc(p.warning_text.as_deref().unwrap_or(""))
+                esc(&warning_explanation(c, p))
             );
         }
         h.push_str("</tbody></table>\n");
@@ -536,8 +571,9 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
             if p.series.as_deref() == Some("pooled_3y") {
                 h.push_str("<p class=\"small\">事件数较少(某年少于20例),进展评估采用3年合并率。</p>");
             }
-            if let Some(t) = &p.warning_text {
-                let _ = write!(h, "<p class=\"small warn\">{}</p>", esc(t));
+            let t = warning_explanation(c, p);
+            if !t.is_empty() {
+                let _ = write!(h, "<p class=\"small warn\">预警({}年目标):{}</p>", p.target_year, esc(&t));
             }
         }
         h.push_str("</div>\n");
