@@ -252,3 +252,37 @@ fn the_model_holds_the_areas_rows_of_each_table() {
     assert!(!m.quality.submissions.is_empty() && m.quality.submissions.iter().all(|s| s.year == Some(2024)));
     assert_eq!(m.quality.no_data.len(), m.catalogue.iter().filter(|c| !m.has_data(&c.indicator)).count());
 }
+
+/// One county of a province database (the scale corpus: province → counties → towns).
+#[test]
+fn report_for_one_county_of_a_province_database() {
+    let tmp = tempfile::Builder::new().prefix("wcmon-report-province-").tempdir().unwrap().keep();
+    let corpus = tmp.join("corpus");
+    let r = wcmon(&["generate", "--scale", "--counties", "2", "--years", "3", "--out", corpus.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let db = tmp.join("db");
+    let pipelines = corpus.join("pipelines");
+    let inbox = corpus.join("inbox");
+    let r = wcmon(&["--pipelines", pipelines.to_str().unwrap(), "run", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let df = common::read(&db.join("current/areas.parquet"));
+    let (area, level) = (common::strs(&df, "area"), common::strs(&df, "level"));
+    let mut counties: Vec<String> = area.iter().zip(&level).filter(|(_, l)| l.as_deref() == Some("county")).filter_map(|(a, _)| a.clone()).collect();
+    counties.sort();
+    let county = counties.last().unwrap().clone();
+    let (r, out) = report(&["--db", db.to_str().unwrap(), "--area", &county]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = out.join(format!("监测报告_{county}_2024_annual.html"));
+    let text = std::fs::read_to_string(&html).unwrap();
+    // The other county's towns are not in this county's report.
+    let other = &counties[0];
+    let parent = common::strs(&df, "parent");
+    let names = common::strs(&df, "name_zh");
+    for i in 0..df.height() {
+        if parent[i].as_deref() == Some(other.as_str()) {
+            let n = names[i].as_deref().unwrap();
+            assert!(!text.contains(&format!("<td>{n}</td>")), "{n} of {other} in the report of {county}");
+        }
+    }
+    python(&["--html", html.to_str().unwrap(), "--db", db.to_str().unwrap(), "--area", &county, "--year", "2024", "--kind", "annual"]);
+}

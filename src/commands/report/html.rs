@@ -462,6 +462,12 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
                         let _ = write!(shown, "<br><span class=\"small\">95%区间 {}–{}</span>", fmt_value(lo, &c.unit), fmt_value(hi, &c.unit));
                     }
                 }
+                // Small counts: the status is assessed on the 3-year pooled rate (and so is the baseline).
+                if let Some(p) = any.filter(|p| p.series.as_deref() == Some("pooled_3y")) {
+                    if let Some(pv) = p.latest_value {
+                        let _ = write!(shown, "<br><span class=\"small\">3年合并率 {}</span>", fmt_value(pv, &c.unit));
+                    }
+                }
                 if head_sex != "_T" {
                     let _ = write!(shown, "<span class=\"small\">({})</span>", esc(sex_zh(&head_sex)));
                 }
@@ -512,6 +518,7 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
             esc(&c.unit),
             opt(b_val, &c.unit),
             match (b_val, b_year) {
+                (Some(_), Some(y)) if any.is_some_and(|p| p.series.as_deref() == Some("pooled_3y")) => format!("<span class=\"small\">({y},合并率)</span>"),
                 (Some(_), Some(y)) => format!("<span class=\"small\">({y})</span>"),
                 _ => String::new(),
             },
