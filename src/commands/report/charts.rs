@@ -12,8 +12,9 @@ use plotters::prelude::*;
 
 use super::model::{ReportError, ReportModel};
 
-/// The font family written into the SVG (the page's CSS sets the same stack).
-pub const FONT: &str = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, SimHei, sans-serif";
+/// The font family written into the SVG; the page's CSS gives the charts' text its
+/// CJK font stack (`svg text { font-family: … }`), once rather than per label.
+pub const FONT: &str = "sans-serif";
 
 /// Okabe–Ito colours of the chart's elements.
 const SERIES: RGBColor = RGBColor(0x00, 0x72, 0xB2); // blue
@@ -97,6 +98,18 @@ fn y_range(vals: &[f64], unit: &str) -> (f64, f64) {
 ///
 /// `sex` is `_T`, `F` or `M`; `title` is the panel's caption (合计 / 女 / 男).
 pub fn series_chart(m: &ReportModel, indicator: &str, sex: &str, title: &str) -> Result<Option<String>, ReportError> {
+    guarded(indicator, || series_chart_inner(m, indicator, sex, title))
+}
+
+/// Runs a chart's drawing so that a panic inside the chart library (an arithmetic
+/// overflow on a degenerate axis, say) becomes an error for that chart, not the end
+/// of the report.
+fn guarded(indicator: &str, f: impl FnOnce() -> Result<Option<String>, ReportError>) -> Result<Option<String>, ReportError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(ReportError::Chart { indicator: indicator.to_string(), detail: "the chart library failed on these values".to_string() }))
+}
+
+fn series_chart_inner(m: &ReportModel, indicator: &str, sex: &str, title: &str) -> Result<Option<String>, ReportError> {
     let Some(cat) = m.indicator(indicator) else { return Ok(None) };
     // Small counts: the status is assessed on the 3-year pooled rate, so that is the
     // line (with its interval), and the annual values are shown as open points.
@@ -160,7 +173,7 @@ pub fn series_chart(m: &ReportModel, indicator: &str, sex: &str, title: &str) ->
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+            .max_light_lines(1)
             .x_labels(span.min(12) + 1)
             .x_label_formatter(&|x| format!("{x}"))
             .y_labels(6)
@@ -209,6 +222,10 @@ pub fn series_chart(m: &ReportModel, indicator: &str, sex: &str, title: &str) ->
 /// The children's values of an indicator for the report year (one sex), ranked, with
 /// the area's own value and the headline target year's target marked.
 pub fn towns_chart(m: &ReportModel, indicator: &str, sex: &str) -> Result<Option<String>, ReportError> {
+    guarded(indicator, || towns_chart_inner(m, indicator, sex))
+}
+
+fn towns_chart_inner(m: &ReportModel, indicator: &str, sex: &str) -> Result<Option<String>, ReportError> {
     let Some(cat) = m.indicator(indicator) else { return Ok(None) };
     let towns: Vec<(String, f64)> = m.towns_for(indicator, sex).into_iter().filter_map(|p| p.value.map(|v| (m.area_name(&p.area).to_string(), v))).collect();
     if towns.len() < 2 {
@@ -247,7 +264,7 @@ pub fn towns_chart(m: &ReportModel, indicator: &str, sex: &str) -> Result<Option
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+            .max_light_lines(1)
             .y_labels(towns.len())
             .y_label_formatter(&|y| match y {
                 SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => usize::try_from(n - 1 - *i).ok().and_then(|k| names.get(k)).cloned().unwrap_or_default(),

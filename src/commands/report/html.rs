@@ -205,6 +205,7 @@ td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-n
 .warn { color: #b34700; }
 .charts { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
 .charts svg { border: 1px solid #ddd; max-width: 100%; height: auto; }
+svg text { font-family: var(--cjk); }
 .indicator { break-inside: avoid; page-break-inside: avoid; border-top: 1px dotted #ccc; padding-top: 4px; }
 details summary { cursor: pointer; }
 details .lineage { margin: 4px 0; font-size: 11.5px; }
@@ -428,6 +429,12 @@ fn lineage_table(h: &mut String, m: &ReportModel, role: &str, rows: &[&LineageRo
     h.push_str("</tbody></table>");
 }
 
+/// A chart that could not be drawn: said where it would be (the numbers are in the table below it).
+fn chart_failed(h: &mut String, e: &ReportError) {
+    tracing::warn!(error = %e, "chart not drawn");
+    let _ = write!(h, "<p class=\"small warn\">图表无法绘制({}),数值见下表。</p>", esc(&e.to_string()));
+}
+
 fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, rows: &[&CatalogueRow]) -> Result<usize, ReportError> {
     let mut charts = 0;
     let _ = writeln!(
@@ -545,15 +552,23 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
         let panels: Vec<&str> = if by_sex.len() == 2 { by_sex.clone() } else { sexes.iter().map(String::as_str).take(1).collect() };
         for s in &panels {
             let caption = format!("{}:{}", sex_zh(s), if by_sex.len() == 2 { "分性别" } else { "历年" });
-            if let Some(svg) = charts::series_chart(m, &c.indicator, s, &caption)? {
-                h.push_str(&svg);
-                charts += 1;
+            match charts::series_chart(m, &c.indicator, s, &caption) {
+                Ok(Some(svg)) => {
+                    h.push_str(&svg);
+                    charts += 1;
+                }
+                Ok(None) => {}
+                Err(e) => chart_failed(h, &e),
             }
         }
         let town_sex = if sexes.iter().any(|s| s == "_T") { "_T" } else { panels.first().copied().unwrap_or("_T") };
-        if let Some(svg) = charts::towns_chart(m, &c.indicator, town_sex)? {
-            h.push_str(&svg);
-            charts += 1;
+        match charts::towns_chart(m, &c.indicator, town_sex) {
+            Ok(Some(svg)) => {
+                h.push_str(&svg);
+                charts += 1;
+            }
+            Ok(None) => {}
+            Err(e) => chart_failed(h, &e),
         }
         h.push_str("</div>");
         // The charted numbers, as the table under the chart.
