@@ -64,7 +64,8 @@ fn report_and_check(kind: &str, area: Option<&str>, shot: Option<&Path>) -> Path
     assert!(html.is_file(), "{} missing; stdout: {}", html.display(), r.stdout);
     assert!(r.stdout.contains(html.to_str().unwrap()), "the file written is named: {}", r.stdout);
     let shot_path = shot.map(Path::to_path_buf).unwrap_or_else(|| out.join("shot.png"));
-    python(&[
+    let pdf = out.join("report.pdf");
+    let mut py = vec![
         "--html",
         html.to_str().unwrap(),
         "--db",
@@ -77,7 +78,12 @@ fn report_and_check(kind: &str, area: Option<&str>, shot: Option<&Path>) -> Path
         kind,
         "--shot",
         shot_path.to_str().unwrap(),
-    ]);
+    ];
+    // The county's annual report is also printed (A4, a page break per domain).
+    if kind == "annual" && !area_is_given(&area, db) {
+        py.extend(["--pdf", pdf.to_str().unwrap()]);
+    }
+    python(&py);
     html
 }
 
@@ -166,7 +172,8 @@ fn markup_from_returns_stays_text_and_since_lists_the_corrections() {
     let script = "<script>document.title=\"HACKED\"</script>";
     let img = "\"><img src=x onerror=\"document.title='PWNED'\">";
     let original = inbox.join("卫健局/2024年妇幼卫生年报.xlsx");
-    let injected = inbox.join(format!("卫健局/2024年妇幼卫生年报{script}.xlsx"));
+    // (A file name cannot hold the `/` of `</script>`: it carries the other one.)
+    let injected = inbox.join(format!("卫健局/2024年妇幼卫生年报{img}.xlsx"));
     let out = Command::new("python3")
         .arg(root().join("tests/python/inject_return.py"))
         .args([original.to_str().unwrap(), injected.to_str().unwrap(), script, img])
@@ -250,4 +257,38 @@ fn the_model_holds_the_areas_rows_of_each_table() {
     // 45 returns of 2020–2024, 9 of them for 2024.
     assert!(!m.quality.submissions.is_empty() && m.quality.submissions.iter().all(|s| s.year == Some(2024)));
     assert_eq!(m.quality.no_data.len(), m.catalogue.iter().filter(|c| !m.has_data(&c.indicator)).count());
+}
+
+/// One county of a province database (the scale corpus: province → counties → towns).
+#[test]
+fn report_for_one_county_of_a_province_database() {
+    let tmp = tempfile::Builder::new().prefix("wcmon-report-province-").tempdir().unwrap().keep();
+    let corpus = tmp.join("corpus");
+    let r = wcmon(&["generate", "--scale", "--counties", "2", "--years", "3", "--out", corpus.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let db = tmp.join("db");
+    let pipelines = corpus.join("pipelines");
+    let inbox = corpus.join("inbox");
+    let r = wcmon(&["--pipelines", pipelines.to_str().unwrap(), "run", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let df = common::read(&db.join("current/areas.parquet"));
+    let (area, level) = (common::strs(&df, "area"), common::strs(&df, "level"));
+    let mut counties: Vec<String> = area.iter().zip(&level).filter(|(_, l)| l.as_deref() == Some("county")).filter_map(|(a, _)| a.clone()).collect();
+    counties.sort();
+    let county = counties.last().unwrap().clone();
+    let (r, out) = report(&["--db", db.to_str().unwrap(), "--area", &county]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = out.join(format!("监测报告_{county}_2024_annual.html"));
+    let text = std::fs::read_to_string(&html).unwrap();
+    // The other county's towns are not in this county's report.
+    let other = &counties[0];
+    let parent = common::strs(&df, "parent");
+    let names = common::strs(&df, "name_zh");
+    for i in 0..df.height() {
+        if parent[i].as_deref() == Some(other.as_str()) {
+            let n = names[i].as_deref().unwrap();
+            assert!(!text.contains(&format!("<td>{n}</td>")), "{n} of {other} in the report of {county}");
+        }
+    }
+    python(&["--html", html.to_str().unwrap(), "--db", db.to_str().unwrap(), "--area", &county, "--year", "2024", "--kind", "annual"]);
 }

@@ -147,6 +147,7 @@ def main():
     ap.add_argument("--shot")
     ap.add_argument("--inject", action="append", default=[])
     ap.add_argument("--since")
+    ap.add_argument("--pdf", help="also print to this PDF and check it is A4 with a page per domain at least")
     a = ap.parse_args()
     cur = os.path.join(a.db, "current")
     url = "file://" + os.path.abspath(a.html)
@@ -293,6 +294,17 @@ def main():
         check(f"共有 {want} 个报告值发生变化" in block, f"--since: {want} changes expected in {block[:300]!r}")
         rows = dom_html.count("</tr>", dom_html.find('id="since"'), dom_html.find('id="quality"'))
         check(rows == want + 1, f"--since table has {rows - 1} rows, expected {want}")
+
+    # 12. Printable on A4, a page break before each domain and annex.
+    if a.pdf:
+        browser(["--no-pdf-header-footer", f"--print-to-pdf={a.pdf}"], url)
+        pdf = open(a.pdf, "rb").read()
+        boxes = set(re.findall(rb"/MediaBox\s*\[([^\]]*)\]", pdf))
+        a4 = all(abs(float(b.split()[2]) - 595.3) < 2 and abs(float(b.split()[3]) - 841.9) < 2 for b in boxes)
+        check(boxes and a4, f"PDF pages are not A4: {boxes}")
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        domains = dom_html.count('class="domain"')
+        check(domains > 0 and pages >= domains + 3, f"{pages} printed pages for {domains} domains")
 
     if failures:
         print("\n".join(failures[:60]))

@@ -12,8 +12,9 @@ use plotters::prelude::*;
 
 use super::model::{ReportError, ReportModel};
 
-/// The font family written into the SVG (the page's CSS sets the same stack).
-pub const FONT: &str = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, SimHei, sans-serif";
+/// The font family written into the SVG; the page's CSS gives the charts' text its
+/// CJK font stack (`svg text { font-family: … }`), once rather than per label.
+pub const FONT: &str = "sans-serif";
 
 /// Okabe–Ito colours of the chart's elements.
 const SERIES: RGBColor = RGBColor(0x00, 0x72, 0xB2); // blue
@@ -24,6 +25,30 @@ const PROJECTION: RGBColor = RGBColor(0xCC, 0x79, 0xA7); // reddish purple
 const AREA_LINE: RGBColor = RGBColor(0xD5, 0x5E, 0x00); // vermillion
 const BAR: RGBColor = RGBColor(0x99, 0x99, 0x99);
 const INK: RGBColor = RGBColor(0x33, 0x33, 0x33);
+
+/// What a legend entry shows.
+#[derive(Debug, Clone, Copy)]
+enum Swatch {
+    Line(RGBColor),
+    Band,
+    OpenDot,
+}
+
+/// The legend, drawn with plotters' elements in its own strip of the chart.
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, plotters::coord::Shift>, entries: &[(String, Swatch)]) -> Result<(), String> {
+    let font = (FONT, 11).into_font().color(&INK);
+    for (i, (label, swatch)) in entries.iter().enumerate() {
+        let y = 34 + 18 * i as i32;
+        let r = match swatch {
+            Swatch::Line(c) => area.draw(&PathElement::new(vec![(2, y), (18, y)], c.stroke_width(2))),
+            Swatch::Band => area.draw(&Rectangle::new([(2, y - 5), (18, y + 5)], BAND.mix(0.3).filled())),
+            Swatch::OpenDot => area.draw(&Circle::new((10, y), 3, INK.stroke_width(1))),
+        };
+        r.map_err(|x| x.to_string())?;
+        area.draw(&Text::new(label.clone(), (22, y - 6), font.clone())).map_err(|x| x.to_string())?;
+    }
+    Ok(())
+}
 
 fn chart_err(indicator: &str) -> impl Fn(String) -> ReportError + '_ {
     move |detail| ReportError::Chart { indicator: indicator.to_string(), detail }
@@ -73,6 +98,18 @@ fn y_range(vals: &[f64], unit: &str) -> (f64, f64) {
 ///
 /// `sex` is `_T`, `F` or `M`; `title` is the panel's caption (合计 / 女 / 男).
 pub fn series_chart(m: &ReportModel, indicator: &str, sex: &str, title: &str) -> Result<Option<String>, ReportError> {
+    guarded(indicator, || series_chart_inner(m, indicator, sex, title))
+}
+
+/// Runs a chart's drawing so that a panic inside the chart library (an arithmetic
+/// overflow on a degenerate axis, say) becomes an error for that chart, not the end
+/// of the report.
+fn guarded(indicator: &str, f: impl FnOnce() -> Result<Option<String>, ReportError>) -> Result<Option<String>, ReportError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(ReportError::Chart { indicator: indicator.to_string(), detail: "the chart library failed on these values".to_string() }))
+}
+
+fn series_chart_inner(m: &ReportModel, indicator: &str, sex: &str, title: &str) -> Result<Option<String>, ReportError> {
     let Some(cat) = m.indicator(indicator) else { return Ok(None) };
     // Small counts: the status is assessed on the 3-year pooled rate, so that is the
     // line (with its interval), and the annual values are shown as open points.
@@ -119,11 +156,15 @@ pub fn series_chart(m: &ReportModel, indicator: &str, sex: &str, title: &str) ->
     let mut svg = String::new();
     let e = chart_err(indicator);
     {
-        let root = SVGBackend::with_string(&mut svg, (420, 240)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (440, 240)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
-        let mut chart = ChartBuilder::on(&root)
+        // The legend in a strip on the right, so it never hides the data.
+        let (plot, side) = root.split_horizontally(330);
+        let mut legend: Vec<(String, Swatch)> = Vec::new();
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, (FONT, 14).into_font().color(&INK))
             .margin(6)
+            .margin_right(16)
             .x_label_area_size(22)
             .y_label_area_size(46)
             .build_cartesian_2d::<RangedCoordi32, _>((first_year..last_year).into(), y0..y1)
@@ -132,7 +173,7 @@ pub fn series_chart(m: &ReportModel, indicator: &str, sex: &str, title: &str) ->
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+            .max_light_lines(1)
             .x_labels(span.min(12) + 1)
             .x_label_formatter(&|x| format!("{x}"))
             .y_labels(6)
@@ -141,58 +182,38 @@ pub fn series_chart(m: &ReportModel, indicator: &str, sex: &str, title: &str) ->
             .draw()
             .map_err(|x| e(x.to_string()))?;
 
+        legend.push(((if pooled { "3年合并率" } else { "监测值" }).into(), Swatch::Line(SERIES)));
         // The interval band: the upper edge left to right, then the lower edge back.
         let ci: Vec<(i32, f64, f64)> = points.iter().filter_map(|p| p.2.map(|(l, h)| (p.0, l, h))).collect();
         if ci.len() >= 2 {
             let poly: Vec<(i32, f64)> = ci.iter().map(|c| (c.0, c.2)).chain(ci.iter().rev().map(|c| (c.0, c.1))).collect();
-            chart
-                .draw_series(std::iter::once(Polygon::new(poly, BAND.mix(0.3).filled())))
-                .map_err(|x| e(x.to_string()))?
-                .label("95%区间")
-                .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 14, y + 4)], BAND.mix(0.3).filled()));
+            chart.draw_series(std::iter::once(Polygon::new(poly, BAND.mix(0.3).filled()))).map_err(|x| e(x.to_string()))?;
         } else {
             for c in &ci {
                 chart.draw_series(std::iter::once(PathElement::new(vec![(c.0, c.1), (c.0, c.2)], BAND.stroke_width(3)))).map_err(|x| e(x.to_string()))?;
             }
         }
+        if !ci.is_empty() {
+            legend.push(("95%区间".into(), Swatch::Band));
+        }
         for (ty, v) in &targets {
             let colour = if *ty == 2025 { TARGET_2025 } else { TARGET_2030 };
-            chart
-                .draw_series(DashedLineSeries::new(vec![(first_year, *v), (last_year, *v)], 6, 4, colour.stroke_width(2)))
-                .map_err(|x| e(x.to_string()))?
-                .label(format!("{ty}年目标 {}", tick(*v)))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], colour.stroke_width(2)));
+            chart.draw_series(DashedLineSeries::new(vec![(first_year, *v), (last_year, *v)], 6, 4, colour.stroke_width(2))).map_err(|x| e(x.to_string()))?;
+            legend.push((format!("{ty}年目标 {}", tick(*v)), Swatch::Line(colour)));
         }
         if let (Some(l), false) = (latest, projections.is_empty()) {
             let line: Vec<(i32, f64)> = std::iter::once(l).chain(projections.iter().copied()).collect();
-            chart
-                .draw_series(DashedLineSeries::new(line, 3, 3, PROJECTION.stroke_width(2)))
-                .map_err(|x| e(x.to_string()))?
-                .label("预测")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], PROJECTION.stroke_width(2)));
+            chart.draw_series(DashedLineSeries::new(line, 3, 3, PROJECTION.stroke_width(2))).map_err(|x| e(x.to_string()))?;
             chart.draw_series(projections.iter().map(|p| Circle::new(*p, 3, PROJECTION.stroke_width(1)))).map_err(|x| e(x.to_string()))?;
+            legend.push(("趋势预测".into(), Swatch::Line(PROJECTION)));
         }
         if pooled {
-            chart
-                .draw_series(annual.iter().map(|p| Circle::new(*p, 3, INK.stroke_width(1))))
-                .map_err(|x| e(x.to_string()))?
-                .label("当年值")
-                .legend(|(x, y)| Circle::new((x + 7, y), 3, INK.stroke_width(1)));
+            chart.draw_series(annual.iter().map(|p| Circle::new(*p, 3, INK.stroke_width(1)))).map_err(|x| e(x.to_string()))?;
+            legend.push(("当年值".into(), Swatch::OpenDot));
         }
-        chart
-            .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), SERIES.stroke_width(2)))
-            .map_err(|x| e(x.to_string()))?
-            .label(if pooled { "3年合并率" } else { "监测值" })
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], SERIES.stroke_width(2)));
+        chart.draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), SERIES.stroke_width(2))).map_err(|x| e(x.to_string()))?;
         chart.draw_series(points.iter().map(|p| Circle::new((p.0, p.1), 3, SERIES.filled()))).map_err(|x| e(x.to_string()))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(0xCC, 0xCC, 0xCC))
-            .label_font((FONT, 10).into_font().color(&INK))
-            .draw()
-            .map_err(|x| e(x.to_string()))?;
+        draw_legend(&side, &legend).map_err(&e)?;
         root.present().map_err(|x| e(x.to_string()))?;
     }
     Ok(Some(svg))
@@ -201,6 +222,10 @@ pub fn series_chart(m: &ReportModel, indicator: &str, sex: &str, title: &str) ->
 /// The children's values of an indicator for the report year (one sex), ranked, with
 /// the area's own value and the headline target year's target marked.
 pub fn towns_chart(m: &ReportModel, indicator: &str, sex: &str) -> Result<Option<String>, ReportError> {
+    guarded(indicator, || towns_chart_inner(m, indicator, sex))
+}
+
+fn towns_chart_inner(m: &ReportModel, indicator: &str, sex: &str) -> Result<Option<String>, ReportError> {
     let Some(cat) = m.indicator(indicator) else { return Ok(None) };
     let towns: Vec<(String, f64)> = m.towns_for(indicator, sex).into_iter().filter_map(|p| p.value.map(|v| (m.area_name(&p.area).to_string(), v))).collect();
     if towns.len() < 2 {
@@ -220,14 +245,17 @@ pub fn towns_chart(m: &ReportModel, indicator: &str, sex: &str) -> Result<Option
     let mut svg = String::new();
     let e = chart_err(indicator);
     {
-        let root = SVGBackend::with_string(&mut svg, (420, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (440, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
-        let mut chart = ChartBuilder::on(&root)
+        let (plot, side) = root.split_horizontally(330);
+        let mut legend: Vec<(String, Swatch)> = Vec::new();
+        let mut chart = ChartBuilder::on(&plot)
             .caption(
                 format!("{}年各{}", m.year, if m.children.iter().all(|c| c.level == "county") { "县" } else { "乡镇" }),
                 (FONT, 13).into_font().color(&INK),
             )
             .margin(6)
+            .margin_right(16)
             .x_label_area_size(20)
             .y_label_area_size(96)
             .build_cartesian_2d(x0..x1, (0..n).into_segmented())
@@ -236,7 +264,7 @@ pub fn towns_chart(m: &ReportModel, indicator: &str, sex: &str) -> Result<Option
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+            .max_light_lines(1)
             .y_labels(towns.len())
             .y_label_formatter(&|y| match y {
                 SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => usize::try_from(n - 1 - *i).ok().and_then(|k| names.get(k)).cloned().unwrap_or_default(),
@@ -256,29 +284,19 @@ pub fn towns_chart(m: &ReportModel, indicator: &str, sex: &str) -> Result<Option
                 r
             }))
             .map_err(|x| e(x.to_string()))?;
-        let top = SegmentValue::Last;
         if let Some(v) = own {
             chart
-                .draw_series(std::iter::once(PathElement::new(vec![(v, SegmentValue::Exact(0)), (v, top)], AREA_LINE.stroke_width(2))))
-                .map_err(|x| e(x.to_string()))?
-                .label(format!("{} {}", m.area.name, tick(v)))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], AREA_LINE.stroke_width(2)));
+                .draw_series(std::iter::once(PathElement::new(vec![(v, SegmentValue::Exact(0)), (v, SegmentValue::Last)], AREA_LINE.stroke_width(2))))
+                .map_err(|x| e(x.to_string()))?;
+            legend.push((format!("{} {}", m.area.name, tick(v)), Swatch::Line(AREA_LINE)));
         }
         if let Some(t) = target {
             chart
                 .draw_series(DashedLineSeries::new(vec![(t, SegmentValue::Exact(0)), (t, SegmentValue::Last)], 6, 4, TARGET_2030.stroke_width(2)))
-                .map_err(|x| e(x.to_string()))?
-                .label(format!("{ty}年目标 {}", tick(t)))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], TARGET_2030.stroke_width(2)));
+                .map_err(|x| e(x.to_string()))?;
+            legend.push((format!("{ty}年目标 {}", tick(t)), Swatch::Line(TARGET_2030)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(0xCC, 0xCC, 0xCC))
-            .label_font((FONT, 10).into_font().color(&INK))
-            .draw()
-            .map_err(|x| e(x.to_string()))?;
+        draw_legend(&side, &legend).map_err(&e)?;
         root.present().map_err(|x| e(x.to_string()))?;
     }
     Ok(Some(svg))

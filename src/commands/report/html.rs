@@ -37,7 +37,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Units whose values are counts (no decimals when whole).
-const COUNT_UNITS: &[&str] = &["人", "个", "所", "户", "例", "张", "批次", "点次", "剂次", "天", "年", "岁"];
+const COUNT_UNITS: &[&str] = &["人", "个", "所", "户", "例", "张", "批次", "点次", "剂次"];
 
 /// A value for reading: decimals by unit and size.
 pub fn fmt_value(v: f64, unit: &str) -> String {
@@ -141,6 +141,41 @@ fn badge(status: &str, prefix: &str) -> String {
     )
 }
 
+/// The warnings of a progress row explained in Chinese from its numbers (the table's
+/// `warning_text` is the English sentence).
+pub fn warning_explanation(c: &CatalogueRow, p: &ProgressRow) -> String {
+    let u = c.unit.as_str();
+    let target = target_text(c, Some(p), p.target_year);
+    let mut parts: Vec<String> = Vec::new();
+    for w in &p.warnings {
+        let s = match w.as_str() {
+            "projected_miss" => match p.projected_value {
+                Some(v) => format!("按趋势预测{}年为 {},达不到目标({target})", p.target_year, fmt_value(v, u)),
+                None => format!("按趋势预计{}年达不到目标({target})", p.target_year),
+            },
+            "deteriorating" => match (p.baseline_value, p.baseline_year, p.latest_value) {
+                (Some(b), Some(by), Some(l)) => format!("较基期({by}年 {})更远离目标,最新 {}", fmt_value(b, u), fmt_value(l, u)),
+                _ => "较基期更远离目标".to_string(),
+            },
+            "fluctuating" => "年际变化方向多次反转、幅度大于趋势,波动较大".to_string(),
+            "regressed_after_meeting" => "此前曾达到目标,最新年份未达到".to_string(),
+            "latest_missing" => "最新年份无数据,沿用此前的最新值".to_string(),
+            "not_distinguishable" => match (p.latest_ci_low, p.latest_ci_high) {
+                (Some(lo), Some(hi)) => format!("最新值的95%区间 {}–{} 包含目标值,与目标的差异不显著", fmt_value(lo, u), fmt_value(hi, u)),
+                _ => "最新值的95%区间包含目标值,与目标的差异不显著".to_string(),
+            },
+            "no_data" => "尚无数据".to_string(),
+            other => labels::warning_zh(other).to_string(),
+        };
+        parts.push(s);
+    }
+    let mut out = parts.join(";");
+    if p.series.as_deref() == Some("pooled_3y") && !out.is_empty() {
+        out.push_str("(事件数少,按3年合并率评估)");
+    }
+    out
+}
+
 fn warnings_text(p: &ProgressRow) -> String {
     p.warnings.iter().map(|w| esc(labels::warning_zh(w))).collect::<Vec<_>>().join("、")
 }
@@ -170,6 +205,7 @@ td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-n
 .warn { color: #b34700; }
 .charts { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
 .charts svg { border: 1px solid #ddd; max-width: 100%; height: auto; }
+svg text { font-family: var(--cjk); }
 .indicator { break-inside: avoid; page-break-inside: avoid; border-top: 1px dotted #ccc; padding-top: 4px; }
 details summary { cursor: pointer; }
 details .lineage { margin: 4px 0; font-size: 11.5px; }
@@ -278,7 +314,7 @@ fn summary(h: &mut String, m: &ReportModel) {
                 opt(p.projected_value, &c.unit),
                 badge(&p.status, ""),
                 warnings_text(p),
-                esc(p.warning_text.as_deref().unwrap_or(""))
+                esc(&warning_explanation(c, p))
             );
         }
         h.push_str("</tbody></table>\n");
@@ -393,6 +429,12 @@ fn lineage_table(h: &mut String, m: &ReportModel, role: &str, rows: &[&LineageRo
     h.push_str("</tbody></table>");
 }
 
+/// A chart that could not be drawn: said where it would be (the numbers are in the table below it).
+fn chart_failed(h: &mut String, e: &ReportError) {
+    tracing::warn!(error = %e, "chart not drawn");
+    let _ = write!(h, "<p class=\"small warn\">图表无法绘制({}),数值见下表。</p>", esc(&e.to_string()));
+}
+
 fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, rows: &[&CatalogueRow]) -> Result<usize, ReportError> {
     let mut charts = 0;
     let _ = writeln!(
@@ -425,6 +467,12 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
                 if c.is_rate() {
                     if let (Some(lo), Some(hi)) = (lo, hi) {
                         let _ = write!(shown, "<br><span class=\"small\">95%区间 {}–{}</span>", fmt_value(lo, &c.unit), fmt_value(hi, &c.unit));
+                    }
+                }
+                // Small counts: the status is assessed on the 3-year pooled rate (and so is the baseline).
+                if let Some(p) = any.filter(|p| p.series.as_deref() == Some("pooled_3y")) {
+                    if let Some(pv) = p.latest_value {
+                        let _ = write!(shown, "<br><span class=\"small\">3年合并率 {}</span>", fmt_value(pv, &c.unit));
                     }
                 }
                 if head_sex != "_T" {
@@ -477,6 +525,7 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
             esc(&c.unit),
             opt(b_val, &c.unit),
             match (b_val, b_year) {
+                (Some(_), Some(y)) if any.is_some_and(|p| p.series.as_deref() == Some("pooled_3y")) => format!("<span class=\"small\">({y},合并率)</span>"),
                 (Some(_), Some(y)) => format!("<span class=\"small\">({y})</span>"),
                 _ => String::new(),
             },
@@ -503,15 +552,23 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
         let panels: Vec<&str> = if by_sex.len() == 2 { by_sex.clone() } else { sexes.iter().map(String::as_str).take(1).collect() };
         for s in &panels {
             let caption = format!("{}:{}", sex_zh(s), if by_sex.len() == 2 { "分性别" } else { "历年" });
-            if let Some(svg) = charts::series_chart(m, &c.indicator, s, &caption)? {
-                h.push_str(&svg);
-                charts += 1;
+            match charts::series_chart(m, &c.indicator, s, &caption) {
+                Ok(Some(svg)) => {
+                    h.push_str(&svg);
+                    charts += 1;
+                }
+                Ok(None) => {}
+                Err(e) => chart_failed(h, &e),
             }
         }
         let town_sex = if sexes.iter().any(|s| s == "_T") { "_T" } else { panels.first().copied().unwrap_or("_T") };
-        if let Some(svg) = charts::towns_chart(m, &c.indicator, town_sex)? {
-            h.push_str(&svg);
-            charts += 1;
+        match charts::towns_chart(m, &c.indicator, town_sex) {
+            Ok(Some(svg)) => {
+                h.push_str(&svg);
+                charts += 1;
+            }
+            Ok(None) => {}
+            Err(e) => chart_failed(h, &e),
         }
         h.push_str("</div>");
         // The charted numbers, as the table under the chart.
@@ -536,8 +593,9 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
             if p.series.as_deref() == Some("pooled_3y") {
                 h.push_str("<p class=\"small\">事件数较少(某年少于20例),进展评估采用3年合并率。</p>");
             }
-            if let Some(t) = &p.warning_text {
-                let _ = write!(h, "<p class=\"small warn\">{}</p>", esc(t));
+            let t = warning_explanation(c, p);
+            if !t.is_empty() {
+                let _ = write!(h, "<p class=\"small warn\">预警({}年目标):{}</p>", p.target_year, esc(&t));
             }
         }
         h.push_str("</div>\n");
