@@ -767,7 +767,7 @@ fn notes(c: &Ctx, sheets: &[SheetPlan]) -> Vec<NoteRow> {
                 definition.push_str(&format!("；取值 {lo}–{hi}"));
             }
             if uses.is_empty() {
-                definition.push_str("。");
+                definition.push('。');
             } else {
                 definition.push_str(&format!("。用于计算：{}。", uses.join("；")));
             }
