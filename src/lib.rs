@@ -15,6 +15,7 @@ pub mod config;
 pub mod generate;
 pub mod incremental;
 pub mod ingest;
+pub mod labels;
 pub mod lock;
 pub mod model;
 pub mod normalise;

@@ -131,6 +131,42 @@ enum Cmd {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// Write blank returns (.xlsx) generated from the pipeline files, one per form (per area where the form is per area).
+    Template {
+        /// The reporting year (in the titles and file names).
+        #[arg(long)]
+        year: i32,
+        /// Only the forms of this body (e.g. 卫健局).
+        #[arg(long)]
+        body: Option<String>,
+        /// The area whose sub-areas are listed (code or name; default: the root of areas.toml).
+        #[arg(long)]
+        area: Option<String>,
+        /// Output folder (a subfolder per body).
+        #[arg(long, default_value = "templates")]
+        out: PathBuf,
+    },
+    /// Write the monitoring report (annual, mid-term or final evaluation) from the published database.
+    Report {
+        /// The monitoring database (its current version is read).
+        #[arg(long, default_value = "monitoring_db")]
+        db: PathBuf,
+        /// The report year (default: the latest year with data).
+        #[arg(long)]
+        year: Option<i32>,
+        /// annual (latest year against both targets), midterm (2025) or final (2030).
+        #[arg(long, default_value = "annual", value_parser = ["annual", "midterm", "final"])]
+        kind: String,
+        /// The area code: a town, the county, or a county of a province database (default: the root).
+        #[arg(long)]
+        area: Option<String>,
+        /// Output folder.
+        #[arg(long, default_value = "report")]
+        out: PathBuf,
+        /// List the values corrected after this version (vNNNNNN).
+        #[arg(long)]
+        since: Option<String>,
+    },
     /// Write the synthetic sample returns (and their truth) for 2020–2024.
     Generate {
         #[arg(long, default_value = "sample_data")]
@@ -306,6 +342,17 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Cmd::Template { year, body, area, out } => template(&cli.pipelines, wcmon::commands::template::TemplateOptions { year, body, area, out }),
+        Cmd::Report { db, year, kind, area, out, since } => match wcmon::commands::report::run_command(db, year, &kind, area, out, since) {
+            Ok(lines) => {
+                say_raw!("{lines}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("wcmon report: {e}");
+                ExitCode::from(1)
+            }
+        },
         Cmd::Generate { out, seed, scale: true, counties, years, .. } => match wcmon::generate::scale::write_scale_corpus(&out, counties, years, seed) {
             Ok(s) => {
                 say!(
@@ -389,16 +436,16 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             );
             say!("  issues: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
             say!("  indicators computed: {} of {} have data ({} values)", s.indicators_with_data, s.indicators_total, s.indicator_values);
-            let list = |m: &std::collections::BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
-            say!("  progress to 2030 ({}, {} rows in all): {}", s.top_level, s.progress.rows, list(&s.progress.county_status));
-            say!(
-                "  early warnings ({}, 2030): {}",
-                s.top_level,
-                if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) }
-            );
+            // Statuses and warnings with their Chinese labels (the one table in wcmon::labels): "36 达标(achieved)".
+            let labelled = |m: &std::collections::BTreeMap<String, usize>, t: &'static [wcmon::labels::Label]| {
+                m.iter().map(|(k, v)| format!("{v} {}", wcmon::labels::with_code(t, k))).collect::<Vec<_>>().join(", ")
+            };
+            let (st, wt) = (wcmon::labels::STATUSES, wcmon::labels::WARNINGS);
+            say!("  progress to 2030 ({}, {} rows in all): {}", s.top_level, s.progress.rows, labelled(&s.progress.county_status, st));
+            say!("  early warnings ({}, 2030): {}", s.top_level, if s.progress.county_warnings.is_empty() { "none".into() } else { labelled(&s.progress.county_warnings, wt) });
             say!(
                 "  indicators with warnings, by status: {}",
-                if s.progress.county_warned_by_status.is_empty() { "none".into() } else { list(&s.progress.county_warned_by_status) }
+                if s.progress.county_warned_by_status.is_empty() { "none".into() } else { labelled(&s.progress.county_warned_by_status, st) }
             );
             if s.parts > 1 {
                 say!(
@@ -437,6 +484,30 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             } else {
                 eprintln!("wcmon: run failed: {e}");
             }
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn template(pipelines: &std::path::Path, opts: wcmon::commands::template::TemplateOptions) -> ExitCode {
+    let cfg = match Config::load(pipelines) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("wcmon: pipeline file error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match wcmon::commands::template::write_templates(&cfg, &opts) {
+        Ok(written) => {
+            say_raw!("{}", wcmon::commands::template::render_summary(&written));
+            ExitCode::SUCCESS
+        }
+        Err(e @ (wcmon::commands::template::TemplateError::Usage(_) | wcmon::commands::template::TemplateError::Form { .. })) => {
+            eprintln!("wcmon template: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("wcmon template: {e}");
             ExitCode::from(1)
         }
     }
