@@ -39,7 +39,7 @@ if [ ! -e "$corpus/db/current" ]; then
 fi
 county=$(python3 - "$corpus/db/current/areas.parquet" <<'PY'
 import sys, duckdb
-print(duckdb.sql(f"SELECT area FROM '{sys.argv[1]}' WHERE depth = 1 ORDER BY area LIMIT 1").fetchone()[0])
+print(duckdb.sql(f"SELECT area FROM '{sys.argv[1]}' WHERE depth = 1 ORDER BY area LIMIT 1").fetchall()[0][0])
 PY
 )
 timeit "one county ($county) of the scale corpus (target < 5 s)" "$wcmon" report --db "$corpus/db" --area "$county" --out "$work/out-county"

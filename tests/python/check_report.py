@@ -253,6 +253,16 @@ def main():
             check(f"{ty}:" not in row or len(years) > 1, f"{code}: a {ty} status in a {a.kind} report")
     check(n > 0, "no status checked")
 
+    # 8b. The early-warning list: every progress row of the assessed target years with an
+    # early warning (not only 'no_data' / 'not_distinguishable').
+    early = ("projected_miss", "fluctuating", "deteriorating", "regressed_after_meeting", "latest_missing")
+    rows_p = q(f"SELECT warnings FROM '{cur}/progress.parquet' WHERE area = ? AND target_year IN (SELECT unnest(?::INTEGER[])) AND warnings IS NOT NULL", a.area, years)
+    want_w = sum(1 for (w,) in rows_p if any(x in early for x in w.split(",")))
+    i = dom_html.find('class="warnings"')
+    got_w = dom_html.count("<tr>", i, dom_html.find("</table>", i)) - 1 if i >= 0 else 0
+    check(got_w == want_w, f"early-warning list has {got_w} rows, progress.parquet {want_w}")
+    check(f"早期预警({want_w} 条)" in text, "the early-warning count is not stated")
+
     # 9. Lineage: a town's count of a latest value names its return, sheet and cell.
     if a.kind == "annual":
         towns = [r[0] for r in q(f"SELECT area FROM '{cur}/areas.parquet' WHERE parent = ?", a.area)]

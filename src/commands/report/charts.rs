@@ -26,6 +26,9 @@ const AREA_LINE: RGBColor = RGBColor(0xD5, 0x5E, 0x00); // vermillion
 const BAR: RGBColor = RGBColor(0x99, 0x99, 0x99);
 const INK: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
+/// A year, its value and its 95% interval.
+type YearValue = (i32, f64, Option<(f64, f64)>);
+
 /// What a legend entry shows.
 #[derive(Debug, Clone, Copy)]
 enum Swatch {
@@ -116,7 +119,7 @@ fn series_chart_inner(m: &ReportModel, indicator: &str, sex: &str, title: &str) 
     let pooled = m.progress_for(indicator, sex, m.kind.headline_target_year()).is_some_and(|p| p.series.as_deref() == Some("pooled_3y"));
     let series = m.series_for(indicator, sex);
     let annual: Vec<(i32, f64)> = series.iter().filter_map(|p| p.value.map(|v| (p.year, v))).collect();
-    let points: Vec<(i32, f64, Option<(f64, f64)>)> = series
+    let points: Vec<YearValue> = series
         .iter()
         .filter_map(|p| {
             let (v, lo, hi) = if pooled { (p.pooled_value, p.pooled_ci_low, p.pooled_ci_high) } else { (p.value, p.ci_low, p.ci_high) };

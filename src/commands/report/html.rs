@@ -502,10 +502,8 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
                         );
                     }
                 }
-                None if c.target_kind == "trend" => {
-                    if !status.contains("方向性目标") {
-                        status.push_str("<span class=\"small\">方向性目标,不评定</span>");
-                    }
+                None if c.target_kind == "trend" && !status.contains("方向性目标") => {
+                    status.push_str("<span class=\"small\">方向性目标,不评定</span>");
                 }
                 None => {}
             }
@@ -740,7 +738,6 @@ fn method_annex(h: &mut String, m: &ReportModel) {
         ("输入文件数", f.files.to_string()),
         ("输入摘要(SHA-256)", f.inputs_digest.clone()),
         ("程序版本", format!("{} {}", f.tool, f.tool_version)),
-        ("数据库位置", m.db.display().to_string()),
     ];
     for (k, v) in rows {
         let _ = writeln!(h, "<tr><th>{}</th><td><code>{}</code></td></tr>", esc(k), esc(&v));

@@ -588,12 +588,15 @@ impl ReportModel {
         out
     }
 
-    /// The early-warning list: progress rows of the assessed target years with a warning
-    /// other than `no_data`, most urgent warning first, then catalogue order.
+    /// The early-warning list: progress rows of the assessed target years with an early
+    /// warning (预计难以完成, 波动较大, 倒退, 达标后回落, 最新年份缺数), most urgent first,
+    /// then catalogue order. `no_data` and `not_distinguishable` alone are not early
+    /// warnings (the indicator table and the data-quality annex show them).
     pub fn warning_rows(&self) -> Vec<&ProgressRow> {
         let order: BTreeMap<&str, usize> = self.catalogue.iter().enumerate().map(|(i, c)| (c.indicator.as_str(), i)).collect();
         let years = self.kind.assessed_target_years();
-        let mut v: Vec<&ProgressRow> = self.progress.iter().filter(|p| years.contains(&p.target_year) && p.warnings.iter().any(|w| w != "no_data")).collect();
+        let mut v: Vec<&ProgressRow> =
+            self.progress.iter().filter(|p| years.contains(&p.target_year) && p.warnings.iter().any(|w| is_early_warning(w))).collect();
         let urgency = |p: &ProgressRow| p.warnings.iter().map(|w| crate::labels::warning_rank(w)).min().unwrap_or(usize::MAX);
         v.sort_by(|a, b| {
             (urgency(a), order.get(a.indicator.as_str()), sex_rank(&a.sex), &a.age, a.target_year).cmp(&(
@@ -606,6 +609,11 @@ impl ReportModel {
         });
         v
     }
+}
+
+/// The warnings the plans call early warnings (difficult to achieve, fluctuating, …).
+pub fn is_early_warning(code: &str) -> bool {
+    !matches!(code, "no_data" | "not_distinguishable")
 }
 
 fn sex_rank(s: &str) -> usize {
