@@ -20,7 +20,7 @@ use rust_xlsxwriter::{
     Color, DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, ProtectionOptions, Workbook, Worksheet,
 };
 
-use crate::config::forms::{AreaFrom, Dims, Layout, YearFrom};
+use crate::config::forms::{AreaFrom, ColRef, Dims, Layout, YearFrom};
 use crate::config::{Area, Config, DataElement, Form, Kind};
 use crate::normalise::clean::normalise_label;
 
@@ -442,6 +442,7 @@ impl Ctx<'_> {
 
 /// Plan the workbook(s) of one form.
 pub fn plan_form(cfg: &Config, form: &Form, parent: &Area, year: i32) -> Result<Vec<BookPlan>, String> {
+    expressible(form)?;
     let subs = children(cfg, parent);
     let per_area = matches!(form.raw.area.from, AreaFrom::FileName | AreaFrom::Title);
     let fixed_area = match (&form.raw.area.from, &form.raw.area.value) {
@@ -523,18 +524,45 @@ fn row_items(c: &Ctx) -> Result<Vec<(String, Dims)>, String> {
         .collect()
 }
 
+/// A template lays its columns out itself, by their header labels: a form that
+/// places a column by its letter (`column = "C"`), or whose header block has rows
+/// that are not header (`header_skip`) or a year row, cannot be written as one.
+fn expressible(form: &Form) -> Result<(), String> {
+    let f = &form.raw;
+    let t = &f.table;
+    let mut refs: Vec<&ColRef> = t.ignore_columns.iter().chain(&t.skip_columns).chain(&t.label_column).chain(&f.year.column).collect();
+    if let Some(l) = &f.long {
+        refs.extend([&l.item_column, &l.value_column]);
+        refs.extend(l.area_column.iter().chain(&l.sex_column).chain(&l.age_column).chain(&l.unit_column).chain(&l.flag_column));
+    }
+    let letter = refs.iter().find_map(|r| matches!(r, ColRef::Letter { .. }).then(|| r.describe()));
+    let letter = letter.or_else(|| f.columns.iter().find(|m| m.header.is_none()).map(|m| m.name()));
+    if let Some(l) = letter {
+        return Err(format!("{l}: a column named by its letter cannot be placed in a template (give its header label)"));
+    }
+    if !t.header_skip.is_empty() || f.year.from == YearFrom::Row {
+        return Err("header_skip and year.from = \"row\" are not supported by templates yet".into());
+    }
+    Ok(())
+}
+
+/// The header label of a column reference ([`expressible`] has refused letters).
+fn head(r: &ColRef) -> String {
+    r.describe()
+}
+
 /// The value columns of a grid (rows are areas or items): from [[columns]], or
 /// the table's header labels for a cross-tab.
 fn value_columns(c: &Ctx) -> Vec<Col> {
     let t = &c.form.raw.table;
     if !c.form.raw.columns.is_empty() {
-        return c.form.raw.columns.iter().map(|m| Col { path: split_path(&m.header), what: ColWhat::Value(m.dims.clone()) }).collect();
+        return c.form.raw.columns.iter().map(|m| Col { path: split_path(m.header.as_deref().unwrap_or_default()), what: ColWhat::Value(m.dims.clone()) }).collect();
     }
-    let label = t.label_column.as_deref().map(normalise_label);
+    let label = t.label_column.as_ref().map(|l| normalise_label(&head(l)));
     t.header_labels
         .iter()
         .filter(|h| Some(normalise_label(h)) != label)
-        .filter(|h| !t.ignore_columns.iter().any(|i| normalise_label(i) == normalise_label(h)))
+        .filter(|h| !t.ignore_columns.iter().any(|i| normalise_label(&head(i)) == normalise_label(h)))
         .map(|h| {
             let sex = crate::normalise::labels::sex_code(h).map(str::to_string);
             Col { path: vec![h.clone()], what: ColWhat::Value(Dims { sex, ..Default::default() }) }
@@ -547,10 +575,10 @@ const TOP: u32 = 3;
 fn grid_sheet(c: &Ctx, name: &str, rows: Rows) -> Result<SheetPlan, String> {
     let t = &c.form.raw.table;
     let levels = t.header_rows;
-    let label = t.label_column.clone().unwrap_or_else(|| t.header_labels.first().cloned().unwrap_or_else(|| "项目".into()));
+    let label = t.label_column.as_ref().map(head).unwrap_or_else(|| t.header_labels.first().cloned().unwrap_or_else(|| "项目".into()));
     let mut cols = vec![Col { path: vec![label], what: ColWhat::Label }];
     for i in &t.ignore_columns {
-        cols.push(Col { path: vec![i.clone()], what: ColWhat::Annot });
+        cols.push(Col { path: vec![head(i)], what: ColWhat::Annot });
     }
     match rows {
         Rows::Areas(_) => cols.extend(value_columns(c)),
@@ -624,22 +652,22 @@ fn long_sheet(c: &Ctx) -> Result<SheetPlan, String> {
     // Columns in reading order: area, item, sex, age, unit, year, value.
     let mut heads: Vec<(String, &'static str)> = Vec::new();
     if let Some(a) = &long.area_column {
-        heads.push((a.clone(), "area"));
+        heads.push((head(a), "area"));
     }
-    heads.push((long.item_column.clone(), "item"));
+    heads.push((head(&long.item_column), "item"));
     if let Some(x) = &long.sex_column {
-        heads.push((x.clone(), "sex"));
+        heads.push((head(x), "sex"));
     }
     if let Some(x) = &long.age_column {
-        heads.push((x.clone(), "age"));
+        heads.push((head(x), "age"));
     }
     if let Some(x) = &long.unit_column {
-        heads.push((x.clone(), "unit"));
+        heads.push((head(x), "unit"));
     }
     if f.year.from == YearFrom::Column {
-        heads.push((f.year.column.clone().unwrap_or_else(|| "年份".into()), "year"));
+        heads.push((f.year.column.as_ref().map(head).unwrap_or_else(|| "年份".into()), "year"));
     }
-    heads.push((long.value_column.clone(), "value"));
+    heads.push((head(&long.value_column), "value"));
     for h in &t.header_labels {
         if !heads.iter().any(|(x, _)| normalise_label(x) == normalise_label(h)) {
             return Err(format!("[table] header_labels names {h:?}, which is none of the [long] columns"));
@@ -728,7 +756,7 @@ fn notes(c: &Ctx, sheets: &[SheetPlan]) -> Vec<NoteRow> {
     }
     let fixed = f.fixed.data_element.as_deref();
     for m in &f.columns {
-        push(&mut des, m.dims.data_element.as_deref().or(fixed), format!("列“{}”", m.header));
+        push(&mut des, m.dims.data_element.as_deref().or(fixed), format!("列“{}”", m.name()));
     }
     for m in &f.rows {
         push(&mut des, m.dims.data_element.as_deref().or(fixed), format!("行“{}”", m.label));
