@@ -17,7 +17,7 @@ fn sample_progress_matches_the_designed_trends() {
     let p = read(&db.join("progress.parquet"));
     let (ind, area, year, status, warnings, series) =
         (strs(&p, "indicator"), strs(&p, "area"), i32s(&p, "target_year"), strs(&p, "status"), strs(&p, "warnings"), strs(&p, "series"));
-    let allowed = ["achieved", "on_track", "needs_acceleration", "limited_progress", "deterioration", "insufficient_data"];
+    let allowed = ["achieved", "on_track", "needs_acceleration", "limited_progress", "deterioration", "not_assessable", "insufficient_data"];
     assert!(status.iter().all(|s| allowed.contains(&s.as_deref().unwrap())));
 
     // Every indicator with a target has a county row for each year it has a target for.
@@ -51,8 +51,22 @@ fn sample_progress_matches_the_designed_trends() {
     assert!(has(c07[0], "deteriorating") && has(c07[0], "projected_miss"));
     // It makes the female share of village committee members (W58) swing between 36% and 24%.
     assert!(row("W58", 2030).iter().any(|&i| has(i, "fluctuating")));
-    // Maternal deaths are a handful a year: the progress uses pooled 3-year rates.
-    assert!(row("W03", 2030).iter().all(|&i| series[i].as_deref() == Some("pooled_3y")));
+    // Maternal deaths are a handful a year: the progress compares pooled windows of equal length
+    // (5 years: 2020–2021 against 2023–2024), and 4 deaths in 3 years get no firm status.
+    assert!(row("W03", 2030).iter().all(|&i| series[i].as_deref() == Some("pooled_2y")));
+    // The generator's truth: the county's maternal deaths in the latest window, fewer than 10.
+    let deaths: f64 = truth_csv("data_values.csv")
+        .iter()
+        .filter(|t| t["data_element"] == "maternal_deaths" && t["area"] != "421321" && (t["year"] == "2023" || t["year"] == "2024"))
+        .map(|t| t["value"].parse::<f64>().unwrap())
+        .sum();
+    assert!(deaths < 10.0, "{deaths} maternal deaths in 2023–2024");
+    for y in [2025, 2030] {
+        let w03 = row("W03", y);
+        assert_eq!(w03.len(), 1);
+        assert_eq!(status[w03[0]].as_deref(), Some("not_assessable"), "W03 {y}: {deaths} deaths cannot carry a firm status");
+        assert!(!has(w03[0], "deteriorating"));
+    }
     // Some indicators are on track or achieved, some are not.
     let county_2030: Vec<usize> = (0..p.height()).filter(|&i| area[i].as_deref() == Some("421321") && year[i] == Some(2030)).collect();
     let count = |s: &str| county_2030.iter().filter(|&&i| status[i].as_deref() == Some(s)).count();

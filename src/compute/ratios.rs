@@ -148,6 +148,8 @@ impl Values {
     pub(super) fn new(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> PolarsResult<Values> {
         let mut dict = Dict::default();
         let (star, total) = (dict.id("*"), dict.id("_T"));
+        // The men's counterpart of women's indicators ([`male_mirror`]) pins and writes M.
+        dict.id("M");
         // Codes the pass compares with or writes, interned now so the pass only reads.
         for ind in &cfg.catalogue.indicators {
             for t in ind.numerator.iter().chain(&ind.denominator).chain(ind.value.as_ref()) {
@@ -401,6 +403,31 @@ fn one(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Row>, Vec<AreaSum>) {
     (rows, to_roots)
 }
 
+/// The key a men's counterpart hands its sums up under (a split run): not a catalogue code.
+const MALE_SUFFIX: &str = "~M";
+
+/// The men's counterpart of a women's ratio indicator whose every term is pinned
+/// to women (e.g. W25, female junior-secondary completion = junior graduates F /
+/// grade-1 cohort F): the same formula with every pin M, written as the
+/// indicator's `sex = M` rows, so that the gap between women and men exists
+/// (`gaps.parquet`). It has rows only where the men's counts are reported or
+/// derived (M = 合计 − 女); a women-only count (cervical screening) gives none.
+/// Its code is the sums' key for a split run; the rows carry the indicator's own.
+pub(super) fn male_mirror(ind: &Indicator) -> Option<Indicator> {
+    let female = |t: &Term| t.sex.as_deref() == Some("F");
+    let all_female = !ind.numerator.is_empty() && !ind.denominator.is_empty() && ind.numerator.iter().chain(&ind.denominator).all(female);
+    if ind.value.is_some() || !all_female || ind.sex.as_deref().is_some_and(|s| s != "F") {
+        return None;
+    }
+    let mut m = ind.clone();
+    m.code = format!("{}{MALE_SUFFIX}", ind.code);
+    m.sex = Some("M".into());
+    for t in m.numerator.iter_mut().chain(m.denominator.iter_mut()) {
+        t.sex = Some("M".into());
+    }
+    Some(m)
+}
+
 /// Every indicator's rows stacked in catalogue order (`indicator`, `area`,
 /// `year`, `sex`, `age`, `residence`, `value`, `numerator`, `denominator`,
 /// `numerator_areas`, `denominator_areas`, `unit`; not sorted), and each ratio
@@ -408,8 +435,16 @@ fn one(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Row>, Vec<AreaSum>) {
 /// `residence`, `numerator`, `denominator`, `numerator_areas`).
 pub(super) fn all(v: &Values, cfg: &Config, scope: &Scope) -> PolarsResult<(DataFrame, Vec<(String, DataFrame)>)> {
     use rayon::prelude::*;
-    let inds = &cfg.catalogue.indicators;
-    let done: Vec<(Vec<Row>, Vec<AreaSum>)> = inds.par_iter().map(|ind| one(v, ind, scope)).collect();
+    // Each catalogue indicator, then its men's counterpart where it has one: (output code, formula).
+    let mirrors: Vec<Option<Indicator>> = cfg.catalogue.indicators.iter().map(male_mirror).collect();
+    let mut inds: Vec<(&str, &Indicator)> = Vec::with_capacity(cfg.catalogue.indicators.len() + mirrors.len());
+    for (ind, m) in cfg.catalogue.indicators.iter().zip(&mirrors) {
+        inds.push((ind.code.as_str(), ind));
+        if let Some(m) = m {
+            inds.push((ind.code.as_str(), m));
+        }
+    }
+    let done: Vec<(Vec<Row>, Vec<AreaSum>)> = inds.par_iter().map(|(_, ind)| one(v, ind, scope)).collect();
     let n: usize = done.iter().map(|d| d.0.len()).sum();
     let d = &v.dict;
     let strs = || Vec::<&str>::with_capacity(n);
@@ -420,9 +455,9 @@ pub(super) fn all(v: &Values, cfg: &Config, scope: &Scope) -> PolarsResult<(Data
     let u32s = || Vec::<Option<u32>>::with_capacity(n);
     let (mut num_areas, mut den_areas) = (u32s(), u32s());
     let mut pair_sums = Vec::new();
-    for (ind, (rows, to_roots)) in inds.iter().zip(done) {
+    for ((code, ind), (rows, to_roots)) in inds.iter().zip(done) {
         for r in rows {
-            indicator.push(&ind.code);
+            indicator.push(*code);
             unit.push(&ind.unit);
             area.push(d.str(r.key.0));
             year.push(r.key.1);

@@ -31,6 +31,18 @@ impl Kind {
     }
 }
 
+/// How a count arises, which decides its uncertainty (see the catalogue's header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountType {
+    /// Happens during the year (births, deaths, cases, screenings): a Poisson
+    /// count; an indicator on a small number of them is pooled over years.
+    Event,
+    /// There at a date (population, members, places, schools): an exact count,
+    /// never pooled; a share of it gets a binomial interval.
+    Stock,
+}
+
 /// A reported quantity (数据项).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +53,9 @@ pub struct DataElement {
     /// The unit values are stored in (人, 个, 万元, %, ...).
     pub unit: String,
     pub kind: Kind,
+    /// `event` or `stock`: required for counts and amounts.
+    #[serde(default)]
+    pub count_type: Option<CountType>,
     /// The body that usually reports it.
     #[serde(default)]
     pub body: Option<String>,
@@ -185,6 +200,9 @@ impl Catalogue {
             if by_code.insert(d.code.clone(), i).is_some() {
                 return Err(err(format!("data element {} is defined twice", d.code)));
             }
+            if d.kind.additive() && d.count_type.is_none() {
+                return Err(err(format!("data element {}: a {} needs count_type = \"event\" or \"stock\"", d.code, if d.kind == Kind::Count { "count" } else { "amount" })));
+            }
         }
         let mut indicator_index = rustc_hash::FxHashMap::default();
         for (i, ind) in indicators.iter().enumerate() {
@@ -220,6 +238,13 @@ impl Catalogue {
 
     pub fn data_element(&self, code: &str) -> Option<&DataElement> {
         self.by_code.get(code).map(|&i| &self.data_elements[i])
+    }
+
+    /// Whether a ratio indicator counts events (its numerator's data elements are
+    /// events): then a small number of them is pooled over years and its
+    /// interval is Poisson's (or Wilson's for a %). A stock numerator is exact.
+    pub fn counts_events(&self, ind: &Indicator) -> bool {
+        ind.value.is_none() && ind.numerator.iter().any(|t| self.data_element(&t.data_element).and_then(|d| d.count_type) == Some(CountType::Event))
     }
 
     /// The indicator with this code (a lookup, for per-row use).

@@ -380,7 +380,7 @@ struct OtherTables<'a> {
 /// manifest's input digest.
 fn other_tables(t: OtherTables, summary: &mut RunSummary, manifest: &mut Manifest) -> Result<Vec<Submission>, RunError> {
     let OtherTables { cfg, totals, results, ind_top, staging, started } = t;
-    let Totals { mut rule_stats, mut ind_stats, issue_counts, issues: issue_frames, progress: progress_frames, with_data } = totals;
+    let Totals { mut rule_stats, mut ind_stats, issue_counts, issues: issue_frames, progress: progress_frames, gaps: gap_frames, with_data } = totals;
     summary.indicators_with_data = with_data.len();
     let subs: Vec<Submission> = results.into_iter().map(|r| r.submission).collect();
     let issues = sort_issues_frame(issue_frames.take()?.unwrap_or_else(|| frames::issues(&[]).unwrap_or_default()))?;
@@ -393,10 +393,15 @@ fn other_tables(t: OtherTables, summary: &mut RunSummary, manifest: &mut Manifes
     let catalogue = catalogue_frame(cfg, &ind_top)?;
     drop(ind_top);
     let progress_df = progress_frames.take()?.unwrap_or_default();
+    let gaps_df = match gap_frames.take()? {
+        Some(df) => df,
+        None => crate::compute::gaps::frame(&[])?,
+    };
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "catalogue");
     let mut tables = vec![
         Table::new("indicators", catalogue),
         sorted_table("progress", progress_df, cfg, &["indicator", "area", "sex", "age", "target_year"], None)?,
+        sorted_table("gaps", gaps_df, cfg, &["indicator", "area", "year", "dimension", "age", "sex", "residence"], None)?,
         Table::new("data_elements", data_elements_frame(cfg)?),
         Table::new("areas", frames::areas(&cfg.areas)?),
         Table::new("submissions", frames::submissions(&subs)?),

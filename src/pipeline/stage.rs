@@ -20,6 +20,8 @@ pub(super) struct Computed {
     pub(super) indicators: DataFrame,
     pub(super) progress: DataFrame,
     pub(super) progress_summary: crate::progress::ProgressSummary,
+    /// Gaps between women and men, rural and urban (`gaps.parquet`).
+    pub(super) gaps: DataFrame,
     pub(super) issues: Vec<Issue>,
     pub(super) stats: Vec<validate::RuleStat>,
     pub(super) aggregated: usize,
@@ -53,9 +55,10 @@ pub(super) fn compute(values: &DataFrame, cfg: &Config, split: Option<(Role, i32
         Some((role, last_year)) => crate::progress::pooled_and_progress_until(ind, cfg, Some(*last_year), matches!(role, Role::Top(..)))?,
     };
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators+progress");
+    let gaps = compute::gaps::gaps_frame(&ind, cfg)?;
     let mut stats = Vec::new();
     let issues = validate::indicators::indicator_checks(&ind, cfg, &mut stats)?;
-    Ok(Computed { values: all_values, indicators: ind, progress, progress_summary, issues, stats, aggregated, root_sums, pair_sums })
+    Ok(Computed { values: all_values, indicators: ind, progress, progress_summary, gaps, issues, stats, aggregated, root_sums, pair_sums })
 }
 
 /// A split run's roles: a part (the roots are computed apart), or the roots

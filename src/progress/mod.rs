@@ -30,6 +30,11 @@ pub struct ProgressSettings {
     /// "About X" is met within this share of X (default 2%).
     pub about_tolerance: f64,
     pub target_years: Vec<i32>,
+    /// A small-count series is assessed from a baseline and a latest window of
+    /// min(pool_years, years / 2) years each.
+    pub pool_years: usize,
+    /// Fewer events than this in the latest window: `not_assessable`.
+    pub min_events: f64,
 }
 
 impl Default for ProgressSettings {
@@ -42,6 +47,8 @@ impl Default for ProgressSettings {
             fluctuation_min_relative: 0.10,
             about_tolerance: 0.02,
             target_years: vec![2025, 2030],
+            pool_years: 3,
+            min_events: 10.0,
         }
     }
 }
@@ -117,7 +124,7 @@ fn series(ind: &DataFrame) -> PolarsResult<Series<'_>> {
 /// A pooled rate over the 3 years ending `y` (fewer at the start of the series, when
 /// earlier years do not exist): (value, numerator, denominator, ci_low, ci_high, first year).
 #[allow(clippy::type_complexity)]
-fn pooled_at(rows: &[(usize, Row)], y: i32, factor: f64, unit: &str) -> Option<(f64, f64, f64, Option<f64>, Option<f64>, i32)> {
+fn pooled_at(rows: &[(usize, Row)], y: i32, factor: f64, unit: &str, sex_ratio: bool) -> Option<(f64, f64, f64, Option<f64>, Option<f64>, i32)> {
     let first_year = rows.first()?.1.year;
     let mut num = 0.0;
     let mut den = 0.0;
@@ -130,12 +137,45 @@ fn pooled_at(rows: &[(usize, Row)], y: i32, factor: f64, unit: &str) -> Option<(
     if den <= 0.0 {
         return None;
     }
-    let ci = if unit == "%" && num <= den {
+    let ci = pooled_ci(num, den, factor, unit, sex_ratio);
+    Some((num / den * factor, num, den, ci.map(|c| c.0), ci.map(|c| c.1), from))
+}
+
+/// The interval of a rate pooled from summed counts: the binomial one of the male
+/// share for a sex ratio of one count, Wilson's for a %, else the exact Poisson one.
+fn pooled_ci(num: f64, den: f64, factor: f64, unit: &str, sex_ratio: bool) -> Option<(f64, f64)> {
+    if sex_ratio {
+        stats::count_ratio(num, den, stats::Z95).map(|(_, l, h)| (l * factor, h * factor))
+    } else if unit == "%" && num <= den {
         stats::wilson(num, den, stats::Z95).map(|(l, h)| (l * factor, h * factor))
     } else {
         stats::poisson_exact_cached(num, 0.95).map(|(l, h)| (l / den * factor, h / den * factor))
-    };
-    Some((num / den * factor, num, den, ci.map(|c| c.0), ci.map(|c| c.1), from))
+    }
+}
+
+/// The baseline and latest windows of a small-count series (the consecutive years
+/// with both counts ending in the latest year, from the baseline year on; see
+/// [`method::windows`]), each window's
+/// interval Wilson's for a % and the exact Poisson one otherwise.
+fn small_count_windows(rows: &[(usize, Row)], base_year: i32, def: &Indicator, pool_years: usize) -> Option<(method::Window, method::Window)> {
+    let (factor, unit, sex_ratio) = (def.factor, def.unit.as_str(), crate::compute::sex_ratio_of_one_count(def));
+    // The run of consecutive years with both counts that ends in the latest year (from the baseline year on).
+    let mut years: Vec<(i32, f64, f64)> = Vec::new();
+    for (_, r) in rows.iter().rev() {
+        let (Some(n), Some(d)) = (r.num, r.den) else { break };
+        if r.year < base_year || years.last().is_some_and(|l| l.0 != r.year + 1) {
+            break;
+        }
+        years.push((r.year, n, d));
+    }
+    years.reverse();
+    method::windows(&years, pool_years, |events, den| {
+        if den <= 0.0 {
+            return None;
+        }
+        let ci = pooled_ci(events, den, factor, unit, sex_ratio);
+        Some((events / den * factor, ci.map(|c| c.0), ci.map(|c| c.1)))
+    })
 }
 
 /// Add the pooled 3-year rate beside every small-count value of a ratio indicator.
@@ -185,7 +225,8 @@ fn add_pooled_to(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config) -> Pola
                 let unit = &unit;
                 rows.iter().filter(move |_| wanted).filter_map(move |(i, r)| {
                     let def = def?;
-                    let (v, nu, de, lo, hi, first) = pooled_at(rows, r.year, def.factor, unit.get(*i).unwrap_or_default())?;
+                    let sex_ratio = crate::compute::sex_ratio_of_one_count(def);
+                    let (v, nu, de, lo, hi, first) = pooled_at(rows, r.year, def.factor, unit.get(*i).unwrap_or_default(), sex_ratio)?;
                     Some((*i, [Some(v), Some(nu), Some(de), lo, hi], first))
                 })
             })
@@ -324,9 +365,11 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
     struct Assessed<'a> {
         key: (&'a str, &'a str, &'a str, &'a str),
         def: &'a Indicator,
-        series_kind: &'static str,
+        series_kind: String,
         points: Vec<Point>,
         by_year: Vec<(i32, Goal, method::Assessment)>,
+        /// The latest window's interval, for a pooled series.
+        latest_ci: Option<(Option<f64>, Option<f64>)>,
     }
     let assessed: Vec<Assessed> = {
         use rayon::prelude::*;
@@ -340,22 +383,55 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
                 if def.target_kind == TargetKind::Trend {
                     return None;
                 }
-                // Small counts: the whole series uses the pooled 3-year rates, and says so.
-                let small = rows.iter().any(|r| r.1.small);
-                let points: Vec<Point> = if small && !def.denominator.is_empty() {
+                // A women's target is assessed on the women's rows (the men's are there for the gap).
+                if def.sex.as_deref().is_some_and(|s| s != *sex) {
+                    return None;
+                }
+                // Small counts of events: assessed from two pooled windows of the same length (see
+                // method::assess_windows), and the series says so. Stocks are exact and never small.
+                let small = rows.iter().any(|r| r.1.small) && !def.denominator.is_empty();
+                let events = cfg.catalogue.counts_events(def);
+                let annual: Vec<Point> =
+                    rows.iter().filter_map(|(_, r)| r.value.map(|v| Point { year: r.year, value: v, ci_low: r.lo, ci_high: r.hi })).collect();
+                let base_year = def.baseline_year.or(def.relative_base_year).unwrap_or(2020);
+                let windows = if small { small_count_windows(rows, base_year, def, s.pool_years) } else { None };
+                let points: Vec<Point> = if small {
                     rows.iter().filter_map(|(i, r)| pv.get(*i).map(|v| Point { year: r.year, value: v, ci_low: plo.get(*i), ci_high: phi.get(*i) })).collect()
                 } else {
-                    rows.iter().filter_map(|(_, r)| r.value.map(|v| Point { year: r.year, value: v, ci_low: r.lo, ci_high: r.hi })).collect()
+                    annual.clone()
                 };
-                let series_kind = if small && !def.denominator.is_empty() { "pooled_3y" } else { "annual" };
-                let base_year = def.baseline_year.or(def.relative_base_year).unwrap_or(2020);
-                let base_value = points.iter().find(|pt| pt.year == def.relative_base_year.unwrap_or(base_year)).map(|pt| pt.value);
+                let series_kind = match (&windows, small) {
+                    (Some((b, _)), _) => format!("pooled_{}y", b.to - b.from + 1),
+                    (None, true) => "pooled_3y".to_string(),
+                    (None, false) => "annual".to_string(),
+                };
+                // A relative target's base: the baseline window's pooled value for a small count
+                // (the catalogue's note for C26), else the base year's value.
+                let base_value = match &windows {
+                    Some((b, _)) if def.relative_base_year.unwrap_or(base_year) == b.from => Some(b.value),
+                    _ => annual.iter().find(|pt| pt.year == def.relative_base_year.unwrap_or(base_year)).map(|pt| pt.value),
+                };
                 let by_year = s
                     .target_years
                     .iter()
                     .filter_map(|&ty| {
                         let goal = goal_for(def, ty, base_value, s)?;
-                        let mut a = method::assess(&points, goal, ty, Some(base_year), last_data_year, &p);
+                        let mut a = match &windows {
+                            Some((b, l)) => method::assess_windows(*b, *l, &annual, goal, ty, last_data_year, s.min_events, &p),
+                            None => {
+                                let mut a = method::assess(&points, goal, ty, Some(base_year), last_data_year, &p);
+                                // Events: a latest interval holding both the baseline and the target cannot tell.
+                                let latest = points.iter().max_by_key(|pt| pt.year);
+                                if let (true, Some(l), Some(x0), Some(g)) = (events, latest, a.baseline_value, a.target_value) {
+                                    let firm = !matches!(a.status, method::Status::InsufficientData);
+                                    if firm && method::not_assessable(None, (l.ci_low, l.ci_high), x0, g, s.min_events) {
+                                        a.status = method::Status::NotAssessable;
+                                        a.warnings.retain(|w| *w != method::Warning::Deteriorating);
+                                    }
+                                }
+                                a
+                            }
+                        };
                         // A projected % cannot leave 0..100 (or the indicator's max).
                         if def.unit == "%" {
                             a.projected_value = a.projected_value.map(|v| v.clamp(0.0, def.max.unwrap_or(100.0)));
@@ -363,13 +439,15 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
                         Some((ty, goal, a))
                     })
                     .collect();
-                Some(Assessed { key: (code, area, sex, age), def, series_kind, points, by_year })
+                let latest_ci = windows.map(|(_, l)| (l.ci_low, l.ci_high));
+                Some(Assessed { key: (code, area, sex, age), def, series_kind, points, by_year, latest_ci })
             })
             .collect()
     };
-    for Assessed { key: (code, area, sex, age), def, series_kind, points, by_year } in assessed {
+    for Assessed { key: (code, area, sex, age), def, series_kind, points, by_year, latest_ci } in assessed {
         for (ty, goal, a) in by_year {
             let latest = points.iter().max_by_key(|pt| pt.year);
+            let (latest_lo, latest_hi) = latest_ci.unwrap_or((latest.and_then(|pt| pt.ci_low), latest.and_then(|pt| pt.ci_high)));
             let codes: Vec<&str> = a.warnings.iter().map(|w| w.code()).collect();
             let texts: Vec<String> = a.warnings.iter().map(|w| w.reason()).collect();
             if roots.iter().any(|r| r == area) && ty == *s.target_years.iter().max().unwrap_or(&2030) && sex == def.sex.clone().unwrap_or_else(|| "_T".into()) {
@@ -399,8 +477,8 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
             o.baseline_value.push(a.baseline_value);
             o.latest_year.push(a.latest_year);
             o.latest_value.push(a.latest_value);
-            o.latest_ci_low.push(latest.and_then(|pt| pt.ci_low));
-            o.latest_ci_high.push(latest.and_then(|pt| pt.ci_high));
+            o.latest_ci_low.push(latest_lo);
+            o.latest_ci_high.push(latest_hi);
             o.projected_value.push(a.projected_value);
             o.progress_ratio.push(a.progress_ratio);
             o.observed_rate.push(a.observed_rate);
@@ -408,12 +486,12 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
             o.aarr.push(a.aarr);
             o.required_aarr.push(a.required_aarr);
             o.method.push(a.method.to_string());
-            o.series.push(series_kind.to_string());
+            o.series.push(series_kind.clone());
             o.status.push(a.status.as_str().to_string());
             o.warnings.push((!codes.is_empty()).then(|| codes.join(",")));
             let mut text = texts.join("; ");
-            if series_kind == "pooled_3y" && !text.is_empty() {
-                text.push_str(" (pooled 3-year rates: fewer than ");
+            if series_kind.starts_with("pooled_") && !text.is_empty() {
+                text.push_str(" (pooled rates: fewer than ");
                 text.push_str(&crate::ingest::fmt_num(s.small_count));
                 text.push_str(" events a year)");
             }
