@@ -312,6 +312,7 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             );
             say!("  issues: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
             say!("  indicators computed: {} of {} have data ({} values)", s.indicators_with_data, s.indicators_total, s.indicator_values);
+            say!("  numerators left out of rates for want of a denominator: {} (rule rate_denominator_missing)", s.numerators_left_out);
             let list = |m: &std::collections::BTreeMap<String, usize>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
             say!("  progress to 2030 (county, {} rows in all): {}", s.progress.rows, list(&s.progress.county_status));
             say!("  early warnings (county, 2030): {}", if s.progress.county_warnings.is_empty() { "none".into() } else { list(&s.progress.county_warnings) });

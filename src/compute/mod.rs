@@ -8,8 +8,9 @@
 mod aggregate;
 pub mod frames;
 pub mod gaps;
-mod ratios;
+pub mod ratios;
 pub mod stats;
+pub mod unpaired;
 
 use polars::prelude::*;
 
@@ -81,19 +82,19 @@ pub enum Scope<'a> {
 
 /// Every catalogue indicator for every area, year, sex and age the data allow.
 pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
-    indicators_in(all_values, cfg, &Scope::Whole).map(|(df, _)| df)
+    indicators_in(all_values, cfg, &Scope::Whole).map(|(df, _, _)| df)
 }
 
-/// The indicators of the areas of `scope`, and (for a part) each ratio
-/// indicator's paired sums for the roots.
-pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> PolarsResult<(DataFrame, Vec<(String, DataFrame)>)> {
+/// The indicators of the areas of `scope`, (for a part) each ratio indicator's
+/// paired sums for the roots, and the numerators left out of every aggregate.
+pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> PolarsResult<(DataFrame, Vec<(String, DataFrame)>, Vec<ratios::Lost>)> {
     let t = std::time::Instant::now();
     let values = ratios::Values::new(all_values, cfg, scope)?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: values by element");
     if cfg.catalogue.indicators.is_empty() {
-        return Ok((DataFrame::empty(), Vec::new()));
+        return Ok((DataFrame::empty(), Vec::new(), Vec::new()));
     }
-    let (df, pair_sums) = ratios::all(&values, cfg, scope)?;
+    let (df, pair_sums, lost) = ratios::all(&values, cfg, scope)?;
     drop(values);
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: computed");
     // Uncertainty of each rate from its counts.
@@ -158,7 +159,7 @@ pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> Pol
     df.with_column(Column::new("obs_status".into(), status))?;
     // A fixed order (the Polars plans' group-bys give none): by integer ranks, which is
     // Polars' own order for these never-null keys without comparing strings per row.
-    Ok((frames::sort_by_ranks(df, &["year", "indicator", "area", "sex", "age", "residence"])?, pair_sums))
+    Ok((frames::sort_by_ranks(df, &["year", "indicator", "area", "sex", "age", "residence"])?, pair_sums, lost))
 }
 
 /// A ratio of one count's men to its women (or the reverse), such as the sex ratio

@@ -97,6 +97,20 @@ pub enum TargetKind {
     Range,
     Relative,
     Trend,
+    /// Compared with another indicator of the same area, year and sex
+    /// (`compare_with`, `comparison`, `tolerance`): e.g. W36 women among party
+    /// congress delegates not below women among party members (W35).
+    Relational,
+}
+
+/// How a relational target compares an indicator with its reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    /// Not below the reference (一般不低于).
+    AtLeast,
+    /// Within `tolerance` (in the unit's points) of the reference (相适应).
+    About,
 }
 
 /// A plan indicator (指标) with its targets.
@@ -136,6 +150,13 @@ pub struct Indicator {
     pub relative_change: Option<f64>,
     #[serde(default)]
     pub baseline_year: Option<i32>,
+    /// Relational targets: the indicator compared with, how, and the tolerance (`about`, in the unit's points).
+    #[serde(default)]
+    pub compare_with: Option<String>,
+    #[serde(default)]
+    pub comparison: Option<Comparison>,
+    #[serde(default)]
+    pub tolerance: Option<f64>,
     /// Highest plausible value (rule `indicator_out_of_range`); a % defaults to 100.
     /// Gross and cohort ratios may pass 100 and say so here.
     #[serde(default)]
@@ -201,7 +222,11 @@ impl Catalogue {
                 return Err(err(format!("data element {} is defined twice", d.code)));
             }
             if d.kind.additive() && d.count_type.is_none() {
-                return Err(err(format!("data element {}: a {} needs count_type = \"event\" or \"stock\"", d.code, if d.kind == Kind::Count { "count" } else { "amount" })));
+                return Err(err(format!(
+                    "data element {}: a {} needs count_type = \"event\" or \"stock\"",
+                    d.code,
+                    if d.kind == Kind::Count { "count" } else { "amount" }
+                )));
             }
         }
         let mut indicator_index = rustc_hash::FxHashMap::default();
@@ -226,11 +251,25 @@ impl Catalogue {
             if ind.target_kind == TargetKind::Range && ind.target_range.is_none() {
                 return Err(err(format!("indicator {}: target_kind range needs target_range", ind.code)));
             }
+            if ind.target_kind == TargetKind::Relational && (ind.compare_with.is_none() || ind.comparison.is_none()) {
+                return Err(err(format!("indicator {}: target_kind relational needs compare_with and comparison", ind.code)));
+            }
             if ind.target_kind == TargetKind::Relative && ind.relative_change.is_none() {
                 return Err(err(format!("indicator {}: target_kind relative needs relative_change", ind.code)));
             }
             if !(ind.factor.is_finite() && ind.factor > 0.0) {
                 return Err(err(format!("indicator {}: factor must be positive", ind.code)));
+            }
+        }
+        for ind in &indicators {
+            if let Some(other) = &ind.compare_with {
+                match indicator_index.get(other).map(|&i| &indicators[i]) {
+                    None => return Err(err(format!("indicator {}: compare_with names unknown indicator {other}", ind.code))),
+                    Some(o) if o.unit != ind.unit => {
+                        return Err(err(format!("indicator {}: compare_with {other} is in {} , not {}", ind.code, o.unit, ind.unit)))
+                    }
+                    _ => {}
+                }
             }
         }
         Ok(Catalogue { data_elements, indicators, by_code, indicator_index })

@@ -69,6 +69,8 @@ pub struct RunSummary {
     pub values_derived: u64,
     pub aggregated_values: usize,
     pub issues_by_severity: BTreeMap<String, usize>,
+    /// Towns' reported numerators of rates left out of every aggregate for want of a denominator (rule `rate_denominator_missing`).
+    pub numerators_left_out: u64,
     pub indicator_values: usize,
     pub indicators_with_data: usize,
     pub indicators_total: usize,
@@ -388,6 +390,7 @@ fn other_tables(t: OtherTables, summary: &mut RunSummary, manifest: &mut Manifes
     for (sev, n) in issue_counts.values() {
         *summary.issues_by_severity.entry(sev.as_str().to_string()).or_default() += *n as usize;
     }
+    summary.numerators_left_out = issue_counts.get(crate::compute::unpaired::RULE).map_or(0, |c| c.1);
     rule_stats.append(&mut ind_stats);
     validate::ingest_stats_from(&issue_counts, summary.cells_read, &mut rule_stats);
     let catalogue = catalogue_frame(cfg, &ind_top)?;

@@ -48,7 +48,7 @@ pub(super) fn compute(values: &DataFrame, cfg: &Config, split: Option<(Role, i32
         Some((Role::Part(roots), _)) => compute::Scope::Part { roots },
         Some((Role::Top(_, pair_sums), _)) => compute::Scope::Top { pair_sums },
     };
-    let (ind, pair_sums) = compute::indicators_in(&all_values, cfg, &scope)?;
+    let (ind, pair_sums, lost) = compute::indicators_in(&all_values, cfg, &scope)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators");
     let (ind, (progress, progress_summary)) = match &split {
         None => crate::progress::pooled_and_progress_until(ind, cfg, None, true)?,
@@ -57,7 +57,11 @@ pub(super) fn compute(values: &DataFrame, cfg: &Config, split: Option<(Role, i32
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators+progress");
     let gaps = compute::gaps::gaps_frame(&ind, cfg)?;
     let mut stats = Vec::new();
-    let issues = validate::indicators::indicator_checks(&ind, cfg, &mut stats)?;
+    let mut issues = validate::indicators::indicator_checks(&ind, cfg, &mut stats)?;
+    // Numerators left out of every aggregate rate for want of a denominator: named, cell by cell.
+    let (mut unpaired, stat) = compute::unpaired::issues(&lost, &all_values, cfg)?;
+    issues.append(&mut unpaired);
+    stats.push(stat);
     Ok(Computed { values: all_values, indicators: ind, progress, progress_summary, gaps, issues, stats, aggregated, root_sums, pair_sums })
 }
 
