@@ -87,7 +87,7 @@ pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFram
 
 /// The indicators of the areas of `scope`, (for a part) each ratio indicator's
 /// paired sums for the roots, and the numerators left out of every aggregate.
-pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> PolarsResult<(DataFrame, Vec<(String, DataFrame)>, Vec<ratios::Lost>)> {
+pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> PolarsResult<ratios::Pass> {
     let t = std::time::Instant::now();
     let values = ratios::Values::new(all_values, cfg, scope)?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: values by element");

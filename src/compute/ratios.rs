@@ -419,6 +419,10 @@ fn one(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Row>, Vec<AreaSum>, V
     (rows, to_roots, lost)
 }
 
+/// The indicator pass's output: the rows, each ratio indicator's sums for the roots of a
+/// part, and the numerators left out of every aggregate for want of a denominator.
+pub type Pass = (DataFrame, Vec<(String, DataFrame)>, Vec<Lost>);
+
 /// A town's reported numerator left out of every aggregate rate because its
 /// denominator is missing (or was withheld by a validation error).
 #[derive(Debug, Clone, PartialEq)]
@@ -498,7 +502,7 @@ pub(super) fn male_mirror(ind: &Indicator) -> Option<Indicator> {
 /// `numerator_areas`, `denominator_areas`, `unit`; not sorted), and each ratio
 /// indicator's sums for the roots of a part (`area`, `year`, `sex`, `age`,
 /// `residence`, `numerator`, `denominator`, `numerator_areas`).
-pub(super) fn all(v: &Values, cfg: &Config, scope: &Scope) -> PolarsResult<(DataFrame, Vec<(String, DataFrame)>, Vec<Lost>)> {
+pub(super) fn all(v: &Values, cfg: &Config, scope: &Scope) -> PolarsResult<Pass> {
     use rayon::prelude::*;
     // Each catalogue indicator, then its men's counterpart where it has one: (output code, formula).
     let mirrors: Vec<Option<Indicator>> = cfg.catalogue.indicators.iter().map(male_mirror).collect();

@@ -1050,7 +1050,7 @@ impl TrendClass {
 /// or down, at two-sided level `alpha`, with at least `min_points` years.
 pub fn classify_trend(t: Option<&Trend>, higher_better: bool, alpha: f64, min_points: usize) -> TrendClass {
     let Some(t) = t.filter(|t| t.n >= min_points) else { return TrendClass::InsufficientData };
-    if !(t.p_value < alpha) || t.s == 0.0 {
+    if t.p_value.is_nan() || t.p_value >= alpha || t.s == 0.0 {
         return TrendClass::NoClearChange;
     }
     if (t.s > 0.0) == higher_better {

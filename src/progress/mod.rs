@@ -885,7 +885,10 @@ mod tests {
         .unwrap()
     }
 
-    fn row_of<'a>(p: &'a DataFrame, code: &str) -> Vec<(String, Option<f64>, Option<f64>, Option<f64>, String, i32)> {
+    /// (status, target_value, latest_value, progress_ratio, method, target_year).
+    type Got = (String, Option<f64>, Option<f64>, Option<f64>, String, i32);
+
+    fn row_of(p: &DataFrame, code: &str) -> Vec<Got> {
         let s = |c: &str| p.column(c).unwrap().str().unwrap().clone();
         let f = |c: &str| p.column(c).unwrap().f64().unwrap().clone();
         let (ind, status, method) = (s("indicator"), s("status"), s("method"));
