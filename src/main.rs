@@ -436,6 +436,7 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             );
             say!("  issues: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
             say!("  indicators computed: {} of {} have data ({} values)", s.indicators_with_data, s.indicators_total, s.indicator_values);
+            say!("  numerators left out of rates for want of a denominator: {} (rule rate_denominator_missing)", s.numerators_left_out);
             // Statuses and warnings with their Chinese labels (the one table in wcmon::labels): "36 达标(achieved)".
             let labelled = |m: &std::collections::BTreeMap<String, usize>, t: &'static [wcmon::labels::Label]| {
                 m.iter().map(|(k, v)| format!("{v} {}", wcmon::labels::with_code(t, k))).collect::<Vec<_>>().join(", ")

@@ -10,7 +10,7 @@
 //!   record.json                     submissions of its files, counts, rule summary rows
 //!   data_values/year=YYYY.parquet   hard links to the published part files
 //!   indicator_values/year=YYYY.parquet
-//!   progress.parquet  issues.parquet
+//!   progress.parquet  issues.parquet  gaps.parquet
 //!   root_values.parquet  root_sums.parquet  pairs.parquet
 //! ```
 //!
@@ -66,6 +66,7 @@ pub struct PartOut {
     pub pairs: Vec<(String, DataFrame)>,
     pub progress_file: PathBuf,
     pub issues_file: PathBuf,
+    pub gaps_file: PathBuf,
 }
 
 /// The tables whose part files are kept (and linked back) per part.
@@ -262,8 +263,8 @@ fn reuse_verified(part_dir: &Path, staged: &Path, k: usize, record: PartRecord) 
             pairs.push((code.to_string(), df));
         }
     }
-    let (progress_file, issues_file) = (part_dir.join("progress.parquet"), part_dir.join("issues.parquet"));
-    if !progress_file.exists() || !issues_file.exists() {
+    let (progress_file, issues_file, gaps_file) = (part_dir.join("progress.parquet"), part_dir.join("issues.parquet"), part_dir.join("gaps.parquet"));
+    if !progress_file.exists() || !issues_file.exists() || !gaps_file.exists() {
         return None;
     }
     // Link the published files last: a part found incomplete leaves nothing behind.
@@ -284,7 +285,7 @@ fn reuse_verified(part_dir: &Path, staged: &Path, k: usize, record: PartRecord) 
             linked.push(to);
         }
     }
-    Some(PartOut { record, root_values, root_sums, pairs, progress_file, issues_file })
+    Some(PartOut { record, root_values, root_sums, pairs, progress_file, issues_file, gaps_file })
 }
 
 impl crate::incremental::Unchanged {

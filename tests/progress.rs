@@ -17,7 +17,7 @@ fn sample_progress_matches_the_designed_trends() {
     let p = read(&db.join("progress.parquet"));
     let (ind, area, year, status, warnings, series) =
         (strs(&p, "indicator"), strs(&p, "area"), i32s(&p, "target_year"), strs(&p, "status"), strs(&p, "warnings"), strs(&p, "series"));
-    let allowed = ["achieved", "on_track", "needs_acceleration", "limited_progress", "deterioration", "insufficient_data"];
+    let allowed = ["achieved", "on_track", "needs_acceleration", "limited_progress", "deterioration", "not_assessable", "insufficient_data"];
     assert!(status.iter().all(|s| allowed.contains(&s.as_deref().unwrap())));
 
     // Every indicator with a target has a county row for each year it has a target for.
@@ -31,15 +31,20 @@ fn sample_progress_matches_the_designed_trends() {
         if k == "trend" {
             continue;
         }
-        let always = matches!(k, "range" | "relative");
+        // A range or relative target is stated once, for 2030 (C26, W80): no 2025 row.
+        let once = matches!(k, "range" | "relative");
         for (y, t) in [(2025, t25[i]), (2030, t30[i])] {
-            if always || t.is_some() {
+            if once && y == 2025 {
+                assert!(!county.contains(&(code[i].clone().unwrap(), y)), "{:?} has a 2025 row the plan does not state", code[i]);
+                continue;
+            }
+            if (once && y == 2030) || t.is_some() {
                 assert!(county.contains(&(code[i].clone().unwrap(), y)), "{:?} {y}", code[i]);
                 n += 1;
             }
         }
     }
-    assert!(n >= 79, "{n} county target rows");
+    assert!(n >= 77, "{n} county target rows");
 
     let row = |c: &str, y: i32| {
         (0..p.height()).filter(|&i| ind[i].as_deref() == Some(c) && area[i].as_deref() == Some("421321") && year[i] == Some(y)).collect::<Vec<_>>()
@@ -51,8 +56,22 @@ fn sample_progress_matches_the_designed_trends() {
     assert!(has(c07[0], "deteriorating") && has(c07[0], "projected_miss"));
     // It makes the female share of village committee members (W58) swing between 36% and 24%.
     assert!(row("W58", 2030).iter().any(|&i| has(i, "fluctuating")));
-    // Maternal deaths are a handful a year: the progress uses pooled 3-year rates.
-    assert!(row("W03", 2030).iter().all(|&i| series[i].as_deref() == Some("pooled_3y")));
+    // Maternal deaths are a handful a year: the progress compares pooled windows of equal length
+    // (5 years: 2020–2021 against 2023–2024), and 4 deaths in 3 years get no firm status.
+    assert!(row("W03", 2030).iter().all(|&i| series[i].as_deref() == Some("pooled_2y")));
+    // The generator's truth: the county's maternal deaths in the latest window, fewer than 10.
+    let deaths: f64 = truth_csv("data_values.csv")
+        .iter()
+        .filter(|t| t["data_element"] == "maternal_deaths" && t["area"] != "421321" && (t["year"] == "2023" || t["year"] == "2024"))
+        .map(|t| t["value"].parse::<f64>().unwrap())
+        .sum();
+    assert!(deaths < 10.0, "{deaths} maternal deaths in 2023–2024");
+    for y in [2025, 2030] {
+        let w03 = row("W03", y);
+        assert_eq!(w03.len(), 1);
+        assert_eq!(status[w03[0]].as_deref(), Some("not_assessable"), "W03 {y}: {deaths} deaths cannot carry a firm status");
+        assert!(!has(w03[0], "deteriorating"));
+    }
     // Some indicators are on track or achieved, some are not.
     let county_2030: Vec<usize> = (0..p.height()).filter(|&i| area[i].as_deref() == Some("421321") && year[i] == Some(2030)).collect();
     let count = |s: &str| county_2030.iter().filter(|&&i| status[i].as_deref() == Some(s)).count();
@@ -73,4 +92,22 @@ fn sample_progress_matches_the_designed_trends() {
     assert_eq!(small.get(i24), Some(true));
     let want = events / births * 100000.0;
     assert!((pooled[i24].unwrap() - want).abs() < 1e-9, "{:?} vs {want}", pooled[i24]);
+}
+
+/// Direction-only targets: a county row for each of them, its Theil–Sen slope, Mann–Kendall
+/// p-value, class and status recomputed with scipy by tests/python/check_trends.py.
+#[test]
+fn direction_only_targets_are_assessed_by_a_robust_trend() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (r, db) = run_into(&root().join("sample_data"), tmp.path());
+    assert_eq!(r.code, 0);
+    let out = std::process::Command::new("python3")
+        .arg(root().join("tests/python/check_trends.py"))
+        .arg(&db)
+        .arg(root().join("pipelines"))
+        .output()
+        .expect("python3 must be installed");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "python check failed (tools/test installs scipy)\n{stdout}\n{stderr}");
+    assert!(stdout.contains("\n0 failures"), "{stdout}");
 }

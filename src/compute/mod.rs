@@ -7,8 +7,10 @@
 
 mod aggregate;
 pub mod frames;
-mod ratios;
+pub mod gaps;
+pub mod ratios;
 pub mod stats;
+pub mod unpaired;
 
 use polars::prelude::*;
 
@@ -80,25 +82,32 @@ pub enum Scope<'a> {
 
 /// Every catalogue indicator for every area, year, sex and age the data allow.
 pub fn indicators(all_values: &DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
-    indicators_in(all_values, cfg, &Scope::Whole).map(|(df, _)| df)
+    indicators_in(all_values, cfg, &Scope::Whole).map(|(df, _, _)| df)
 }
 
-/// The indicators of the areas of `scope`, and (for a part) each ratio
-/// indicator's paired sums for the roots.
-pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> PolarsResult<(DataFrame, Vec<(String, DataFrame)>)> {
+/// The indicators of the areas of `scope`, (for a part) each ratio indicator's
+/// paired sums for the roots, and the numerators left out of every aggregate.
+pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> PolarsResult<ratios::Pass> {
     let t = std::time::Instant::now();
     let values = ratios::Values::new(all_values, cfg, scope)?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: values by element");
     if cfg.catalogue.indicators.is_empty() {
-        return Ok((DataFrame::empty(), Vec::new()));
+        return Ok((DataFrame::empty(), Vec::new(), Vec::new()));
     }
-    let (df, pair_sums) = ratios::all(&values, cfg, scope)?;
+    let (df, pair_sums, lost) = ratios::all(&values, cfg, scope)?;
     drop(values);
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "indicators: computed");
     // Uncertainty of each rate from its counts.
     use rayon::prelude::*;
     let t = std::time::Instant::now();
-    let by_code: rustc_hash::FxHashMap<&str, (f64, bool)> = cfg.catalogue.indicators.iter().map(|i| (i.code.as_str(), (i.factor, i.unit == "%"))).collect();
+    // (factor, a %, counts events): a stock numerator (members, places, pupils) is an exact count,
+    // never a small count to pool, and only a share of it (a %) gets an interval, the binomial one.
+    let by_code: rustc_hash::FxHashMap<&str, (f64, bool, bool, bool)> = cfg
+        .catalogue
+        .indicators
+        .iter()
+        .map(|i| (i.code.as_str(), (i.factor, i.unit == "%", cfg.catalogue.counts_events(i), sex_ratio_of_one_count(i))))
+        .collect();
     let codes: Vec<Option<&str>> = df.column("indicator")?.str()?.iter().collect();
     let num: Vec<Option<f64>> = df.column("numerator")?.f64()?.iter().collect();
     let den: Vec<Option<f64>> = df.column("denominator")?.f64()?.iter().collect();
@@ -114,11 +123,17 @@ pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> Pol
         .into_par_iter()
         .map(|i| {
             let (x, n) = (num[i], den[i]);
-            let (f, percent) = codes[i].and_then(|c| by_code.get(c).copied()).unwrap_or((1.0, false));
+            let (f, percent, events, sex_ratio) = codes[i].and_then(|c| by_code.get(c).copied()).unwrap_or((1.0, false, true, false));
             let ci = match (x, n) {
                 (Some(x), Some(n)) if n > 0.0 && x >= 0.0 && x.fract() == 0.0 => {
-                    if percent && x <= n && n.fract() == 0.0 {
+                    if sex_ratio && n.fract() == 0.0 {
+                        // M/F of one count (the sex ratio at birth): neither count is fixed; the
+                        // interval is the binomial one of the male share x/(x + n), as odds.
+                        stats::count_ratio(x, n, stats::Z95).map(|(_, l, h)| (l * f, h * f, "wilson_binomial_ratio"))
+                    } else if percent && x <= n && n.fract() == 0.0 {
                         stats::wilson(x, n, stats::Z95).map(|(l, h)| (l * f, h * f, "wilson"))
+                    } else if !events {
+                        None
                     } else {
                         let limits = poisson.get(&(x as u64)).copied().unwrap_or_else(|| stats::poisson_exact(x, 0.95));
                         limits.map(|(l, h)| (l / n * f, h / n * f, "poisson_exact"))
@@ -126,7 +141,7 @@ pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> Pol
                 }
                 _ => None,
             };
-            (ci.map(|c| c.0), ci.map(|c| c.1), ci.map(|c| c.2), x.map(|x| x < small_count), if val[i].is_some() { "A" } else { "M" })
+            (ci.map(|c| c.0), ci.map(|c| c.1), ci.map(|c| c.2), x.map(|x| events && x < small_count), if val[i].is_some() { "A" } else { "M" })
         })
         .collect();
     drop((codes, num, den, val));
@@ -144,7 +159,19 @@ pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> Pol
     df.with_column(Column::new("obs_status".into(), status))?;
     // A fixed order (the Polars plans' group-bys give none): by integer ranks, which is
     // Polars' own order for these never-null keys without comparing strings per row.
-    Ok((frames::sort_by_ranks(df, &["year", "indicator", "area", "sex", "age", "residence"])?, pair_sums))
+    Ok((frames::sort_by_ranks(df, &["year", "indicator", "area", "sex", "age", "residence"])?, pair_sums, lost))
+}
+
+/// A ratio of one count's men to its women (or the reverse), such as the sex ratio
+/// at birth (live births M / live births F × 100).
+pub fn sex_ratio_of_one_count(ind: &crate::config::Indicator) -> bool {
+    match (ind.numerator.as_slice(), ind.denominator.as_slice()) {
+        ([n], [d]) => {
+            let sexes = (n.sex.as_deref(), d.sex.as_deref());
+            n.data_element == d.data_element && n.age == d.age && n.residence == d.residence && matches!(sexes, (Some("M"), Some("F")) | (Some("F"), Some("M")))
+        }
+        _ => false,
+    }
 }
 
 /// The bundled county and two of its towns, for the unit tests of the aggregation and the indicators.

@@ -148,6 +148,8 @@ impl Values {
     pub(super) fn new(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> PolarsResult<Values> {
         let mut dict = Dict::default();
         let (star, total) = (dict.id("*"), dict.id("_T"));
+        // The men's counterpart of women's indicators ([`male_mirror`]) pins and writes M.
+        dict.id("M");
         // Codes the pass compares with or writes, interned now so the pass only reads.
         for ind in &cfg.catalogue.indicators {
             for t in ind.numerator.iter().chain(&ind.denominator).chain(ind.value.as_ref()) {
@@ -317,8 +319,14 @@ fn paired(num: Vec<SideSum>, den: Vec<SideSum>) -> Vec<Pair> {
 /// two sides' separate aggregates are used, and `numerator_areas` /
 /// `denominator_areas` show the difference in coverage.
 /// For a part of a split run, also the sums for the roots (handed up, not kept).
-fn ratio(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Pair>, Vec<AreaSum>) {
-    let pairs = paired(side(v, &ind.numerator, &ind.denominator, true), side(v, &ind.denominator, &ind.numerator, true));
+fn ratio(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Pair>, Vec<AreaSum>, Vec<SideSum>) {
+    let num_side = side(v, &ind.numerator, &ind.denominator, true);
+    let den_side = side(v, &ind.denominator, &ind.numerator, true);
+    let den_keys: FxHashSet<Key> = den_side.iter().map(|d| d.0).collect();
+    // Reported numerators whose denominator is missing (or was withheld): left out of the pairs.
+    let unpaired: Vec<SideSum> = num_side.iter().filter(|n| !den_keys.contains(&n.0)).copied().collect();
+    drop(den_keys);
+    let pairs = paired(num_side, den_side);
     // The pairs summed into each ancestor of their area: (key, numerator, denominator, areas).
     let mut at: FxHashMap<Key, usize> = FxHashMap::default();
     let mut sums: Vec<AreaSum> = Vec::new();
@@ -346,6 +354,8 @@ fn ratio(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Pair>, Vec<AreaSum>
         }
         Scope::Top { .. } => sums.extend(v.top_sums.get(&ind.code).into_iter().flatten().copied()),
     }
+    // The keys whose rate is made of pairs (summed here, or handed up to the roots of a split run).
+    let from_pairs: FxHashSet<Key> = sums.iter().map(|s| s.0).chain(to_roots.iter().map(|s| s.0)).collect();
     let pair_keys: FxHashSet<Key> = pairs.iter().map(|p| p.key).collect();
     let mut out = pairs;
     out.extend(sums.into_iter().filter(|s| !pair_keys.contains(&s.0)).map(|(key, num, den, areas)| Pair { key, num, den, num_areas: areas, den_areas: areas }));
@@ -353,7 +363,15 @@ fn ratio(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Pair>, Vec<AreaSum>
     let have: FxHashSet<Key> = out.iter().map(|p| p.key).collect();
     let separate = paired(side(v, &ind.numerator, &ind.denominator, false), side(v, &ind.denominator, &ind.numerator, false));
     out.extend(separate.into_iter().filter(|p| !have.contains(&p.key)));
-    (out, to_roots)
+    // An unpaired numerator is lost where an ancestor's rate is made of pairs: its events are in no aggregate rate.
+    let lost = unpaired
+        .into_iter()
+        .filter(|(key, x, _)| {
+            let (area, year, sex, age, res) = *key;
+            *x > 0.0 && v.ancestors.get(area as usize).is_some_and(|anc| anc.iter().any(|&a| from_pairs.contains(&(a, year, sex, age, res))))
+        })
+        .collect();
+    (out, to_roots, lost)
 }
 
 fn is_root(roots: &AreaSet, area: &str) -> bool {
@@ -361,18 +379,18 @@ fn is_root(roots: &AreaSet, area: &str) -> bool {
 }
 
 /// One indicator's rows, and (a part's ratio indicator) its sums for the roots.
-fn one(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Row>, Vec<AreaSum>) {
-    let (mut rows, to_roots): (Vec<Row>, Vec<AreaSum>) = match &ind.value {
+fn one(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Row>, Vec<AreaSum>, Vec<SideSum>) {
+    let (mut rows, to_roots, lost): (Vec<Row>, Vec<AreaSum>, Vec<SideSum>) = match &ind.value {
         Some(t) => {
             let terms = std::slice::from_ref(t);
             let rows = side(v, terms, terms, false)
                 .into_iter()
                 .map(|(key, sum, _)| Row { key, value: Some(sum), num: None, den: None, num_areas: None, den_areas: None })
                 .collect();
-            (rows, Vec::new())
+            (rows, Vec::new(), Vec::new())
         }
         None => {
-            let (pairs, to_roots) = ratio(v, ind, scope);
+            let (pairs, to_roots, lost) = ratio(v, ind, scope);
             let rows = pairs
                 .into_iter()
                 .map(|p| Row {
@@ -384,7 +402,7 @@ fn one(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Row>, Vec<AreaSum>) {
                     den_areas: Some(p.den_areas),
                 })
                 .collect();
-            (rows, to_roots)
+            (rows, to_roots, lost)
         }
     };
     let out: [Option<u32>; 3] = std::array::from_fn(|i| out_dim(ind, i).map(|s| v.dict.known(&s)));
@@ -398,7 +416,85 @@ fn one(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Row>, Vec<AreaSum>) {
             }
         }
     }
-    (rows, to_roots)
+    (rows, to_roots, lost)
+}
+
+/// The indicator pass's output: the rows, each ratio indicator's sums for the roots of a
+/// part, and the numerators left out of every aggregate for want of a denominator.
+pub type Pass = (DataFrame, Vec<(String, DataFrame)>, Vec<Lost>);
+
+/// A town's reported numerator left out of every aggregate rate because its
+/// denominator is missing (or was withheld by a validation error).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lost {
+    /// The indicator's code (a men's counterpart's rows carry the indicator's own).
+    pub indicator: String,
+    pub area: String,
+    pub year: i32,
+    /// The numerator's first term, with the dimensions of its reported value (to find its cell).
+    pub data_element: String,
+    pub sex: String,
+    pub age: String,
+    pub residence: String,
+    /// The numerator's events left out.
+    pub events: f64,
+    /// The indicator's sex as published (F for a women's indicator, M for its counterpart).
+    pub published_sex: Option<String>,
+    /// The denominator's formula (the men's for a men's counterpart).
+    pub denominator: String,
+}
+
+fn lost_of(v: &Values, code: &str, ind: &Indicator, lost: Vec<SideSum>) -> Vec<Lost> {
+    let Some(first) = ind.numerator.first() else { return Vec::new() };
+    let other = ind.denominator.first();
+    lost.into_iter()
+        .map(|((area, year, sex, age, res), events, _)| {
+            // A starred dimension is the term's pin, or the total where only the other side pins it.
+            let dim = |id: u32, own: &Option<String>, oth: Option<&Option<String>>| -> String {
+                if id != v.star {
+                    return v.dict.str(id).to_string();
+                }
+                own.clone().or_else(|| oth.and_then(|o| o.as_ref()).map(|_| "_T".to_string())).unwrap_or_else(|| "_T".into())
+            };
+            Lost {
+                indicator: code.to_string(),
+                area: v.dict.str(area).to_string(),
+                year,
+                data_element: first.data_element.clone(),
+                sex: dim(sex, &first.sex, other.map(|o| &o.sex)),
+                age: dim(age, &first.age, other.map(|o| &o.age)),
+                residence: dim(res, &first.residence, other.map(|o| &o.residence)),
+                events,
+                published_sex: out_dim(ind, 0),
+                denominator: Indicator::formula_text(&ind.denominator),
+            }
+        })
+        .collect()
+}
+
+/// The key a men's counterpart hands its sums up under (a split run): not a catalogue code.
+const MALE_SUFFIX: &str = "~M";
+
+/// The men's counterpart of a women's ratio indicator whose every term is pinned
+/// to women (e.g. W25, female junior-secondary completion = junior graduates F /
+/// grade-1 cohort F): the same formula with every pin M, written as the
+/// indicator's `sex = M` rows, so that the gap between women and men exists
+/// (`gaps.parquet`). It has rows only where the men's counts are reported or
+/// derived (M = 合计 − 女); a women-only count (cervical screening) gives none.
+/// Its code is the sums' key for a split run; the rows carry the indicator's own.
+pub(super) fn male_mirror(ind: &Indicator) -> Option<Indicator> {
+    let female = |t: &Term| t.sex.as_deref() == Some("F");
+    let all_female = !ind.numerator.is_empty() && !ind.denominator.is_empty() && ind.numerator.iter().chain(&ind.denominator).all(female);
+    if ind.value.is_some() || !all_female || ind.sex.as_deref().is_some_and(|s| s != "F") {
+        return None;
+    }
+    let mut m = ind.clone();
+    m.code = format!("{}{MALE_SUFFIX}", ind.code);
+    m.sex = Some("M".into());
+    for t in m.numerator.iter_mut().chain(m.denominator.iter_mut()) {
+        t.sex = Some("M".into());
+    }
+    Some(m)
 }
 
 /// Every indicator's rows stacked in catalogue order (`indicator`, `area`,
@@ -406,10 +502,18 @@ fn one(v: &Values, ind: &Indicator, scope: &Scope) -> (Vec<Row>, Vec<AreaSum>) {
 /// `numerator_areas`, `denominator_areas`, `unit`; not sorted), and each ratio
 /// indicator's sums for the roots of a part (`area`, `year`, `sex`, `age`,
 /// `residence`, `numerator`, `denominator`, `numerator_areas`).
-pub(super) fn all(v: &Values, cfg: &Config, scope: &Scope) -> PolarsResult<(DataFrame, Vec<(String, DataFrame)>)> {
+pub(super) fn all(v: &Values, cfg: &Config, scope: &Scope) -> PolarsResult<Pass> {
     use rayon::prelude::*;
-    let inds = &cfg.catalogue.indicators;
-    let done: Vec<(Vec<Row>, Vec<AreaSum>)> = inds.par_iter().map(|ind| one(v, ind, scope)).collect();
+    // Each catalogue indicator, then its men's counterpart where it has one: (output code, formula).
+    let mirrors: Vec<Option<Indicator>> = cfg.catalogue.indicators.iter().map(male_mirror).collect();
+    let mut inds: Vec<(&str, &Indicator)> = Vec::with_capacity(cfg.catalogue.indicators.len() + mirrors.len());
+    for (ind, m) in cfg.catalogue.indicators.iter().zip(&mirrors) {
+        inds.push((ind.code.as_str(), ind));
+        if let Some(m) = m {
+            inds.push((ind.code.as_str(), m));
+        }
+    }
+    let done: Vec<(Vec<Row>, Vec<AreaSum>, Vec<SideSum>)> = inds.par_iter().map(|(_, ind)| one(v, ind, scope)).collect();
     let n: usize = done.iter().map(|d| d.0.len()).sum();
     let d = &v.dict;
     let strs = || Vec::<&str>::with_capacity(n);
@@ -420,9 +524,11 @@ pub(super) fn all(v: &Values, cfg: &Config, scope: &Scope) -> PolarsResult<(Data
     let u32s = || Vec::<Option<u32>>::with_capacity(n);
     let (mut num_areas, mut den_areas) = (u32s(), u32s());
     let mut pair_sums = Vec::new();
-    for (ind, (rows, to_roots)) in inds.iter().zip(done) {
+    let mut lost = Vec::new();
+    for ((code, ind), (rows, to_roots, l)) in inds.iter().zip(done) {
+        lost.extend(lost_of(v, code, ind, l));
         for r in rows {
-            indicator.push(&ind.code);
+            indicator.push(*code);
             unit.push(&ind.unit);
             area.push(d.str(r.key.0));
             year.push(r.key.1);
@@ -453,7 +559,7 @@ pub(super) fn all(v: &Values, cfg: &Config, scope: &Scope) -> PolarsResult<(Data
         Column::new("denominator_areas".into(), den_areas),
         Column::new("unit".into(), unit),
     ])?;
-    Ok((df, pair_sums))
+    Ok((df, pair_sums, lost))
 }
 
 fn handed_up_frame(d: &Dict, rows: &[AreaSum]) -> PolarsResult<DataFrame> {
@@ -542,8 +648,15 @@ mod tests {
     fn a_county_rate_sums_only_the_towns_reporting_both_counts() {
         let cfg = cfg();
         let v = Values::new(&input(), &cfg, &Scope::Whole).unwrap();
-        let (df, handed_up) = all(&v, &cfg, &Scope::Whole).unwrap();
+        let (df, handed_up, lost) = all(&v, &cfg, &Scope::Whole).unwrap();
         assert!(handed_up.is_empty());
+        // Town B's 2 deaths are in no county rate (it reports no births): named, with the cell's key.
+        let w03: Vec<&Lost> = lost.iter().filter(|l| l.indicator == "W03").collect();
+        assert_eq!(w03.len(), 1, "{lost:?}");
+        assert_eq!((w03[0].area.as_str(), w03[0].data_element.as_str(), w03[0].events), (TOWN_B, "maternal_deaths", 2.0));
+        assert_eq!((w03[0].sex.as_str(), w03[0].age.as_str(), w03[0].residence.as_str()), ("_T", "_T", "_T"));
+        // W07's abortions have no pairs anywhere: the county's separate sums hold them, nothing is lost.
+        assert!(lost.iter().all(|l| l.indicator != "W07"), "{lost:?}");
         let w03 = rows_of(&df, "W03");
         // Town A: 1 / 1000 × 100,000 = 100; town B has no births, so no rate.
         let t = |x: &str| x.to_string();
@@ -558,7 +671,7 @@ mod tests {
     fn without_pairs_the_sides_are_summed_apart_and_pinned_dimensions_read_the_total() {
         let cfg = cfg();
         let v = Values::new(&input(), &cfg, &Scope::Whole).unwrap();
-        let (df, _) = all(&v, &cfg, &Scope::Whole).unwrap();
+        let (df, _, _) = all(&v, &cfg, &Scope::Whole).unwrap();
         let w07 = rows_of(&df, "W07");
         // No area reports both: the county's summed abortions (10, from 2 towns) over its
         // own population of women 15-49 (4000): 10 / 4000 × 1000 = 2.5.
@@ -573,7 +686,7 @@ mod tests {
         let roots: AreaSet = [COUNTY.to_string()].into_iter().collect();
         let towns = input().lazy().filter(col("area").neq(lit(COUNTY))).collect().unwrap();
         let part = Scope::Part { roots: &roots };
-        let (df, handed_up) = all(&Values::new(&towns, &cfg, &part).unwrap(), &cfg, &part).unwrap();
+        let (df, handed_up, _) = all(&Values::new(&towns, &cfg, &part).unwrap(), &cfg, &part).unwrap();
         assert_eq!(rows_of(&df, "W03").keys().collect::<Vec<_>>(), vec![TOWN_A], "the part computes its towns, not the root");
         let sums: std::collections::HashMap<String, DataFrame> = handed_up.into_iter().collect();
         let w03 = sums.get("W03").expect("W03's pair sums for the county");
@@ -584,7 +697,7 @@ mod tests {
         // The top: the county's own values and the parts' sums give what one pass gives.
         let county = input().lazy().filter(col("area").eq(lit(COUNTY))).collect().unwrap();
         let top = Scope::Top { pair_sums: &sums };
-        let (df, _) = all(&Values::new(&county, &cfg, &top).unwrap(), &cfg, &top).unwrap();
+        let (df, _, _) = all(&Values::new(&county, &cfg, &top).unwrap(), &cfg, &top).unwrap();
         let t = |x: &str| x.to_string();
         assert_eq!(rows_of(&df, "W03").get(COUNTY), Some(&(t("F"), t("_T"), Some(100.0), Some(1.0), Some(1000.0), Some(1), Some(1))));
     }

@@ -207,6 +207,78 @@ pub fn wilson(x: f64, n: f64, z: f64) -> Option<(f64, f64)> {
     Some(((centre - half).max(0.0), (centre + half).min(1.0)))
 }
 
+/// Newcombe's hybrid score interval (his method 10, 1998) for the difference of
+/// two independent proportions x1/n1 − x2/n2: each proportion's Wilson score
+/// interval (l, u), then
+/// L = d − √((p1 − l1)² + (u2 − p2)²), U = d + √((u1 − p1)² + (p2 − l2)²).
+/// The same square-and-add of the two single intervals' distances (MOVER) is
+/// used with exact Poisson limits for a difference of rates, [`mover_difference`].
+pub fn newcombe_difference(x1: f64, n1: f64, x2: f64, n2: f64, z: f64) -> Option<(f64, f64)> {
+    let (l1, u1) = wilson(x1, n1, z)?;
+    let (l2, u2) = wilson(x2, n2, z)?;
+    Some(mover_difference((x1 / n1, l1, u1), (x2 / n2, l2, u2)))
+}
+
+/// The MOVER interval (method of variance estimates recovery; Newcombe 1998,
+/// Zou & Donner 2008) for a difference θ1 − θ2 of two independent estimates,
+/// from each estimate and its own interval: (estimate, lower, upper).
+pub fn mover_difference((t1, l1, u1): (f64, f64, f64), (t2, l2, u2): (f64, f64, f64)) -> (f64, f64) {
+    let d = t1 - t2;
+    (d - ((t1 - l1).powi(2) + (u2 - t2).powi(2)).sqrt(), d + ((u1 - t1).powi(2) + (t2 - l2).powi(2)).sqrt())
+}
+
+/// The Katz log interval for a ratio of two independent proportions
+/// (x1/n1) / (x2/n2): exp(ln RR ± z √(1/x1 − 1/n1 + 1/x2 − 1/n2)) (Katz et al.
+/// 1978; scipy's `relative_risk(...).confidence_interval()`). None when a count
+/// is zero (the log ratio is not finite) or a proportion is not one.
+pub fn katz_ratio(x1: f64, n1: f64, x2: f64, n2: f64, z: f64) -> Option<(f64, f64)> {
+    let ok = |x: f64, n: f64| x > 0.0 && n > 0.0 && x <= n && x.is_finite() && n.is_finite();
+    if !(ok(x1, n1) && ok(x2, n2)) {
+        return None;
+    }
+    let rr = (x1 / n1) / (x2 / n2);
+    let se = (1.0 / x1 - 1.0 / n1 + 1.0 / x2 - 1.0 / n2).max(0.0).sqrt();
+    Some((rr * (-z * se).exp(), rr * (z * se).exp()))
+}
+
+/// The log (Wald) interval for a ratio of two Poisson rates (x1/t1) / (x2/t2):
+/// exp(ln IRR ± z √(1/x1 + 1/x2)) (Rothman & Greenland, Modern Epidemiology,
+/// ch. 14; statsmodels' `confint_poisson_2indep(method="wald-log")`). None when
+/// a count is zero.
+pub fn poisson_ratio(x1: f64, t1: f64, x2: f64, t2: f64, z: f64) -> Option<(f64, f64)> {
+    let ok = |x: f64, t: f64| x > 0.0 && t > 0.0 && x.is_finite() && t.is_finite();
+    if !(ok(x1, t1) && ok(x2, t2)) {
+        return None;
+    }
+    let irr = (x1 / t1) / (x2 / t2);
+    let se = (1.0 / x1 + 1.0 / x2).sqrt();
+    Some((irr * (-z * se).exp(), irr * (z * se).exp()))
+}
+
+/// The MOVER interval for a difference of two Poisson rates x1/t1 − x2/t2 from
+/// each rate's exact (Garwood) 95% limits ([`poisson_exact`]).
+pub fn poisson_difference(x1: f64, t1: f64, x2: f64, t2: f64) -> Option<(f64, f64)> {
+    if !(t1 > 0.0 && t2 > 0.0) {
+        return None;
+    }
+    let (a1, b1) = poisson_exact_cached(x1, 0.95)?;
+    let (a2, b2) = poisson_exact_cached(x2, 0.95)?;
+    Some(mover_difference((x1 / t1, a1 / t1, b1 / t1), (x2 / t2, a2 / t2, b2 / t2)))
+}
+
+/// A ratio of two counts a/b (the sex ratio at birth M/F, a parity index F/M of
+/// members) with the interval from the binomial proportion p = a/(a + b): its
+/// Wilson interval (l, u) mapped by p/(1 − p), so the interval does not treat
+/// the denominator's count as fixed. None when b is 0 or a count is negative.
+pub fn count_ratio(a: f64, b: f64, z: f64) -> Option<(f64, f64, f64)> {
+    if !(a >= 0.0 && b > 0.0 && a.is_finite() && b.is_finite()) {
+        return None;
+    }
+    let (l, u) = wilson(a, a + b, z)?;
+    let odds = |p: f64| if p >= 1.0 { f64::INFINITY } else { p / (1.0 - p) };
+    Some((a / b, odds(l), odds(u)))
+}
+
 /// z for a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
 
@@ -371,5 +443,71 @@ mod tests {
         let (l, h) = wilson(8.0, 10.0, Z95).unwrap();
         assert!((l - 0.4902).abs() < 1e-3 && (h - 0.9433).abs() < 1e-3, "{l} {h}");
         assert_eq!(wilson(11.0, 10.0, Z95), None);
+    }
+
+    /// Newcombe (1998, Statistics in Medicine 17: 873–890), Table II, method 10
+    /// (the hybrid score interval), the eight examples as published (4 decimals).
+    #[test]
+    fn newcombe_hybrid_score_matches_newcombe_1998_table_ii() {
+        let cases = [
+            ((56.0, 70.0, 48.0, 80.0), (0.0524, 0.3339)),
+            ((9.0, 10.0, 3.0, 10.0), (0.1705, 0.8090)),
+            ((6.0, 7.0, 2.0, 7.0), (0.0582, 0.8062)),
+            ((5.0, 56.0, 0.0, 29.0), (-0.0381, 0.1926)),
+            ((0.0, 10.0, 0.0, 20.0), (-0.1611, 0.2775)),
+            ((0.0, 10.0, 0.0, 10.0), (-0.2775, 0.2775)),
+            ((10.0, 10.0, 0.0, 20.0), (0.6791, 1.0000)),
+            ((10.0, 10.0, 0.0, 10.0), (0.6075, 1.0000)),
+        ];
+        for ((x1, n1, x2, n2), (lo, hi)) in cases {
+            let (l, h) = newcombe_difference(x1, n1, x2, n2, Z95).unwrap();
+            assert!((l - lo).abs() < 6e-5 && (h - hi).abs() < 6e-5, "{x1}/{n1} - {x2}/{n2}: ({l:.4}, {h:.4}) vs ({lo}, {hi})");
+        }
+        assert_eq!(newcombe_difference(3.0, 0.0, 1.0, 2.0, Z95), None);
+    }
+
+    /// The Katz log interval: scipy's documented example of `relative_risk(27, 122, 44, 487)`
+    /// (RR 2.4495, 95% CI 1.5837 to 3.7887), worked by hand:
+    /// se = √(1/27 − 1/122 + 1/44 − 1/487) = √0.0495142 = 0.222518, e^(1.96 se) = 1.54671.
+    #[test]
+    fn katz_ratio_matches_the_worked_example() {
+        let (l, h) = katz_ratio(27.0, 122.0, 44.0, 487.0, Z95).unwrap();
+        assert!((l - 1.5837).abs() < 1e-4 && (h - 3.7887).abs() < 1e-4, "({l}, {h})");
+        assert_eq!(katz_ratio(0.0, 10.0, 3.0, 10.0, Z95), None, "a zero count has no log ratio");
+        // x = n (100%): only 1/x2 − 1/n2 remains.
+        let (l, h) = katz_ratio(10.0, 10.0, 5.0, 10.0, Z95).unwrap();
+        let se: f64 = (0.2_f64 - 0.1).sqrt();
+        assert!((l - 2.0 * (-Z95 * se).exp()).abs() < 1e-12 && (h - 2.0 * (Z95 * se).exp()).abs() < 1e-12);
+    }
+
+    /// Rate ratio, by hand: 41 events in 28,010 person-years against 15 in 19,017
+    /// (Rothman's breast-cancer example): IRR = (41/28010)/(15/19017) = 1.85576,
+    /// se = √(1/41 + 1/15) = 0.301756, limits 1.85576 · e^(∓1.959964 · 0.301756) = 1.02723, 3.35256.
+    #[test]
+    fn poisson_rate_ratio_by_hand() {
+        let (l, h) = poisson_ratio(41.0, 28010.0, 15.0, 19017.0, Z95).unwrap();
+        assert!((l - 1.02723).abs() < 5e-5 && (h - 3.35256).abs() < 5e-5, "({l}, {h})");
+        assert_eq!(poisson_ratio(0.0, 100.0, 3.0, 100.0, Z95), None);
+    }
+
+    /// The MOVER difference of rates from the exact limits of each: 5 events in 1,000
+    /// against 10 in 1,000 (exact limits 1.623395–11.668332 and 4.795389–18.390356):
+    /// L = −0.005 − √(0.003377² + 0.008390²) = −0.014044, U = −0.005 + √(0.006668² + 0.005205²) = 0.003459.
+    #[test]
+    fn poisson_difference_by_mover() {
+        let (l, h) = poisson_difference(5.0, 1000.0, 10.0, 1000.0).unwrap();
+        assert!((l - -0.014044).abs() < 5e-6 && (h - 0.003459).abs() < 5e-6, "({l}, {h})");
+    }
+
+    /// A ratio of counts with its interval from the binomial proportion a/(a + b):
+    /// 530 boys and 500 girls, p = 530/1030; the Wilson limits of p mapped by p/(1 − p).
+    #[test]
+    fn count_ratio_maps_the_wilson_limits_of_the_proportion() {
+        let (r, l, h) = count_ratio(530.0, 500.0, Z95).unwrap();
+        assert!((r - 1.06).abs() < 1e-12);
+        // Wilson for 530/1030 by hand: p = 0.514563, z²/n = 0.0037295, centre = 0.514509,
+        // half = 0.030465 -> (0.484044, 0.544974); odds p/(1 − p): 0.938148, 1.197679.
+        assert!((l - 0.938148).abs() < 2e-6 && (h - 1.197679).abs() < 2e-6, "({l}, {h})");
+        assert_eq!(count_ratio(3.0, 0.0, Z95), None);
     }
 }

@@ -31,6 +31,18 @@ impl Kind {
     }
 }
 
+/// How a count arises, which decides its uncertainty (see the catalogue's header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountType {
+    /// Happens during the year (births, deaths, cases, screenings): a Poisson
+    /// count; an indicator on a small number of them is pooled over years.
+    Event,
+    /// There at a date (population, members, places, schools): an exact count,
+    /// never pooled; a share of it gets a binomial interval.
+    Stock,
+}
+
 /// A reported quantity (数据项).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +53,9 @@ pub struct DataElement {
     /// The unit values are stored in (人, 个, 万元, %, ...).
     pub unit: String,
     pub kind: Kind,
+    /// `event` or `stock`: required for counts and amounts.
+    #[serde(default)]
+    pub count_type: Option<CountType>,
     /// The body that usually reports it.
     #[serde(default)]
     pub body: Option<String>,
@@ -82,6 +97,20 @@ pub enum TargetKind {
     Range,
     Relative,
     Trend,
+    /// Compared with another indicator of the same area, year and sex
+    /// (`compare_with`, `comparison`, `tolerance`): e.g. W36 women among party
+    /// congress delegates not below women among party members (W35).
+    Relational,
+}
+
+/// How a relational target compares an indicator with its reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    /// Not below the reference (一般不低于).
+    AtLeast,
+    /// Within `tolerance` (in the unit's points) of the reference (相适应).
+    About,
 }
 
 /// A plan indicator (指标) with its targets.
@@ -121,6 +150,13 @@ pub struct Indicator {
     pub relative_change: Option<f64>,
     #[serde(default)]
     pub baseline_year: Option<i32>,
+    /// Relational targets: the indicator compared with, how, and the tolerance (`about`, in the unit's points).
+    #[serde(default)]
+    pub compare_with: Option<String>,
+    #[serde(default)]
+    pub comparison: Option<Comparison>,
+    #[serde(default)]
+    pub tolerance: Option<f64>,
     /// Highest plausible value (rule `indicator_out_of_range`); a % defaults to 100.
     /// Gross and cohort ratios may pass 100 and say so here.
     #[serde(default)]
@@ -237,6 +273,13 @@ impl Catalogue {
             if by_code.insert(d.code.clone(), i).is_some() {
                 return Err(err(format!("data element {} is defined twice", d.code)));
             }
+            if d.kind.additive() && d.count_type.is_none() {
+                return Err(err(format!(
+                    "data element {}: a {} needs count_type = \"event\" or \"stock\"",
+                    d.code,
+                    if d.kind == Kind::Count { "count" } else { "amount" }
+                )));
+            }
         }
         let mut indicator_index = rustc_hash::FxHashMap::default();
         for (i, ind) in indicators.iter().enumerate() {
@@ -260,6 +303,9 @@ impl Catalogue {
             if ind.target_kind == TargetKind::Range && ind.target_range.is_none() {
                 return Err(err(format!("indicator {}: target_kind range needs target_range", ind.code)));
             }
+            if ind.target_kind == TargetKind::Relational && (ind.compare_with.is_none() || ind.comparison.is_none()) {
+                return Err(err(format!("indicator {}: target_kind relational needs compare_with and comparison", ind.code)));
+            }
             if ind.target_kind == TargetKind::Relative && ind.relative_change.is_none() {
                 return Err(err(format!("indicator {}: target_kind relative needs relative_change", ind.code)));
             }
@@ -267,11 +313,29 @@ impl Catalogue {
                 return Err(err(format!("indicator {}: factor must be positive", ind.code)));
             }
         }
+        for ind in &indicators {
+            if let Some(other) = &ind.compare_with {
+                match indicator_index.get(other).map(|&i| &indicators[i]) {
+                    None => return Err(err(format!("indicator {}: compare_with names unknown indicator {other}", ind.code))),
+                    Some(o) if o.unit != ind.unit => {
+                        return Err(err(format!("indicator {}: compare_with {other} is in {} , not {}", ind.code, o.unit, ind.unit)))
+                    }
+                    _ => {}
+                }
+            }
+        }
         Ok(Catalogue { data_elements, indicators, by_code, indicator_index })
     }
 
     pub fn data_element(&self, code: &str) -> Option<&DataElement> {
         self.by_code.get(code).map(|&i| &self.data_elements[i])
+    }
+
+    /// Whether a ratio indicator counts events (its numerator's data elements are
+    /// events): then a small number of them is pooled over years and its
+    /// interval is Poisson's (or Wilson's for a %). A stock numerator is exact.
+    pub fn counts_events(&self, ind: &Indicator) -> bool {
+        ind.value.is_none() && ind.numerator.iter().any(|t| self.data_element(&t.data_element).and_then(|d| d.count_type) == Some(CountType::Event))
     }
 
     /// The indicator with this code (a lookup, for per-row use).

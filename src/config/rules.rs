@@ -244,6 +244,7 @@ pub const BUILT_IN: &[(&str, Severity, &str)] = &[
     ("repeated_last_year", Severity::Warning, "a return's values are not (90% or more) the same as the year before: last year's file sent again"),
     ("unpaired_aggregate", Severity::Info, "an aggregated ratio sums its numerator and denominator over the same number of areas"),
     ("indicator_out_of_range", Severity::Warning, "a computed % lies within 0–100 (numerator <= denominator)"),
+    ("rate_denominator_missing", Severity::Warning, "a town's reported numerator of a rate has its denominator (else its events are in no aggregate)"),
 ];
 
 /// Every rule of a run.

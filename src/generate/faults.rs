@@ -96,6 +96,18 @@ pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, Strin
             fault: fault.into(),
         });
     }
+    // A town's numerator of a rate left without its denominator: named at the numerator's cell,
+    // once per indicator (rule rate_denominator_missing, for every ratio indicator).
+    fn lost_to(exp: &mut Vec<Expected>, file: &str, sheet: &str, r: u32, col: u16, indicator: &str, fault: &str) {
+        exp.push(Expected {
+            file: file.into(),
+            sheet: sheet.into(),
+            cell: a1(r as usize, col as usize),
+            rule: "rate_denominator_missing".into(),
+            indicator: indicator.into(),
+            fault: fault.into(),
+        });
+    }
     macro_rules! add {
         ($($a:expr),*) => { add_to(&mut exp, $($a),*) };
     }
@@ -144,6 +156,7 @@ pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, Strin
         ("maternal_systematic_managed", "w20"),
     ] {
         add!(file, &sh, FIRST_TOWN_ROW + ti, col_of(&g, de, "_T"), &format!("{ind}_numerator_needs_denominator"), "e: deliveries blank");
+        lost_to(&mut exp, file, &sh, FIRST_TOWN_ROW + ti, col_of(&g, de, "_T"), &ind.to_uppercase(), "e: its events in no county rate");
     }
     // d) the 合计 of deliveries is 100 too high — and with e) it misses the blank town too: one finding.
     set(s, total_row, dc, Val::Num(sum + 100.0));
@@ -195,6 +208,9 @@ pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, Strin
     // (No balance finding for the schools 合计: the 火星镇 row could not be read, so no
     // column of this sheet can be summed.)
     add!(file, &sh, FIRST_TOWN_ROW + ti, col_of(&g, "schools_with_internet", "_T"), "c36_numerator_needs_denominator", "h: schools withheld");
+    // Both rates over the schools lose the town's numerator: C36 (internet) and C43 (parent schools, over schools + kindergartens).
+    lost_to(&mut exp, file, &sh, FIRST_TOWN_ROW + ti, col_of(&g, "schools_with_internet", "_T"), "C36", "h: its schools in no county rate");
+    lost_to(&mut exp, file, &sh, FIRST_TOWN_ROW + ti, col_of(&g, "schools_kindergartens_with_parent_school", "_T"), "C43", "h: its schools in no county rate");
     book::write_xlsx(&sheets, &out.join(file))?;
 
     // --- 统计局 分乡镇人口年龄构成 2024 ------------------------------------
@@ -209,6 +225,30 @@ pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, Strin
         add!(file, &s.name.clone(), 3, col, "population_sexes_sum_to_total", "i: 女 + 7");
     }
     book::write_xlsx(&sheets, &out.join(file))?;
+    // The town's population totals are the sum of its age groups, one of which is withheld: the rates
+    // over its whole population lose their denominator there — the women's medical insurance rate W67
+    // (and its men's rows), over population[sex=F] (医保局, 男 and 女 columns), and the childcare places
+    // per 1,000 population C38 (卫健局's long list, the town's row of 托位数).
+    let ti = 4usize;
+    let ins = super::insurance_xls(&c, y);
+    let row = FIRST_TOWN_ROW + ti as u32;
+    let col_with = |s: &SheetSpec, header: &str| s.cells.iter().find(|x| x.0 == 4 && matches!(&x.2, Val::Text(t) if t == header) && x.1 <= 2).map(|x| x.1);
+    let (ins_file, ins_sheet) = ("医保局/2024年社会保险参保情况.xls", ins[0].name.clone());
+    for header in ["男", "女"] {
+        let col = col_with(&ins[0], header).ok_or("no 男/女 column in the insurance return")?;
+        lost_to(&mut exp, ins_file, &ins_sheet, row, col, "W67", "i: the town's women and men in no county W67");
+    }
+    let long = super::child_women_health_long(&c, y);
+    let town = super::town_label(&towns[ti].1, y + 1, ti);
+    let at = |r: u32, c: u16| get(&long[0], r, c);
+    let long_row = long[0]
+        .cells
+        .iter()
+        .filter(|x| x.1 == 2 && matches!(&x.2, Val::Text(t) if t == "3岁以下婴幼儿托位数"))
+        .map(|x| x.0)
+        .find(|&r| matches!(at(r, 1), Some(Val::Text(t)) if *t == town))
+        .ok_or("no childcare places row for the town")?;
+    lost_to(&mut exp, "卫健局/2024年儿童和妇女保健服务情况.xlsx", &long[0].name.clone(), long_row, 5, "C38", "i: the town's places in no county C38");
 
     // --- 生态环境局 全县主要指标 2024, and a correction of it -------------------
     // k) the body sends the return again, corrected (one value changed), as a new file: the newer

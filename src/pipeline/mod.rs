@@ -80,6 +80,8 @@ pub struct RunSummary {
     pub values_derived: u64,
     pub aggregated_values: usize,
     pub issues_by_severity: BTreeMap<String, usize>,
+    /// Towns' reported numerators of rates left out of every aggregate for want of a denominator (rule `rate_denominator_missing`).
+    pub numerators_left_out: u64,
     pub indicator_values: usize,
     pub indicators_with_data: usize,
     pub indicators_total: usize,
@@ -482,7 +484,7 @@ struct OtherTables<'a> {
 /// manifest's input digest.
 fn other_tables(t: OtherTables, summary: &mut RunSummary, manifest: &mut Manifest) -> Result<Vec<Submission>, RunError> {
     let OtherTables { cfg, totals, results, ind_top, staging, started } = t;
-    let Totals { mut rule_stats, mut ind_stats, issue_counts, issues: issue_frames, progress: progress_frames, with_data } = totals;
+    let Totals { mut rule_stats, mut ind_stats, issue_counts, issues: issue_frames, progress: progress_frames, gaps: gap_frames, with_data } = totals;
     summary.indicators_with_data = with_data.len();
     let subs: Vec<Submission> = results.into_iter().map(|r| r.submission).collect();
     let issues = sort_issues_frame(issue_frames.take()?.unwrap_or_else(|| frames::issues(&[]).unwrap_or_default()))?;
@@ -490,15 +492,21 @@ fn other_tables(t: OtherTables, summary: &mut RunSummary, manifest: &mut Manifes
     for (sev, n) in issue_counts.values() {
         *summary.issues_by_severity.entry(sev.as_str().to_string()).or_default() += *n as usize;
     }
+    summary.numerators_left_out = issue_counts.get(crate::compute::unpaired::RULE).map_or(0, |c| c.1);
     rule_stats.append(&mut ind_stats);
     validate::ingest_stats_from(&issue_counts, summary.cells_read, &mut rule_stats);
     let catalogue = catalogue_frame(cfg, &ind_top)?;
     drop(ind_top);
     let progress_df = progress_frames.take()?.unwrap_or_default();
+    let gaps_df = match gap_frames.take()? {
+        Some(df) => df,
+        None => crate::compute::gaps::frame(&[])?,
+    };
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "catalogue");
     let mut tables = vec![
         Table::new("indicators", catalogue),
         sorted_table("progress", progress_df, cfg, &["indicator", "area", "sex", "age", "target_year"], None)?,
+        sorted_table("gaps", gaps_df, cfg, &["indicator", "area", "year", "dimension", "age", "sex", "residence"], None)?,
         Table::new("data_elements", data_elements_frame(cfg)?),
         Table::new("areas", frames::areas(&cfg.areas)?),
         Table::new("submissions", frames::submissions(&subs)?),

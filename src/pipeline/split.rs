@@ -356,6 +356,9 @@ pub(super) fn compute_part(
     drop(issues);
     let mut progress = c.progress;
     crate::parts::write_frame(&mut progress, &progress_file)?;
+    let gaps_file = part_dir.join("gaps.parquet");
+    let mut gaps = c.gaps;
+    crate::parts::write_frame(&mut gaps, &gaps_file)?;
     let record = crate::parts::PartRecord {
         submissions: part.iter().map(|r| r.submission.clone()).collect(),
         aggregated: c.aggregated,
@@ -375,6 +378,7 @@ pub(super) fn compute_part(
         pairs: c.pair_sums.into_iter().map(|(code, df)| Ok((code, compute::owned_strings(df)?))).collect::<PolarsResult<_>>()?,
         progress_file,
         issues_file,
+        gaps_file,
     };
     Ok((out, c.values, c.indicators, part))
 }

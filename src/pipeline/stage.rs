@@ -20,6 +20,8 @@ pub(super) struct Computed {
     pub(super) indicators: DataFrame,
     pub(super) progress: DataFrame,
     pub(super) progress_summary: crate::progress::ProgressSummary,
+    /// Gaps between women and men, rural and urban (`gaps.parquet`).
+    pub(super) gaps: DataFrame,
     pub(super) issues: Vec<Issue>,
     pub(super) stats: Vec<validate::RuleStat>,
     pub(super) aggregated: usize,
@@ -46,16 +48,21 @@ pub(super) fn compute(values: &DataFrame, cfg: &Config, split: Option<(Role, i32
         Some((Role::Part(roots), _)) => compute::Scope::Part { roots },
         Some((Role::Top(_, pair_sums), _)) => compute::Scope::Top { pair_sums },
     };
-    let (ind, pair_sums) = compute::indicators_in(&all_values, cfg, &scope)?;
+    let (ind, pair_sums, lost) = compute::indicators_in(&all_values, cfg, &scope)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators");
     let (ind, (progress, progress_summary)) = match &split {
         None => crate::progress::pooled_and_progress_until(ind, cfg, None, true)?,
         Some((role, last_year)) => crate::progress::pooled_and_progress_until(ind, cfg, Some(*last_year), matches!(role, Role::Top(..)))?,
     };
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stage indicators+progress");
+    let gaps = compute::gaps::gaps_frame(&ind, cfg)?;
     let mut stats = Vec::new();
-    let issues = validate::indicators::indicator_checks(&ind, cfg, &mut stats)?;
-    Ok(Computed { values: all_values, indicators: ind, progress, progress_summary, issues, stats, aggregated, root_sums, pair_sums })
+    let mut issues = validate::indicators::indicator_checks(&ind, cfg, &mut stats)?;
+    // Numerators left out of every aggregate rate for want of a denominator: named, cell by cell.
+    let (mut unpaired, stat) = compute::unpaired::issues(&lost, &all_values, cfg)?;
+    issues.append(&mut unpaired);
+    stats.push(stat);
+    Ok(Computed { values: all_values, indicators: ind, progress, progress_summary, gaps, issues, stats, aggregated, root_sums, pair_sums })
 }
 
 /// A split run's roles: a part (the roots are computed apart), or the roots

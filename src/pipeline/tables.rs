@@ -84,6 +84,7 @@ pub(super) fn data_elements_frame(cfg: &Config) -> PolarsResult<DataFrame> {
         Column::new("name_en".into(), d.iter().map(|x| x.name_en.clone()).collect::<Vec<_>>()),
         Column::new("unit".into(), d.iter().map(|x| x.unit.clone()).collect::<Vec<_>>()),
         Column::new("kind".into(), d.iter().map(|x| enum_str(&x.kind)).collect::<Vec<_>>()),
+        Column::new("count_type".into(), d.iter().map(|x| x.count_type.map(|c| enum_str(&c))).collect::<Vec<Option<String>>>()),
         Column::new("body".into(), d.iter().map(|x| x.body.clone()).collect::<Vec<Option<String>>>()),
     ])?
     .lazy()

@@ -24,6 +24,7 @@ pub(super) struct Totals {
     pub(super) issue_counts: validate::IssueCounts,
     pub(super) issues: Kept,
     pub(super) progress: Kept,
+    pub(super) gaps: Kept,
     pub(super) with_data: BTreeSet<String>,
 }
 
@@ -41,6 +42,7 @@ impl Totals {
         keep_issues(&mut self.issues, &mut self.issue_counts, files, std::mem::take(&mut c.issues))?;
         merge_stats(&mut self.ind_stats, std::mem::take(&mut c.stats));
         self.progress.push(std::mem::take(&mut c.progress));
+        self.gaps.push(std::mem::take(&mut c.gaps));
         Ok(())
     }
 
@@ -58,6 +60,7 @@ impl Totals {
         summary.progress.add(rec.progress);
         self.issues.push_file(out.issues_file);
         self.progress.push_file(out.progress_file);
+        self.gaps.push_file(out.gaps_file);
     }
 }
 

@@ -30,6 +30,15 @@ pub struct ProgressSettings {
     /// "About X" is met within this share of X (default 2%).
     pub about_tolerance: f64,
     pub target_years: Vec<i32>,
+    /// A small-count series is assessed from a baseline and a latest window of
+    /// min(pool_years, years / 2) years each.
+    pub pool_years: usize,
+    /// Fewer events than this in the latest window: `not_assessable`.
+    pub min_events: f64,
+    /// Direction-only targets: the Mann–Kendall two-sided level of a clear trend.
+    pub trend_alpha: f64,
+    /// Direction-only targets: fewer years than this are `insufficient_data`.
+    pub trend_min_years: usize,
 }
 
 impl Default for ProgressSettings {
@@ -42,6 +51,10 @@ impl Default for ProgressSettings {
             fluctuation_min_relative: 0.10,
             about_tolerance: 0.02,
             target_years: vec![2025, 2030],
+            pool_years: 3,
+            min_events: 10.0,
+            trend_alpha: 0.1,
+            trend_min_years: 4,
         }
     }
 }
@@ -117,7 +130,7 @@ fn series(ind: &DataFrame) -> PolarsResult<Series<'_>> {
 /// A pooled rate over the 3 years ending `y` (fewer at the start of the series, when
 /// earlier years do not exist): (value, numerator, denominator, ci_low, ci_high, first year).
 #[allow(clippy::type_complexity)]
-fn pooled_at(rows: &[(usize, Row)], y: i32, factor: f64, unit: &str) -> Option<(f64, f64, f64, Option<f64>, Option<f64>, i32)> {
+fn pooled_at(rows: &[(usize, Row)], y: i32, factor: f64, unit: &str, sex_ratio: bool) -> Option<(f64, f64, f64, Option<f64>, Option<f64>, i32)> {
     let first_year = rows.first()?.1.year;
     let mut num = 0.0;
     let mut den = 0.0;
@@ -130,12 +143,45 @@ fn pooled_at(rows: &[(usize, Row)], y: i32, factor: f64, unit: &str) -> Option<(
     if den <= 0.0 {
         return None;
     }
-    let ci = if unit == "%" && num <= den {
+    let ci = pooled_ci(num, den, factor, unit, sex_ratio);
+    Some((num / den * factor, num, den, ci.map(|c| c.0), ci.map(|c| c.1), from))
+}
+
+/// The interval of a rate pooled from summed counts: the binomial one of the male
+/// share for a sex ratio of one count, Wilson's for a %, else the exact Poisson one.
+fn pooled_ci(num: f64, den: f64, factor: f64, unit: &str, sex_ratio: bool) -> Option<(f64, f64)> {
+    if sex_ratio {
+        stats::count_ratio(num, den, stats::Z95).map(|(_, l, h)| (l * factor, h * factor))
+    } else if unit == "%" && num <= den {
         stats::wilson(num, den, stats::Z95).map(|(l, h)| (l * factor, h * factor))
     } else {
         stats::poisson_exact_cached(num, 0.95).map(|(l, h)| (l / den * factor, h / den * factor))
-    };
-    Some((num / den * factor, num, den, ci.map(|c| c.0), ci.map(|c| c.1), from))
+    }
+}
+
+/// The baseline and latest windows of a small-count series (the consecutive years
+/// with both counts ending in the latest year, from the baseline year on; see
+/// [`method::windows`]), each window's
+/// interval Wilson's for a % and the exact Poisson one otherwise.
+fn small_count_windows(rows: &[(usize, Row)], base_year: i32, def: &Indicator, pool_years: usize) -> Option<(method::Window, method::Window)> {
+    let (factor, unit, sex_ratio) = (def.factor, def.unit.as_str(), crate::compute::sex_ratio_of_one_count(def));
+    // The run of consecutive years with both counts that ends in the latest year (from the baseline year on).
+    let mut years: Vec<(i32, f64, f64)> = Vec::new();
+    for (_, r) in rows.iter().rev() {
+        let (Some(n), Some(d)) = (r.num, r.den) else { break };
+        if r.year < base_year || years.last().is_some_and(|l| l.0 != r.year + 1) {
+            break;
+        }
+        years.push((r.year, n, d));
+    }
+    years.reverse();
+    method::windows(&years, pool_years, |events, den| {
+        if den <= 0.0 {
+            return None;
+        }
+        let ci = pooled_ci(events, den, factor, unit, sex_ratio);
+        Some((events / den * factor, ci.map(|c| c.0), ci.map(|c| c.1)))
+    })
 }
 
 /// Add the pooled 3-year rate beside every small-count value of a ratio indicator.
@@ -185,7 +231,8 @@ fn add_pooled_to(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config) -> Pola
                 let unit = &unit;
                 rows.iter().filter(move |_| wanted).filter_map(move |(i, r)| {
                     let def = def?;
-                    let (v, nu, de, lo, hi, first) = pooled_at(rows, r.year, def.factor, unit.get(*i).unwrap_or_default())?;
+                    let sex_ratio = crate::compute::sex_ratio_of_one_count(def);
+                    let (v, nu, de, lo, hi, first) = pooled_at(rows, r.year, def.factor, unit.get(*i).unwrap_or_default(), sex_ratio)?;
                     Some((*i, [Some(v), Some(nu), Some(de), lo, hi], first))
                 })
             })
@@ -212,13 +259,17 @@ fn goal_for(def: &Indicator, target_year: i32, base_value: Option<f64>, s: &Prog
         2030 => def.target_2030,
         _ => None,
     };
+    // A range or relative target is stated once, without a year: it applies to the last target
+    // year (2030), as a target stated once does (the catalogue's rule), not to 2025 as well.
+    let stated_once = target_year == *s.target_years.iter().max().unwrap_or(&2030);
     match def.target_kind {
         TargetKind::AtLeast => t.map(Goal::AtLeast),
         TargetKind::AtMost => t.map(Goal::AtMost),
         TargetKind::About => t.map(|v| Goal::About { value: v, tolerance: s.about_tolerance * v.abs() }),
-        TargetKind::Range => def.target_range.map(|[low, high]| Goal::Range { low, high }),
-        TargetKind::Relative => Some(method::relative_goal(base_value?, def.relative_change?)),
-        TargetKind::Trend => None,
+        TargetKind::Range => def.target_range.filter(|_| stated_once).map(|[low, high]| Goal::Range { low, high }),
+        TargetKind::Relative if stated_once => Some(method::relative_goal(base_value?, def.relative_change?)),
+        TargetKind::Relative => None,
+        TargetKind::Trend | TargetKind::Relational => None,
     }
 }
 
@@ -266,6 +317,126 @@ fn latest_year(ind: &DataFrame) -> PolarsResult<i32> {
 pub fn progress_until(ind: &DataFrame, cfg: &Config, last_data_year: i32, roots: bool) -> PolarsResult<(DataFrame, ProgressSummary)> {
     let s = series(ind)?;
     progress_of(ind, &s, cfg, last_data_year, roots)
+}
+
+/// One relational target's assessment: the indicator against its reference
+/// indicator (`compare_with`) of the same area and sex, year by year.
+struct RelationalRow<'a> {
+    key: (&'a str, &'a str, &'a str, &'a str),
+    def: &'a Indicator,
+    reference: &'a str,
+    /// (year, own value, reference value), years where both exist.
+    pairs: Vec<(i32, f64, f64)>,
+    goal: Goal,
+    assessment: method::Assessment,
+}
+
+/// Relational targets (`target_kind = 'relational'`): the series of differences
+/// `value − reference` assessed against 0 (`at_least`: d ≥ 0; `about`: |d| ≤
+/// tolerance) with [`method::assess`], so the status, progress ratio (linear
+/// form), projection and warnings are those of the gap to the reference.
+fn relational_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_data_year: i32, p: &Params) -> Vec<RelationalRow<'a>> {
+    let by_key: rustc_hash::FxHashMap<SeriesKey<'a>, &'a [(usize, Row)]> = all_series.iter().map(|(k, v)| (*k, v.as_slice())).collect();
+    let mut out = Vec::new();
+    for ((code, area, sex, age, res), rows) in all_series {
+        let Some(def) = cfg.catalogue.indicator(code) else { continue };
+        if def.target_kind != TargetKind::Relational || *res != "_T" || def.sex.as_deref().is_some_and(|x| x != *sex) {
+            continue;
+        }
+        let (Some(reference), Some(comparison)) = (def.compare_with.as_deref(), def.comparison) else { continue };
+        let ref_age = cfg.catalogue.indicator(reference).and_then(|r| r.age.as_deref()).unwrap_or("_T");
+        let Some(ref_rows) = by_key.get(&(reference, *area, *sex, ref_age, "_T")) else { continue };
+        let pairs: Vec<(i32, f64, f64)> = rows
+            .iter()
+            .filter_map(|(_, r)| {
+                let v = r.value?;
+                let other = ref_rows.iter().find(|x| x.1.year == r.year)?.1.value?;
+                Some((r.year, v, other))
+            })
+            .collect();
+        let goal = match comparison {
+            crate::config::catalogue::Comparison::AtLeast => Goal::AtLeast(0.0),
+            crate::config::catalogue::Comparison::About => Goal::About { value: 0.0, tolerance: def.tolerance.unwrap_or(0.0).abs() },
+        };
+        let diffs: Vec<Point> = pairs.iter().map(|&(y, v, r)| Point { year: y, value: v - r, ci_low: None, ci_high: None }).collect();
+        let base_year = def.baseline_year.unwrap_or(2020);
+        let assessment = method::assess(&diffs, goal, *s_target_year(cfg), Some(base_year), last_data_year, p);
+        out.push(RelationalRow { key: (*code, *area, *sex, *age), def, reference, pairs, goal, assessment });
+    }
+    out
+}
+
+fn s_target_year(cfg: &Config) -> &i32 {
+    cfg.rules.progress.target_years.iter().max().unwrap_or(&2030)
+}
+
+/// One direction-only target's assessment.
+struct TrendRow<'a> {
+    key: (&'a str, &'a str, &'a str, &'a str),
+    def: &'a Indicator,
+    points: Vec<Point>,
+    trend: Option<method::Trend>,
+    class: method::TrendClass,
+    status: method::Status,
+    warnings: Vec<&'static str>,
+    text: String,
+}
+
+/// The direction-only targets' series (residence `_T`, the indicator's own sex),
+/// each with its Theil–Sen slope and Mann–Kendall test from the baseline year on
+/// (see [`method::trend`], [`method::classify_trend`]); a small count of events
+/// whose latest window has fewer than `min_events` is `not_assessable`.
+fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_data_year: i32, _p: &Params) -> Vec<TrendRow<'a>> {
+    let s = &cfg.rules.progress;
+    all_series
+        .iter()
+        .filter_map(|((code, area, sex, age, res), rows)| {
+            let def = cfg.catalogue.indicator(code)?;
+            if def.target_kind != TargetKind::Trend || *res != "_T" || def.sex.as_deref().is_some_and(|x| x != *sex) {
+                return None;
+            }
+            let base_year = def.baseline_year.unwrap_or(2020);
+            let points: Vec<Point> = method::clean_series(
+                &rows
+                    .iter()
+                    .filter(|r| r.1.year >= base_year)
+                    .filter_map(|(_, r)| r.value.map(|v| Point { year: r.year, value: v, ci_low: r.lo, ci_high: r.hi }))
+                    .collect::<Vec<_>>(),
+            );
+            let trend = method::trend(&points);
+            let maintain = def.direction == crate::config::catalogue::Direction::Maintain;
+            let higher_better = def.direction != crate::config::catalogue::Direction::Decrease;
+            let class = method::classify_trend(trend.as_ref(), higher_better, s.trend_alpha, s.trend_min_years);
+            let mut status = class.status(maintain);
+            let small = rows.iter().any(|r| r.1.small) && !def.denominator.is_empty();
+            if small && class != method::TrendClass::InsufficientData {
+                if let Some((_, l)) = small_count_windows(rows, base_year, def, s.pool_years) {
+                    if l.events < s.min_events {
+                        status = method::Status::NotAssessable;
+                    }
+                }
+            }
+            let mut warnings = Vec::new();
+            if status == method::Status::Deterioration {
+                warnings.push("deteriorating");
+            }
+            if points.last().is_some_and(|l| l.year < last_data_year) {
+                warnings.push("latest_missing");
+            }
+            let text = match &trend {
+                Some(t) => format!(
+                    "{}: Theil–Sen slope {} per year over {} years, Mann–Kendall S = {}, p = {}",
+                    class.as_str(),
+                    crate::ingest::fmt_num((t.slope * 1e4).round() / 1e4),
+                    t.n,
+                    t.s,
+                    crate::ingest::fmt_num((t.p_value * 1e4).round() / 1e4)
+                ),
+                None => format!("{}: fewer than 3 years", class.as_str()),
+            };
+            Some(TrendRow { key: (*code, *area, *sex, *age), def, points, trend, class, status, warnings, text })
+        })
+        .collect()
 }
 
 /// [`progress_until`] with the series already read (from `ind` or a frame with its rows in the same order).
@@ -318,15 +489,19 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
         status: Vec<String>,
         warnings: Vec<Option<String>>,
         warning_text: Vec<Option<String>>,
+        trend_class: Vec<Option<String>>,
+        trend_p_value: Vec<Option<f64>>,
     }
     let mut o = Out::default();
     // Each series is assessed on its own (in parallel); the rows are then laid out in series order.
     struct Assessed<'a> {
         key: (&'a str, &'a str, &'a str, &'a str),
         def: &'a Indicator,
-        series_kind: &'static str,
+        series_kind: String,
         points: Vec<Point>,
         by_year: Vec<(i32, Goal, method::Assessment)>,
+        /// The latest window's interval, for a pooled series.
+        latest_ci: Option<(Option<f64>, Option<f64>)>,
     }
     let assessed: Vec<Assessed> = {
         use rayon::prelude::*;
@@ -340,22 +515,55 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
                 if def.target_kind == TargetKind::Trend {
                     return None;
                 }
-                // Small counts: the whole series uses the pooled 3-year rates, and says so.
-                let small = rows.iter().any(|r| r.1.small);
-                let points: Vec<Point> = if small && !def.denominator.is_empty() {
+                // A women's target is assessed on the women's rows (the men's are there for the gap).
+                if def.sex.as_deref().is_some_and(|s| s != *sex) {
+                    return None;
+                }
+                // Small counts of events: assessed from two pooled windows of the same length (see
+                // method::assess_windows), and the series says so. Stocks are exact and never small.
+                let small = rows.iter().any(|r| r.1.small) && !def.denominator.is_empty();
+                let events = cfg.catalogue.counts_events(def);
+                let annual: Vec<Point> =
+                    rows.iter().filter_map(|(_, r)| r.value.map(|v| Point { year: r.year, value: v, ci_low: r.lo, ci_high: r.hi })).collect();
+                let base_year = def.baseline_year.or(def.relative_base_year).unwrap_or(2020);
+                let windows = if small { small_count_windows(rows, base_year, def, s.pool_years) } else { None };
+                let points: Vec<Point> = if small {
                     rows.iter().filter_map(|(i, r)| pv.get(*i).map(|v| Point { year: r.year, value: v, ci_low: plo.get(*i), ci_high: phi.get(*i) })).collect()
                 } else {
-                    rows.iter().filter_map(|(_, r)| r.value.map(|v| Point { year: r.year, value: v, ci_low: r.lo, ci_high: r.hi })).collect()
+                    annual.clone()
                 };
-                let series_kind = if small && !def.denominator.is_empty() { "pooled_3y" } else { "annual" };
-                let base_year = def.baseline_year.or(def.relative_base_year).unwrap_or(2020);
-                let base_value = points.iter().find(|pt| pt.year == def.relative_base_year.unwrap_or(base_year)).map(|pt| pt.value);
+                let series_kind = match (&windows, small) {
+                    (Some((b, _)), _) => format!("pooled_{}y", b.to - b.from + 1),
+                    (None, true) => "pooled_3y".to_string(),
+                    (None, false) => "annual".to_string(),
+                };
+                // A relative target's base: the baseline window's pooled value for a small count
+                // (the catalogue's note for C26), else the base year's value.
+                let base_value = match &windows {
+                    Some((b, _)) if def.relative_base_year.unwrap_or(base_year) == b.from => Some(b.value),
+                    _ => annual.iter().find(|pt| pt.year == def.relative_base_year.unwrap_or(base_year)).map(|pt| pt.value),
+                };
                 let by_year = s
                     .target_years
                     .iter()
                     .filter_map(|&ty| {
                         let goal = goal_for(def, ty, base_value, s)?;
-                        let mut a = method::assess(&points, goal, ty, Some(base_year), last_data_year, &p);
+                        let mut a = match &windows {
+                            Some((b, l)) => method::assess_windows(*b, *l, &annual, goal, ty, last_data_year, s.min_events, &p),
+                            None => {
+                                let mut a = method::assess(&points, goal, ty, Some(base_year), last_data_year, &p);
+                                // Events: a latest interval holding both the baseline and the target cannot tell.
+                                let latest = points.iter().max_by_key(|pt| pt.year);
+                                if let (true, Some(l), Some(x0), Some(g)) = (events, latest, a.baseline_value, a.target_value) {
+                                    let firm = !matches!(a.status, method::Status::InsufficientData);
+                                    if firm && method::not_assessable(None, (l.ci_low, l.ci_high), x0, g, s.min_events) {
+                                        a.status = method::Status::NotAssessable;
+                                        a.warnings.retain(|w| *w != method::Warning::Deteriorating);
+                                    }
+                                }
+                                a
+                            }
+                        };
                         // A projected % cannot leave 0..100 (or the indicator's max).
                         if def.unit == "%" {
                             a.projected_value = a.projected_value.map(|v| v.clamp(0.0, def.max.unwrap_or(100.0)));
@@ -363,13 +571,15 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
                         Some((ty, goal, a))
                     })
                     .collect();
-                Some(Assessed { key: (code, area, sex, age), def, series_kind, points, by_year })
+                let latest_ci = windows.map(|(_, l)| (l.ci_low, l.ci_high));
+                Some(Assessed { key: (code, area, sex, age), def, series_kind, points, by_year, latest_ci })
             })
             .collect()
     };
-    for Assessed { key: (code, area, sex, age), def, series_kind, points, by_year } in assessed {
+    for Assessed { key: (code, area, sex, age), def, series_kind, points, by_year, latest_ci } in assessed {
         for (ty, goal, a) in by_year {
             let latest = points.iter().max_by_key(|pt| pt.year);
+            let (latest_lo, latest_hi) = latest_ci.unwrap_or((latest.and_then(|pt| pt.ci_low), latest.and_then(|pt| pt.ci_high)));
             let codes: Vec<&str> = a.warnings.iter().map(|w| w.code()).collect();
             let texts: Vec<String> = a.warnings.iter().map(|w| w.reason()).collect();
             if roots.iter().any(|r| r == area) && ty == *s.target_years.iter().max().unwrap_or(&2030) && sex == def.sex.clone().unwrap_or_else(|| "_T".into()) {
@@ -399,8 +609,8 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
             o.baseline_value.push(a.baseline_value);
             o.latest_year.push(a.latest_year);
             o.latest_value.push(a.latest_value);
-            o.latest_ci_low.push(latest.and_then(|pt| pt.ci_low));
-            o.latest_ci_high.push(latest.and_then(|pt| pt.ci_high));
+            o.latest_ci_low.push(latest_lo);
+            o.latest_ci_high.push(latest_hi);
             o.projected_value.push(a.projected_value);
             o.progress_ratio.push(a.progress_ratio);
             o.observed_rate.push(a.observed_rate);
@@ -408,21 +618,156 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
             o.aarr.push(a.aarr);
             o.required_aarr.push(a.required_aarr);
             o.method.push(a.method.to_string());
-            o.series.push(series_kind.to_string());
+            o.series.push(series_kind.clone());
             o.status.push(a.status.as_str().to_string());
             o.warnings.push((!codes.is_empty()).then(|| codes.join(",")));
             let mut text = texts.join("; ");
-            if series_kind == "pooled_3y" && !text.is_empty() {
-                text.push_str(" (pooled 3-year rates: fewer than ");
+            if series_kind.starts_with("pooled_") && !text.is_empty() {
+                text.push_str(" (pooled rates: fewer than ");
                 text.push_str(&crate::ingest::fmt_num(s.small_count));
                 text.push_str(" events a year)");
             }
             o.warning_text.push((!text.is_empty()).then_some(text));
+            o.trend_class.push(None);
+            o.trend_p_value.push(None);
         }
+    }
+    // Direction-only targets (逐步提高, 持续下降 …): the robust trend of the series, for the last target year.
+    let trend_year = *s.target_years.iter().max().unwrap_or(&2030);
+    for t in trend_rows(all_series, cfg, last_data_year, &p) {
+        let TrendRow { key: (code, area, sex, age), def, points, trend, class, status, warnings, text } = t;
+        let latest = points.last();
+        if roots.iter().any(|r| r == area) && sex == def.sex.as_deref().unwrap_or("_T") {
+            *summary.county_status.entry(status.as_str().to_string()).or_default() += 1;
+            for c in &warnings {
+                *summary.county_warnings.entry(c.to_string()).or_default() += 1;
+            }
+            if !warnings.is_empty() {
+                *summary.county_warned_by_status.entry(status.as_str().to_string()).or_default() += 1;
+            }
+        }
+        o.indicator.push(code.to_string());
+        o.area.push(area.to_string());
+        o.sex.push(sex.to_string());
+        o.age.push(age.to_string());
+        o.target_year.push(trend_year);
+        o.target_kind.push("trend".into());
+        for v in [&mut o.target_value, &mut o.target_low, &mut o.target_high, &mut o.progress_ratio, &mut o.required_rate, &mut o.aarr, &mut o.required_aarr] {
+            v.push(None);
+        }
+        let base_year = def.baseline_year.unwrap_or(2020);
+        let base = points.iter().find(|pt| pt.year >= base_year);
+        o.baseline_year.push(base.map(|b| b.year));
+        o.baseline_value.push(base.map(|b| b.value));
+        o.latest_year.push(latest.map(|l| l.year));
+        o.latest_value.push(latest.map(|l| l.value));
+        o.latest_ci_low.push(latest.and_then(|l| l.ci_low));
+        o.latest_ci_high.push(latest.and_then(|l| l.ci_high));
+        o.projected_value.push(trend.map(|t| t.intercept + t.slope * f64::from(trend_year)));
+        o.observed_rate.push(trend.map(|t| t.slope));
+        o.method.push("theil_sen_mann_kendall".into());
+        o.series.push("annual".into());
+        o.status.push(status.as_str().to_string());
+        o.warnings.push((!warnings.is_empty()).then(|| warnings.join(",")));
+        o.warning_text.push(Some(text));
+        o.trend_class.push(Some(class.as_str().to_string()));
+        o.trend_p_value.push(trend.map(|t| t.p_value));
+    }
+    // Relational targets (W36 ≥ W35 …): the gap to the reference indicator, for the last target year.
+    for r in relational_rows(all_series, cfg, last_data_year, &p) {
+        let RelationalRow { key: (code, area, sex, age), def, reference, pairs, goal, assessment: a } = r;
+        let codes: Vec<&str> = a.warnings.iter().map(|w| w.code()).collect();
+        if roots.iter().any(|x| x == area) && sex == def.sex.as_deref().unwrap_or("_T") {
+            *summary.county_status.entry(a.status.as_str().to_string()).or_default() += 1;
+            for c in &codes {
+                *summary.county_warnings.entry(c.to_string()).or_default() += 1;
+            }
+            if !codes.is_empty() {
+                *summary.county_warned_by_status.entry(a.status.as_str().to_string()).or_default() += 1;
+            }
+        }
+        let first = pairs.iter().find(|x| Some(x.0) == a.baseline_year);
+        let last = pairs.last();
+        o.indicator.push(code.to_string());
+        o.area.push(area.to_string());
+        o.sex.push(sex.to_string());
+        o.age.push(age.to_string());
+        o.target_year.push(trend_year);
+        o.target_kind.push("relational".into());
+        // The target is the reference's latest value (± the tolerance for "about").
+        let tol = match goal {
+            Goal::About { tolerance, .. } => Some(tolerance),
+            _ => None,
+        };
+        o.target_value.push(last.map(|x| x.2));
+        o.target_low.push(tol.and_then(|t| last.map(|x| x.2 - t)));
+        o.target_high.push(tol.and_then(|t| last.map(|x| x.2 + t)));
+        o.baseline_year.push(a.baseline_year);
+        o.baseline_value.push(first.map(|x| x.1));
+        o.latest_year.push(a.latest_year);
+        o.latest_value.push(last.map(|x| x.1));
+        o.latest_ci_low.push(None);
+        o.latest_ci_high.push(None);
+        // Projected: the reference's latest value plus the projected gap.
+        o.projected_value.push(a.projected_value.and_then(|d| last.map(|x| x.2 + d)));
+        o.progress_ratio.push(a.progress_ratio);
+        o.observed_rate.push(a.observed_rate);
+        o.required_rate.push(a.required_rate);
+        o.aarr.push(None);
+        o.required_aarr.push(None);
+        o.method.push(format!("relational_{}", a.method));
+        o.series.push("annual".into());
+        o.status.push(a.status.as_str().to_string());
+        o.warnings.push((!codes.is_empty()).then(|| codes.join(",")));
+        let gap = last.map(|x| format!("{} − {reference} = {} in {}", code, crate::ingest::fmt_num(((x.1 - x.2) * 100.0).round() / 100.0), x.0));
+        let texts: Vec<String> = gap.into_iter().chain(a.warnings.iter().map(|w| w.reason())).collect();
+        o.warning_text.push(Some(texts.join("; ")));
+        o.trend_class.push(None);
+        o.trend_p_value.push(None);
     }
     // Target indicators with no value at the top area: a row that says so.
     for def in cfg.catalogue.indicators.iter().filter(|_| with_roots) {
-        if def.target_kind == TargetKind::Trend {
+        if matches!(def.target_kind, TargetKind::Trend | TargetKind::Relational) {
+            for root in &roots {
+                if o.indicator.iter().zip(&o.area).any(|(i, a)| i == &def.code && a == root) {
+                    continue;
+                }
+                o.indicator.push(def.code.clone());
+                o.area.push(root.clone());
+                o.sex.push(def.sex.clone().unwrap_or_else(|| "_T".into()));
+                o.age.push(def.age.clone().unwrap_or_else(|| "_T".into()));
+                o.target_year.push(trend_year);
+                o.target_kind.push(if def.target_kind == TargetKind::Trend { "trend" } else { "relational" }.into());
+                for v in [
+                    &mut o.target_value,
+                    &mut o.target_low,
+                    &mut o.target_high,
+                    &mut o.baseline_value,
+                    &mut o.latest_value,
+                    &mut o.latest_ci_low,
+                    &mut o.latest_ci_high,
+                    &mut o.projected_value,
+                    &mut o.progress_ratio,
+                    &mut o.observed_rate,
+                    &mut o.required_rate,
+                    &mut o.aarr,
+                    &mut o.required_aarr,
+                    &mut o.trend_p_value,
+                ] {
+                    v.push(None);
+                }
+                o.baseline_year.push(None);
+                o.latest_year.push(None);
+                o.method.push("none".into());
+                o.series.push("none".into());
+                o.status.push("insufficient_data".into());
+                o.warnings.push(Some("no_data".into()));
+                o.warning_text.push(Some("no return reports this indicator yet".into()));
+                o.trend_class.push((def.target_kind == TargetKind::Trend).then(|| method::TrendClass::InsufficientData.as_str().into()));
+                *summary.county_status.entry("insufficient_data".into()).or_default() += 1;
+                *summary.county_warnings.entry("no_data".into()).or_default() += 1;
+                *summary.county_warned_by_status.entry("insufficient_data".into()).or_default() += 1;
+            }
             continue;
         }
         for root in &roots {
@@ -430,7 +775,8 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
                 continue;
             }
             for &ty in &s.target_years {
-                if def.target_kind != TargetKind::Range && def.target_kind != TargetKind::Relative && goal_for(def, ty, None, s).is_none() {
+                let stated_once = matches!(def.target_kind, TargetKind::Range | TargetKind::Relative);
+                if (stated_once && ty != trend_year) || (!stated_once && goal_for(def, ty, None, s).is_none()) {
                     continue;
                 }
                 let t = match ty {
@@ -468,6 +814,8 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
                 o.status.push("insufficient_data".into());
                 o.warnings.push(Some("no_data".into()));
                 o.warning_text.push(Some("no return reports this indicator yet".into()));
+                o.trend_class.push(None);
+                o.trend_p_value.push(None);
                 if ty == *s.target_years.iter().max().unwrap_or(&2030) {
                     *summary.county_status.entry("insufficient_data".into()).or_default() += 1;
                     *summary.county_warnings.entry("no_data".into()).or_default() += 1;
@@ -504,7 +852,88 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
         Column::new("status".into(), o.status),
         Column::new("warnings".into(), o.warnings),
         Column::new("warning_text".into(), o.warning_text),
+        Column::new("trend_class".into(), o.trend_class),
+        Column::new("trend_p_value".into(), o.trend_p_value),
     ])?;
     let df = crate::compute::frames::sort_by_ranks(df, &["indicator", "area", "sex", "age", "target_year"])?;
     Ok((df, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::testing::{cfg, COUNTY};
+
+    /// Indicator rows of the county (indicator, sex, year, value), as the indicator pass gives them.
+    fn frame(rows: &[(&str, &str, i32, f64)]) -> DataFrame {
+        let n = rows.len();
+        DataFrame::new_infer_height(vec![
+            Column::new("indicator".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+            Column::new("area".into(), vec![COUNTY; n]),
+            Column::new("sex".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+            Column::new("age".into(), vec!["_T"; n]),
+            Column::new("residence".into(), vec!["_T"; n]),
+            Column::new("year".into(), rows.iter().map(|r| r.2).collect::<Vec<i32>>()),
+            Column::new("value".into(), rows.iter().map(|r| Some(r.3)).collect::<Vec<_>>()),
+            Column::new("numerator".into(), vec![None::<f64>; n]),
+            Column::new("denominator".into(), vec![None::<f64>; n]),
+            Column::new("ci_low".into(), vec![None::<f64>; n]),
+            Column::new("ci_high".into(), vec![None::<f64>; n]),
+            Column::new("small_count".into(), vec![Some(false); n]),
+            Column::new("unit".into(), vec!["%"; n]),
+        ])
+        .unwrap()
+    }
+
+    /// (status, target_value, latest_value, progress_ratio, method, target_year).
+    type Got = (String, Option<f64>, Option<f64>, Option<f64>, String, i32);
+
+    fn row_of(p: &DataFrame, code: &str) -> Vec<Got> {
+        let s = |c: &str| p.column(c).unwrap().str().unwrap().clone();
+        let f = |c: &str| p.column(c).unwrap().f64().unwrap().clone();
+        let (ind, status, method) = (s("indicator"), s("status"), s("method"));
+        let (target, latest, ratio) = (f("target_value"), f("latest_value"), f("progress_ratio"));
+        let ty = p.column("target_year").unwrap().i32().unwrap().clone();
+        (0..p.height())
+            .filter(|&i| ind.get(i) == Some(code))
+            .map(|i| (status.get(i).unwrap().to_string(), target.get(i), latest.get(i), ratio.get(i), method.get(i).unwrap().to_string(), ty.get(i).unwrap()))
+            .collect()
+    }
+
+    /// W36 (women among party congress delegates) is not to fall below W35 (women among
+    /// party members): the gap W36 − W35 = −5, −4, −3, −2, −1 in 2020–2024 is assessed
+    /// against 0 — observed +1 a year, required (0 − (−5)) / (2030 − 2020) = 0.5 a year:
+    /// progress ratio 2, on track, not yet achieved; the target is W35's latest value, 29.
+    #[test]
+    fn a_relational_target_is_the_gap_to_its_reference() {
+        let cfg = cfg();
+        assert_eq!(cfg.catalogue.indicator("W36").unwrap().target_kind, TargetKind::Relational);
+        let mut rows: Vec<(&str, &str, i32, f64)> = Vec::new();
+        for (k, y) in (2020..=2024).enumerate() {
+            rows.push(("W35", "F", y, 25.0 + k as f64));
+            rows.push(("W36", "F", y, 20.0 + 2.0 * k as f64));
+        }
+        let (p, _) = progress(&frame(&rows), &cfg).unwrap();
+        let w36 = row_of(&p, "W36");
+        assert_eq!(w36.len(), 1, "one row, for 2030: {w36:?}");
+        let (status, target, latest, ratio, method, ty) = w36[0].clone();
+        assert_eq!((status.as_str(), target, latest, ty), ("on_track", Some(29.0), Some(28.0), 2030));
+        assert!((ratio.unwrap() - 2.0).abs() < 1e-9, "{ratio:?}");
+        assert_eq!(method, "relational_linear");
+        // Delegates above the members' share in 2024: achieved.
+        let last = rows.iter_mut().find(|r| r.0 == "W36" && r.2 == 2024).unwrap();
+        last.3 = 30.0;
+        let (p, _) = progress(&frame(&rows), &cfg).unwrap();
+        assert_eq!(row_of(&p, "W36")[0].0, "achieved");
+    }
+
+    /// A range target stated without a year (W80, the sex ratio at birth) applies to 2030 only.
+    #[test]
+    fn a_range_target_stated_once_has_no_2025_row() {
+        let cfg = cfg();
+        let rows: Vec<(&str, &str, i32, f64)> = (2020..=2024).map(|y| ("W80", "_T", y, 105.0)).collect();
+        let (p, _) = progress(&frame(&rows), &cfg).unwrap();
+        let years: Vec<i32> = row_of(&p, "W80").iter().map(|r| r.5).collect();
+        assert_eq!(years, vec![2030]);
+    }
 }

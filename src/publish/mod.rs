@@ -174,6 +174,7 @@ pub const TOP_LEVEL: &[&str] = &[
     "data_elements.parquet",
     "areas.parquet",
     "progress.parquet",
+    "gaps.parquet",
     "submissions.parquet",
     "issues.parquet",
     "rule_summary.parquet",
