@@ -87,11 +87,14 @@ if len(domain_sheets) != len(groups_db):
 checked["domain_sheets"] = len(domain_sheets)
 checked["latest_values_compared"] = values_checked
 
-# 预警: one row per progress row with a warning other than no_data, for the assessed target years.
+# 预警: one row per progress row of the assessed target years with one of the plans' early
+# warnings (预计难以完成 / 波动较大 / 倒退 / 达标后回落 / 最新年份缺数), as the HTML report's list:
+# not 'no_data' or 'not_distinguishable' alone.
 years = {"annual": [2025, 2030], "midterm": [2025], "final": [2030]}[kind]
 want = con.execute(
     f"""SELECT count(*) FROM '{db}/progress.parquet' WHERE area = ? AND target_year IN ({','.join(map(str, years))})
-        AND list_filter(string_split(coalesce(warnings, ''), ','), lambda x: x <> '' AND x <> 'no_data') <> []""",
+        AND list_filter(string_split(coalesce(warnings, ''), ','),
+            lambda x: x IN ('projected_miss', 'fluctuating', 'deteriorating', 'regressed_after_meeting', 'latest_missing')) <> []""",
     [area],
 ).fetchone()[0]
 ws = wb["预警"]
