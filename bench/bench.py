@@ -113,7 +113,7 @@ def main():
         ingest.append(int(m.group(1)) / 1000)
 
     log_env = {**os.environ, "WCMON_LOG": "wcmon::pipeline=info", "NO_COLOR": "1"}
-    wall, walls, rss, out = median_of([WCMON, "--pipelines", pipelines, "rebuild", "--inbox", inbox, "--db", db],
+    wall, walls, rss, out = median_of([WCMON, "--pipelines", pipelines, "--log-format", "text", "rebuild", "--inbox", inbox, "--db", db],
                                       before=lambda: shutil.rmtree(db, ignore_errors=True), env=log_env, after=read_stage)
     cells = int(re.search(r"cells read (\d+)", out).group(1))
     results["rebuild"] = {"seconds": wall, "runs": walls, "rss_mb": rss, "cells": cells, "summary": out.strip().splitlines()[:3],

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use polars::prelude::*;
+use polars_io::prelude::{ParquetReader, SerReader};
 use rayon::prelude::*;
 
 use crate::config::forms::AreaFrom;

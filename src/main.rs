@@ -37,12 +37,14 @@ use wcmon::pipeline::{self, RunError, RunOptions};
 #[derive(Parser)]
 #[command(name = "wcmon", version, about = "Monitoring of the women's and children's development plans: Excel returns in, Parquet database out")]
 struct Cli {
-    /// Folder of pipeline files (indicators.toml, areas.toml, forms/).
-    #[arg(long, global = true, default_value = "pipelines")]
-    pipelines: PathBuf,
-    /// Log format: text, or json (one JSON object per line).
-    #[arg(long, global = true, default_value = "text")]
-    log_format: String,
+    /// Folder of pipeline files (indicators.toml, areas.toml, rules.toml, forms/). Default: ./pipelines,
+    /// else the pipelines folder beside the installed binary (BIN/.., BIN/../share/wcmon).
+    #[arg(long, global = true, value_name = "DIR")]
+    pipelines: Option<PathBuf>,
+    /// Log format on stderr: auto (JSON lines when stderr is not a terminal, e.g. under cron or
+    /// systemd; text on a terminal), text, or json. The level is WCMON_LOG's (default: a line per stage).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto)]
+    log_format: LogFormat,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -105,6 +107,7 @@ enum Cmd {
     },
     /// Show a workbook's sheets, merged regions and header rows (to write a pipeline file).
     Inspect {
+        /// The workbook to look at (xlsx, xls, xlsb, ods).
         file: PathBuf,
         /// Rows to print per sheet.
         #[arg(long, default_value_t = 40)]
@@ -169,8 +172,10 @@ enum Cmd {
     },
     /// Write the synthetic sample returns (and their truth) for 2020–2024.
     Generate {
+        /// Folder to write into (created if missing; with --scale, OUT/inbox and OUT/pipelines).
         #[arg(long, default_value = "sample_data")]
         out: PathBuf,
+        /// Seed of the random numbers: the same seed writes the same workbooks.
         #[arg(long, default_value_t = 20210)]
         seed: u64,
         /// Plant known faults in the 2024 returns and list the findings they must produce
@@ -189,9 +194,27 @@ enum Cmd {
     },
 }
 
-fn init_logs(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WCMON_LOG").unwrap_or_else(|_| "warn".into());
-    let json = format == "json" || (format != "text" && !std::io::stderr().is_terminal());
+/// How log lines are written on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// JSON lines when stderr is not a terminal, text on a terminal.
+    Auto,
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The log: `WCMON_LOG` sets the filter (e.g. `warn`, `info`, `wcmon::validate=trace`);
+/// without it, warnings from everything and wcmon's own info events (a line per stage
+/// with its counts and time, and the run's outcome).
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WCMON_LOG").unwrap_or_else(|_| "warn,wcmon=info".into());
+    let json = match format {
+        LogFormat::Json => true,
+        LogFormat::Text => false,
+        LogFormat::Auto => !std::io::stderr().is_terminal(),
+    };
     if json {
         tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
     } else {
@@ -270,12 +293,31 @@ fn main() -> ExitCode {
     tune_allocator();
     quiet_panics();
     let cli = Cli::parse();
-    init_logs(&cli.log_format);
+    init_logs(cli.log_format);
+    // The pipeline files, for the commands that read them (generate does not).
+    let pipelines = || {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        wcmon::commands::paths::pipelines_dir(cli.pipelines.as_deref(), &cwd, std::env::current_exe().ok().as_deref())
+    };
+    let missing = |e: String| {
+        eprintln!("wcmon: {e}");
+        ExitCode::from(2)
+    };
     match cli.cmd {
-        Cmd::Run(a) => run(cli.pipelines, a, "run"),
-        Cmd::Rebuild(a) => run(cli.pipelines, a, "rebuild"),
+        Cmd::Run(a) => match pipelines() {
+            Ok(p) => run(p, a, "run"),
+            Err(e) => missing(e),
+        },
+        Cmd::Rebuild(a) => match pipelines() {
+            Ok(p) => run(p, a, "rebuild"),
+            Err(e) => missing(e),
+        },
         Cmd::Check { files, db, format, all } => {
-            let cfg = match Config::load(&cli.pipelines) {
+            let dir = match pipelines() {
+                Ok(p) => p,
+                Err(e) => return missing(e),
+            };
+            let cfg = match Config::load(&dir) {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("wcmon: pipeline file error: {e}");
@@ -304,7 +346,8 @@ fn main() -> ExitCode {
             }
         }
         Cmd::Inspect { file, rows, header_row, header_rows, draft } => {
-            let loaded = Config::load(&cli.pipelines);
+            // Without pipeline files it still shows the workbook (not which form recognises it).
+            let loaded = pipelines().and_then(|p| Config::load(&p).map_err(|e| e.to_string()));
             if let (true, Err(e)) = (draft, &loaded) {
                 eprintln!("wcmon inspect --draft: a draft needs the pipeline files: {e}");
                 return ExitCode::from(2);
@@ -342,7 +385,10 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Cmd::Template { year, body, area, out } => template(&cli.pipelines, wcmon::commands::template::TemplateOptions { year, body, area, out }),
+        Cmd::Template { year, body, area, out } => match pipelines() {
+            Ok(p) => template(&p, wcmon::commands::template::TemplateOptions { year, body, area, out }),
+            Err(e) => missing(e),
+        },
         Cmd::Report { db, year, kind, area, out, since } => match wcmon::commands::report::run_command(db, year, &kind, area, out, since) {
             Ok(lines) => {
                 say_raw!("{lines}");
@@ -479,6 +525,7 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             ExitCode::from(1)
         }
         Err(e) => {
+            tracing::error!(outcome = "failed", "run failed: {e}");
             let text = e.to_string();
             if wcmon::ingest::errors::is_disk_full(&text) {
                 eprintln!("wcmon: run failed: {}: {text}", wcmon::ingest::errors::message(wcmon::ingest::errors::Kind::DiskFull));

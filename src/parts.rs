@@ -30,6 +30,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use polars_io::prelude::{ParquetReader, SerReader};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 

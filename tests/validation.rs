@@ -125,7 +125,7 @@ fn planted_faults_give_exactly_the_expected_findings() {
     let (ic, ia, iy) = (strs(&iv, "indicator"), strs(&iv, "area"), i32s(&iv, "year"));
     let i = (0..iv.height()).find(|&i| ic[i].as_deref() == Some("C36") && ia[i].as_deref() == Some("421321") && iy[i] == Some(2024)).unwrap();
     assert!((f64s(&iv, "value")[i].unwrap() - c36).abs() < 1e-9, "{:?} vs {c36}", f64s(&iv, "value")[i]);
-    let areas = |c: &str| iv.column(c).unwrap().u32().unwrap().get(i);
+    let areas = |c: &str| iv.column(c).unwrap().i64().unwrap().get(i);
     assert_eq!((areas("numerator_areas"), areas("denominator_areas")), (Some(19), Some(19)));
 
     // k) The correction supersedes the original: its values are not used, and say why.

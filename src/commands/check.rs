@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use polars::prelude::*;
+use polars_io::prelude::{ParquetReader, SerReader};
 use rayon::prelude::*;
 use serde::Serialize;
 

@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod inspect;
+pub mod paths;
 pub mod report;
 pub mod status;
 pub mod template;

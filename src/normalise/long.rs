@@ -156,10 +156,31 @@ impl SheetNormaliser<'_, '_> {
                     self.land_flagged(k, &v, r, value_col, flag)
                 }
                 Err((msg, rule)) => {
-                    let issue = self.issue(Severity::Error, rule, msg, r, value_col).observed(v.as_label());
+                    let mut issue = self.issue(Severity::Error, rule, msg, r, value_col).observed(v.as_label());
+                    let cols = [role_cols.get("area"), role_cols.get("sex"), role_cols.get("age"), role_cols.get("year")].map(|c| text(c).into_owned());
+                    self.known_of_row(&mut issue, &sheet_key, &item_n, &cols);
                     self.reject(issue);
                 }
             }
         }
+    }
+
+    /// An issue of a long list's row filled in with every dimension that could be
+    /// read (the item's data element, the row's area, sex, age and year, the sheet's
+    /// own), whichever part of the row failed. `cols`: the row's area, sex, age and
+    /// year labels (empty where the list has no such column).
+    fn known_of_row(&self, issue: &mut Issue, sheet_key: &Result<Key, (String, &'static str)>, item_n: &str, cols: &[String; 4]) {
+        let [area, sex, age, year] = cols;
+        let mut dims = Dims::default();
+        if let Some(&i) = self.form.items.get(item_n).or_else(|| self.form.items.get(strip_unit(item_n))) {
+            dims = self.form.raw.items[i].dims.clone();
+        }
+        let base = sheet_key.as_ref().ok();
+        issue.data_element = issue.data_element.take().or(dims.data_element).or_else(|| base.and_then(|b| b.dims.data_element.clone()));
+        issue.area = issue.area.take().or_else(|| self.cfg.areas.resolve(area).map(|a| a.code.clone())).or_else(|| base.and_then(|b| b.area.clone()));
+        issue.sex = issue.sex.take().or_else(|| labels::sex_code(sex).map(str::to_string)).or(dims.sex).or_else(|| base.and_then(|b| b.dims.sex.clone()));
+        issue.age = issue.age.take().or_else(|| labels::age_code(age)).or(dims.age).or_else(|| base.and_then(|b| b.dims.age.clone()));
+        let year_of = |label: &str| self.form.year_re.captures(label).and_then(|m| m.get(1)).and_then(|m| m.as_str().parse().ok());
+        issue.year = issue.year.or_else(|| year_of(year)).or_else(|| base.and_then(|b| b.year));
     }
 }

@@ -672,7 +672,11 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             match (own, parent_dims) {
                 (Some(o), Some(p)) => key.dims = o.merge(&p)?,
                 (Some(o), None) if self.form.raw.columns.is_empty() => key.dims = o,
-                _ => return Err(format!("column {:?} is not mapped in {}", path.join("/"), self.form.file.display())),
+                _ => {
+                    let known: Vec<&str> = self.form.raw.columns.iter().map(|c| c.header.as_str()).collect();
+                    let joined = path.join("/");
+                    return Err(format!("column {joined:?} is not mapped in {}{}", self.form.file.display(), closest_hint(&joined, &known)));
+                }
             }
         }
         if self.form.raw.area.from == AreaFrom::Columns {

@@ -291,6 +291,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         results.push(o.result);
         facts.push(fact);
     }
+    tracing::info!(ms = started.elapsed().as_millis() as u64, files = files.len(), read = summary.files_read, cached = summary.files_cached, "stage read");
     let removed_files: std::collections::BTreeSet<String> =
         prev_state.as_ref().map(|s| s.files.keys().filter(|k| !new_state.files.contains_key(*k)).cloned().collect()).unwrap_or_default();
 
@@ -308,7 +309,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             *fact = FileFacts::default();
         }
     }
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage superseded");
+    tracing::info!(ms = started.elapsed().as_millis() as u64, superseded = replaced.values().map(Vec::len).sum::<usize>(), "stage superseded");
 
     let version_hint = publish::next_version(&opts.db);
     let ctx = crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint };
@@ -344,20 +345,28 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         // One pass over everything.
         restore(&mut results, &mut facts, &files, &new_state, &cfg, &opts.db);
         merge_stats(&mut totals.rule_stats, validate_and_derive(&mut results, &cfg, &validate::History::new()));
-        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage validated");
         for r in &results {
             count_file(&mut summary, r);
         }
+        tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            cells_read = summary.cells_read,
+            landed = summary.values_landed,
+            rejected = summary.values_rejected,
+            derived = summary.values_derived,
+            "stage validated"
+        );
         let obs: Vec<Vec<Observation>> = results.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
         let reported = frames::observations(&obs)?;
+        let reported_rows = reported.height();
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "data_values frame built");
         // Freed file by file on both cores (millions of values).
         obs.into_par_iter().for_each(drop);
-        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage frames");
+        tracing::info!(ms = started.elapsed().as_millis() as u64, values = reported_rows, "stage frames");
         let mut c = compute(&reported, &cfg, None, started)?;
         // The audit trail: what changed since the version in force.
         let changes = crate::incremental::changes_since(&opts.db, &reported, &ctx)?;
-        tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
+        tracing::info!(ms = started.elapsed().as_millis() as u64, changes = changes.height(), "stage changes");
         changes_job = Box::new(move || Ok(changes));
         // Its rows are in `c.values` too; its own columns would outlive the publish's copies.
         drop(reported);
@@ -376,7 +385,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         let (db, staged, ctx) = (&opts.db, &staging.dir, &ctx);
         changes_job = Box::new(move || {
             let changes = crate::incremental::changes_staged(db, staged, ctx, &unchanged);
-            tracing::info!(ms = started.elapsed().as_millis() as u64, "stage changes");
+            tracing::info!(ms = started.elapsed().as_millis() as u64, changes = changes.as_ref().map_or(0, |c| c.height()), "stage changes");
             changes
         });
     }
@@ -407,7 +416,16 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     manifest.outcome = if summary.issues_by_severity.contains_key("error") { "completed_with_errors".into() } else { "ok".into() };
     manifest.issues_by_severity = summary.issues_by_severity.clone();
     let dir = staging.finish(&mut manifest, opts.keep_versions)?;
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage published");
+    let (errors, warnings) = (summary.issues_by_severity.get("error").copied().unwrap_or(0), summary.issues_by_severity.get("warning").copied().unwrap_or(0));
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        version = %manifest.version,
+        data_values = manifest.row_counts.get("data_values").copied().unwrap_or(0),
+        indicator_values = manifest.row_counts.get("indicator_values").copied().unwrap_or(0),
+        errors,
+        warnings,
+        "stage published"
+    );
     summary.version = manifest.version.clone();
     summary.outcome = "published".into();
     new_state.compact(&opts.db, &cache);
@@ -416,6 +434,17 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     seen.as_of = Some(as_of.date.clone());
     seen.save(&opts.db).map_err(|e| RunError::State(format!("first_seen.json: {e}")))?;
     summary.duration_ms = started.elapsed().as_millis();
+    tracing::info!(
+        ms = summary.duration_ms as u64,
+        outcome = %manifest.outcome,
+        version = %manifest.version,
+        files = files.len(),
+        read = summary.files_read,
+        errors,
+        warnings,
+        changes = summary.changes,
+        "run finished"
+    );
     let _ = crate::state::log_run(
         &opts.db,
         &serde_json::json!({"run_id": run_id, "mode": opts.mode, "outcome": manifest.outcome, "version": manifest.version,
@@ -487,14 +516,14 @@ fn other_tables(t: OtherTables, summary: &mut RunSummary, manifest: &mut Manifes
     let Totals { mut rule_stats, mut ind_stats, issue_counts, issues: issue_frames, progress: progress_frames, gaps: gap_frames, with_data } = totals;
     summary.indicators_with_data = with_data.len();
     let subs: Vec<Submission> = results.into_iter().map(|r| r.submission).collect();
+    rule_stats.append(&mut ind_stats);
+    validate::ingest_stats_from(&issue_counts, summary.cells_read, &mut rule_stats);
     let issues = sort_issues_frame(issue_frames.take()?.unwrap_or_else(|| frames::issues(&[]).unwrap_or_default()))?;
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "issues sorted");
     for (sev, n) in issue_counts.values() {
         *summary.issues_by_severity.entry(sev.as_str().to_string()).or_default() += *n as usize;
     }
     summary.numerators_left_out = issue_counts.get(crate::compute::unpaired::RULE).map_or(0, |c| c.1);
-    rule_stats.append(&mut ind_stats);
-    validate::ingest_stats_from(&issue_counts, summary.cells_read, &mut rule_stats);
     let catalogue = catalogue_frame(cfg, &ind_top)?;
     drop(ind_top);
     let progress_df = progress_frames.take()?.unwrap_or_default();
@@ -504,13 +533,15 @@ fn other_tables(t: OtherTables, summary: &mut RunSummary, manifest: &mut Manifes
     };
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "catalogue");
     let mut tables = vec![
-        Table::new("indicators", catalogue),
+        // Sorted by Polars' sort (nulls first; none are null), areas by their code, issues by
+        // file and sheet (None before any text), then by the cell's row and column.
+        Table::new("indicators", catalogue).sorted_by(&["indicator"], true),
         sorted_table("progress", progress_df, cfg, &["indicator", "area", "sex", "age", "target_year"], None)?,
         sorted_table("gaps", gaps_df, cfg, &["indicator", "area", "year", "dimension", "age", "sex", "residence"], None)?,
-        Table::new("data_elements", data_elements_frame(cfg)?),
-        Table::new("areas", frames::areas(&cfg.areas)?),
+        Table::new("data_elements", data_elements_frame(cfg)?).sorted_by(&["data_element"], true),
+        Table::new("areas", frames::areas(&cfg.areas)?).sorted_by(&["area"], false),
         Table::new("submissions", frames::submissions(&subs)?),
-        Table::new("issues", issues),
+        Table::new("issues", issues).sorted_by(&["source_file", "source_sheet"], true),
         Table::new("rule_summary", frames::rule_summary(&rule_stats)?),
     ];
     for t in &mut tables {
@@ -548,6 +579,7 @@ fn unchanged_run(opts: &RunOptions, run_id: &str, files: &[InputFile], current: 
         }
     }
     summary.duration_ms = started.elapsed().as_millis();
+    tracing::info!(ms = summary.duration_ms as u64, outcome = "unchanged", version = %summary.version, files = files.len(), read = 0, "run finished");
     let _ = crate::state::log_run(
         &opts.db,
         &serde_json::json!({"run_id": run_id, "mode": opts.mode, "outcome": "unchanged", "version": summary.version,

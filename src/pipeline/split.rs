@@ -216,7 +216,7 @@ fn compute_jobs(
         let (mut out, values, indicators, results) = compute_part(input, state, run.cfg, run.db, (roots, last_year), &part_dir, run.started)?;
         // The two tables sorted and written side by side (a part computed alone, as in a
         // correction's run, otherwise leaves a core idle through its longest single step).
-        let write = |t: &'static str, order: &[&str], df: DataFrame| -> Result<(&'static str, usize), RunError> {
+        let write = |t: &'static str, order: &[&'static str], df: DataFrame| -> Result<(&'static str, usize), RunError> {
             Ok((t, run.staging.write_part(&mut sorted_table(t, df, run.cfg, order, Some("year"))?, k)?))
         };
         let (a, b) = rayon::join(|| write("data_values", &DATA_ORDER, values), || write("indicator_values", &INDICATOR_ORDER, indicators));

@@ -110,9 +110,17 @@ pub(super) fn add_area_names(df: DataFrame, cfg: &Config, sort_by: &[&str]) -> P
 }
 
 /// A table published in the order of `sort_by` (rows gathered as they are written).
-pub(super) fn sorted_table(name: &'static str, df: DataFrame, cfg: &Config, sort_by: &[&str], partition_by: Option<&'static str>) -> PolarsResult<Table> {
+pub(super) fn sorted_table(
+    name: &'static str,
+    df: DataFrame,
+    cfg: &Config,
+    sort_by: &[&'static str],
+    partition_by: Option<&'static str>,
+) -> PolarsResult<Table> {
     let (df, order) = add_area_names(df, cfg, sort_by)?;
-    Ok(Table { name, df, partition_by, order: Some(order) })
+    // frames::sort_order: ascending, nulls last, strings by their bytes (Parquet's order for UTF8).
+    let sorted_by = sort_by.iter().map(|c| (*c, false)).collect();
+    Ok(Table { name, df, partition_by, order: Some(order), sorted_by })
 }
 
 /// Sort issues so output is deterministic.

@@ -29,12 +29,22 @@ pub struct Table {
     /// `frames::sort_order`): each partition is gathered as it is written, so a large
     /// table is never held twice.
     pub order: Option<Vec<IdxSize>>,
+    /// The columns the written rows are sorted by, ascending, each with whether its
+    /// nulls come first: the files' `sorting_columns` (the partition key, constant
+    /// in each file and not in it, is left out).
+    pub sorted_by: Vec<(&'static str, bool)>,
 }
 
 impl Table {
     /// A table written as it is.
     pub fn new(name: &'static str, df: DataFrame) -> Table {
-        Table { name, df, partition_by: None, order: None }
+        Table { name, df, partition_by: None, order: None, sorted_by: Vec::new() }
+    }
+
+    /// The table as it is, its rows sorted by `columns` (ascending; nulls first or not).
+    pub fn sorted_by(mut self, columns: &[&'static str], nulls_first: bool) -> Table {
+        self.sorted_by = columns.iter().map(|c| (*c, nulls_first)).collect();
+        self
     }
 }
 
@@ -75,10 +85,10 @@ pub struct Manifest {
     pub issues_by_severity: std::collections::BTreeMap<String, usize>,
 }
 
-fn write_parquet(df: &mut DataFrame, path: &Path, table: &str) -> Result<(), PublishError> {
+fn write_parquet(df: &mut DataFrame, path: &Path, table: &str, sorted_by: &[(&str, bool)]) -> Result<(), PublishError> {
     let file = fs::File::create(path).map_err(io(path))?;
     // Buffered: the writer makes a small write per page header and statistic.
-    parquet::write(df, std::io::BufWriter::with_capacity(1 << 20, file)).map_err(|source| PublishError::Write {
+    parquet::write_with(df, std::io::BufWriter::with_capacity(1 << 20, file), &parquet::Layout::published(sorted_by)).map_err(|source| PublishError::Write {
         table: table.to_string(),
         path: path.to_path_buf(),
         source,
@@ -101,8 +111,8 @@ pub fn write_table(dir: &Path, t: &mut Table, part: usize) -> Result<usize, Publ
         None => {
             let path = dir.join(format!("{}.parquet", t.name));
             match &t.order {
-                Some(order) => write_parquet(&mut gather(&t.df, order).map_err(pe)?, &path, t.name)?,
-                None => write_parquet(&mut t.df, &path, t.name)?,
+                Some(order) => write_parquet(&mut gather(&t.df, order).map_err(pe)?, &path, t.name, &t.sorted_by)?,
+                None => write_parquet(&mut t.df, &path, t.name, &t.sorted_by)?,
             }
         }
         Some(key) => {
@@ -145,6 +155,7 @@ pub fn write_table(dir: &Path, t: &mut Table, part: usize) -> Result<usize, Publ
                 }
                 by_year.into_iter().collect()
             };
+            let sorted_by: Vec<(&str, bool)> = t.sorted_by.iter().filter(|(c, _)| *c != key).copied().collect();
             let keep: Vec<Expr> = t.df.get_column_names().iter().filter(|n| n.as_str() != key).map(|n| col(n.as_str())).collect();
             use rayon::prelude::*;
             let df = &t.df;
@@ -159,7 +170,7 @@ pub fn write_table(dir: &Path, t: &mut Table, part: usize) -> Result<usize, Publ
                     _ => gather(df, &part_rows).map_err(pe)?,
                 };
                 let mut part = part.lazy().select(keep.clone()).collect().map_err(pe)?;
-                write_parquet(&mut part, &pdir.join(format!("part-{part_no}.parquet")), t.name)
+                write_parquet(&mut part, &pdir.join(format!("part-{part_no}.parquet")), t.name, &sorted_by)
             })?;
         }
     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use polars::prelude::*;
+use polars_io::prelude::{ParquetReader, SerReader};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -78,9 +79,10 @@ pub fn i32s(df: &DataFrame, name: &str) -> Vec<Option<i32>> {
     (0..ca.len()).map(|i| ca.get(i)).collect()
 }
 
+/// A count column (published as Int64) as non-negative numbers.
 pub fn u64s(df: &DataFrame, name: &str) -> Vec<u64> {
-    let ca = df.column(name).unwrap().u64().unwrap().clone();
-    (0..ca.len()).map(|i| ca.get(i).unwrap()).collect()
+    let ca = df.column(name).unwrap().i64().unwrap().clone();
+    (0..ca.len()).map(|i| u64::try_from(ca.get(i).unwrap()).unwrap()).collect()
 }
 
 /// The generator's truth CSV as rows of strings keyed by header.
