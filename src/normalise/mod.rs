@@ -673,7 +673,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 (Some(o), Some(p)) => key.dims = o.merge(&p)?,
                 (Some(o), None) if self.form.raw.columns.is_empty() => key.dims = o,
                 _ => {
-                    let known: Vec<&str> = self.form.raw.columns.iter().map(|c| c.header.as_str()).collect();
+                    let known: Vec<&str> = self.form.raw.columns.iter().filter_map(|c| c.header.as_deref()).collect();
                     let joined = path.join("/");
                     return Err(format!("column {joined:?} is not mapped in {}{}", self.form.file.display(), closest_hint(&joined, &known)));
                 }
