@@ -257,7 +257,6 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         })
         .collect();
     bar.finish_and_clear();
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "stage read");
     let mut summary = RunSummary {
         files: files.len(),
         indicators_total: cfg.catalogue.indicators.len(),
