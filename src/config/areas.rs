@@ -197,9 +197,9 @@ mod tests {
         assert_eq!(areas.closest("厉山乡", 1), vec!["厉山镇".to_string()]);
     }
 
-    #[test]
-    fn any_depth_and_cycles_rejected() {
-        let mk = |code: &str, parent: Option<&str>| RawArea {
+    /// An area of level "x" named "n<code>", under `parent`.
+    fn raw_area(code: &str, parent: Option<&str>) -> RawArea {
+        RawArea {
             code: code.into(),
             name_zh: format!("n{code}"),
             level: "x".into(),
@@ -208,7 +208,12 @@ mod tests {
             name_en: None,
             names: Default::default(),
             group: false,
-        };
+        }
+    }
+
+    #[test]
+    fn any_depth_and_cycles_rejected() {
+        let mk = raw_area;
         let deep =
             Areas::from_raw(vec![mk("p", None), mk("c", Some("p")), mk("k", Some("c")), mk("t", Some("k")), mk("v", Some("t"))], Path::new("x")).unwrap();
         assert_eq!(deep.get("v").unwrap().ancestors, vec!["t", "k", "c", "p"]);
@@ -218,16 +223,7 @@ mod tests {
 
     #[test]
     fn other_languages_resolve_and_groups_stand_outside_the_tree() {
-        let mk = |code: &str, parent: Option<&str>| RawArea {
-            code: code.into(),
-            name_zh: format!("n{code}"),
-            level: "x".into(),
-            parent: parent.map(Into::into),
-            aliases: vec![],
-            name_en: None,
-            names: Default::default(),
-            group: false,
-        };
+        let mk = raw_area;
         let mut c = mk("c", Some("w"));
         c.name_en = Some("Côte d'Ivoire".into());
         c.names.insert("es".into(), "Costa de Marfil".into());
