@@ -274,7 +274,7 @@ pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, Strin
 
     // (No knock-on findings on the computed county rates: a town missing one of a
     // ratio's two counts (e, h, i) is left out of both sides of the county sum.
-    // tests/validation.rs checks one such county rate against the truth.)
+    // tests/it/validation.rs checks one such county rate against the truth.)
 
     // l) 组织部 sends its 2023 return again under the 2024 file name (the year is read from the name).
     let file = "组织部/2024年基层党组织和妇女儿童工作.xlsx";

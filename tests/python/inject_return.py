@@ -1,5 +1,5 @@
 """Writes a copy of a return with markup in two of its number cells and one number
-changed (a correction), for tests/report.rs:
+changed (a correction), for tests/it/report.rs:
 
     python3 inject_return.py SRC.xlsx DST.xlsx TEXT1 TEXT2
 """

@@ -2,7 +2,7 @@
 //! recomputed from data_values by tests/python/check_gaps.py with statsmodels
 //! and scipy (tools/test installs them), never from wcmon's own numbers.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -4,7 +4,7 @@
 //! tests/python/check_report_xlsx.py holds the checks; python3 with openpyxl and
 //! duckdb comes from tools/test.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

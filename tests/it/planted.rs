@@ -1,7 +1,7 @@
 //! A return with planted faults, written here cell by cell: each fault must be
 //! reported at exactly its cell, and the rest must land.
 
-mod common;
+use crate::common;
 
 use common::*;
 use rust_xlsxwriter::{Format, Workbook};

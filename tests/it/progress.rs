@@ -1,7 +1,7 @@
 //! Progress on the sample: rows for every target indicator at county level, and
 //! the statuses the generator's built-in trends were designed to produce.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -7,7 +7,7 @@
 //! Needs `python3` with openpyxl (tools/test) and, for the LibreOffice test,
 //! `soffice` (libreoffice-calc-nogui).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

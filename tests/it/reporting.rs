@@ -5,7 +5,7 @@
 //! adds, the as-of dates it runs at, and the due dates the bundled forms declare
 //! (read here from the TOML files).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! (tests/python/check_report.py; run through `tools/test`, which installs
 //! Chromium, the CJK font, DuckDB and Pillow).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! at a time, and a run killed at any step of the publish leaves a complete
 //! database behind.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

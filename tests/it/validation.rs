@@ -2,7 +2,7 @@
 //! generator says they must; `wcmon check` reports cells and exits 0/1/2; a bad
 //! rule stops the run before any workbook is read; random returns never lose a cell.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

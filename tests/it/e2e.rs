@@ -1,7 +1,7 @@
 //! End to end: the real binary on the bundled sample, compared with the
 //! generator's own truth (sample_data/_truth), never with wcmon's output.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap};
 

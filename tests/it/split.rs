@@ -3,7 +3,7 @@
 //! everything: the same rows of every table, for a rebuild and for a run after
 //! a correction and a removed return.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

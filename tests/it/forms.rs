@@ -3,7 +3,7 @@
 //! it in the test (what the generator wrote), run through the real binary with
 //! pipeline files holding only the catalogue, the areas and the form under test.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -789,7 +789,7 @@ fn an_overlapping_group_area_loads_without_double_counting() {
     save(&mut wb, &inbox, "2023年groups.xlsx");
     let form = "[form]\nid = \"g\"\nbody = \"x\"\nname = \"g\"\n[match]\nfile_name = \"groups\"\n[area]\nfrom = \"rows\"\n[table]\nheader_labels = [\"乡镇\"]\nlabel_column = \"乡镇\"\n[[columns]]\nheader = \"活产数\"\ndata_element = \"live_births\"\n";
     let pipes = pipelines(tmp.path(), &[("g.toml", form)], None);
-    let mut areas = std::fs::read_to_string(pipes.join("areas.toml")).unwrap();
+    let areas = std::fs::read_to_string(pipes.join("areas.toml")).unwrap();
     // The top of this tree is called a "country" here: the run summary says so.
     let areas = areas.replacen("level = \"county\"", "level = \"country\"", 1);
     let mut areas = areas;

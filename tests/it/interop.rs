@@ -5,7 +5,7 @@
 //! each file's `sorting_columns` (checked against its rows) are in
 //! tests/python/check_clients.py.
 
-mod common;
+use crate::common;
 
 use common::*;
 

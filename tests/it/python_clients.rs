@@ -2,7 +2,7 @@
 //! Python), as statisticians will read it. Needs `pip install duckdb pyarrow`
 //! (done by .ci/run).
 
-mod common;
+use crate::common;
 
 use common::*;
 

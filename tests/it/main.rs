@@ -1,0 +1,21 @@
+//! The integration tests: one test binary (linking wcmon and Polars once instead of once per file).
+//! One module per concern; add a file here and a `mod` line below. Run a part with
+//! `bash tools/test --test it report::` (a module path is a test-name filter).
+
+mod common;
+
+mod e2e;
+mod forms;
+mod gaps;
+mod interop;
+mod nightly;
+mod planted;
+mod progress;
+mod python_clients;
+mod report;
+mod report_xlsx;
+mod reporting;
+mod robust;
+mod split;
+mod template;
+mod validation;
