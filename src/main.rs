@@ -1,8 +1,9 @@
 //! The `wcmon` binary: parse the command line, call the library, map outcomes to exit codes.
 //!
-//! Exit codes (a contract for schedulers): 0 ok (warnings allowed), 1 the run
-//! failed or found errors in returns, 2 usage or pipeline-file error, 3 another
-//! run holds the database's lock.
+//! Exit codes of `run`/`rebuild` (a contract for schedulers): 0 published
+//! (warnings allowed), 1 published but returns had errors, 2 usage or
+//! pipeline-file error, 3 another run holds the database's lock, 4 nothing
+//! published (the inbox guard, or the run failed).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -522,7 +523,7 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
         }
         Err(RunError::Guard(e)) => {
             eprintln!("wcmon: nothing published: {e}");
-            ExitCode::from(1)
+            ExitCode::from(4)
         }
         Err(e) => {
             tracing::error!(outcome = "failed", "run failed: {e}");
@@ -532,7 +533,7 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             } else {
                 eprintln!("wcmon: run failed: {e}");
             }
-            ExitCode::from(1)
+            ExitCode::from(4)
         }
     }
 }

@@ -196,7 +196,7 @@ fn an_empty_or_missing_inbox_publishes_nothing_and_a_mass_removal_needs_to_be_al
     std::fs::create_dir_all(&empty).unwrap();
     for inbox in [empty.clone(), tmp.path().join("missing")] {
         let r = wcmon(&["run", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap()]);
-        assert_eq!(r.code, 1);
+        assert_eq!(r.code, 4, "nothing published is exit code 4");
         assert!(r.stderr.contains(inbox.to_str().unwrap()), "{}", r.stderr);
         assert!(!db.join("current").exists(), "a version was published");
     }
@@ -205,7 +205,7 @@ fn an_empty_or_missing_inbox_publishes_nothing_and_a_mass_removal_needs_to_be_al
     assert_eq!(wcmon(&["run", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap()]).code, 0);
     let version = std::fs::read_link(db.join("current")).unwrap();
     let r = wcmon(&["run", "--inbox", empty.to_str().unwrap(), "--db", db.to_str().unwrap()]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 4, "nothing published is exit code 4");
     let mut files: Vec<PathBuf> =
         walkdir::WalkDir::new(&inbox).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect();
     files.sort();
@@ -214,7 +214,7 @@ fn an_empty_or_missing_inbox_publishes_nothing_and_a_mass_removal_needs_to_be_al
         std::fs::remove_file(f).unwrap();
     }
     let r = wcmon(&["run", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap()]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 4, "nothing published is exit code 4");
     assert!(r.stderr.contains("35 of the 45") && r.stderr.contains("--allow-removals"), "{}", r.stderr);
     assert_eq!(std::fs::read_link(db.join("current")).unwrap(), version, "a version was published");
     let r = wcmon(&["run", "--inbox", inbox.to_str().unwrap(), "--db", db.to_str().unwrap(), "--allow-removals"]);
