@@ -99,6 +99,9 @@ pub enum TargetKind {
     Range,
     Relative,
     Trend,
+    /// No target of its own: the benchmark a relational target is compared with
+    /// (W81, women among workers, for W55). No progress row.
+    Reference,
     /// Compared with another indicator of the same area, year and sex
     /// (`compare_with`, `comparison`, `tolerance`): e.g. W36 women among party
     /// congress delegates not below women among party members (W35).
