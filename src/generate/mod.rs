@@ -179,8 +179,28 @@ fn mch_groups() -> Groups {
         g("低出生体重儿数", "low_birthweight_births"),
         g("人工流产数", "induced_abortions"),
         // By the mother's residence (城镇 / 乡村), after the other columns.
-        by_residence("城镇", "U", &[("活产数", "live_births"), ("孕产妇死亡数", "maternal_deaths"), ("新生儿死亡数", "neonatal_deaths"), ("婴儿死亡数", "infant_deaths"), ("5岁以下儿童死亡数", "under5_deaths")]),
-        by_residence("乡村", "R", &[("活产数", "live_births"), ("孕产妇死亡数", "maternal_deaths"), ("新生儿死亡数", "neonatal_deaths"), ("婴儿死亡数", "infant_deaths"), ("5岁以下儿童死亡数", "under5_deaths")]),
+        by_residence(
+            "城镇",
+            "U",
+            &[
+                ("活产数", "live_births"),
+                ("孕产妇死亡数", "maternal_deaths"),
+                ("新生儿死亡数", "neonatal_deaths"),
+                ("婴儿死亡数", "infant_deaths"),
+                ("5岁以下儿童死亡数", "under5_deaths"),
+            ],
+        ),
+        by_residence(
+            "乡村",
+            "R",
+            &[
+                ("活产数", "live_births"),
+                ("孕产妇死亡数", "maternal_deaths"),
+                ("新生儿死亡数", "neonatal_deaths"),
+                ("婴儿死亡数", "infant_deaths"),
+                ("5岁以下儿童死亡数", "under5_deaths"),
+            ],
+        ),
     ]
 }
 

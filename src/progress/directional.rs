@@ -125,4 +125,3 @@ pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_d
         })
         .collect()
 }
-

@@ -174,4 +174,3 @@ pub(super) fn add_pooled_to(ind: &DataFrame, all_series: &Series<'_>, cfg: &Conf
     df.with_column(Column::new("pooled_from_year".into(), from))?;
     Ok(df)
 }
-

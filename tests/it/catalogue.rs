@@ -6,7 +6,6 @@
 //! entry with its reason. The plan text is read from tests/fixtures (a copy of the
 //! published plans, 随县政发〔2022〕19号), so the test runs in a clone of the repo alone.
 
-
 use regex::Regex;
 use wcmon::config::catalogue::{Catalogue, NotMonitoredReason};
 
