@@ -245,7 +245,8 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
 fn values_and_indicators_by_residence_match_the_generator_truth() {
     let (_tmp, db) = sample_db();
     let dv = read_partitioned(&db.join("data_values"));
-    let (de, area, sex, age, res, val) = (strs(&dv, "data_element"), strs(&dv, "area"), strs(&dv, "sex"), strs(&dv, "age"), strs(&dv, "residence"), f64s(&dv, "value"));
+    let (de, area, sex, age, res, val) =
+        (strs(&dv, "data_element"), strs(&dv, "area"), strs(&dv, "sex"), strs(&dv, "age"), strs(&dv, "residence"), f64s(&dv, "value"));
     let year = i32s(&dv, "year");
     let derived = dv.column("derived").unwrap().bool().unwrap().clone();
     let mut got: HashMap<(String, String, i32, String), f64> = HashMap::new();
@@ -277,10 +278,18 @@ fn values_and_indicators_by_residence_match_the_generator_truth() {
         f64s(&ind, "denominator"),
     );
     let year = i32s(&ind, "year");
-    let mut got: HashMap<(String, String, i32, String, String, String), (f64, f64, f64)> = HashMap::new();
+    type Key = (String, String, i32, String, String, String);
+    let mut got: HashMap<Key, (f64, f64, f64)> = HashMap::new();
     for i in 0..ind.height() {
         if res[i].as_deref() != Some("_T") {
-            let k = (code[i].clone().unwrap(), area[i].clone().unwrap(), year[i].unwrap(), sex[i].clone().unwrap(), age[i].clone().unwrap(), res[i].clone().unwrap());
+            let k = (
+                code[i].clone().unwrap(),
+                area[i].clone().unwrap(),
+                year[i].unwrap(),
+                sex[i].clone().unwrap(),
+                age[i].clone().unwrap(),
+                res[i].clone().unwrap(),
+            );
             got.insert(k, (val[i].unwrap(), num[i].unwrap(), den[i].unwrap()));
         }
     }

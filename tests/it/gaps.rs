@@ -56,7 +56,8 @@ fn residence_gaps_are_recomputed_from_the_rural_and_urban_values_of_data_values(
     assert_eq!(towns.len(), 21);
     // Reported values by (data element, area, year, residence), totals of sex and age.
     let dv = read_partitioned(&db.join("data_values"));
-    let (de, area, sex, age, res, val) = (strs(&dv, "data_element"), strs(&dv, "area"), strs(&dv, "sex"), strs(&dv, "age"), strs(&dv, "residence"), f64s(&dv, "value"));
+    let (de, area, sex, age, res, val) =
+        (strs(&dv, "data_element"), strs(&dv, "area"), strs(&dv, "sex"), strs(&dv, "age"), strs(&dv, "residence"), f64s(&dv, "value"));
     let year = i32s(&dv, "year");
     let derived = dv.column("derived").unwrap().bool().unwrap().clone();
     let mut at: HashMap<(String, String, i32, String), f64> = HashMap::new();
@@ -103,5 +104,8 @@ fn residence_gaps_are_recomputed_from_the_rural_and_urban_values_of_data_values(
     }
     // Every indicator × area × year with both groups: 5 indicators (W03, C01–C03, C30) × 22 areas × 5 years.
     assert_eq!(seen.len(), 5 * 22 * 5);
-    assert_eq!(seen.iter().map(|k| k.0.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>(), ["C01", "C02", "C03", "C30", "W03"]);
+    assert_eq!(
+        seen.iter().map(|k| k.0.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>(),
+        ["C01", "C02", "C03", "C30", "W03"]
+    );
 }
