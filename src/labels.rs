@@ -76,8 +76,16 @@ pub const KINDS: &[Label] = &[l("annual", "年度监测报告"), l("midterm", "�
 pub const SEVERITIES: &[Label] = &[l("error", "错误"), l("warning", "警告"), l("info", "提示")];
 
 /// Target kinds (`indicators.target_kind`).
-pub const TARGET_KINDS: &[Label] =
-    &[l("at_least", "不低于"), l("at_most", "不高于"), l("about", "约为"), l("range", "区间"), l("relative", "相对基期"), l("trend", "方向性目标")];
+pub const TARGET_KINDS: &[Label] = &[
+    l("at_least", "不低于"),
+    l("at_most", "不高于"),
+    l("about", "约为"),
+    l("range", "区间"),
+    l("relative", "相对基期"),
+    l("trend", "方向性目标"),
+    l("relational", "关系型目标"),
+    l("reference", "参照指标"),
+];
 
 /// Submission statuses (`submissions.status`).
 pub const SUBMISSION_STATUSES: &[Label] = &[l("loaded", "已载入"), l("superseded", "已被更正"), l("failed", "读取失败"), l("unrecognised", "无法识别")];

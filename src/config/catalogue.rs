@@ -11,6 +11,8 @@ use crate::config::{read_toml, ConfigError};
 struct RawCatalogue {
     data_element: Vec<DataElement>,
     indicator: Vec<Indicator>,
+    #[serde(default)]
+    not_monitored: Vec<NotMonitored>,
 }
 
 /// What kind of quantity a data element is; decides whether it may be summed.
@@ -97,6 +99,9 @@ pub enum TargetKind {
     Range,
     Relative,
     Trend,
+    /// No target of its own: the benchmark a relational target is compared with
+    /// (W81, women among workers, for W55). No progress row.
+    Reference,
     /// Compared with another indicator of the same area, year and sex
     /// (`compare_with`, `comparison`, `tolerance`): e.g. W36 women among party
     /// congress delegates not below women among party members (W35).
@@ -199,11 +204,37 @@ impl Indicator {
     }
 }
 
+/// Why a target of the plans is not monitored (`[[not_monitored]]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotMonitoredReason {
+    /// No routine statistics at county level (a survey, a provincial sample or a
+    /// statistical system not yet built would be needed).
+    NoStatisticalSource,
+    /// A direction without a measure ("水平", "能力", "体系"): nothing to compute.
+    Qualitative,
+}
+
+/// A target sentence of the plans that no indicator monitors, with the reason.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotMonitored {
+    pub plan: String,
+    pub domain: String,
+    /// The plan's sentence (compared ignoring whitespace).
+    pub sentence: String,
+    pub reason: NotMonitoredReason,
+    /// What it would take to monitor it, or where its parts are monitored.
+    pub note: String,
+}
+
 /// The loaded, checked catalogue.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
     pub data_elements: Vec<DataElement>,
     pub indicators: Vec<Indicator>,
+    /// The plans' targets no indicator monitors, each with its reason.
+    pub not_monitored: Vec<NotMonitored>,
     by_code: rustc_hash::FxHashMap<String, usize>,
     indicator_index: rustc_hash::FxHashMap<String, usize>,
 }
@@ -211,7 +242,16 @@ pub struct Catalogue {
 impl Catalogue {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let raw: RawCatalogue = read_toml(path)?;
-        let cat = Self::new(raw.data_element, raw.indicator, path)?;
+        let mut cat = Self::new(raw.data_element, raw.indicator, path)?;
+        for n in &raw.not_monitored {
+            if !matches!(n.plan.as_str(), "women" | "children") || n.sentence.trim().is_empty() {
+                return Err(ConfigError::Invalid {
+                    file: path.to_path_buf(),
+                    msg: format!("not_monitored {:?}: plan must be women or children and the sentence not empty", n.sentence),
+                });
+            }
+        }
+        cat.not_monitored = raw.not_monitored;
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { file: path.to_path_buf(), source })?;
         cat.check_codes(path, &text)?;
         Ok(cat)
@@ -324,7 +364,7 @@ impl Catalogue {
                 }
             }
         }
-        Ok(Catalogue { data_elements, indicators, by_code, indicator_index })
+        Ok(Catalogue { data_elements, indicators, not_monitored: Vec::new(), by_code, indicator_index })
     }
 
     pub fn data_element(&self, code: &str) -> Option<&DataElement> {

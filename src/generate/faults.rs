@@ -35,7 +35,7 @@ fn col_of(groups: &Groups, de: &str, sex: &str) -> u16 {
     let mut col = 1u16;
     for (_, subs) in groups {
         for (_, spec) in subs {
-            if spec.0 == de && spec.1 == sex {
+            if spec.0 == de && spec.1 == sex && spec.3 == "_T" {
                 return col;
             }
             col += 1;

@@ -13,6 +13,7 @@
 pub mod book;
 pub mod faults;
 pub mod model;
+pub mod residence;
 pub mod scale;
 
 use std::collections::BTreeMap;
@@ -78,8 +79,8 @@ struct Ctx<'a> {
     county: &'a str,
 }
 
-/// One value column of a rows-as-towns return: (data element, sex, age).
-type ColSpec = (&'static str, &'static str, &'static str);
+/// One value column of a rows-as-towns return: (data element, sex, age, residence).
+type ColSpec = (&'static str, &'static str, &'static str, &'static str);
 
 /// Rows-as-towns with a two-row merged header: groups with (合计, 其中:女) or single columns.
 #[allow(clippy::too_many_arguments)]
@@ -119,8 +120,8 @@ fn rows_as_towns(
     let mut r = h2 + 1;
     for (ti, (code, name)) in c.towns.iter().enumerate() {
         s.text(r, 0, &town_label(name, year, ti));
-        for (ci, (de, sex, age)) in specs.iter().enumerate() {
-            if let Some(v) = c.truth.get(de, code, year, sex, age) {
+        for (ci, (de, sex, age, res)) in specs.iter().enumerate() {
+            if let Some(v) = c.truth.get_res(de, code, year, sex, age, res) {
                 let val = if v == 0.0 && dash_zero_for.contains(de) { Val::Text("—".into()) } else { render(v, style_for(year, ti, ci)) };
                 s.put(r, 1 + ci as u16, val);
             }
@@ -129,8 +130,8 @@ fn rows_as_towns(
     }
     if total_row {
         s.text(r, 0, "合计");
-        for (ci, (de, sex, age)) in specs.iter().enumerate() {
-            let sum: f64 = c.towns.iter().filter_map(|(code, _)| c.truth.get(de, code, year, sex, age)).sum();
+        for (ci, (de, sex, age, res)) in specs.iter().enumerate() {
+            let sum: f64 = c.towns.iter().filter_map(|(code, _)| c.truth.get_res(de, code, year, sex, age, res)).sum();
             s.put(r, 1 + ci as u16, Val::Num(sum));
         }
         r += 1;
@@ -144,13 +145,13 @@ fn rows_as_towns(
 }
 
 fn g<'a>(label: &'a str, de: &'static str) -> (&'a str, Vec<(&'a str, ColSpec)>) {
-    (label, vec![("", (de, "_T", "_T"))])
+    (label, vec![("", (de, "_T", "_T", "_T"))])
 }
 fn gf<'a>(label: &'a str, de: &'static str, female: &'a str) -> (&'a str, Vec<(&'a str, ColSpec)>) {
-    (label, vec![("合计", (de, "_T", "_T")), (female, (de, "F", "_T"))])
+    (label, vec![("合计", (de, "_T", "_T", "_T")), (female, (de, "F", "_T", "_T"))])
 }
 fn gmf<'a>(label: &'a str, de: &'static str) -> (&'a str, Vec<(&'a str, ColSpec)>) {
-    (label, vec![("男", (de, "M", "_T")), ("女", (de, "F", "_T"))])
+    (label, vec![("男", (de, "M", "_T", "_T")), ("女", (de, "F", "_T", "_T"))])
 }
 
 type Groups = Vec<(&'static str, Vec<(&'static str, ColSpec)>)>;
@@ -177,7 +178,35 @@ fn mch_groups() -> Groups {
         g("新生儿访视人数", "newborns_visited"),
         g("低出生体重儿数", "low_birthweight_births"),
         g("人工流产数", "induced_abortions"),
+        // By the mother's residence (城镇 / 乡村), after the other columns.
+        by_residence(
+            "城镇",
+            "U",
+            &[
+                ("活产数", "live_births"),
+                ("孕产妇死亡数", "maternal_deaths"),
+                ("新生儿死亡数", "neonatal_deaths"),
+                ("婴儿死亡数", "infant_deaths"),
+                ("5岁以下儿童死亡数", "under5_deaths"),
+            ],
+        ),
+        by_residence(
+            "乡村",
+            "R",
+            &[
+                ("活产数", "live_births"),
+                ("孕产妇死亡数", "maternal_deaths"),
+                ("新生儿死亡数", "neonatal_deaths"),
+                ("婴儿死亡数", "infant_deaths"),
+                ("5岁以下儿童死亡数", "under5_deaths"),
+            ],
+        ),
     ]
+}
+
+/// A group of columns of one residence (城镇 U, 乡村 R): the group's label over each data element's.
+fn by_residence(label: &'static str, res: &'static str, cols: &[(&'static str, &'static str)]) -> (&'static str, Vec<(&'static str, ColSpec)>) {
+    (label, cols.iter().map(|&(l, de)| (l, (de, "_T", "_T", res))).collect())
 }
 
 fn mch_annual(c: &Ctx, y: i32) -> Vec<SheetSpec> {
@@ -287,7 +316,7 @@ fn population_crosstab(c: &Ctx, y: i32) -> Vec<SheetSpec> {
 }
 
 fn towns_as_columns(c: &Ctx, y: i32) -> Vec<SheetSpec> {
-    let rows: [(&str, &str, &str, &str); 11] = [
+    let rows: [(&str, &str, &str, &str); 15] = [
         ("乡村人口", "万人", "rural_population", "_T"),
         ("农村户数", "户", "rural_households", "_T"),
         ("农村卫生厕所户数", "户", "rural_households_sanitary_toilet", "_T"),
@@ -299,6 +328,10 @@ fn towns_as_columns(c: &Ctx, y: i32) -> Vec<SheetSpec> {
         ("城镇单位女性就业人员数", "人", "urban_unit_employees", "F"),
         ("城镇就业人员数", "人", "urban_employed_persons", "_T"),
         ("城镇女性就业人员数", "人", "urban_employed_persons", "F"),
+        ("职工人数", "人", "workers", "_T"),
+        ("女职工人数", "人", "workers", "F"),
+        ("职工代表大会代表数", "人", "workers_congress_delegates", "_T"),
+        ("职工代表大会女代表数", "人", "workers_congress_delegates", "F"),
     ];
     let mut s = SheetSpec::new("Sheet1");
     let n = c.towns.len() as u16;
@@ -322,7 +355,7 @@ fn towns_as_columns(c: &Ctx, y: i32) -> Vec<SheetSpec> {
         }
         s.put(r, 2 + n, Val::Num(if *unit == "万人" { total / 10000.0 } else { total }));
     }
-    s.text(3 + rows.len() as u32 + 1, 0, "资料来源：县统计局、县农业农村局、县水利局");
+    s.text(3 + rows.len() as u32 + 1, 0, "资料来源：县统计局、县农业农村局、县水利局、县总工会");
     vec![s]
 }
 
@@ -352,6 +385,9 @@ fn education_groups() -> Groups {
         g("建立家长学校的学校和幼儿园数", "schools_kindergartens_with_parent_school"),
         g("专任教师数", "teachers"),
         g("网络学习空间注册教师数", "teachers_learning_space_registered"),
+        // By the school's location (城镇 / 乡村), after the other columns.
+        by_residence("城镇学校", "U", &[("初中毕业生", "junior_graduates"), ("该届小学一年级入学人数", "primary_grade1_cohort")]),
+        by_residence("乡村学校", "R", &[("初中毕业生", "junior_graduates"), ("该届小学一年级入学人数", "primary_grade1_cohort")]),
     ]
 }
 
@@ -545,6 +581,17 @@ pub fn write_sample(out: &Path, seed: u64) -> Result<usize, String> {
         let _ = writeln!(csv, "{},{},{},{},{},{v},{},{}", k.0, k.1, k.2, k.3, k.4, fmt(n), fmt(d));
     }
     std::fs::write(tdir.join("indicators.csv"), csv).map_err(|e| e.to_string())?;
+    // The urban/rural parts (城镇 U, 乡村 R) of the returns that give them, and the indicators by residence.
+    let mut csv = String::from("data_element,area,year,residence,value\n");
+    for ((de, a, y, r), v) in &truth.residence {
+        let _ = writeln!(csv, "{de},{a},{y},{r},{v}");
+    }
+    std::fs::write(tdir.join("data_values_residence.csv"), csv).map_err(|e| e.to_string())?;
+    let mut csv = String::from("indicator,area,year,sex,age,residence,value,numerator,denominator\n");
+    for ((i, a, y, s, age, r), (v, n, d)) in residence::indicator_truth(&truth, &catalogue, &towns, &county) {
+        let _ = writeln!(csv, "{i},{a},{y},{s},{age},{r},{v},{n},{d}");
+    }
+    std::fs::write(tdir.join("indicators_residence.csv"), csv).map_err(|e| e.to_string())?;
     Ok(files.len())
 }
 

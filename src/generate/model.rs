@@ -15,9 +15,14 @@ pub const YEARS: [i32; 5] = [2020, 2021, 2022, 2023, 2024];
 /// (data_element, area, year, sex, age) -> value.
 pub type Key = (String, String, i32, String, String);
 
+/// (data_element, area, year, residence) -> value: the urban (U) and rural (R)
+/// parts of a town's total (sex and age `_T`), see [`super::residence`].
+pub type ResidenceKey = (String, String, i32, String);
+
 #[derive(Debug, Default, Clone)]
 pub struct Truth {
     pub values: BTreeMap<Key, f64>,
+    pub residence: BTreeMap<ResidenceKey, f64>,
 }
 
 impl Truth {
@@ -26,6 +31,19 @@ impl Truth {
     }
     pub fn get(&self, de: &str, area: &str, year: i32, sex: &str, age: &str) -> Option<f64> {
         self.values.get(&(de.to_string(), area.to_string(), year, sex.to_string(), age.to_string())).copied()
+    }
+    pub fn set_res(&mut self, de: &str, area: &str, year: i32, residence: &str, v: f64) {
+        self.residence.insert((de.into(), area.into(), year, residence.into()), v);
+    }
+    /// A value at a residence: `_T` is [`Truth::get`] of the total (sex and age `_T`).
+    pub fn get_res(&self, de: &str, area: &str, year: i32, sex: &str, age: &str, residence: &str) -> Option<f64> {
+        if residence == "_T" {
+            return self.get(de, area, year, sex, age);
+        }
+        if sex != "_T" || age != "_T" {
+            return None;
+        }
+        self.residence.get(&(de.to_string(), area.to_string(), year, residence.to_string())).copied()
     }
     /// Value or 0 (for rendering).
     pub fn v(&self, de: &str, area: &str, year: i32, sex: &str, age: &str) -> f64 {
@@ -389,6 +407,9 @@ pub fn simulate(towns: &[(String, String)], county: &str, seed: u64) -> Truth {
         t.set("employers", county, y, "_T", "_T", employers);
         t.set("employers_maternity_insured", county, y, "_T", "_T", (employers * path(0.86, 0.95, y)).round());
     }
+    // Drawn from their own streams: every value above is the same with or without them.
+    super::residence::split(&mut t, towns, seed);
+    super::residence::workers(&mut t, towns, seed);
     t
 }
 

@@ -6,16 +6,19 @@
 //! `indicator_values`, turns the catalogue's targets into goals, and writes
 //! one row per indicator × area × sex × age × target year.
 
+mod directional;
 pub mod method;
+mod series;
 
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use crate::compute::stats;
 use crate::config::catalogue::TargetKind;
 use crate::config::{Config, Indicator};
+use directional::{relational_rows, trend_rows, RelationalRow, TrendRow};
 use method::{Goal, Params, Point};
+use series::{add_pooled_to, series, small_count_windows, Series};
 
 /// Settings of the progress assessment (`[progress]` in `pipelines/rules.toml`).
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -59,131 +62,6 @@ impl Default for ProgressSettings {
     }
 }
 
-type SeriesKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
-
-struct Row {
-    year: i32,
-    value: Option<f64>,
-    num: Option<f64>,
-    den: Option<f64>,
-    lo: Option<f64>,
-    hi: Option<f64>,
-    small: bool,
-}
-
-/// Each series' rows (row number, values), ordered by year; the series in key order.
-/// Every series with its (row number, values), series in key order, rows by year.
-type Series<'a> = Vec<(SeriesKey<'a>, Vec<(usize, Row)>)>;
-
-fn series(ind: &DataFrame) -> PolarsResult<Series<'_>> {
-    if ind.height() == 0 {
-        return Ok(Vec::new());
-    }
-    let s = |c: &str| -> PolarsResult<&StringChunked> { ind.column(c)?.str() };
-    let f = |c: &str| -> PolarsResult<&Float64Chunked> { ind.column(c)?.f64() };
-    let (code, area, sex, age, res) = (s("indicator")?, s("area")?, s("sex")?, s("age")?, s("residence")?);
-    let year = ind.column("year")?.i32()?;
-    let (value, num, den, lo, hi) = (f("value")?, f("numerator")?, f("denominator")?, f("ci_low")?, f("ci_high")?);
-    let small = ind.column("small_count")?.bool()?;
-    // Each key column's codes as small integers (a code is looked up only where it
-    // differs from the row before: the frame is sorted, so runs are long), the series
-    // keyed by those. The columns are walked together, row by row, not copied out first.
-    #[derive(Default)]
-    struct Ids<'a> {
-        seen: rustc_hash::FxHashMap<&'a str, u32>,
-        last: Option<(&'a str, u32)>,
-    }
-    impl<'a> Ids<'a> {
-        fn of(&mut self, x: &'a str) -> u32 {
-            match self.last {
-                Some((p, id)) if p == x => id,
-                _ => {
-                    let n = self.seen.len() as u32;
-                    let id = *self.seen.entry(x).or_insert(n);
-                    self.last = Some((x, id));
-                    id
-                }
-            }
-        }
-    }
-    let mut ids: [Ids; 5] = Default::default();
-    let mut at: rustc_hash::FxHashMap<[u32; 5], usize> = rustc_hash::FxHashMap::default();
-    let mut out: Vec<(SeriesKey, Vec<(usize, Row)>)> = Vec::new();
-    let keys = code.iter().zip(area.iter()).zip(sex.iter()).zip(age.iter()).zip(res.iter());
-    let values = year.iter().zip(value.iter()).zip(num.iter()).zip(den.iter()).zip(lo.iter()).zip(hi.iter()).zip(small.iter());
-    for (i, (((((code, area), sex), age), res), ((((((year, value), num), den), lo), hi), small))) in keys.zip(values).enumerate() {
-        let Some(y) = year else { continue };
-        let key = [code, area, sex, age, res].map(Option::unwrap_or_default);
-        let k = *at.entry(std::array::from_fn(|c| ids[c].of(key[c]))).or_insert_with(|| {
-            out.push(((key[0], key[1], key[2], key[3], key[4]), Vec::new()));
-            out.len() - 1
-        });
-        out[k].1.push((i, Row { year: y, value, num, den, lo, hi, small: small.unwrap_or(false) }));
-    }
-    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (_, v) in out.iter_mut() {
-        v.sort_by_key(|r| r.1.year);
-    }
-    Ok(out)
-}
-
-/// A pooled rate over the 3 years ending `y` (fewer at the start of the series, when
-/// earlier years do not exist): (value, numerator, denominator, ci_low, ci_high, first year).
-#[allow(clippy::type_complexity)]
-fn pooled_at(rows: &[(usize, Row)], y: i32, factor: f64, unit: &str, sex_ratio: bool) -> Option<(f64, f64, f64, Option<f64>, Option<f64>, i32)> {
-    let first_year = rows.first()?.1.year;
-    let mut num = 0.0;
-    let mut den = 0.0;
-    let from = (y - 2).max(first_year);
-    for yy in from..=y {
-        let r = &rows.iter().find(|r| r.1.year == yy)?.1;
-        num += r.num?;
-        den += r.den?;
-    }
-    if den <= 0.0 {
-        return None;
-    }
-    let ci = pooled_ci(num, den, factor, unit, sex_ratio);
-    Some((num / den * factor, num, den, ci.map(|c| c.0), ci.map(|c| c.1), from))
-}
-
-/// The interval of a rate pooled from summed counts: the binomial one of the male
-/// share for a sex ratio of one count, Wilson's for a %, else the exact Poisson one.
-fn pooled_ci(num: f64, den: f64, factor: f64, unit: &str, sex_ratio: bool) -> Option<(f64, f64)> {
-    if sex_ratio {
-        stats::count_ratio(num, den, stats::Z95).map(|(_, l, h)| (l * factor, h * factor))
-    } else if unit == "%" && num <= den {
-        stats::wilson(num, den, stats::Z95).map(|(l, h)| (l * factor, h * factor))
-    } else {
-        stats::poisson_exact_cached(num, 0.95).map(|(l, h)| (l / den * factor, h / den * factor))
-    }
-}
-
-/// The baseline and latest windows of a small-count series (the consecutive years
-/// with both counts ending in the latest year, from the baseline year on; see
-/// [`method::windows`]), each window's
-/// interval Wilson's for a % and the exact Poisson one otherwise.
-fn small_count_windows(rows: &[(usize, Row)], base_year: i32, def: &Indicator, pool_years: usize) -> Option<(method::Window, method::Window)> {
-    let (factor, unit, sex_ratio) = (def.factor, def.unit.as_str(), crate::compute::sex_ratio_of_one_count(def));
-    // The run of consecutive years with both counts that ends in the latest year (from the baseline year on).
-    let mut years: Vec<(i32, f64, f64)> = Vec::new();
-    for (_, r) in rows.iter().rev() {
-        let (Some(n), Some(d)) = (r.num, r.den) else { break };
-        if r.year < base_year || years.last().is_some_and(|l| l.0 != r.year + 1) {
-            break;
-        }
-        years.push((r.year, n, d));
-    }
-    years.reverse();
-    method::windows(&years, pool_years, |events, den| {
-        if den <= 0.0 {
-            return None;
-        }
-        let ci = pooled_ci(events, den, factor, unit, sex_ratio);
-        Some((events / den * factor, ci.map(|c| c.0), ci.map(|c| c.1)))
-    })
-}
-
 /// Add the pooled 3-year rate beside every small-count value of a ratio indicator.
 pub fn add_pooled(ind: DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
     let s = series(&ind)?;
@@ -209,49 +87,6 @@ pub fn pooled_and_progress_until(
     Ok((pooled, progress))
 }
 
-/// [`add_pooled`] with the series already read from `ind`.
-fn add_pooled_to(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config) -> PolarsResult<DataFrame> {
-    let n = ind.height();
-    let mut cols: [Vec<Option<f64>>; 5] = Default::default();
-    for c in cols.iter_mut() {
-        c.resize(n, None);
-    }
-    let mut from: Vec<Option<i32>> = vec![None; n];
-    if n > 0 {
-        let unit = ind.column("unit")?.str()?.clone();
-        // Series by series, in parallel: (row, pooled value, numerator, denominator, ci, first year).
-        use rayon::prelude::*;
-        type Pooled = (usize, [Option<f64>; 5], i32);
-        let pooled: Vec<Pooled> = all_series
-            .par_iter()
-            .flat_map_iter(|((code, ..), rows)| {
-                let def = cfg.catalogue.indicator(code).filter(|d| !d.denominator.is_empty());
-                // A series with any small-count year gets the pooled rate in every year (progress uses it whole).
-                let wanted = def.is_some() && rows.iter().any(|r| r.1.small);
-                let unit = &unit;
-                rows.iter().filter(move |_| wanted).filter_map(move |(i, r)| {
-                    let def = def?;
-                    let sex_ratio = crate::compute::sex_ratio_of_one_count(def);
-                    let (v, nu, de, lo, hi, first) = pooled_at(rows, r.year, def.factor, unit.get(*i).unwrap_or_default(), sex_ratio)?;
-                    Some((*i, [Some(v), Some(nu), Some(de), lo, hi], first))
-                })
-            })
-            .collect();
-        for (i, values, first) in pooled {
-            for (c, x) in cols.iter_mut().zip(values) {
-                c[i] = x;
-            }
-            from[i] = Some(first);
-        }
-    }
-    let mut df = ind.clone();
-    for (name, c) in ["pooled_value", "pooled_numerator", "pooled_denominator", "pooled_ci_low", "pooled_ci_high"].iter().zip(cols) {
-        df.with_column(Column::new((*name).into(), c))?;
-    }
-    df.with_column(Column::new("pooled_from_year".into(), from))?;
-    Ok(df)
-}
-
 /// The goal for one target year, or None when the indicator has no numeric target for it.
 fn goal_for(def: &Indicator, target_year: i32, base_value: Option<f64>, s: &ProgressSettings) -> Option<Goal> {
     let t = match target_year {
@@ -269,7 +104,7 @@ fn goal_for(def: &Indicator, target_year: i32, base_value: Option<f64>, s: &Prog
         TargetKind::Range => def.target_range.filter(|_| stated_once).map(|[low, high]| Goal::Range { low, high }),
         TargetKind::Relative if stated_once => Some(method::relative_goal(base_value?, def.relative_change?)),
         TargetKind::Relative => None,
-        TargetKind::Trend | TargetKind::Relational => None,
+        TargetKind::Trend | TargetKind::Relational | TargetKind::Reference => None,
     }
 }
 
@@ -317,126 +152,6 @@ fn latest_year(ind: &DataFrame) -> PolarsResult<i32> {
 pub fn progress_until(ind: &DataFrame, cfg: &Config, last_data_year: i32, roots: bool) -> PolarsResult<(DataFrame, ProgressSummary)> {
     let s = series(ind)?;
     progress_of(ind, &s, cfg, last_data_year, roots)
-}
-
-/// One relational target's assessment: the indicator against its reference
-/// indicator (`compare_with`) of the same area and sex, year by year.
-struct RelationalRow<'a> {
-    key: (&'a str, &'a str, &'a str, &'a str),
-    def: &'a Indicator,
-    reference: &'a str,
-    /// (year, own value, reference value), years where both exist.
-    pairs: Vec<(i32, f64, f64)>,
-    goal: Goal,
-    assessment: method::Assessment,
-}
-
-/// Relational targets (`target_kind = 'relational'`): the series of differences
-/// `value − reference` assessed against 0 (`at_least`: d ≥ 0; `about`: |d| ≤
-/// tolerance) with [`method::assess`], so the status, progress ratio (linear
-/// form), projection and warnings are those of the gap to the reference.
-fn relational_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_data_year: i32, p: &Params) -> Vec<RelationalRow<'a>> {
-    let by_key: rustc_hash::FxHashMap<SeriesKey<'a>, &'a [(usize, Row)]> = all_series.iter().map(|(k, v)| (*k, v.as_slice())).collect();
-    let mut out = Vec::new();
-    for ((code, area, sex, age, res), rows) in all_series {
-        let Some(def) = cfg.catalogue.indicator(code) else { continue };
-        if def.target_kind != TargetKind::Relational || *res != "_T" || def.sex.as_deref().is_some_and(|x| x != *sex) {
-            continue;
-        }
-        let (Some(reference), Some(comparison)) = (def.compare_with.as_deref(), def.comparison) else { continue };
-        let ref_age = cfg.catalogue.indicator(reference).and_then(|r| r.age.as_deref()).unwrap_or("_T");
-        let Some(ref_rows) = by_key.get(&(reference, *area, *sex, ref_age, "_T")) else { continue };
-        let pairs: Vec<(i32, f64, f64)> = rows
-            .iter()
-            .filter_map(|(_, r)| {
-                let v = r.value?;
-                let other = ref_rows.iter().find(|x| x.1.year == r.year)?.1.value?;
-                Some((r.year, v, other))
-            })
-            .collect();
-        let goal = match comparison {
-            crate::config::catalogue::Comparison::AtLeast => Goal::AtLeast(0.0),
-            crate::config::catalogue::Comparison::About => Goal::About { value: 0.0, tolerance: def.tolerance.unwrap_or(0.0).abs() },
-        };
-        let diffs: Vec<Point> = pairs.iter().map(|&(y, v, r)| Point { year: y, value: v - r, ci_low: None, ci_high: None }).collect();
-        let base_year = def.baseline_year.unwrap_or(2020);
-        let assessment = method::assess(&diffs, goal, *s_target_year(cfg), Some(base_year), last_data_year, p);
-        out.push(RelationalRow { key: (*code, *area, *sex, *age), def, reference, pairs, goal, assessment });
-    }
-    out
-}
-
-fn s_target_year(cfg: &Config) -> &i32 {
-    cfg.rules.progress.target_years.iter().max().unwrap_or(&2030)
-}
-
-/// One direction-only target's assessment.
-struct TrendRow<'a> {
-    key: (&'a str, &'a str, &'a str, &'a str),
-    def: &'a Indicator,
-    points: Vec<Point>,
-    trend: Option<method::Trend>,
-    class: method::TrendClass,
-    status: method::Status,
-    warnings: Vec<&'static str>,
-    text: String,
-}
-
-/// The direction-only targets' series (residence `_T`, the indicator's own sex),
-/// each with its Theil–Sen slope and Mann–Kendall test from the baseline year on
-/// (see [`method::trend`], [`method::classify_trend`]); a small count of events
-/// whose latest window has fewer than `min_events` is `not_assessable`.
-fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_data_year: i32, _p: &Params) -> Vec<TrendRow<'a>> {
-    let s = &cfg.rules.progress;
-    all_series
-        .iter()
-        .filter_map(|((code, area, sex, age, res), rows)| {
-            let def = cfg.catalogue.indicator(code)?;
-            if def.target_kind != TargetKind::Trend || *res != "_T" || def.sex.as_deref().is_some_and(|x| x != *sex) {
-                return None;
-            }
-            let base_year = def.baseline_year.unwrap_or(2020);
-            let points: Vec<Point> = method::clean_series(
-                &rows
-                    .iter()
-                    .filter(|r| r.1.year >= base_year)
-                    .filter_map(|(_, r)| r.value.map(|v| Point { year: r.year, value: v, ci_low: r.lo, ci_high: r.hi }))
-                    .collect::<Vec<_>>(),
-            );
-            let trend = method::trend(&points);
-            let maintain = def.direction == crate::config::catalogue::Direction::Maintain;
-            let higher_better = def.direction != crate::config::catalogue::Direction::Decrease;
-            let class = method::classify_trend(trend.as_ref(), higher_better, s.trend_alpha, s.trend_min_years);
-            let mut status = class.status(maintain);
-            let small = rows.iter().any(|r| r.1.small) && !def.denominator.is_empty();
-            if small && class != method::TrendClass::InsufficientData {
-                if let Some((_, l)) = small_count_windows(rows, base_year, def, s.pool_years) {
-                    if l.events < s.min_events {
-                        status = method::Status::NotAssessable;
-                    }
-                }
-            }
-            let mut warnings = Vec::new();
-            if status == method::Status::Deterioration {
-                warnings.push("deteriorating");
-            }
-            if points.last().is_some_and(|l| l.year < last_data_year) {
-                warnings.push("latest_missing");
-            }
-            let text = match &trend {
-                Some(t) => format!(
-                    "{}: Theil–Sen slope {} per year over {} years, Mann–Kendall S = {}, p = {}",
-                    class.as_str(),
-                    crate::ingest::fmt_num((t.slope * 1e4).round() / 1e4),
-                    t.n,
-                    t.s,
-                    crate::ingest::fmt_num((t.p_value * 1e4).round() / 1e4)
-                ),
-                None => format!("{}: fewer than 3 years", class.as_str()),
-            };
-            Some(TrendRow { key: (*code, *area, *sex, *age), def, points, trend, class, status, warnings, text })
-        })
-        .collect()
 }
 
 /// [`progress_until`] with the series already read (from `ind` or a frame with its rows in the same order).

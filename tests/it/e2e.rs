@@ -74,7 +74,7 @@ fn county_infant_mortality_by_sex_is_the_ratio_of_summed_town_counts() {
     let year = i32s(&ind, "year");
     let mut seen = 0;
     for i in 0..ind.height() {
-        if code[i].as_deref() == Some("C02") && area[i].as_deref() == Some(COUNTY) {
+        if code[i].as_deref() == Some("C02") && area[i].as_deref() == Some(COUNTY) && strs(&ind, "residence")[i].as_deref() == Some("_T") {
             let key = (year[i].unwrap(), sex[i].clone().unwrap());
             let (d, b) = (deaths[&key], births[&key]);
             assert_eq!(num[i], Some(d), "{key:?} numerator");
@@ -185,7 +185,7 @@ fn inspect_shows_header_paths_as_pipeline_files_write_them() {
     let r = wcmon(&["inspect", "sample_data/教育局/教育事业统计2022.xlsx"]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("form    jyj_education_by_town"), "{}", r.stdout);
-    assert!(r.stdout.contains("merged  A1:AE1 A4:A5 B4:C4"), "{}", r.stdout);
+    assert!(r.stdout.contains("merged  A1:AI1 A4:A5 B4:C4"), "{}", r.stdout);
     // As the bundled form writes it (education_by_town.toml), full-width colon and all.
     assert!(r.stdout.contains(r#"header = "学前教育在园幼儿/其中：女""#), "{}", r.stdout);
     assert!(r.stdout.contains("likely header starts at row 4"), "{}", r.stdout);
@@ -236,4 +236,71 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
     let issues = read(&db.join("issues.parquet"));
     let msgs = strs(&issues, "message");
     assert!(msgs.iter().any(|m| m.as_deref().is_some_and(|m| m.contains("would inflate to") && m.contains("xl/worksheets/sheet1.xml"))), "{msgs:?}");
+}
+
+/// Urban and rural (城镇 U / 乡村 R): the values the two returns give by residence land as
+/// such, and every indicator whose terms all have them is computed by residence — compared
+/// with the generator's own truth (`_truth/*_residence.csv`), never with wcmon's output.
+#[test]
+fn values_and_indicators_by_residence_match_the_generator_truth() {
+    let (_tmp, db) = sample_db();
+    let dv = read_partitioned(&db.join("data_values"));
+    let (de, area, sex, age, res, val) =
+        (strs(&dv, "data_element"), strs(&dv, "area"), strs(&dv, "sex"), strs(&dv, "age"), strs(&dv, "residence"), f64s(&dv, "value"));
+    let year = i32s(&dv, "year");
+    let derived = dv.column("derived").unwrap().bool().unwrap().clone();
+    let mut got: HashMap<(String, String, i32, String), f64> = HashMap::new();
+    for i in 0..dv.height() {
+        let r = res[i].clone().unwrap();
+        if r != "_T" && derived.get(i) == Some(false) {
+            assert_eq!((sex[i].as_deref(), age[i].as_deref()), (Some("_T"), Some("_T")), "only totals are split by residence");
+            got.insert((de[i].clone().unwrap(), area[i].clone().unwrap(), year[i].unwrap(), r), val[i].unwrap());
+        }
+    }
+    let truth = truth_csv("data_values_residence.csv");
+    // 7 data elements × 21 towns × 5 years × (U, R).
+    assert_eq!(truth.len(), 7 * 21 * 5 * 2);
+    assert_eq!(got.len(), truth.len(), "every urban/rural value the returns give lands, and no other");
+    for t in &truth {
+        let k = (t["data_element"].clone(), t["area"].clone(), t["year"].parse().unwrap(), t["residence"].clone());
+        assert_eq!(got.get(&k).copied(), Some(t["value"].parse::<f64>().unwrap()), "{k:?}");
+    }
+
+    let ind = read_partitioned(&db.join("indicator_values"));
+    let (code, area, sex, age, res, val, num, den) = (
+        strs(&ind, "indicator"),
+        strs(&ind, "area"),
+        strs(&ind, "sex"),
+        strs(&ind, "age"),
+        strs(&ind, "residence"),
+        f64s(&ind, "value"),
+        f64s(&ind, "numerator"),
+        f64s(&ind, "denominator"),
+    );
+    let year = i32s(&ind, "year");
+    type Key = (String, String, i32, String, String, String);
+    let mut got: HashMap<Key, (f64, f64, f64)> = HashMap::new();
+    for i in 0..ind.height() {
+        if res[i].as_deref() != Some("_T") {
+            let k = (
+                code[i].clone().unwrap(),
+                area[i].clone().unwrap(),
+                year[i].unwrap(),
+                sex[i].clone().unwrap(),
+                age[i].clone().unwrap(),
+                res[i].clone().unwrap(),
+            );
+            got.insert(k, (val[i].unwrap(), num[i].unwrap(), den[i].unwrap()));
+        }
+    }
+    let truth = truth_csv("indicators_residence.csv");
+    let codes: std::collections::BTreeSet<&str> = truth.iter().map(|t| t["indicator"].as_str()).collect();
+    assert_eq!(codes.into_iter().collect::<Vec<_>>(), ["C01", "C02", "C03", "C30", "W03"]);
+    assert_eq!(got.len(), truth.len(), "indicators by residence: wcmon {} rows, truth {}", got.len(), truth.len());
+    for t in &truth {
+        let k = (t["indicator"].clone(), t["area"].clone(), t["year"].parse().unwrap(), t["sex"].clone(), t["age"].clone(), t["residence"].clone());
+        let (v, n, d) = got.get(&k).copied().unwrap_or_else(|| panic!("wcmon has no value for {k:?}"));
+        let want: (f64, f64, f64) = (t["value"].parse().unwrap(), t["numerator"].parse().unwrap(), t["denominator"].parse().unwrap());
+        assert!(close(v, want.0) && n == want.1 && d == want.2, "{k:?}: wcmon {v} = {n}/{d}, truth {want:?}");
+    }
 }

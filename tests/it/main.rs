@@ -4,6 +4,7 @@
 
 mod common;
 
+mod catalogue;
 mod e2e;
 mod forms;
 mod gaps;

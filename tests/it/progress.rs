@@ -111,3 +111,44 @@ fn direction_only_targets_are_assessed_by_a_robust_trend() {
     assert!(out.status.success(), "python check failed (tools/test installs scipy)\n{stdout}\n{stderr}");
     assert!(stdout.contains("\n0 failures"), "{stdout}");
 }
+
+/// W55 (职工代表大会中女代表比例与女职工比例相适应) is a relational target against W81, the
+/// women's share of workers (a reference indicator: no target, no progress row of its own).
+/// The gap the row assesses is recomputed here from the generator's truth (the towns' sums).
+#[test]
+fn women_delegates_are_compared_with_women_among_workers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (r, db) = run_into(&root().join("sample_data"), tmp.path());
+    assert_eq!(r.code, 0);
+    let cat = read(&db.join("indicators.parquet"));
+    let (code, kind) = (strs(&cat, "indicator"), strs(&cat, "target_kind"));
+    let kind_of = |c: &str| (0..cat.height()).find(|&i| code[i].as_deref() == Some(c)).and_then(|i| kind[i].clone());
+    assert_eq!(kind_of("W55").as_deref(), Some("relational"));
+    assert_eq!(kind_of("W81").as_deref(), Some("reference"));
+    let p = read(&db.join("progress.parquet"));
+    let (ind, area, status, text) = (strs(&p, "indicator"), strs(&p, "area"), strs(&p, "status"), strs(&p, "warning_text"));
+    assert!(!ind.iter().any(|i| i.as_deref() == Some("W81")), "a reference indicator has no progress row");
+    let w55: Vec<usize> = (0..p.height()).filter(|&i| ind[i].as_deref() == Some("W55") && area[i].as_deref() == Some("421321")).collect();
+    assert_eq!(w55.len(), 1);
+    // The truth: Σ towns' women delegates / delegates − Σ women workers / workers, in points, 2024.
+    let mut sum: std::collections::HashMap<(String, String), f64> = Default::default();
+    for t in truth_csv("data_values.csv") {
+        if t["year"] == "2024" && t["area"] != "421321" && (t["data_element"] == "workers" || t["data_element"] == "workers_congress_delegates") {
+            *sum.entry((t["data_element"].clone(), t["sex"].clone())).or_default() += t["value"].parse::<f64>().unwrap();
+        }
+    }
+    let share = |de: &str| sum[&(de.to_string(), "F".to_string())] / sum[&(de.to_string(), "_T".to_string())] * 100.0;
+    let gap = share("workers_congress_delegates") - share("workers");
+    let t = text[w55[0]].clone().unwrap_or_default();
+    let published: f64 = t
+        .split("W55 − W81 = ")
+        .nth(1)
+        .and_then(|x| x.split(" in 2024").next())
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("no W55 − W81 gap in 2024 in {t:?}"));
+    assert!((published - gap).abs() < 0.006, "published {published}, truth {gap}");
+    // Within the catalogue's tolerance of 5 points every year (the generator's women delegates
+    // are about 3 points below their share of workers): 相适应.
+    assert!(gap.abs() < 5.0);
+    assert_eq!(status[w55[0]].as_deref(), Some("achieved"), "{t}");
+}

@@ -44,7 +44,7 @@ for table, cols in CONTRACT.items():
 want = sum(float(r["value"]) for r in csv.DictReader(open(truth / "data_values.csv"))
            if r["data_element"] == "live_births" and r["year"] == "2022" and r["sex"] == "_T")
 got = con.sql(f"""select value from read_parquet('{db}/data_values/*/*.parquet', hive_partitioning = true)
-                 where data_element = 'live_births' and area = '421321' and year = 2022 and sex = '_T'""").fetchall()
+                 where data_element = 'live_births' and area = '421321' and year = 2022 and sex = '_T' and residence = '_T'""").fetchall()
 if got != [(want,)]:
     print(f"FAIL county live births 2022: duckdb {got}, truth {want}")
     failures += 1
@@ -52,7 +52,7 @@ if got != [(want,)]:
 # Maternal mortality 2024 at county level, read with pyarrow.
 # (Polars writes strings as Arrow string_view; compare in Python rather than with a pyarrow filter.)
 t = [r for r in ds.dataset(db / "indicator_values", format="parquet", partitioning="hive").to_table().to_pylist()
-     if r["indicator"] == "W03" and r["area"] == "421321" and r["year"] == 2024]
+     if r["indicator"] == "W03" and r["area"] == "421321" and r["year"] == 2024 and r["residence"] == "_T"]
 truth_rows = [r for r in csv.DictReader(open(truth / "indicators.csv"))
               if r["indicator"] == "W03" and r["area"] == "421321" and r["year"] == "2024"]
 if len(t) != 1 or abs(t[0]["value"] - float(truth_rows[0]["value"])) > 1e-9:

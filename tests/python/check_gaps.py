@@ -2,7 +2,9 @@
 
 Usage: check_gaps.py DB PIPELINES_DIR
 
-For every indicator with a county sex gap: the numerators and denominators of
+For every indicator with a county sex gap (and, below, every county gap between
+rural and urban, dimension residence: R against U, each side's counts summed
+from the towns' values reported at that residence): the numerators and denominators of
 both groups are summed here from the towns' reported values in data_values
 (towns reporting every term of both sides; the county's own values where no
 town reports them), and the intervals are computed with statsmodels and scipy:
@@ -59,20 +61,20 @@ def close(a, b, tol=1e-9):
     return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
 
-def term_value(t, area, year, sex):
-    """A term's reported value at an area with the group's sex (None when not reported)."""
-    key = (t["data_element"], area, year, sex, t.get("age", "_T"), t.get("residence", "_T"))
+def term_value(t, area, year, sex, res=None):
+    """A term's reported value at an area with the group's sex (and residence) (None when not reported)."""
+    key = (t["data_element"], area, year, sex, t.get("age", "_T"), res or t.get("residence", "_T"))
     v = values.get(key)
     return None if v is None else v[0]
 
 
-def sides(ind, year, sex_of):
+def sides(ind, year, sex_of, res=None):
     """Σ numerator and Σ denominator over the towns reporting every term, else the county's own."""
     terms_n, terms_d = ind["numerator"], ind["denominator"]
 
     def at(area):
-        n = [term_value(t, area, year, sex_of(t)) for t in terms_n]
-        d = [term_value(t, area, year, sex_of(t)) for t in terms_d]
+        n = [term_value(t, area, year, sex_of(t), res) for t in terms_n]
+        d = [term_value(t, area, year, sex_of(t), res) for t in terms_d]
         if None in n or None in d:
             return None
         return sum(n), sum(d)
@@ -86,6 +88,33 @@ def sides(ind, year, sex_of):
 def garwood(x):
     lo = 0.0 if x == 0 else chi2.ppf(0.025, 2 * x) / 2
     return lo, chi2.ppf(0.975, 2 * x + 2) / 2
+
+
+def rate_want(ind, x1, n1, x2, n2, method, where):
+    """The published numbers of a gap between two groups' rates or proportions, recomputed."""
+    f = ind["factor"]
+    want = dict(value=x1 / n1 * f, ref=x2 / n2 * f, diff=(x1 / n1 - x2 / n2) * f, ratio=(x1 / n1) / (x2 / n2) if x2 > 0 else None)
+    if ind["unit"] == "%" and x1 <= n1 and x2 <= n2:
+        if method != "newcombe+katz":
+            fail(f"{where}: method {method} for a proportion")
+        lo, hi = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
+        ci = relative_risk(int(x1), int(n1), int(x2), int(n2)).confidence_interval(0.95)
+        want.update(dlo=lo * f, dhi=hi * f, rlo=ci.low, rhi=ci.high)
+    else:
+        if method != "mover_poisson+log_rate_ratio":
+            fail(f"{where}: method {method} for a rate")
+        (a1, b1), (a2, b2) = garwood(x1), garwood(x2)
+        r1, r2 = x1 / n1, x2 / n2
+        d = r1 - r2
+        lo = d - math.sqrt((r1 - a1 / n1) ** 2 + (b2 / n2 - r2) ** 2)
+        hi = d + math.sqrt((b1 / n1 - r1) ** 2 + (r2 - a2 / n2) ** 2)
+        want.update(dlo=lo * f, dhi=hi * f)
+        if x1 > 0 and x2 > 0:
+            rl, rh = confint_poisson_2indep(x1, n1, x2, n2, method="wald-log", compare="ratio")
+            want.update(rlo=rl, rhi=rh)
+        else:
+            want.update(rlo=None, rhi=None)
+    return want
 
 
 checked = set()
@@ -123,27 +152,7 @@ for code, year, age, kind, value, ref_value, num, den, ref_num, ref_den, diff, d
         if not (close(num, x1) and close(den, n1) and close(ref_num, x2) and close(ref_den, n2)):
             fail(f"{where}: counts {num}/{den} vs {ref_num}/{ref_den}, data_values {x1}/{n1} vs {x2}/{n2}")
             continue
-        want = dict(value=x1 / n1 * f, ref=x2 / n2 * f, diff=(x1 / n1 - x2 / n2) * f, ratio=(x1 / n1) / (x2 / n2))
-        if ind["unit"] == "%" and x1 <= n1 and x2 <= n2:
-            if method != "newcombe+katz":
-                fail(f"{where}: method {method} for a proportion")
-            lo, hi = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff")
-            ci = relative_risk(int(x1), int(n1), int(x2), int(n2)).confidence_interval(0.95)
-            want.update(dlo=lo * f, dhi=hi * f, rlo=ci.low, rhi=ci.high)
-        else:
-            if method != "mover_poisson+log_rate_ratio":
-                fail(f"{where}: method {method} for a rate")
-            (a1, b1), (a2, b2) = garwood(x1), garwood(x2)
-            r1, r2 = x1 / n1, x2 / n2
-            d = r1 - r2
-            lo = d - math.sqrt((r1 - a1 / n1) ** 2 + (b2 / n2 - r2) ** 2)
-            hi = d + math.sqrt((b1 / n1 - r1) ** 2 + (r2 - a2 / n2) ** 2)
-            want.update(dlo=lo * f, dhi=hi * f)
-            if x1 > 0 and x2 > 0:
-                rl, rh = confint_poisson_2indep(x1, n1, x2, n2, method="wald-log", compare="ratio")
-                want.update(rlo=rl, rhi=rh)
-            else:
-                want.update(rlo=None, rhi=None)
+        want = rate_want(ind, x1, n1, x2, n2, method, where)
         tol = 1e-7
     got = dict(value=value, ref=ref_value, diff=diff, dlo=dlo, dhi=dhi, ratio=ratio, rlo=rlo, rhi=rhi)
     for k, w in want.items():
@@ -155,4 +164,35 @@ for code, year, age, kind, value, ref_value, num, den, ref_num, ref_den, diff, d
 if len(checked) < 25:
     fail(f"only {len(checked)} indicators have county sex gaps: {sorted(checked)}")
 print(f"checked {len(gaps)} county sex gaps of {len(checked)} indicators: {sorted(checked)}")
+
+
+# Rural against urban: each side from the towns' values reported at that residence.
+res_gaps = con.sql(
+    f"""select indicator, year, sex, age, kind, value, reference_value, numerator, denominator, reference_numerator,
+               reference_denominator, difference, difference_ci_low, difference_ci_high, ratio, ratio_ci_low, ratio_ci_high, method
+        from '{db}/gaps.parquet' where area = '{COUNTY}' and dimension = 'residence' and "group" = 'R' and reference_group = 'U'"""
+).fetchall()
+res_checked = set()
+for code, year, sex, age, kind, value, ref_value, num, den, ref_num, ref_den, diff, dlo, dhi, ratio, rlo, rhi, method in res_gaps:
+    ind = indicators[code]
+    where = f"{code} {year} R/U"
+    g = sides(ind, year, lambda t: t.get("sex", "_T"), "R")
+    r = sides(ind, year, lambda t: t.get("sex", "_T"), "U")
+    if g is None or r is None:
+        fail(f"{where}: no counts by residence in data_values")
+        continue
+    (x1, n1), (x2, n2) = g, r
+    if kind != "rate" or not (close(num, x1) and close(den, n1) and close(ref_num, x2) and close(ref_den, n2)):
+        fail(f"{where}: {kind} counts {num}/{den} vs {ref_num}/{ref_den}, data_values {x1}/{n1} vs {x2}/{n2}")
+        continue
+    want = rate_want(ind, x1, n1, x2, n2, method, where)
+    got = dict(value=value, ref=ref_value, diff=diff, dlo=dlo, dhi=dhi, ratio=ratio, rlo=rlo, rhi=rhi)
+    for k, w in want.items():
+        w = None if w is None else float(w)
+        if not close(got[k], w, 1e-7):
+            fail(f"{where} {k}: wcmon {got[k]}, recomputed {w}")
+    res_checked.add(code)
+if len(res_checked) < 5:
+    fail(f"only {len(res_checked)} indicators have county residence gaps: {sorted(res_checked)}")
+print(f"checked {len(res_gaps)} county residence gaps of {len(res_checked)} indicators: {sorted(res_checked)}")
 print(f"{failures} failures")

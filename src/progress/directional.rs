@@ -1,0 +1,127 @@
+//! Targets without a numeric value: relational targets (an indicator against
+//! another, W36 ≥ W35) and direction-only targets (a robust trend).
+
+use super::method::{self, Goal, Params, Point};
+use super::series::{small_count_windows, Row, Series, SeriesKey};
+use crate::config::catalogue::TargetKind;
+use crate::config::{Config, Indicator};
+
+/// One relational target's assessment: the indicator against its reference
+/// indicator (`compare_with`) of the same area and sex, year by year.
+pub(super) struct RelationalRow<'a> {
+    pub(super) key: (&'a str, &'a str, &'a str, &'a str),
+    pub(super) def: &'a Indicator,
+    pub(super) reference: &'a str,
+    /// (year, own value, reference value), years where both exist.
+    pub(super) pairs: Vec<(i32, f64, f64)>,
+    pub(super) goal: Goal,
+    pub(super) assessment: method::Assessment,
+}
+
+/// Relational targets (`target_kind = 'relational'`): the series of differences
+/// `value − reference` assessed against 0 (`at_least`: d ≥ 0; `about`: |d| ≤
+/// tolerance) with [`method::assess`], so the status, progress ratio (linear
+/// form), projection and warnings are those of the gap to the reference.
+pub(super) fn relational_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_data_year: i32, p: &Params) -> Vec<RelationalRow<'a>> {
+    let by_key: rustc_hash::FxHashMap<SeriesKey<'a>, &'a [(usize, Row)]> = all_series.iter().map(|(k, v)| (*k, v.as_slice())).collect();
+    let mut out = Vec::new();
+    for ((code, area, sex, age, res), rows) in all_series {
+        let Some(def) = cfg.catalogue.indicator(code) else { continue };
+        if def.target_kind != TargetKind::Relational || *res != "_T" || def.sex.as_deref().is_some_and(|x| x != *sex) {
+            continue;
+        }
+        let (Some(reference), Some(comparison)) = (def.compare_with.as_deref(), def.comparison) else { continue };
+        let ref_age = cfg.catalogue.indicator(reference).and_then(|r| r.age.as_deref()).unwrap_or("_T");
+        let Some(ref_rows) = by_key.get(&(reference, *area, *sex, ref_age, "_T")) else { continue };
+        let pairs: Vec<(i32, f64, f64)> = rows
+            .iter()
+            .filter_map(|(_, r)| {
+                let v = r.value?;
+                let other = ref_rows.iter().find(|x| x.1.year == r.year)?.1.value?;
+                Some((r.year, v, other))
+            })
+            .collect();
+        let goal = match comparison {
+            crate::config::catalogue::Comparison::AtLeast => Goal::AtLeast(0.0),
+            crate::config::catalogue::Comparison::About => Goal::About { value: 0.0, tolerance: def.tolerance.unwrap_or(0.0).abs() },
+        };
+        let diffs: Vec<Point> = pairs.iter().map(|&(y, v, r)| Point { year: y, value: v - r, ci_low: None, ci_high: None }).collect();
+        let base_year = def.baseline_year.unwrap_or(2020);
+        let assessment = method::assess(&diffs, goal, *s_target_year(cfg), Some(base_year), last_data_year, p);
+        out.push(RelationalRow { key: (*code, *area, *sex, *age), def, reference, pairs, goal, assessment });
+    }
+    out
+}
+
+pub(super) fn s_target_year(cfg: &Config) -> &i32 {
+    cfg.rules.progress.target_years.iter().max().unwrap_or(&2030)
+}
+
+/// One direction-only target's assessment.
+pub(super) struct TrendRow<'a> {
+    pub(super) key: (&'a str, &'a str, &'a str, &'a str),
+    pub(super) def: &'a Indicator,
+    pub(super) points: Vec<Point>,
+    pub(super) trend: Option<method::Trend>,
+    pub(super) class: method::TrendClass,
+    pub(super) status: method::Status,
+    pub(super) warnings: Vec<&'static str>,
+    pub(super) text: String,
+}
+
+/// The direction-only targets' series (residence `_T`, the indicator's own sex),
+/// each with its Theil–Sen slope and Mann–Kendall test from the baseline year on
+/// (see [`method::trend`], [`method::classify_trend`]); a small count of events
+/// whose latest window has fewer than `min_events` is `not_assessable`.
+pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_data_year: i32, _p: &Params) -> Vec<TrendRow<'a>> {
+    let s = &cfg.rules.progress;
+    all_series
+        .iter()
+        .filter_map(|((code, area, sex, age, res), rows)| {
+            let def = cfg.catalogue.indicator(code)?;
+            if def.target_kind != TargetKind::Trend || *res != "_T" || def.sex.as_deref().is_some_and(|x| x != *sex) {
+                return None;
+            }
+            let base_year = def.baseline_year.unwrap_or(2020);
+            let points: Vec<Point> = method::clean_series(
+                &rows
+                    .iter()
+                    .filter(|r| r.1.year >= base_year)
+                    .filter_map(|(_, r)| r.value.map(|v| Point { year: r.year, value: v, ci_low: r.lo, ci_high: r.hi }))
+                    .collect::<Vec<_>>(),
+            );
+            let trend = method::trend(&points);
+            let maintain = def.direction == crate::config::catalogue::Direction::Maintain;
+            let higher_better = def.direction != crate::config::catalogue::Direction::Decrease;
+            let class = method::classify_trend(trend.as_ref(), higher_better, s.trend_alpha, s.trend_min_years);
+            let mut status = class.status(maintain);
+            let small = rows.iter().any(|r| r.1.small) && !def.denominator.is_empty();
+            if small && class != method::TrendClass::InsufficientData {
+                if let Some((_, l)) = small_count_windows(rows, base_year, def, s.pool_years) {
+                    if l.events < s.min_events {
+                        status = method::Status::NotAssessable;
+                    }
+                }
+            }
+            let mut warnings = Vec::new();
+            if status == method::Status::Deterioration {
+                warnings.push("deteriorating");
+            }
+            if points.last().is_some_and(|l| l.year < last_data_year) {
+                warnings.push("latest_missing");
+            }
+            let text = match &trend {
+                Some(t) => format!(
+                    "{}: Theil–Sen slope {} per year over {} years, Mann–Kendall S = {}, p = {}",
+                    class.as_str(),
+                    crate::ingest::fmt_num((t.slope * 1e4).round() / 1e4),
+                    t.n,
+                    t.s,
+                    crate::ingest::fmt_num((t.p_value * 1e4).round() / 1e4)
+                ),
+                None => format!("{}: fewer than 3 years", class.as_str()),
+            };
+            Some(TrendRow { key: (*code, *area, *sex, *age), def, points, trend, class, status, warnings, text })
+        })
+        .collect()
+}
