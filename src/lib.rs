@@ -25,4 +25,5 @@ pub mod progress;
 pub mod publish;
 pub mod reporting;
 pub mod state;
+pub mod util;
 pub mod validate;

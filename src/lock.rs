@@ -56,7 +56,7 @@ impl DbLock {
         file.set_len(0).map_err(io(&path))?;
         file.seek(SeekFrom::Start(0)).map_err(io(&path))?;
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-        write!(file, "pid {} on {} since {}", std::process::id(), host.trim(), crate::pipeline::now_rfc3339()).map_err(io(&path))?;
+        write!(file, "pid {} on {} since {}", std::process::id(), host.trim(), crate::util::now_rfc3339()).map_err(io(&path))?;
         file.flush().map_err(io(&path))?;
         Ok(DbLock { file, path, recovered_from })
     }

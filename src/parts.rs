@@ -94,7 +94,7 @@ pub fn key(tool_version: &str, config_digest: &str, last_year: i32, files: &[&Su
         }
         h.update(b"\n");
     }
-    crate::ingest::hex(&h.finalize())[..32].to_string()
+    crate::util::hex(&h.finalize())[..32].to_string()
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PolarsError + '_ {
@@ -125,7 +125,7 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
         }
         h.update(&buf[..n]);
     }
-    Ok(crate::ingest::hex(&h.finalize()))
+    Ok(crate::util::hex(&h.finalize()))
 }
 
 /// The files of a part folder (one level of table folders), by path relative to it, but the record.

@@ -209,7 +209,7 @@ fn cache_name(rel: &str, sha256: &str) -> String {
     h.update(rel.as_bytes());
     h.update(b"\0");
     h.update(sha256.as_bytes());
-    crate::ingest::hex(&h.finalize())[..32].to_string()
+    crate::util::hex(&h.finalize())[..32].to_string()
 }
 
 /// Bumped when the cache layout changes: older entries then miss and are read again.
@@ -456,7 +456,7 @@ pub fn config_digest(pipelines: &Path) -> String {
         h.update(std::fs::read(&p).unwrap_or_default());
         h.update(b"\0");
     }
-    crate::ingest::hex(&h.finalize())
+    crate::util::hex(&h.finalize())
 }
 
 #[cfg(test)]
@@ -506,7 +506,7 @@ mod tests {
             h.update(std::fs::read(root.join(n)).unwrap());
             h.update(b"\0");
         }
-        let digest = crate::ingest::hex(&h.finalize());
+        let digest = crate::util::hex(&h.finalize());
         assert_eq!(STATE_VERSION, format!("{}+{}", env!("CARGO_PKG_VERSION"), &digest[..16]));
     }
 

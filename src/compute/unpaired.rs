@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 
 use super::ratios::Lost;
 use crate::config::Config;
-use crate::ingest::fmt_num;
+use crate::util::fmt_num;
 use crate::model::Issue;
 use crate::validate::RuleStat;
 

@@ -186,8 +186,8 @@ impl Rule {
                 format!("{over} for {what} (tolerance {})", self.tolerance)
             }
             RuleKind::Range => {
-                let lo = self.min.map(crate::ingest::fmt_num).unwrap_or_else(|| "-inf".into());
-                let hi = self.max.map(crate::ingest::fmt_num).unwrap_or_else(|| "inf".into());
+                let lo = self.min.map(crate::util::fmt_num).unwrap_or_else(|| "-inf".into());
+                let hi = self.max.map(crate::util::fmt_num).unwrap_or_else(|| "inf".into());
                 format!("{} in [{lo}, {hi}]{}", self.data_elements.join(", "), if self.integer { ", whole numbers" } else { "" })
             }
         }

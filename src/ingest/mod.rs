@@ -15,6 +15,8 @@ mod ods;
 use calamine::{open_workbook_from_rs, DataRef, Dimensions, Ods, Reader, Xls, Xlsb, Xlsx};
 use sha2::{Digest, Sha256};
 
+use crate::util::{fmt_num, hex};
+
 /// Refuse files larger than this (bytes): a return is a few hundred KB.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// Refuse sheets whose used area spans more rows / columns / cells than this.
@@ -104,14 +106,6 @@ impl CellValue {
             CellValue::Bool(b) => b.to_string(),
             CellValue::Error(e) => e.clone(),
         }
-    }
-}
-
-pub fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
     }
 }
 
@@ -381,10 +375,6 @@ pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, String), IngestError> {
     let bytes = std::fs::read(path).map_err(|e| IngestError::Io(e.to_string()))?;
     let sha = hex(&Sha256::digest(&bytes));
     Ok((bytes, sha))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];

@@ -20,6 +20,7 @@ use crate::compute::frames;
 use crate::config::{Config, ConfigError};
 use crate::ingest::{self, InputFile};
 use crate::model::{Observation, Submission};
+use crate::util::now_rfc3339;
 use crate::publish::{self, Manifest, Table};
 use crate::validate;
 
@@ -140,24 +141,7 @@ fn inputs_digest(subs: &[Submission]) -> String {
         h.update(s.source_sha256.as_deref().unwrap_or("-").as_bytes());
         h.update(b"\n");
     }
-    ingest::hex(&h.finalize())
-}
-
-pub fn now_rfc3339() -> String {
-    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    crate::util::hex(&h.finalize())
 }
 
 /// The whole run.

@@ -427,10 +427,10 @@ fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_data_year: i
                 Some(t) => format!(
                     "{}: Theil–Sen slope {} per year over {} years, Mann–Kendall S = {}, p = {}",
                     class.as_str(),
-                    crate::ingest::fmt_num((t.slope * 1e4).round() / 1e4),
+                    crate::util::fmt_num((t.slope * 1e4).round() / 1e4),
                     t.n,
                     t.s,
-                    crate::ingest::fmt_num((t.p_value * 1e4).round() / 1e4)
+                    crate::util::fmt_num((t.p_value * 1e4).round() / 1e4)
                 ),
                 None => format!("{}: fewer than 3 years", class.as_str()),
             };
@@ -624,7 +624,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
             let mut text = texts.join("; ");
             if series_kind.starts_with("pooled_") && !text.is_empty() {
                 text.push_str(" (pooled rates: fewer than ");
-                text.push_str(&crate::ingest::fmt_num(s.small_count));
+                text.push_str(&crate::util::fmt_num(s.small_count));
                 text.push_str(" events a year)");
             }
             o.warning_text.push((!text.is_empty()).then_some(text));
@@ -719,7 +719,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
         o.series.push("annual".into());
         o.status.push(a.status.as_str().to_string());
         o.warnings.push((!codes.is_empty()).then(|| codes.join(",")));
-        let gap = last.map(|x| format!("{} − {reference} = {} in {}", code, crate::ingest::fmt_num(((x.1 - x.2) * 100.0).round() / 100.0), x.0));
+        let gap = last.map(|x| format!("{} − {reference} = {} in {}", code, crate::util::fmt_num(((x.1 - x.2) * 100.0).round() / 100.0), x.0));
         let texts: Vec<String> = gap.into_iter().chain(a.warnings.iter().map(|w| w.reason())).collect();
         o.warning_text.push(Some(texts.join("; ")));
         o.trend_class.push(None);

@@ -5,7 +5,7 @@ use polars::prelude::*;
 
 use super::RuleStat;
 use crate::config::Config;
-use crate::ingest::fmt_num;
+use crate::util::fmt_num;
 use crate::model::Issue;
 
 /// The key columns of an indicator row, to say where a finding is.

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::config::rules::{Missing, Over, RuleKind, BUILT_IN};
 use crate::config::{Config, Kind, Rule, Term};
-use crate::ingest::fmt_num;
+use crate::util::fmt_num;
 use crate::model::{Issue, Observation, Severity};
 use crate::normalise::Control;
 
