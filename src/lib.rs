@@ -27,3 +27,4 @@ pub mod reporting;
 pub mod state;
 pub mod util;
 pub mod validate;
+pub mod vocab;

@@ -322,7 +322,7 @@ pub fn resolve_rules(raw: Vec<RawRule>, scope: &str, path: &Path, text: &str, ca
                 }
             }
             if let Some(a) = &t.age {
-                if !crate::normalise::labels::is_age_code(a) {
+                if !crate::vocab::labels::is_age_code(a) {
                     return Err(bad(a, format!("age {a:?} is not an age code like _T, Y0T4, Y_GE65")));
                 }
             }
@@ -333,7 +333,7 @@ pub fn resolve_rules(raw: Vec<RawRule>, scope: &str, path: &Path, text: &str, ca
             }
         }
         for a in &r.parts {
-            if !crate::normalise::labels::is_age_code(a) {
+            if !crate::vocab::labels::is_age_code(a) {
                 return Err(bad(a, format!("part {a:?} is not an age code like Y0T4")));
             }
         }

@@ -7,8 +7,6 @@
 //! Every such cell either lands as an [`Observation`] or becomes an [`Issue`]
 //! that names file, sheet and cell: `cells_read = landed + rejected`.
 
-pub mod clean;
-pub mod labels;
 mod long;
 
 use std::collections::BTreeMap;
@@ -17,7 +15,8 @@ use crate::config::forms::{AreaFrom, ColRef, DashMeans, Dims, Layout, YearFrom};
 use crate::config::{Config, Form};
 use crate::ingest::{a1, CellValue, Sheet, Workbook};
 use crate::model::{Interner, Issue, Observation, Severity, Text};
-use clean::{clean_text, normalise_label, unit_scale, Cleaned};
+use crate::vocab::clean::{clean_text, normalise_label, unit_scale, Cleaned};
+use crate::vocab::labels;
 
 /// How many rows from the top are searched for the header row.
 pub const HEADER_SEARCH_ROWS: usize = 60;
