@@ -11,8 +11,8 @@ use rustc_hash::FxHashMap;
 
 use super::ratios::Lost;
 use crate::config::Config;
-use crate::util::fmt_num;
 use crate::model::Issue;
+use crate::util::fmt_num;
 use crate::validate::RuleStat;
 
 /// The rule's name (a built-in rule, `[severity]` can change its level).

@@ -20,8 +20,8 @@ use crate::compute::frames;
 use crate::config::{Config, ConfigError};
 use crate::ingest::{self, InputFile};
 use crate::model::{Observation, Submission};
-use crate::util::now_rfc3339;
 use crate::publish::{self, Manifest, Table};
+use crate::util::now_rfc3339;
 use crate::validate;
 
 mod files;

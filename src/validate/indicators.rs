@@ -5,8 +5,8 @@ use polars::prelude::*;
 
 use super::RuleStat;
 use crate::config::Config;
-use crate::util::fmt_num;
 use crate::model::Issue;
+use crate::util::fmt_num;
 
 /// The key columns of an indicator row, to say where a finding is.
 struct RowKeys<'a> {

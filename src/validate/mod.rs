@@ -25,9 +25,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::config::rules::{Missing, Over, RuleKind, BUILT_IN};
 use crate::config::{Config, Kind, Rule, Term};
-use crate::util::fmt_num;
 use crate::model::{Issue, Observation, Severity};
 use crate::normalise::Control;
+use crate::util::fmt_num;
 
 mod builtin;
 mod declared;
