@@ -228,7 +228,7 @@ struct RawRules {
     #[serde(default)]
     rule: Vec<RawRule>,
     #[serde(default)]
-    progress: crate::progress::ProgressSettings,
+    progress: super::ProgressSettings,
 }
 
 /// The built-in rules and their default severities.
@@ -252,7 +252,7 @@ pub const BUILT_IN: &[(&str, Severity, &str)] = &[
 pub struct Rules {
     pub rules: Vec<Rule>,
     /// `[progress]`: thresholds of the target-progress assessment.
-    pub progress: crate::progress::ProgressSettings,
+    pub progress: super::ProgressSettings,
     pub outliers: OutlierSettings,
     pub severity: BTreeMap<String, Severity>,
 }
