@@ -121,6 +121,109 @@ impl Severity {
     }
 }
 
+/// What kind of rule a [`RuleStat`] counts (`rule_summary.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatKind {
+    /// A check built into wcmon (`negative_count`, `female_exceeds_total`, …).
+    BuiltIn,
+    /// A finding made while reading (`unparseable_value`, `unknown_area`, …).
+    Ingest,
+    /// The year-over-year outlier check.
+    Outlier,
+    /// Declared rules (`rules.toml`, a form's `[[rule]]`), by kind.
+    Compare,
+    Balance,
+    Pair,
+    Range,
+}
+
+impl StatKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatKind::BuiltIn => "built_in",
+            StatKind::Ingest => "ingest",
+            StatKind::Outlier => "outlier",
+            StatKind::Compare => "compare",
+            StatKind::Balance => "balance",
+            StatKind::Pair => "pair",
+            StatKind::Range => "range",
+        }
+    }
+}
+
+/// Where a rule applies (`rule_summary.scope`): every return (`catalogue`) or one form's (its id).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    Catalogue,
+    Form(String),
+}
+
+impl Scope {
+    /// `catalogue`, else a form id.
+    pub fn of(s: &str) -> Scope {
+        if s == "catalogue" {
+            Scope::Catalogue
+        } else {
+            Scope::Form(s.to_string())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Scope::Catalogue => "catalogue",
+            Scope::Form(id) => id,
+        }
+    }
+}
+
+impl Serialize for Scope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Scope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Scope, D::Error> {
+        Ok(Scope::of(&String::deserialize(d)?))
+    }
+}
+
+/// One row of the per-rule summary (`rule_summary.parquet`), after R's `validate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleStat {
+    pub rule: String,
+    pub kind: StatKind,
+    pub severity: Severity,
+    pub scope: Scope,
+    pub expression: String,
+    /// Checks made (passes + fails) plus checks skipped for missing values.
+    pub items: u64,
+    pub passes: u64,
+    pub fails: u64,
+    pub missing: u64,
+}
+
+impl RuleStat {
+    /// A rule that has checked nothing yet.
+    pub fn new(rule: &str, kind: StatKind, severity: Severity, scope: Scope, expression: &str) -> RuleStat {
+        RuleStat { rule: rule.to_string(), kind, severity, scope, expression: expression.to_string(), items: 0, passes: 0, fails: 0, missing: 0 }
+    }
+}
+
+/// A total the return states for the areas it lists (a 合计 row or a 全县 column).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Control {
+    pub data_element: String,
+    pub year: i32,
+    pub sex: String,
+    pub age: String,
+    pub residence: String,
+    pub value: f64,
+    pub sheet: String,
+    pub cell: String,
+}
+
 /// One finding (a row of `issues`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Issue {

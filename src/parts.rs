@@ -36,7 +36,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Severity, Submission};
 use crate::progress::ProgressSummary;
-use crate::validate::RuleStat;
+use crate::model::RuleStat;
 
 /// The small results of one part.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

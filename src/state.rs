@@ -232,7 +232,7 @@ const CACHE_FORMAT: &[u8] = b"columnar-3\0";
 struct Head {
     submission: crate::model::Submission,
     issues: Vec<crate::model::Issue>,
-    controls: Vec<crate::normalise::Control>,
+    controls: Vec<crate::model::Control>,
     texts: Vec<String>,
 }
 

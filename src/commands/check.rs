@@ -15,9 +15,10 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::ingest::InputFile;
+use crate::model::RuleStat;
 use crate::model::{Issue, Severity, Submission};
 use crate::pipeline::{self, FileResult};
-use crate::validate::{History, RuleStat};
+use crate::validate::History;
 
 #[derive(Debug, Serialize)]
 pub struct FileReport {

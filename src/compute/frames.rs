@@ -237,14 +237,14 @@ pub fn ancestors(areas: &Areas) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(vec![Column::new("area".into(), a), Column::new("ancestor".into(), p)])
 }
 
-pub fn rule_summary(rows: &[crate::validate::RuleStat]) -> PolarsResult<DataFrame> {
-    let st = |f: &dyn Fn(&crate::validate::RuleStat) -> String| -> Vec<String> { rows.iter().map(f).collect() };
-    let n = |f: &dyn Fn(&crate::validate::RuleStat) -> u64| -> Vec<u64> { rows.iter().map(f).collect() };
+pub fn rule_summary(rows: &[crate::model::RuleStat]) -> PolarsResult<DataFrame> {
+    let st = |f: &dyn Fn(&crate::model::RuleStat) -> String| -> Vec<String> { rows.iter().map(f).collect() };
+    let n = |f: &dyn Fn(&crate::model::RuleStat) -> u64| -> Vec<u64> { rows.iter().map(f).collect() };
     DataFrame::new_infer_height(vec![
         Column::new("rule".into(), st(&|r| r.rule.clone())),
-        Column::new("kind".into(), st(&|r| r.kind.clone())),
-        Column::new("severity".into(), st(&|r| r.severity.clone())),
-        Column::new("scope".into(), st(&|r| r.scope.clone())),
+        Column::new("kind".into(), st(&|r| r.kind.as_str().to_string())),
+        Column::new("severity".into(), st(&|r| r.severity.as_str().to_string())),
+        Column::new("scope".into(), st(&|r| r.scope.as_str().to_string())),
         Column::new("expression".into(), st(&|r| r.expression.clone())),
         Column::new("items".into(), n(&|r| r.items)),
         Column::new("passes".into(), n(&|r| r.passes)),

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use crate::config::forms::{AreaFrom, ColRef, DashMeans, Dims, Layout, YearFrom};
 use crate::config::{Config, Form};
 use crate::ingest::{a1, CellValue, Sheet, Workbook};
-use crate::model::{Interner, Issue, Observation, Severity, Text};
+use crate::model::{Control, Interner, Issue, Observation, Severity, Text};
 use crate::vocab::clean::{clean_text, normalise_label, unit_scale, Cleaned};
 use crate::vocab::labels;
 
@@ -45,19 +45,6 @@ pub struct Normalised {
     pub controls: Vec<Control>,
     /// One shared copy of each code and provenance string of the file.
     pub texts: crate::model::Interner,
-}
-
-/// A total the return states for the areas it lists (a 合计 row or a 全县 column).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Control {
-    pub data_element: String,
-    pub year: i32,
-    pub sex: String,
-    pub age: String,
-    pub residence: String,
-    pub value: f64,
-    pub sheet: String,
-    pub cell: String,
 }
 
 /// A label with a trailing unit in parentheses removed: "活产数(人)" -> "活产数".

@@ -21,7 +21,7 @@ pub struct FileResult {
     pub observations: Vec<Observation>,
     pub issues: Vec<Issue>,
     /// The return's own totals, for the area balance rule.
-    pub controls: Vec<normalise::Control>,
+    pub controls: Vec<crate::model::Control>,
 }
 
 /// Which forms a workbook is; errors are issues for the file.
@@ -123,7 +123,7 @@ pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config
 
 /// Validate all files' values together (rules span returns), then derive the
 /// sexes each return implies from what was kept, and update the counts.
-pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &validate::History) -> Vec<validate::RuleStat> {
+pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &validate::History) -> Vec<crate::model::RuleStat> {
     let mut batches: Vec<validate::Batch> = results
         .iter_mut()
         .map(|r| validate::Batch {

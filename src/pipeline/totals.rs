@@ -19,8 +19,8 @@ use super::{RunError, RunSummary};
 /// the indicators with data.
 #[derive(Default)]
 pub(super) struct Totals {
-    pub(super) rule_stats: Vec<validate::RuleStat>,
-    pub(super) ind_stats: Vec<validate::RuleStat>,
+    pub(super) rule_stats: Vec<crate::model::RuleStat>,
+    pub(super) ind_stats: Vec<crate::model::RuleStat>,
     pub(super) issue_counts: validate::IssueCounts,
     pub(super) issues: Kept,
     pub(super) progress: Kept,
@@ -83,7 +83,7 @@ pub(super) fn count_file(summary: &mut RunSummary, r: &FileResult) {
 }
 
 /// Add rule counts of another part (a rule is summed over parts; rules keep the order they came in).
-pub(super) fn merge_stats(into: &mut Vec<validate::RuleStat>, more: Vec<validate::RuleStat>) {
+pub(super) fn merge_stats(into: &mut Vec<crate::model::RuleStat>, more: Vec<crate::model::RuleStat>) {
     for s in more {
         match into.iter_mut().find(|t| t.rule == s.rule) {
             Some(t) => {
