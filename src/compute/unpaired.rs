@@ -21,8 +21,13 @@ pub const RULE: &str = "rate_denominator_missing";
 /// (first term's) reported value found in `values`, and the rule's counts.
 pub fn issues(lost: &[Lost], values: &DataFrame, cfg: &Config) -> PolarsResult<(Vec<Issue>, RuleStat)> {
     let sev = cfg.rules.severity_of(RULE);
-    let mut stat =
-        RuleStat::new(RULE, StatKind::BuiltIn, sev, Scope::Catalogue, "a town's reported numerator of a rate has its denominator (else its events are in no aggregate)");
+    let mut stat = RuleStat::new(
+        RULE,
+        StatKind::BuiltIn,
+        sev,
+        Scope::Catalogue,
+        "a town's reported numerator of a rate has its denominator (else its events are in no aggregate)",
+    );
     if lost.is_empty() {
         return Ok((Vec::new(), stat));
     }
