@@ -17,8 +17,8 @@ use rayon::prelude::*;
 
 use crate::config::forms::AreaFrom;
 use crate::config::Config;
-use crate::model::{Issue, Severity};
-use crate::pipeline::FileResult;
+use crate::model::{FileResult, Issue, Severity};
+use crate::parts::Unchanged;
 
 pub mod order;
 
@@ -52,7 +52,7 @@ pub fn per_area(form: &crate::config::Form) -> bool {
 /// rests on the files' times alone.
 pub fn supersede(
     results: &mut [FileResult],
-    facts: &[crate::pipeline::FileFacts],
+    facts: &[crate::model::FileFacts],
     ranks: &[order::Rank],
     cfg: &Config,
 ) -> (HashMap<String, Vec<String>>, Vec<Issue>) {
@@ -148,21 +148,6 @@ pub fn year_dirs(version: &Path) -> BTreeMap<i32, std::path::PathBuf> {
 /// run still publishes (a rebuild repairs a damaged database).
 pub fn previous_values(partition: &Path, year: i32) -> PolarsResult<DataFrame> {
     values_except(partition, year, &Unchanged::default(), &BTreeSet::new(), true)
-}
-
-/// Rows a diff can skip: the part files a run took unchanged from the last run
-/// (the same files, linked: known by device and inode) and the areas their returns report.
-#[derive(Debug, Default)]
-pub struct Unchanged {
-    pub files: std::collections::HashSet<(u64, u64)>,
-    pub areas: crate::compute::AreaSet,
-}
-
-impl Unchanged {
-    fn file(&self, path: &Path) -> bool {
-        use std::os::unix::fs::MetadataExt;
-        !self.files.is_empty() && std::fs::metadata(path).is_ok_and(|m| self.files.contains(&(m.dev(), m.ino())))
-    }
 }
 
 /// The Parquet files of a year partition, in name order.

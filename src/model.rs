@@ -333,3 +333,42 @@ pub struct Submission {
     pub values_superseded: u64,
     pub superseded_by: Option<String>,
 }
+
+/// Everything one input file produced (before validation, which spans files):
+/// what the state cache keeps per file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileResult {
+    pub submission: Submission,
+    pub observations: Vec<Observation>,
+    pub issues: Vec<Issue>,
+    /// The return's own totals, for the area balance rule.
+    pub controls: Vec<Control>,
+}
+
+/// What the run keeps of a file while its values wait in the state cache: the
+/// years and areas it reports (for supersession and for grouping files into
+/// parts) and how many values it has.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    pub years: Vec<i32>,
+    pub areas: Vec<String>,
+    pub values: usize,
+    /// The values and controls are in the cache, not in memory.
+    pub stripped: bool,
+    /// So are the file's ingest findings (the file was not decoded this run).
+    pub issues_stripped: bool,
+}
+
+impl FileFacts {
+    pub fn of(r: &FileResult) -> FileFacts {
+        let years: std::collections::BTreeSet<i32> = r.observations.iter().map(|o| o.year).collect();
+        let areas: std::collections::BTreeSet<&str> = r.observations.iter().map(|o| &*o.area).collect();
+        FileFacts {
+            years: years.into_iter().collect(),
+            areas: areas.into_iter().map(str::to_string).collect(),
+            values: r.observations.len(),
+            stripped: false,
+            issues_stripped: false,
+        }
+    }
+}

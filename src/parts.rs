@@ -34,9 +34,8 @@ use polars_io::prelude::{ParquetReader, SerReader};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Severity, Submission};
+use crate::model::{RuleStat, Severity, Submission};
 use crate::progress::ProgressSummary;
-use crate::model::RuleStat;
 
 /// The small results of one part.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -289,7 +288,20 @@ fn reuse_verified(part_dir: &Path, staged: &Path, k: usize, record: PartRecord) 
     Some(PartOut { record, root_values, root_sums, pairs, progress_file, issues_file, gaps_file })
 }
 
-impl crate::incremental::Unchanged {
+/// Rows a diff can skip: the part files a run took unchanged from the last run
+/// (the same files, linked: known by device and inode) and the areas their returns report.
+#[derive(Debug, Default)]
+pub struct Unchanged {
+    pub files: std::collections::HashSet<(u64, u64)>,
+    pub areas: crate::compute::AreaSet,
+}
+
+impl Unchanged {
+    pub(crate) fn file(&self, path: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        !self.files.is_empty() && std::fs::metadata(path).is_ok_and(|m| self.files.contains(&(m.dev(), m.ino())))
+    }
+
     /// Add a part taken unchanged: its `data_values` files and the areas its returns report.
     pub fn note<'a>(&mut self, part_dir: &Path, areas: impl Iterator<Item = &'a String>) {
         use std::os::unix::fs::MetadataExt;

@@ -33,8 +33,8 @@ use polars::prelude::*;
 use crate::config::forms::AreaFrom;
 use crate::config::schedule::date_of;
 use crate::config::{Config, Form};
+use crate::model::{FileFacts, FileResult};
 use crate::model::{Issue, Severity};
-use crate::pipeline::{FileFacts, FileResult};
 use crate::state::first_seen::{FirstSeen, Sighting};
 
 /// The environment variable that sets the run's date (tests).

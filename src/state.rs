@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::model::FileResult;
 use crate::model::{Observation, Text};
-use crate::pipeline::FileResult;
 
 pub mod first_seen;
 

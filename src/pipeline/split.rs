@@ -86,7 +86,7 @@ pub(super) fn run_parts(
     summary: &mut RunSummary,
     manifest: &mut crate::publish::Manifest,
     totals: &mut Totals,
-) -> Result<(DataFrame, crate::incremental::Unchanged), RunError> {
+) -> Result<(DataFrame, crate::parts::Unchanged), RunError> {
     let Files { results, facts, inputs } = files;
     let (cfg, staging, started) = (run.cfg, run.staging, run.started);
     let roots: compute::AreaSet = cfg.areas.roots().map(|a| a.code.clone()).collect();
@@ -147,7 +147,7 @@ pub(super) fn run_parts(
     let mut root_values = Vec::new();
     let mut root_sums = Vec::new();
     let mut pair_sums: std::collections::HashMap<String, Vec<DataFrame>> = std::collections::HashMap::new();
-    let mut unchanged = crate::incremental::Unchanged::default();
+    let mut unchanged = crate::parts::Unchanged::default();
     for (k, (members, out)) in parts.iter().zip(outs).enumerate() {
         let Some((mut out, reused)) = out else {
             return Err(RunError::State(format!("part {} of {n_parts} was neither kept nor computed", k + 1)));
