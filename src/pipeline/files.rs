@@ -9,10 +9,10 @@ use rayon::prelude::*;
 
 use crate::config::{Config, Form};
 use crate::ingest::{self, InputFile, Workbook};
+pub use crate::model::{FileFacts, FileResult};
 use crate::model::{Issue, Severity, Submission};
 use crate::normalise::{self, FileCtx, Normalised};
 use crate::validate;
-pub use crate::model::{FileFacts, FileResult};
 
 /// Which forms a workbook is; errors are issues for the file.
 pub fn recognise<'c>(wb: &Workbook, file_name: &str, cfg: &'c Config) -> Vec<&'c Form> {
