@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::config::forms::AreaFrom;
 use crate::config::Config;
-use crate::model::{FileResult, Issue, Severity};
+use crate::model::{FileResult, Issue, Severity, SubmissionStatus};
 use crate::parts::Unchanged;
 
 pub mod order;
@@ -59,7 +59,7 @@ pub fn supersede(
     let mut groups: BTreeMap<SupersessionKey, Vec<usize>> = BTreeMap::new();
     let parents: std::collections::HashSet<&str> = cfg.areas.list.iter().filter_map(|a| a.parent.as_deref()).collect();
     for (i, r) in results.iter().enumerate() {
-        if r.submission.status != "loaded" {
+        if r.submission.status != SubmissionStatus::Loaded {
             continue;
         }
         let Some(form) = r.submission.form.as_deref().and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) else { continue };
@@ -101,7 +101,7 @@ pub fn supersede(
             let r = &mut results[i];
             replaced.entry(win_sub.clone()).or_default().push(r.submission.source_file.clone());
             let s = &mut r.submission;
-            s.status = "superseded".into();
+            s.status = SubmissionStatus::Superseded;
             s.superseded_by = Some(win_sub.clone());
             s.values_superseded = s.cells_read;
             s.values_landed = 0;

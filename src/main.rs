@@ -305,11 +305,11 @@ fn main() -> ExitCode {
     };
     match cli.cmd {
         Cmd::Run(a) => match pipelines() {
-            Ok(p) => run(p, a, "run"),
+            Ok(p) => run(p, a, wcmon::model::RunMode::Run),
             Err(e) => missing(e),
         },
         Cmd::Rebuild(a) => match pipelines() {
-            Ok(p) => run(p, a, "rebuild"),
+            Ok(p) => run(p, a, wcmon::model::RunMode::Rebuild),
             Err(e) => missing(e),
         },
         Cmd::Check { files, db, format, all } => {
@@ -441,13 +441,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
+fn run(pipelines: PathBuf, a: RunArgs, mode: wcmon::model::RunMode) -> ExitCode {
     let RunArgs { inbox, db, keep_versions, part_values, parts_at_once, allow_removals, max_removals } = a;
     let opts = RunOptions {
         inbox,
         db: db.clone(),
         pipelines,
-        mode: mode.into(),
+        mode,
         progress: std::io::stderr().is_terminal(),
         keep_versions,
         part_values,
@@ -458,7 +458,7 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
     match pipeline::run(&opts) {
         Ok(s) => {
             let sev = |k: &str| s.issues_by_severity.get(k).copied().unwrap_or(0);
-            if s.outcome == "unchanged" {
+            if s.outcome == wcmon::model::RunOutcome::Unchanged {
                 say!("wcmon {mode}: {} files, none new or changed: 0 read; version {} stays current ({} ms)", s.files, s.version, s.duration_ms);
                 say!("  issues in that version: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
                 return ExitCode::from(u8::from(sev("error") > 0));

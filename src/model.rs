@@ -121,6 +121,81 @@ impl Severity {
     }
 }
 
+/// Declares a `Copy` enum named by its serde strings (`as_str`, `Display`, and
+/// comparison with text, so `status == "loaded"` reads as before).
+macro_rules! named_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+
+named_enum! {
+    /// What became of a return (`submissions.status`).
+    SubmissionStatus {
+        Loaded = "loaded",
+        /// Read, but no table of its form was found in it (or it could not be read).
+        Failed = "failed",
+        /// No form recognises it.
+        Unrecognised = "unrecognised",
+        /// A newer return of the same form and year replaced it.
+        Superseded = "superseded",
+    }
+}
+
+named_enum! {
+    /// How a run ended (`RunSummary.outcome`).
+    RunOutcome {
+        /// A new version is current.
+        Published = "published",
+        /// Nothing new: the current version stands.
+        Unchanged = "unchanged",
+    }
+}
+
+impl Default for RunOutcome {
+    fn default() -> Self {
+        RunOutcome::Published
+    }
+}
+
+named_enum! {
+    /// `wcmon run` (only new or changed files are read) or `wcmon rebuild` (every file, the state ignored).
+    RunMode {
+        Run = "run",
+        Rebuild = "rebuild",
+    }
+}
+
 /// What kind of rule a [`RuleStat`] counts (`rule_summary.kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -301,7 +376,7 @@ impl Submission {
             source_file: source_file.to_string(),
             source_sha256: None,
             format: None,
-            status: "failed".into(),
+            status: SubmissionStatus::Failed,
             cells_read: 0,
             values_landed: 0,
             values_rejected: 0,
@@ -322,8 +397,7 @@ pub struct Submission {
     pub source_file: String,
     pub source_sha256: Option<String>,
     pub format: Option<String>,
-    /// loaded | failed | unrecognised | superseded
-    pub status: String,
+    pub status: SubmissionStatus,
     pub cells_read: u64,
     pub values_landed: u64,
     pub values_rejected: u64,

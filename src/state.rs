@@ -526,7 +526,7 @@ mod tests {
         let db = tempfile::tempdir().unwrap();
         let file: Text = "卫健/2024 妇幼.xlsx".into();
         let mut sub = Submission::new("abababab".into(), &file);
-        sub.status = "loaded".into();
+        sub.status = crate::model::SubmissionStatus::Loaded;
         sub.values_landed = 3;
         let r = FileResult {
             submission: sub,

@@ -24,7 +24,7 @@ use crate::validate::History;
 pub struct FileReport {
     pub file: String,
     pub form: Option<String>,
-    pub status: String,
+    pub status: crate::model::SubmissionStatus,
     pub cells_read: u64,
     pub values_landed: u64,
     pub values_rejected: u64,

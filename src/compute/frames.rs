@@ -202,7 +202,7 @@ pub fn submissions(rows: &[Submission]) -> PolarsResult<DataFrame> {
         Column::new("source_file".into(), rows.iter().map(|r| r.source_file.clone()).collect::<Vec<_>>()),
         s("source_sha256", o(&|r| r.source_sha256.clone())),
         s("format", o(&|r| r.format.clone())),
-        Column::new("status".into(), rows.iter().map(|r| r.status.clone()).collect::<Vec<_>>()),
+        Column::new("status".into(), rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>()),
         Column::new("cells_read".into(), rows.iter().map(|r| r.cells_read).collect::<Vec<u64>>()),
         Column::new("values_landed".into(), rows.iter().map(|r| r.values_landed).collect::<Vec<u64>>()),
         Column::new("values_rejected".into(), rows.iter().map(|r| r.values_rejected).collect::<Vec<u64>>()),

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::config::{Config, Form};
 use crate::ingest::{self, InputFile, Workbook};
 pub use crate::model::{FileFacts, FileResult};
-use crate::model::{Issue, Severity, Submission};
+use crate::model::{Issue, Severity, Submission, SubmissionStatus};
 use crate::normalise::{self, FileCtx, Normalised};
 use crate::validate;
 
@@ -79,14 +79,14 @@ pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config
     let form = match forms.as_slice() {
         [f] => *f,
         [] => {
-            sub.status = "unrecognised".into();
+            sub.status = SubmissionStatus::Unrecognised;
             let sheets: Vec<&str> = wb.sheets.iter().map(|s| s.name.as_str()).collect();
             let mut r = fail(
                 sub,
                 "unrecognised_file",
                 format!("no pipeline file recognises this return (sheets {sheets:?}); add a form under pipelines/forms/ (see `wcmon inspect`)"),
             );
-            r.submission.status = "unrecognised".into();
+            r.submission.status = SubmissionStatus::Unrecognised;
             r.issues.extend(issues);
             return r;
         }
@@ -107,7 +107,7 @@ pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config
     sub.values_rejected = n.rejected;
     sub.values_derived = n.derived;
     sub.year = n.years.first().copied().filter(|_| n.years.len() == 1);
-    sub.status = if n.tables_found > 0 { "loaded".into() } else { "failed".into() };
+    sub.status = if n.tables_found > 0 { SubmissionStatus::Loaded } else { SubmissionStatus::Failed };
     FileResult { submission: sub, observations: n.observations, issues, controls: n.controls }
 }
 

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::compute::frames;
 use crate::config::{Config, ConfigError};
 use crate::ingest::{self, InputFile};
-use crate::model::{Observation, Submission};
+use crate::model::{Observation, RunMode, RunOutcome, Submission, SubmissionStatus};
 use crate::publish::{self, Manifest, Table};
 use crate::util::now_rfc3339;
 use crate::validate;
@@ -45,7 +45,7 @@ pub struct RunOptions {
     pub db: PathBuf,
     pub pipelines: PathBuf,
     /// `run` (incremental: only new or changed files are read) or `rebuild` (every file, ignoring the state).
-    pub mode: String,
+    pub mode: RunMode,
     pub progress: bool,
     /// Versions of the database to keep (the current one included).
     pub keep_versions: usize,
@@ -99,7 +99,7 @@ pub struct RunSummary {
     /// The latest year's expected returns: received, late, missing (see `crate::reporting`).
     pub returns: crate::reporting::ReportingSummary,
     /// `published` or `unchanged` (nothing new: the current version stands).
-    pub outcome: String,
+    pub outcome: RunOutcome,
     pub version: String,
     pub duration_ms: u128,
 }
@@ -164,7 +164,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     }
     let run_id = format!("{}-{}", started_at.replace([':', '-'], ""), std::process::id());
     let digest = crate::state::config_digest(&opts.pipelines);
-    let rebuild = opts.mode == "rebuild";
+    let rebuild = opts.mode == RunMode::Rebuild;
     let prev_state = if rebuild { None } else { crate::state::State::load(&opts.db, &digest) };
     let current = publish::current_version(&opts.db);
     // When each return was first seen, and "now" for what is due (kept across rebuilds).
@@ -288,7 +288,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     run_issues.extend(reporting.issues());
     summary.returns = reporting.summary();
     for (r, fact) in results.iter().zip(facts.iter_mut()) {
-        if r.submission.status == "superseded" {
+        if r.submission.status == SubmissionStatus::Superseded {
             *fact = FileFacts::default();
         }
     }
@@ -299,7 +299,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let staging = publish::Staging::begin(&opts.db)?;
     let mut manifest = Manifest {
         run_id: run_id.clone(),
-        mode: opts.mode.clone(),
+        mode: opts.mode.as_str().to_string(),
         tool: "wcmon".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         started_at,
@@ -410,7 +410,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         "stage published"
     );
     summary.version = manifest.version.clone();
-    summary.outcome = "published".into();
+    summary.outcome = RunOutcome::Published;
     new_state.compact(&opts.db, &cache);
     drop(cache);
     new_state.save(&opts.db).map_err(|e| RunError::State(e.to_string()))?;
@@ -554,7 +554,7 @@ fn progress_bar(show: bool, n: usize) -> indicatif::ProgressBar {
 fn unchanged_run(opts: &RunOptions, run_id: &str, files: &[InputFile], current: Option<&Path>, started: Instant) -> Result<RunSummary, RunError> {
     let manifest: serde_json::Value =
         current.and_then(|c| std::fs::read_to_string(c.join("manifest.json")).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
-    let mut summary = RunSummary { files: files.len(), files_cached: files.len(), outcome: "unchanged".into(), ..Default::default() };
+    let mut summary = RunSummary { files: files.len(), files_cached: files.len(), outcome: RunOutcome::Unchanged, ..Default::default() };
     summary.version = manifest["version"].as_str().unwrap_or_default().to_string();
     if let Some(m) = manifest["issues_by_severity"].as_object() {
         for (k, v) in m {
