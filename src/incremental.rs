@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::config::forms::AreaFrom;
 use crate::config::Config;
 use crate::model::{FileResult, Issue, Severity, SubmissionStatus};
-use crate::parts::Unchanged;
+use crate::store::parts::Unchanged;
 
 pub mod order;
 
@@ -125,7 +125,7 @@ pub fn supersede(
 
 /// The year partitions of `data_values` in the current version of `db`, by year.
 pub fn previous_partitions(db: &Path) -> BTreeMap<i32, std::path::PathBuf> {
-    crate::publish::current_version(db).map(|v| year_dirs(&v)).unwrap_or_default()
+    crate::store::publish::current_version(db).map(|v| year_dirs(&v)).unwrap_or_default()
 }
 
 /// The year folders (`year=YYYY`) of `data_values` in a version folder, by year.
@@ -320,7 +320,7 @@ const DIFF_COLUMNS: [&str; 10] = ["data_element", "area", "year", "sex", "age", 
 
 /// The changes table of the current version (the audit trail so far), if any.
 pub fn previous_changes(db: &Path) -> Option<DataFrame> {
-    let current = crate::publish::current_version(db)?;
+    let current = crate::store::publish::current_version(db)?;
     let file = std::fs::File::open(current.join("changes.parquet")).ok()?;
     ParquetReader::new(file).finish().ok()
 }
@@ -652,7 +652,7 @@ mod tests {
         let mut df = frame(rows).lazy().with_column(lit(false).alias("derived")).collect()?;
         let derived = frame(&rows[..1]).lazy().with_columns([lit(99.0).alias("value"), lit(true).alias("derived")]).collect()?;
         df.vstack_mut(&derived)?;
-        crate::publish::parquet::write(&mut df, std::fs::File::create(dir.join(name))?)?;
+        crate::store::publish::parquet::write(&mut df, std::fs::File::create(dir.join(name))?)?;
         Ok(())
     }
 

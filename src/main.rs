@@ -516,7 +516,7 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: wcmon::model::RunMode) -> ExitCode 
             eprintln!("wcmon: pipeline file error: {e}");
             ExitCode::from(2)
         }
-        Err(RunError::Lock(e @ wcmon::lock::LockError::Busy { .. })) => {
+        Err(RunError::Lock(e @ wcmon::store::lock::LockError::Busy { .. })) => {
             eprintln!("wcmon: {e}");
             ExitCode::from(3)
         }

@@ -35,7 +35,7 @@ use crate::config::schedule::date_of;
 use crate::config::{Config, Form};
 use crate::model::{FileFacts, FileResult, SubmissionStatus};
 use crate::model::{Issue, Severity};
-use crate::state::first_seen::{FirstSeen, Sighting};
+use crate::store::state::first_seen::{FirstSeen, Sighting};
 
 /// The environment variable that sets the run's date (tests).
 pub const AS_OF_VAR: &str = "WCMON_AS_OF";

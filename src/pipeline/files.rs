@@ -146,14 +146,17 @@ pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &v
 
 /// Bring back the values and controls of files whose result waits in the cache
 /// (read again from the inbox if the cache entry is gone).
-pub(super) fn restore(results: &mut [FileResult], facts: &mut [FileFacts], files: &[InputFile], state: &crate::state::State, cfg: &Config, db: &Path) {
+pub(super) fn restore(results: &mut [FileResult], facts: &mut [FileFacts], files: &[InputFile], state: &crate::store::state::State, cfg: &Config, db: &Path) {
     results.par_iter_mut().zip(facts.par_iter_mut()).zip(files.par_iter()).for_each(|((r, fact), f)| {
         if !fact.stripped {
             return;
         }
         fact.stripped = false;
-        let cached =
-            state.files.get(&f.rel).and_then(|s| Some((s, s.cache.as_ref()?))).and_then(|(s, loc)| crate::state::read_cached(db, &f.rel, &s.sha256, loc));
+        let cached = state
+            .files
+            .get(&f.rel)
+            .and_then(|s| Some((s, s.cache.as_ref()?)))
+            .and_then(|(s, loc)| crate::store::state::read_cached(db, &f.rel, &s.sha256, loc));
         let fresh = cached.unwrap_or_else(|| {
             tracing::warn!(file = %f.rel, "the cached values are gone: reading the file again");
             REREAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

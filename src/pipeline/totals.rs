@@ -47,7 +47,7 @@ impl Totals {
     }
 
     /// Add a part of a split run (computed now or kept from the last run).
-    pub(super) fn add_part(&mut self, summary: &mut RunSummary, out: crate::parts::PartOut) {
+    pub(super) fn add_part(&mut self, summary: &mut RunSummary, out: crate::store::parts::PartOut) {
         let rec = out.record;
         merge_stats(&mut self.rule_stats, rec.validation_stats);
         merge_stats(&mut self.ind_stats, rec.indicator_stats);
@@ -119,7 +119,7 @@ impl Kept {
     pub(super) fn take(self) -> Result<Option<DataFrame>, RunError> {
         let mut frames = Vec::with_capacity(self.files.len() + self.frames.len());
         for path in &self.files {
-            frames.push(crate::parts::read_frame(path)?);
+            frames.push(crate::store::parts::read_frame(path)?);
         }
         frames.extend(self.frames);
         Ok(compute::stack(frames)?)

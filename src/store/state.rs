@@ -13,7 +13,7 @@
 //!   read, the years and areas it reports, its value count), so an unchanged
 //!   file is decoded only when its part is computed;
 //! * `parts/<key>/`: each part of the last run split in parts, kept to be
-//!   taken as it was when its files are unchanged (see `crate::parts`);
+//!   taken as it was when its files are unchanged (see `crate::store::parts`);
 //! * `runs.jsonl`: one line per run, including runs that found nothing to do;
 //! * `first_seen.json`: when each return was first seen (kept across builds and
 //!   rebuilds, see [`first_seen`]).
@@ -71,7 +71,7 @@ pub struct State {
     pub config_digest: String,
     /// Relative path -> fingerprint.
     pub files: BTreeMap<String, FileState>,
-    /// The parts of the last run split in parts, by key (see `crate::parts`).
+    /// The parts of the last run split in parts, by key (see `crate::store::parts`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<String>,
 }
@@ -498,7 +498,7 @@ mod tests {
             .chain(["Cargo.toml", "Cargo.lock", "build.rs"].map(String::from))
             .collect();
         names.sort();
-        assert!(names.iter().any(|n| n == "src/state.rs") && names.len() > 40, "{names:?}");
+        assert!(names.iter().any(|n| n == "src/store/state.rs") && names.len() > 40, "{names:?}");
         let mut h = Sha256::new();
         for n in &names {
             h.update(n.as_bytes());

@@ -102,7 +102,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PolarsError + '_ {
 
 pub fn write_frame(df: &mut DataFrame, path: &Path) -> PolarsResult<()> {
     let file = fs::File::create(path).map_err(io(path))?;
-    crate::publish::parquet::write(df, std::io::BufWriter::with_capacity(1 << 20, file))?;
+    crate::store::publish::parquet::write(df, std::io::BufWriter::with_capacity(1 << 20, file))?;
     Ok(())
 }
 
