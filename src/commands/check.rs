@@ -56,7 +56,7 @@ impl CheckReport {
 /// Reported values of an existing database, as history for the outlier rule.
 pub fn history_from_db(db: &Path) -> Result<History, String> {
     let mut h = History::new();
-    let dir = db.join("data_values");
+    let dir = crate::store::Layout::of(db).current().join("data_values");
     let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(h) };
     let mut parts: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     parts.sort();

@@ -39,7 +39,7 @@ impl DbLock {
             return Err(LockError::NotAFolder { db: db.to_path_buf() });
         }
         std::fs::create_dir_all(db).map_err(io(db))?;
-        let path = db.join(".lock");
+        let path = super::Layout::of(db).lock();
         let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io(&path))?;
         let mut previous = String::new();
         let _ = file.read_to_string(&mut previous);

@@ -74,7 +74,7 @@ pub const PART_TABLES: [&str; 2] = ["data_values", "indicator_values"];
 
 /// The folder of the part with `key`.
 pub fn dir(db: &Path, key: &str) -> PathBuf {
-    db.join("state").join("parts").join(key)
+    super::Layout::of(db).part(key)
 }
 
 /// The key of a part: the tool, the pipeline files, the run's latest year and
