@@ -201,14 +201,22 @@ pub const TOP_LEVEL: &[&str] = &[
 /// it there. Steps: `staging` (half the tables written), `staged` (the new
 /// version complete, not yet current), `switched` (current points at it),
 /// `pruned` (old versions removed, state not yet saved).
+///
+/// Only in a build with the `test-hooks` feature (`tools/test` passes it); in any
+/// other build this does nothing and the environment is not read.
 pub fn pause_point(step: &str) {
-    if std::env::var("WCMON_PAUSE_AT").ok().as_deref() != Some(step) {
-        return;
+    #[cfg(feature = "test-hooks")]
+    {
+        if std::env::var("WCMON_PAUSE_AT").ok().as_deref() != Some(step) {
+            return;
+        }
+        if let Ok(f) = std::env::var("WCMON_PAUSE_FILE") {
+            let _ = fs::write(f, step);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(120));
     }
-    if let Ok(f) = std::env::var("WCMON_PAUSE_FILE") {
-        let _ = fs::write(f, step);
-    }
-    std::thread::sleep(std::time::Duration::from_secs(120));
+    #[cfg(not(feature = "test-hooks"))]
+    let _ = step;
 }
 
 /// The version folder `current` points at, if any.
