@@ -5,7 +5,7 @@
 //! run holds the database's lock.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -191,6 +191,10 @@ enum Cmd {
         /// With --scale: years, ending in 2024.
         #[arg(long, default_value_t = 10)]
         years: usize,
+        /// The helper that writes the legacy .xls return (xlwt). Default: tools/write_xls.py
+        /// beside the pipelines folder, else in the current folder.
+        #[arg(long)]
+        write_xls: Option<PathBuf>,
     },
 }
 
@@ -294,7 +298,7 @@ fn main() -> ExitCode {
     quiet_panics();
     let cli = Cli::parse();
     init_logs(cli.log_format);
-    // The pipeline files, for the commands that read them (generate does not).
+    // The pipeline files, for the commands that read them (generate reads the areas and the catalogue).
     let pipelines = || {
         let cwd = std::env::current_dir().unwrap_or_default();
         wcmon::commands::paths::pipelines_dir(cli.pipelines.as_deref(), &cwd, std::env::current_exe().ok().as_deref())
@@ -399,7 +403,21 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Cmd::Generate { out, seed, scale: true, counties, years, .. } => match wcmon::generate::scale::write_scale_corpus(&out, counties, years, seed) {
+        Cmd::Generate { out, seed, faults, scale, counties, years, write_xls } => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let assets = match pipelines().and_then(|p| wcmon::generate::Assets::new(p, write_xls, &cwd)) {
+                Ok(a) => a,
+                Err(e) => return missing(e),
+            };
+            generate(&out, seed, faults, scale, counties, years, &assets)
+        }
+    }
+}
+
+/// `wcmon generate`: the sample (with faults, or a scale corpus) into `out`.
+fn generate(out: &Path, seed: u64, faults: bool, scale: bool, counties: usize, years: usize, assets: &wcmon::generate::Assets) -> ExitCode {
+    match (scale, faults) {
+        (true, _) => match wcmon::generate::scale::write_scale_corpus(out, counties, years, seed, assets) {
             Ok(s) => {
                 say!(
                     "wrote {} workbooks ({:.1} MB) for {} counties, {} towns, {} years to {}/inbox; pipeline files in {}/pipelines",
@@ -418,7 +436,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Cmd::Generate { out, seed, faults: true, .. } => match wcmon::generate::faults::write_faulty_sample(&out, seed) {
+        (false, true) => match wcmon::generate::faults::write_faulty_sample(out, seed, assets) {
             Ok(f) => {
                 say!("wrote the sample with faults to {}: {} expected findings in _truth/expected_findings.csv", out.display(), f.len());
                 ExitCode::SUCCESS
@@ -428,7 +446,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Cmd::Generate { out, seed, faults: false, .. } => match wcmon::generate::write_sample(&out, seed) {
+        (false, false) => match wcmon::generate::write_sample(out, seed, assets) {
             Ok(n) => {
                 say!("wrote {n} files to {}", out.display());
                 ExitCode::SUCCESS
