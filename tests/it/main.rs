@@ -9,6 +9,7 @@ mod e2e;
 mod forms;
 mod gaps;
 mod interop;
+mod layout;
 mod nightly;
 mod planted;
 mod progress;
