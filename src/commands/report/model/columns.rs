@@ -1,0 +1,227 @@
+//! Reading the published Parquet tables into typed rows: the files (a table, or the
+//! year partitions of a hive-partitioned one), typed column access with the path in
+//! every error, and [`table_row!`], which declares a row struct together with its
+//! reader so each field and its column are spelled once.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::commands::report::ReportError;
+
+/// Read a Parquet file (all columns, or the ones named); a missing file is a missing table.
+pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame, ReportError> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReportError::MissingTable { path: path.to_path_buf() }),
+        Err(source) => return Err(ReportError::Io { path: path.to_path_buf(), source }),
+    };
+    let mut reader = ParquetReader::new(file);
+    if let Some(cols) = columns {
+        reader = reader.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()));
+    }
+    reader.finish().map_err(|source| ReportError::Parquet { path: path.to_path_buf(), source })
+}
+
+/// The year partitions of a hive-partitioned table (`dir/year=YYYY/*.parquet`), sorted.
+pub fn year_files(dir: &Path) -> Result<Vec<(i32, PathBuf)>, ReportError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReportError::MissingTable { path: dir.to_path_buf() }),
+        Err(source) => return Err(ReportError::Io { path: dir.to_path_buf(), source }),
+    };
+    let mut out = Vec::new();
+    for e in entries {
+        let p = e.map_err(io(dir))?.path();
+        let Some(year) = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_prefix("year=")).and_then(|y| y.parse::<i32>().ok()) else {
+            continue;
+        };
+        for f in std::fs::read_dir(&p).map_err(io(&p))? {
+            let f = f.map_err(io(&p))?.path();
+            if f.extension().is_some_and(|x| x == "parquet") {
+                out.push((year, f));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> ReportError + '_ {
+    move |source| ReportError::Io { path: path.to_path_buf(), source }
+}
+
+/// Typed access to a frame's columns, with the path in every error.
+pub struct Cols<'a> {
+    pub df: &'a DataFrame,
+    pub path: &'a Path,
+}
+
+impl Cols<'_> {
+    pub fn err(&self, column: &str, detail: impl std::fmt::Display) -> ReportError {
+        ReportError::Column { path: self.path.to_path_buf(), column: column.to_string(), detail: detail.to_string() }
+    }
+
+    fn cast(&self, name: &str, dt: &DataType) -> Result<Column, ReportError> {
+        let c = self.df.column(name).map_err(|e| self.err(name, e))?;
+        c.cast(dt).map_err(|e| self.err(name, e))
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.df.column(name).is_ok()
+    }
+
+    /// The values of column `name` as `T`; an absent column is an error when
+    /// `required`, else every row's value is `T`'s default (a column newer databases have).
+    pub fn get<T: FromColumn>(&self, name: &str, required: bool) -> Result<Vec<T>, ReportError> {
+        if !required && !self.has(name) {
+            return Ok(std::iter::repeat_with(T::default).take(self.df.height()).collect());
+        }
+        T::read(self, name)
+    }
+
+    fn strs(&self, name: &str) -> Result<Vec<Option<String>>, ReportError> {
+        let c = self.cast(name, &DataType::String)?;
+        Ok(c.str().map_err(|e| self.err(name, e))?.iter().map(|s| s.map(str::to_string)).collect())
+    }
+
+    fn f64s(&self, name: &str) -> Result<Vec<Option<f64>>, ReportError> {
+        let c = self.cast(name, &DataType::Float64)?;
+        Ok(c.f64().map_err(|e| self.err(name, e))?.iter().collect())
+    }
+
+    fn i64s(&self, name: &str) -> Result<Vec<Option<i64>>, ReportError> {
+        let c = self.cast(name, &DataType::Int64)?;
+        Ok(c.i64().map_err(|e| self.err(name, e))?.iter().collect())
+    }
+
+    fn bools(&self, name: &str) -> Result<Vec<Option<bool>>, ReportError> {
+        let c = self.cast(name, &DataType::Boolean)?;
+        Ok(c.bool().map_err(|e| self.err(name, e))?.iter().collect())
+    }
+
+    /// The rows of the frame whose `column` is in `keep`.
+    pub fn filter_in(&self, column: &str, keep: &BTreeSet<String>) -> Result<DataFrame, ReportError> {
+        let c = self.cast(column, &DataType::String)?;
+        let mask: BooleanChunked = c.str().map_err(|e| self.err(column, e))?.iter().map(|v| Some(v.is_some_and(|v| keep.contains(v)))).collect();
+        self.df.filter(&mask).map_err(|source| ReportError::Parquet { path: self.path.to_path_buf(), source })
+    }
+
+    /// The rows of the frame whose `column` is not null.
+    pub fn not_null(&self, column: &str) -> Result<DataFrame, ReportError> {
+        let mask = self.df.column(column).map_err(|e| self.err(column, e))?.is_not_null();
+        self.df.filter(&mask).map_err(|source| ReportError::Parquet { path: self.path.to_path_buf(), source })
+    }
+}
+
+/// A field type read from a column: nulls become the type's default (`None`, "", 0, false).
+pub trait FromColumn: Sized + Default {
+    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError>;
+}
+
+impl FromColumn for Option<String> {
+    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+        c.strs(name)
+    }
+}
+
+impl FromColumn for String {
+    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+        Ok(c.strs(name)?.into_iter().map(Option::unwrap_or_default).collect())
+    }
+}
+
+impl FromColumn for Option<f64> {
+    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+        c.f64s(name)
+    }
+}
+
+impl FromColumn for Option<i64> {
+    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+        c.i64s(name)
+    }
+}
+
+impl FromColumn for i64 {
+    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+        Ok(c.i64s(name)?.into_iter().map(Option::unwrap_or_default).collect())
+    }
+}
+
+/// A whole number out of `i32`'s range reads as null.
+impl FromColumn for Option<i32> {
+    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+        Ok(c.i64s(name)?.into_iter().map(|v| v.and_then(|v| i32::try_from(v).ok())).collect())
+    }
+}
+
+impl FromColumn for i32 {
+    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+        Ok(<Option<i32>>::read(c, name)?.into_iter().map(Option::unwrap_or_default).collect())
+    }
+}
+
+impl FromColumn for Option<u32> {
+    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+        Ok(c.i64s(name)?.into_iter().map(|v| v.and_then(|v| u32::try_from(v).ok())).collect())
+    }
+}
+
+impl FromColumn for u32 {
+    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+        Ok(<Option<u32>>::read(c, name)?.into_iter().map(Option::unwrap_or_default).collect())
+    }
+}
+
+impl FromColumn for bool {
+    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+        Ok(c.bools(name)?.into_iter().map(Option::unwrap_or_default).collect())
+    }
+}
+
+/// A finite number, else none (NaN and infinities are no value).
+pub fn finite(v: Option<f64>) -> Option<f64> {
+    v.filter(|v| v.is_finite())
+}
+
+/// Declares a row struct and `fn from_frame(df, path) -> Vec<Self>`, each field with
+/// where it comes from:
+///
+/// - `req("col")`: the column must be there; `opt("col")`: absent in older databases
+///   (then the default); either with a function applied to each value (`req("col", finite)`,
+///   whose argument type is the one read);
+/// - `unset`: not a column (the default; the loader fills it in).
+macro_rules! table_row {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty = $how:ident $( ( $($arg:tt)* ) )? ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// The frame's rows.
+            pub fn from_frame(df: &polars::prelude::DataFrame, path: &std::path::Path) -> Result<Vec<$name>, $crate::commands::report::ReportError> {
+                let c = $crate::commands::report::model::columns::Cols { df, path };
+                $( let mut $field = $crate::commands::report::model::columns::table_row!(@column c, $how $( ( $($arg)* ) )?); )*
+                let mut out = Vec::with_capacity(df.height());
+                for _ in 0..df.height() {
+                    out.push($name { $( $field: $field.next().unwrap_or_default(), )* });
+                }
+                Ok(out)
+            }
+        }
+    };
+    (@column $c:ident, req($col:literal)) => { $c.get($col, true)?.into_iter() };
+    (@column $c:ident, opt($col:literal)) => { $c.get($col, false)?.into_iter() };
+    (@column $c:ident, req($col:literal, $post:path)) => { $c.get($col, true)?.into_iter().map($post) };
+    (@column $c:ident, opt($col:literal, $post:path)) => { $c.get($col, false)?.into_iter().map($post) };
+    (@column $c:ident, unset) => { std::iter::repeat_with(Default::default) };
+}
+pub(crate) use table_row;
