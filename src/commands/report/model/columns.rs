@@ -81,24 +81,10 @@ impl Cols<'_> {
         T::read(self, name)
     }
 
-    fn strs(&self, name: &str) -> Result<Vec<Option<String>>, ReportError> {
-        let c = self.cast(name, &DataType::String)?;
-        Ok(c.str().map_err(|e| self.err(name, e))?.iter().map(|s| s.map(str::to_string)).collect())
-    }
-
-    fn f64s(&self, name: &str) -> Result<Vec<Option<f64>>, ReportError> {
-        let c = self.cast(name, &DataType::Float64)?;
-        Ok(c.f64().map_err(|e| self.err(name, e))?.iter().collect())
-    }
-
-    fn i64s(&self, name: &str) -> Result<Vec<Option<i64>>, ReportError> {
-        let c = self.cast(name, &DataType::Int64)?;
-        Ok(c.i64().map_err(|e| self.err(name, e))?.iter().collect())
-    }
-
-    fn bools(&self, name: &str) -> Result<Vec<Option<bool>>, ReportError> {
-        let c = self.cast(name, &DataType::Boolean)?;
-        Ok(c.bool().map_err(|e| self.err(name, e))?.iter().collect())
+    /// A column cast to `dt`, each value turned into `T` by `get` from the cast chunked array.
+    fn values<T>(&self, name: &str, dt: &DataType, get: impl Fn(&Column) -> PolarsResult<Vec<Option<T>>>) -> Result<Vec<Option<T>>, ReportError> {
+        let c = self.cast(name, dt)?;
+        get(&c).map_err(|e| self.err(name, e))
     }
 
     /// The rows of the frame whose `column` is in `keep`.
@@ -120,65 +106,30 @@ pub trait FromColumn: Sized + Default {
     fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError>;
 }
 
-impl FromColumn for Option<String> {
-    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
-        c.strs(name)
-    }
+/// `Option<T>` and `T` (nulls as the default) for each type read through a cast to a
+/// Polars type (whole numbers outside `T`'s range read as null).
+macro_rules! from_column {
+    ($($t:ty => $dt:expr, |$c:ident| $get:expr;)*) => {$(
+        impl FromColumn for Option<$t> {
+            fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+                c.values(name, &$dt, |$c: &Column| $get)
+            }
+        }
+        impl FromColumn for $t {
+            fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
+                Ok(<Option<$t>>::read(c, name)?.into_iter().map(Option::unwrap_or_default).collect())
+            }
+        }
+    )*};
 }
 
-impl FromColumn for String {
-    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
-        Ok(c.strs(name)?.into_iter().map(Option::unwrap_or_default).collect())
-    }
-}
-
-impl FromColumn for Option<f64> {
-    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
-        c.f64s(name)
-    }
-}
-
-impl FromColumn for Option<i64> {
-    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
-        c.i64s(name)
-    }
-}
-
-impl FromColumn for i64 {
-    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
-        Ok(c.i64s(name)?.into_iter().map(Option::unwrap_or_default).collect())
-    }
-}
-
-/// A whole number out of `i32`'s range reads as null.
-impl FromColumn for Option<i32> {
-    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
-        Ok(c.i64s(name)?.into_iter().map(|v| v.and_then(|v| i32::try_from(v).ok())).collect())
-    }
-}
-
-impl FromColumn for i32 {
-    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
-        Ok(<Option<i32>>::read(c, name)?.into_iter().map(Option::unwrap_or_default).collect())
-    }
-}
-
-impl FromColumn for Option<u32> {
-    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
-        Ok(c.i64s(name)?.into_iter().map(|v| v.and_then(|v| u32::try_from(v).ok())).collect())
-    }
-}
-
-impl FromColumn for u32 {
-    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
-        Ok(<Option<u32>>::read(c, name)?.into_iter().map(Option::unwrap_or_default).collect())
-    }
-}
-
-impl FromColumn for bool {
-    fn read(c: &Cols, name: &str) -> Result<Vec<Self>, ReportError> {
-        Ok(c.bools(name)?.into_iter().map(Option::unwrap_or_default).collect())
-    }
+from_column! {
+    String => DataType::String, |c| Ok(c.str()?.iter().map(|s| s.map(str::to_string)).collect());
+    f64 => DataType::Float64, |c| Ok(c.f64()?.iter().collect());
+    i64 => DataType::Int64, |c| Ok(c.i64()?.iter().collect());
+    i32 => DataType::Int64, |c| Ok(c.i64()?.iter().map(|v| v.and_then(|v| i32::try_from(v).ok())).collect());
+    u32 => DataType::Int64, |c| Ok(c.i64()?.iter().map(|v| v.and_then(|v| u32::try_from(v).ok())).collect());
+    bool => DataType::Boolean, |c| Ok(c.bool()?.iter().collect());
 }
 
 /// A finite number, else none (NaN and infinities are no value).
