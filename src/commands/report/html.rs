@@ -255,6 +255,13 @@ pub fn render(m: &ReportModel) -> Result<Rendered, ReportError> {
         ReportKind::Final => "对照2030年目标评估".to_string(),
     };
     let _ = writeln!(h, "<p class=\"meta\">{} · 全部数据取自监测数据库(Parquet),不读取报表原件。</p>", esc(&assess));
+    if let Some(py) = m.statuses_later() {
+        let _ = writeln!(
+            h,
+            "<p class=\"notice warn\" id=\"as-of\">本报告的指标数值截至{y}年。进展状态、预警和预测是数据库按截至{py}年的数据评定的结果(数据库只保存最新一年的评估,本报告未按{y}年重新计算),表中标为“{py}年评定”;趋势图不画预测线。</p>",
+            y = m.year
+        );
+    }
 
     toc(&mut h, m);
     summary(&mut h, m);
@@ -293,11 +300,12 @@ fn summary(h: &mut String, m: &ReportModel) {
     h.push_str("<section id=\"summary\"><h2>一、总体情况与预警</h2>\n");
     // The early-warning list first.
     let warned = m.warning_rows();
-    let _ = writeln!(h, "<h3>早期预警({} 条)</h3>", warned.len());
+    let _ = writeln!(h, "<h3>早期预警({} 条){}</h3>", warned.len(), m.statuses_later().map(|py| format!("(按{py}年数据评定)")).unwrap_or_default());
     if warned.is_empty() {
         h.push_str("<p>无预警。</p>\n");
     } else {
-        h.push_str("<table class=\"warnings\"><thead><tr><th>指标</th><th>性别</th><th>目标年</th><th>最新值(年)</th><th>目标</th><th>预测值</th><th>进展状态</th><th>预警</th><th>说明</th></tr></thead><tbody>\n");
+        let latest_head = m.statuses_later().map(|py| format!("{py}年评定所用最新值(年)")).unwrap_or_else(|| "最新值(年)".to_string());
+        let _ = writeln!(h, "<table class=\"warnings\"><thead><tr><th>指标</th><th>性别</th><th>目标年</th><th>{latest_head}</th><th>目标</th><th>预测值</th><th>进展状态</th><th>预警</th><th>说明</th></tr></thead><tbody>");
         for p in warned {
             let Some(c) = m.indicator(&p.indicator) else { continue };
             let _ = writeln!(
@@ -321,7 +329,8 @@ fn summary(h: &mut String, m: &ReportModel) {
     }
     // Status counts per plan × domain.
     let counts = m.status_counts();
-    let _ = writeln!(h, "<h3>各领域目标进展({ty}年目标;每项指标按合计口径计一次)</h3>");
+    let _ =
+        writeln!(h, "<h3>各领域目标进展({ty}年目标;每项指标按合计口径计一次{})</h3>", m.statuses_later().map(|py| format!(";{py}年评定")).unwrap_or_default());
     h.push_str("<table class=\"status-counts\"><thead><tr><th>规划</th><th>领域</th><th>指标数</th>");
     for s in labels::STATUSES {
         let _ = write!(h, "<th>{}</th>", badge(s.code, ""));
@@ -444,7 +453,8 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
         esc(labels::zh(labels::PLANS, plan)),
         esc(labels::zh(labels::DOMAINS, domain))
     );
-    h.push_str("<table class=\"indicators\"><thead><tr><th>指标</th><th>单位</th><th>基期值(年)</th><th>最新值(年)</th><th>2025年目标</th><th>2030年目标</th><th>进展状态</th><th>预警说明</th><th>责任单位</th></tr></thead><tbody>\n");
+    let as_of = m.statuses_later().map(|py| format!("<br><span class=\"small\">({py}年评定)</span>")).unwrap_or_default();
+    let _ = writeln!(h, "<table class=\"indicators\"><thead><tr><th>指标</th><th>单位</th><th>基期值(年)</th><th>最新值(年)</th><th>2025年目标</th><th>2030年目标</th><th>进展状态{as_of}</th><th>预警说明{as_of}</th><th>责任单位</th></tr></thead><tbody>");
     for c in rows {
         let years = m.kind.assessed_target_years();
         let head_sex =
@@ -593,7 +603,8 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
             }
             let t = warning_explanation(c, p);
             if !t.is_empty() {
-                let _ = write!(h, "<p class=\"small warn\">预警({}年目标):{}</p>", p.target_year, esc(&t));
+                let as_of = m.statuses_later().map(|py| format!(",{py}年评定")).unwrap_or_default();
+                let _ = write!(h, "<p class=\"small warn\">预警({}年目标{as_of}):{}</p>", p.target_year, esc(&t));
             }
         }
         h.push_str("</div>\n");

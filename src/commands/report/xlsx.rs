@@ -163,7 +163,7 @@ pub fn render(m: &ReportModel) -> Result<(Vec<u8>, WorkbookFacts), XlsxError> {
         let ws = wb.add_worksheet();
         ws.set_name("说明")?;
         put_str(ws, 0, 0, &title, &st.title)?;
-        let rows: Vec<(&str, String)> = vec![
+        let mut rows: Vec<(&str, String)> = vec![
             ("地区", format!("{}（{}）", m.area.name, m.area.code)),
             ("报告年份", m.year.to_string()),
             ("报告类型", m.kind.zh().to_string()),
@@ -174,6 +174,9 @@ pub fn render(m: &ReportModel) -> Result<(Vec<u8>, WorkbookFacts), XlsxError> {
             ("输入文件数", m.manifest.files.to_string()),
             ("工具版本", format!("{} {}", m.manifest.tool, m.manifest.tool_version)),
         ];
+        if let Some(py) = m.statuses_later() {
+            rows.insert(2, ("进展状态评定年份", format!("{py}（数据库只保存最新一年的评估，未按{}年重新计算）", m.year)));
+        }
         for (i, (k, v)) in rows.iter().enumerate() {
             put_str(ws, 2 + i as u32, 0, k, &st.header)?;
             put_str(ws, 2 + i as u32, 1, v, &st.text)?;
@@ -194,10 +197,11 @@ pub fn render(m: &ReportModel) -> Result<(Vec<u8>, WorkbookFacts), XlsxError> {
     }
 
     // 预警.
+    let status_head = as_of("进展状态", m);
     {
         let ws = wb.add_worksheet();
         ws.set_name("预警")?;
-        put_str(ws, 0, 0, &format!("{title} · 早期预警"), &st.title)?;
+        put_str(ws, 0, 0, &format!("{title} · 早期预警{}", m.statuses_later().map(|py| format!("（按{py}年数据评定）")).unwrap_or_default()), &st.title)?;
         let cols = [
             ("指标代码", 9.0),
             ("名称", 36.0),
@@ -208,7 +212,7 @@ pub fn render(m: &ReportModel) -> Result<(Vec<u8>, WorkbookFacts), XlsxError> {
             ("最新年", 7.0),
             ("目标", 14.0),
             ("预测值", 10.0),
-            ("进展状态", 11.0),
+            (status_head.as_str(), 11.0),
             ("预警", 22.0),
             ("说明", 70.0),
         ];
@@ -333,7 +337,12 @@ fn domain_sheet(
     title: &str,
 ) -> Result<usize, XlsxError> {
     put_str(ws, 0, 0, &format!("{title} · {} · {}", labels::zh(labels::PLANS, plan), labels::zh(labels::DOMAINS, domain)), &st.title)?;
-    put_str(ws, 1, 0, &format!("数据库版本 {}；最新值为最近一个有数据的年份；状态按{}评定。", m.manifest.version, assessed_text(m.kind)), &st.note)?;
+    let mut note = format!("数据库版本 {}；最新值为最近一个有数据的年份；状态按{}评定。", m.manifest.version, assessed_text(m.kind));
+    if let Some(py) = m.statuses_later() {
+        note.push_str(&format!("数值截至{}年；进展状态和预警说明是数据库按截至{py}年的数据评定的结果（未按{}年重新计算）。", m.year, m.year));
+    }
+    put_str(ws, 1, 0, &note, &st.note)?;
+    let (status_head, warn_head) = (as_of("进展状态", m), as_of("预警说明", m));
     let cols = [
         ("指标代码", 9.0),
         ("名称", 36.0),
@@ -347,8 +356,8 @@ fn domain_sheet(
         ("95%区间上限", 10.0),
         ("2025年目标", 13.0),
         ("2030年目标", 13.0),
-        ("进展状态", 16.0),
-        ("预警说明", 50.0),
+        (status_head.as_str(), 16.0),
+        (warn_head.as_str(), 50.0),
         ("责任单位", 24.0),
     ];
     header(ws, 3, &cols, st)?;
@@ -400,6 +409,14 @@ fn domain_sheet(
         }
     }
     Ok(charts)
+}
+
+/// A status column's header: with the year of the assessment when it is later than the report's.
+fn as_of(head: &str, m: &ReportModel) -> String {
+    match m.statuses_later() {
+        Some(py) => format!("{head}（{py}年评定）"),
+        None => head.to_string(),
+    }
 }
 
 fn assessed_text(k: ReportKind) -> &'static str {
