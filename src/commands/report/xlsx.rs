@@ -55,6 +55,23 @@ fn sheet_name(s: &str) -> String {
     s.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\')).take(31).collect()
 }
 
+/// A sheet name Excel opens without repair: [`sheet_name`], no apostrophe at either end,
+/// not the reserved `History`, none empty, and unique ignoring case among `taken`
+/// (and the fixed sheets written after the domain sheets) — a ` (2)`, ` (3)` … when taken.
+fn unique_sheet_name(s: &str, taken: &[String]) -> String {
+    let base: String = sheet_name(s).trim_matches('\'').to_string();
+    let base = if base.is_empty() || base.eq_ignore_ascii_case("history") { format!("表{base}") } else { base };
+    let free = |n: &str| !taken.iter().chain([&"数据质量".to_string(), &CHART_DATA.to_string()]).any(|t| t.to_lowercase() == n.to_lowercase());
+    let mut name = base.clone();
+    let mut k = 2;
+    while !free(&name) {
+        let suffix = format!(" ({k})");
+        name = format!("{}{suffix}", base.chars().take(31 - suffix.chars().count()).collect::<String>());
+        k += 1;
+    }
+    name
+}
+
 /// The number format of a value in `unit`.
 pub fn num_format(unit: &str) -> &'static str {
     match unit {
@@ -242,7 +259,7 @@ pub fn render(m: &ReportModel) -> Result<(Vec<u8>, WorkbookFacts), XlsxError> {
     // One sheet per plan × domain; the charts' numbers go to 图表数据 (added last).
     let mut data = ChartData::default();
     for (plan, domain, rows) in m.sections() {
-        let name = sheet_name(&format!("{}-{}", short_plan(plan), labels::zh(labels::DOMAINS, domain)));
+        let name = unique_sheet_name(&format!("{}-{}", short_plan(plan), labels::zh(labels::DOMAINS, domain)), &facts.sheets);
         let ws = wb.add_worksheet();
         ws.set_name(&name)?;
         facts.charts += domain_sheet(ws, m, plan, domain, &rows, &st, &mut data, &title)?;
@@ -624,5 +641,12 @@ mod tests {
         assert_eq!(sheet_name("妇女-健康"), "妇女-健康");
         assert_eq!(sheet_name("a[b]:c*?/\\d"), "abcd");
         assert_eq!(sheet_name(&"x".repeat(40)).len(), 31);
+        let taken = vec!["说明".to_string(), "预警".to_string(), "妇女-健康".to_string(), "x".repeat(31)];
+        assert_eq!(unique_sheet_name("妇女-健康", &taken), "妇女-健康 (2)");
+        assert_eq!(unique_sheet_name("妇女-教育", &taken), "妇女-教育");
+        assert_eq!(unique_sheet_name(&"X".repeat(40), &taken), format!("{} (2)", "X".repeat(27)));
+        assert_eq!(unique_sheet_name("数据质量", &taken), "数据质量 (2)");
+        assert_eq!(unique_sheet_name("'History'", &taken), "表History");
+        assert_eq!(unique_sheet_name("[]", &taken), "表");
     }
 }
