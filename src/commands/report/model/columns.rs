@@ -24,6 +24,19 @@ pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame, 
     reader.finish().map_err(|source| ReportError::Parquet { path: path.to_path_buf(), source })
 }
 
+/// The rows of a Parquet file whose `area` is in `keep`. The `area` column is read
+/// first: a file with none of them (the part of another county, in a database written
+/// part by part) is not read further.
+pub fn read_areas(path: &Path, keep: &BTreeSet<String>) -> Result<DataFrame, ReportError> {
+    let areas = read_parquet(path, Some(&["area"]))?;
+    let c = Cols { df: &areas, path };
+    if c.filter_in("area", keep)?.height() == 0 {
+        return Ok(areas.clear());
+    }
+    let df = read_parquet(path, None)?;
+    Cols { df: &df, path }.filter_in("area", keep)
+}
+
 /// The year partitions of a hive-partitioned table (`dir/year=YYYY/*.parquet`), sorted.
 pub fn year_files(dir: &Path) -> Result<Vec<(i32, PathBuf)>, ReportError> {
     let entries = match std::fs::read_dir(dir) {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::columns::{read_parquet, year_files, Cols};
+use super::columns::{read_areas, read_parquet, year_files, Cols};
 use super::{quality, Area, CatalogueRow, LineageRow, ManifestFacts, ModelOptions, ProgressRow, ReportError, ReportModel, SeriesPoint};
 
 pub fn load(opts: &ModelOptions) -> Result<ReportModel, ReportError> {
@@ -72,8 +72,10 @@ pub fn load(opts: &ModelOptions) -> Result<ReportModel, ReportError> {
     wanted.insert(area.code.clone());
     let mut all_points: Vec<SeriesPoint> = Vec::new();
     for (year, f) in &iv_files {
-        let df = read_parquet(f, None)?;
-        let df = Cols { df: &df, path: f }.filter_in("area", &wanted)?;
+        let df = read_areas(f, &wanted)?;
+        if df.height() == 0 {
+            continue;
+        }
         all_points.extend(SeriesPoint::from_frame(&df, f)?.into_iter().map(|p| SeriesPoint { year: *year, ..p }));
     }
     if iv_files.is_empty() {
@@ -113,8 +115,10 @@ pub fn load(opts: &ModelOptions) -> Result<ReportModel, ReportError> {
         if !lineage_years.contains(&y) {
             continue;
         }
-        let df = read_parquet(&f, None)?;
-        let df = Cols { df: &df, path: &f }.filter_in("area", &wanted)?;
+        let df = read_areas(&f, &wanted)?;
+        if df.height() == 0 {
+            continue;
+        }
         let c = Cols { df: &df, path: &f };
         if y == year {
             year_submissions.extend(c.get::<Option<String>>("submission", false)?.into_iter().flatten());
