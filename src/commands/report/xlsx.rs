@@ -21,6 +21,7 @@ use rust_xlsxwriter::{
 };
 
 use super::html::target_text;
+use crate::commands::template::sheet_name;
 use super::model::{CatalogueRow, ReportError, ReportKind, ReportModel};
 use crate::labels;
 
@@ -48,11 +49,6 @@ fn clip(s: &str) -> &str {
         Some((i, _)) => &s[..i],
         None => s,
     }
-}
-
-/// Sheet names: at most 31 characters, none of `[]:*?/\`.
-fn sheet_name(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\')).take(31).collect()
 }
 
 /// A sheet name Excel opens without repair: [`sheet_name`], no apostrophe at either end,

@@ -203,8 +203,8 @@ fn sanitize(s: &str) -> String {
     s.chars().map(|c| if matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control() { '_' } else { c }).collect()
 }
 
-/// Sheet names: at most 31 characters, none of `[]:*?/\`.
-fn sheet_name(s: &str) -> String {
+/// Sheet names: at most 31 characters, none of `[]:*?/\` (the report's workbook uses it too).
+pub(crate) fn sheet_name(s: &str) -> String {
     s.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\')).take(31).collect()
 }
 
