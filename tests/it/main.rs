@@ -16,6 +16,7 @@ mod progress;
 mod python_clients;
 mod report;
 mod report_xlsx;
+mod report_year;
 mod reporting;
 mod robust;
 mod split;

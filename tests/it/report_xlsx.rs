@@ -1,6 +1,7 @@
 //! The report's Excel workbook, read by independent tools: openpyxl (sheets, values,
 //! formats, charts), DuckDB (the Parquet tables the sampled values must equal),
-//! zipfile (the chart parts, no formula), LibreOffice (it converts without error).
+//! zipfile (the chart parts, no formula, nothing Excel would repair), LibreOffice (it
+//! converts without error, to the same values).
 //! tests/python/check_report_xlsx.py holds the checks; python3 with openpyxl and
 //! duckdb comes from tools/test.
 
@@ -55,6 +56,57 @@ fn check(xlsx: &Path, db: &Path, area: &str, kind: &str, formula_texts: &[&str])
     assert!(o.status.success(), "check_report_xlsx.py failed on {}", xlsx.display());
 }
 
+/// tests/python/check_xlsx_opens.py: the package holds nothing Excel repairs on opening
+/// (sheet names, defined names, cell and chart references, relationships, content types)
+/// and, with `libreoffice`, LibreOffice converts it without error and the converted
+/// workbook holds the same values.
+fn opens(xlsx: &Path, libreoffice: bool) {
+    let work = tempfile::Builder::new().prefix("wcmon-report-xlsx-lo-").tempdir().unwrap();
+    let mut cmd = Command::new("python3");
+    cmd.arg(root().join("tests/python/check_xlsx_opens.py")).arg(xlsx).arg(work.path());
+    if !libreoffice {
+        cmd.arg("--package-only");
+    }
+    let o = cmd.output().expect("python3 with openpyxl (tools/test), soffice (libreoffice-calc-nogui)");
+    eprintln!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "check_xlsx_opens.py failed on {}", xlsx.display());
+}
+
+/// The package check finds what Excel would repair: a workbook with two sheets of one
+/// name and a chart series reaching past its data fails it.
+#[test]
+fn the_package_check_catches_a_duplicate_sheet_name_and_a_chart_reference_outside_its_sheet() {
+    let xlsx = report(sample_db(), &[]);
+    let broken = xlsx.with_file_name("broken.xlsx");
+    let script = r#"
+import sys, zipfile, re
+src, dst = sys.argv[1:3]
+z = zipfile.ZipFile(src)
+o = zipfile.ZipFile(dst, "w")
+done = False
+for n in z.namelist():
+    b = z.read(n)
+    if n == "xl/workbook.xml":
+        b = b.replace('name="预警"'.encode(), 'name="说明"'.encode())
+    if n == "xl/charts/chart1.xml":
+        b = re.sub(rb"(<c:val><c:numRef><c:f>[^<]*\$)(\d+)(</c:f>)", lambda m: m.group(1) + b"1000000" + m.group(3), b, count=1)
+    o.writestr(n, b)
+o.close()
+"#;
+    let o = Command::new("python3").args(["-c", script, xlsx.to_str().unwrap(), broken.to_str().unwrap()]).output().expect("python3");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let work = tempfile::tempdir().unwrap();
+    let o = Command::new("python3")
+        .arg(root().join("tests/python/check_xlsx_opens.py"))
+        .args([broken.to_str().unwrap(), work.path().to_str().unwrap(), "--package-only"])
+        .output()
+        .expect("python3");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "the broken package passed");
+    assert!(err.contains("sheet name '说明' twice"), "{err}");
+    assert!(err.contains("outside 图表数据's used range"), "{err}");
+}
+
 #[test]
 fn annual_workbook_of_the_county_matches_the_database_and_opens_in_libreoffice() {
     let db = sample_db();
@@ -67,19 +119,8 @@ fn annual_workbook_of_the_county_matches_the_database_and_opens_in_libreoffice()
     let again = report(db, &[]);
     assert_eq!(std::fs::read(&xlsx).unwrap(), std::fs::read(&again).unwrap(), "two reports of one database differ");
 
-    // LibreOffice converts it without error.
-    let tmp = tempfile::tempdir().unwrap();
-    let profile = format!("-env:UserInstallation=file://{}", tmp.path().join("lo-profile").display());
-    let o = Command::new("soffice")
-        .args([&profile, "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", tmp.path().to_str().unwrap()])
-        .arg(&xlsx)
-        .output()
-        .expect("soffice (libreoffice-calc-nogui, tools/test installs it)");
-    eprintln!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    assert!(o.status.success());
-    let csv = tmp.path().join(xlsx.with_extension("csv").file_name().unwrap());
-    let text = std::fs::read_to_string(&csv).unwrap();
-    assert!(text.contains("数据库版本"), "the first sheet (说明) converted: {text}");
+    // Nothing Excel would repair, and LibreOffice opens it and saves the same values.
+    opens(&xlsx, true);
 }
 
 #[test]
@@ -91,6 +132,7 @@ fn midterm_final_and_town_workbooks() {
     {
         let xlsx = report(db, &args);
         check(&xlsx, db, area, kind, &[]);
+        opens(&xlsx, false);
     }
 }
 
@@ -126,4 +168,6 @@ wb.save(dst)
     let (county, _) = county_and_town();
     let xlsx = report(&db, &[]);
     check(&xlsx, &db, &county, "annual", &[formula, plus]);
+    // LibreOffice keeps them text too.
+    opens(&xlsx, true);
 }

@@ -292,3 +292,22 @@ fn templates_open_in_libreoffice() {
         assert!(text.lines().next().unwrap_or_default().contains("2025年"), "{}: {}", c.display(), text.lines().next().unwrap_or_default());
     }
 }
+
+/// Nothing in the templates' packages that Excel or WPS would repair on opening (sheet
+/// and defined names, merged ranges, cell references, relationships, content types;
+/// tests/python/check_xlsx_opens.py without its LibreOffice step, which the test above is).
+#[test]
+fn templates_hold_nothing_excel_would_repair() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (r, out) = templates(tmp.path(), &[]);
+    assert_eq!(r.code, 0);
+    for f in xlsx_files(&out) {
+        let o = Command::new("python3")
+            .arg(root().join("tests/python/check_xlsx_opens.py"))
+            .args([f.as_os_str(), tmp.path().join("work").as_os_str(), "--package-only".as_ref()])
+            .output()
+            .expect("python3 (tools/test)");
+        eprintln!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success(), "{}", f.display());
+    }
+}

@@ -1,7 +1,10 @@
 """Checks wcmon's report workbook with independent readers: openpyxl for the
 workbook, DuckDB for the database it was made from, zipfile for the package.
 
-    python3 check_report_xlsx.py XLSX DB AREA KIND [--formula-text TEXT ...]
+    python3 check_report_xlsx.py XLSX DB AREA KIND [--formula-text TEXT ...] [--year Y]
+
+--year Y: the report is for year Y (values up to Y; the statuses, from the database's one
+assessment, carry the year they are as of in their column headers when it is later than Y).
 
 Exits non-zero with the reasons when a check fails; prints what it checked.
 """
@@ -14,6 +17,7 @@ import openpyxl
 
 xlsx, db, area, kind = sys.argv[1:5]
 formula_texts = [sys.argv[i + 1] for i, a in enumerate(sys.argv) if a == "--formula-text"]
+report_year = next((int(sys.argv[i + 1]) for i, a in enumerate(sys.argv) if a == "--year"), None)
 problems = []
 checked = {}
 
@@ -24,6 +28,11 @@ def fail(msg):
 
 con = duckdb.connect()
 iv = f"read_parquet('{db}/indicator_values/*/*.parquet', hive_partitioning = true)"
+if report_year is None:
+    report_year = con.sql(f"SELECT max(year) FROM {iv} WHERE value IS NOT NULL").fetchall()[0][0]
+# The year the database's statuses are as of: the latest year of the area's progress rows.
+assessed = con.execute(f"SELECT max(latest_year) FROM '{db}/progress.parquet' WHERE area = ?", [area]).fetchall()[0][0]
+as_of = f"（{assessed}年评定）" if assessed is not None and assessed > report_year else ""
 catalogue = {r[0]: (r[1], r[2]) for r in con.sql(f"SELECT indicator, plan, domain FROM '{db}/indicators.parquet'").fetchall()}
 
 wb = openpyxl.load_workbook(xlsx)
@@ -40,7 +49,7 @@ values_checked = 0
 for ws in domain_sheets:
     header = [c.value for c in ws[4]]
     col = {h: i for i, h in enumerate(header) if h}
-    for h in ["单位", "基期值", "最新值", "95%区间下限", "95%区间上限", "2025年目标", "2030年目标", "进展状态", "预警说明", "责任单位"]:
+    for h in ["单位", "基期值", "最新值", "95%区间下限", "95%区间上限", "2025年目标", "2030年目标", "进展状态" + as_of, "预警说明" + as_of, "责任单位"]:
         if h not in col:
             fail(f"{ws.title}: column {h} missing ({header})")
     if ws.freeze_panes != "C5":
@@ -58,6 +67,8 @@ for ws in domain_sheets:
         latest, year = row[col["最新值"]], row[col["最新年"]]
         sex = SEX.get(row[col["性别"]].value)
         if latest.value is not None:
+            if int(year.value) > report_year:
+                fail(f"{ws.title}!{year.coordinate}: latest year {year.value} after the report year {report_year}")
             if latest.data_type != "n":
                 fail(f"{ws.title}!{latest.coordinate}: the latest value is not a number")
             unit = row[col["单位"]].value
@@ -98,6 +109,8 @@ want = con.execute(
     [area],
 ).fetchone()[0]
 ws = wb["预警"]
+if ws.cell(3, 10).value != "进展状态" + as_of:
+    fail(f"预警!J3 is {ws.cell(3, 10).value!r}, not 进展状态{as_of}")
 got = 0
 r = 4
 while ws.cell(r, 1).value:
@@ -108,7 +121,7 @@ if got != want:
 checked["warnings"] = got
 
 # Charts: a native line chart per indicator with a value for the area.
-with_data = con.execute(f"SELECT count(DISTINCT indicator) FROM {iv} WHERE area = ? AND value IS NOT NULL", [area]).fetchone()[0]
+with_data = con.execute(f"SELECT count(DISTINCT indicator) FROM {iv} WHERE area = ? AND value IS NOT NULL AND year <= ?", [area, report_year]).fetchone()[0]
 z = zipfile.ZipFile(xlsx)
 charts = [n for n in z.namelist() if n.startswith("xl/charts/chart") and n.endswith(".xml")]
 line = [n for n in charts if b"<c:lineChart>" in z.read(n)]

@@ -144,6 +144,8 @@ fn series_chart_inner(m: &ReportModel, indicator: &str, sex: &str, title: &str) 
         .iter()
         .filter_map(|ty| m.progress_for(indicator, sex, *ty).and_then(|p| p.projected_value).map(|v| (*ty, v)))
         .filter(|(ty, _)| latest.is_some_and(|(y, _)| *ty > y))
+        // A report for an earlier year: the database's projection is made from later data.
+        .filter(|_| m.statuses_later().is_none())
         .collect();
 
     let first_year = points.first().map(|p| p.0).unwrap_or(m.year);

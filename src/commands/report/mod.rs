@@ -7,13 +7,17 @@
 //! `.xlsx`) under the output folder; the same database gives the same bytes.
 
 pub mod charts;
+mod error;
 pub mod html;
+mod kind;
 pub mod model;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
-pub use model::{ModelOptions, ReportError, ReportKind, ReportModel};
+pub use error::ReportError;
+pub use kind::ReportKind;
+pub use model::{ModelOptions, ReportModel};
 
 /// What `wcmon report` is asked for.
 #[derive(Debug, Clone)]

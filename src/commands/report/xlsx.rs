@@ -21,6 +21,7 @@ use rust_xlsxwriter::{
 };
 
 use super::html::target_text;
+use crate::commands::template::sheet_name;
 use super::model::{CatalogueRow, ReportError, ReportKind, ReportModel};
 use crate::labels;
 
@@ -50,9 +51,21 @@ fn clip(s: &str) -> &str {
     }
 }
 
-/// Sheet names: at most 31 characters, none of `[]:*?/\`.
-fn sheet_name(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\')).take(31).collect()
+/// A sheet name Excel opens without repair: [`sheet_name`], no apostrophe at either end,
+/// not the reserved `History`, none empty, and unique ignoring case among `taken`
+/// (and the fixed sheets written after the domain sheets) — a ` (2)`, ` (3)` … when taken.
+fn unique_sheet_name(s: &str, taken: &[String]) -> String {
+    let base: String = sheet_name(s).trim_matches('\'').to_string();
+    let base = if base.is_empty() || base.eq_ignore_ascii_case("history") { format!("表{base}") } else { base };
+    let free = |n: &str| !taken.iter().chain([&"数据质量".to_string(), &CHART_DATA.to_string()]).any(|t| t.to_lowercase() == n.to_lowercase());
+    let mut name = base.clone();
+    let mut k = 2;
+    while !free(&name) {
+        let suffix = format!(" ({k})");
+        name = format!("{}{suffix}", base.chars().take(31 - suffix.chars().count()).collect::<String>());
+        k += 1;
+    }
+    name
 }
 
 /// The number format of a value in `unit`.
@@ -163,7 +176,7 @@ pub fn render(m: &ReportModel) -> Result<(Vec<u8>, WorkbookFacts), XlsxError> {
         let ws = wb.add_worksheet();
         ws.set_name("说明")?;
         put_str(ws, 0, 0, &title, &st.title)?;
-        let rows: Vec<(&str, String)> = vec![
+        let mut rows: Vec<(&str, String)> = vec![
             ("地区", format!("{}（{}）", m.area.name, m.area.code)),
             ("报告年份", m.year.to_string()),
             ("报告类型", m.kind.zh().to_string()),
@@ -174,6 +187,9 @@ pub fn render(m: &ReportModel) -> Result<(Vec<u8>, WorkbookFacts), XlsxError> {
             ("输入文件数", m.manifest.files.to_string()),
             ("工具版本", format!("{} {}", m.manifest.tool, m.manifest.tool_version)),
         ];
+        if let Some(py) = m.statuses_later() {
+            rows.insert(2, ("进展状态评定年份", format!("{py}（数据库只保存最新一年的评估，未按{}年重新计算）", m.year)));
+        }
         for (i, (k, v)) in rows.iter().enumerate() {
             put_str(ws, 2 + i as u32, 0, k, &st.header)?;
             put_str(ws, 2 + i as u32, 1, v, &st.text)?;
@@ -194,10 +210,11 @@ pub fn render(m: &ReportModel) -> Result<(Vec<u8>, WorkbookFacts), XlsxError> {
     }
 
     // 预警.
+    let status_head = as_of("进展状态", m);
     {
         let ws = wb.add_worksheet();
         ws.set_name("预警")?;
-        put_str(ws, 0, 0, &format!("{title} · 早期预警"), &st.title)?;
+        put_str(ws, 0, 0, &format!("{title} · 早期预警{}", m.statuses_later().map(|py| format!("（按{py}年数据评定）")).unwrap_or_default()), &st.title)?;
         let cols = [
             ("指标代码", 9.0),
             ("名称", 36.0),
@@ -208,7 +225,7 @@ pub fn render(m: &ReportModel) -> Result<(Vec<u8>, WorkbookFacts), XlsxError> {
             ("最新年", 7.0),
             ("目标", 14.0),
             ("预测值", 10.0),
-            ("进展状态", 11.0),
+            (status_head.as_str(), 11.0),
             ("预警", 22.0),
             ("说明", 70.0),
         ];
@@ -238,7 +255,7 @@ pub fn render(m: &ReportModel) -> Result<(Vec<u8>, WorkbookFacts), XlsxError> {
     // One sheet per plan × domain; the charts' numbers go to 图表数据 (added last).
     let mut data = ChartData::default();
     for (plan, domain, rows) in m.sections() {
-        let name = sheet_name(&format!("{}-{}", short_plan(plan), labels::zh(labels::DOMAINS, domain)));
+        let name = unique_sheet_name(&format!("{}-{}", short_plan(plan), labels::zh(labels::DOMAINS, domain)), &facts.sheets);
         let ws = wb.add_worksheet();
         ws.set_name(&name)?;
         facts.charts += domain_sheet(ws, m, plan, domain, &rows, &st, &mut data, &title)?;
@@ -333,7 +350,12 @@ fn domain_sheet(
     title: &str,
 ) -> Result<usize, XlsxError> {
     put_str(ws, 0, 0, &format!("{title} · {} · {}", labels::zh(labels::PLANS, plan), labels::zh(labels::DOMAINS, domain)), &st.title)?;
-    put_str(ws, 1, 0, &format!("数据库版本 {}；最新值为最近一个有数据的年份；状态按{}评定。", m.manifest.version, assessed_text(m.kind)), &st.note)?;
+    let mut note = format!("数据库版本 {}；最新值为最近一个有数据的年份；状态按{}评定。", m.manifest.version, assessed_text(m.kind));
+    if let Some(py) = m.statuses_later() {
+        note.push_str(&format!("数值截至{}年；进展状态和预警说明是数据库按截至{py}年的数据评定的结果（未按{}年重新计算）。", m.year, m.year));
+    }
+    put_str(ws, 1, 0, &note, &st.note)?;
+    let (status_head, warn_head) = (as_of("进展状态", m), as_of("预警说明", m));
     let cols = [
         ("指标代码", 9.0),
         ("名称", 36.0),
@@ -347,8 +369,8 @@ fn domain_sheet(
         ("95%区间上限", 10.0),
         ("2025年目标", 13.0),
         ("2030年目标", 13.0),
-        ("进展状态", 16.0),
-        ("预警说明", 50.0),
+        (status_head.as_str(), 16.0),
+        (warn_head.as_str(), 50.0),
         ("责任单位", 24.0),
     ];
     header(ws, 3, &cols, st)?;
@@ -400,6 +422,14 @@ fn domain_sheet(
         }
     }
     Ok(charts)
+}
+
+/// A status column's header: with the year of the assessment when it is later than the report's.
+fn as_of(head: &str, m: &ReportModel) -> String {
+    match m.statuses_later() {
+        Some(py) => format!("{head}（{py}年评定）"),
+        None => head.to_string(),
+    }
 }
 
 fn assessed_text(k: ReportKind) -> &'static str {
@@ -607,5 +637,12 @@ mod tests {
         assert_eq!(sheet_name("妇女-健康"), "妇女-健康");
         assert_eq!(sheet_name("a[b]:c*?/\\d"), "abcd");
         assert_eq!(sheet_name(&"x".repeat(40)).len(), 31);
+        let taken = vec!["说明".to_string(), "预警".to_string(), "妇女-健康".to_string(), "x".repeat(31)];
+        assert_eq!(unique_sheet_name("妇女-健康", &taken), "妇女-健康 (2)");
+        assert_eq!(unique_sheet_name("妇女-教育", &taken), "妇女-教育");
+        assert_eq!(unique_sheet_name(&"X".repeat(40), &taken), format!("{} (2)", "X".repeat(27)));
+        assert_eq!(unique_sheet_name("数据质量", &taken), "数据质量 (2)");
+        assert_eq!(unique_sheet_name("'History'", &taken), "表History");
+        assert_eq!(unique_sheet_name("[]", &taken), "表");
     }
 }

@@ -64,8 +64,10 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
     move |source| PublishError::Io { path: path.to_path_buf(), source }
 }
 
-/// What the run publishes beside the tables.
-#[derive(Debug, Clone, Serialize)]
+/// What the run publishes beside the tables (`manifest.json`; the report reads it back,
+/// a field an older database lacks as its default).
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Manifest {
     pub run_id: String,
     pub mode: String,
