@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::compute::frames;
 use crate::config::{Config, ConfigError};
+use crate::incremental::planning;
 use crate::ingest::{self, InputFile};
 use crate::model::{Observation, RunMode, RunOutcome, Submission, SubmissionStatus};
 use crate::store::publish::{self, Manifest, Table};
@@ -174,11 +175,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     guard(opts, &files, current.as_deref())?;
 
     // Which files can be taken from the cache: same size and modification time as last time.
-    let fresh = |f: &InputFile| -> Option<&crate::store::state::FileState> {
-        let s = prev_state.as_ref()?.files.get(&f.rel)?;
-        (s.size == f.size && s.mtime_ns == f.mtime_ns).then_some(s)
-    };
-    let unchanged = current.is_some() && prev_state.as_ref().is_some_and(|s| s.files.len() == files.len()) && files.iter().all(|f| fresh(f).is_some());
+    let fresh = |f: &InputFile| planning::fresh(prev_state.as_ref(), f);
+    let unchanged = planning::inputs_unchanged(prev_state.as_ref(), &files, current.is_some());
     // A due date passing makes a pending return missing: that is a change too.
     let unchanged = unchanged && current.as_deref().is_some_and(|c| !crate::reporting::stale(&cfg, &seen, &as_of, c));
     if unchanged {
@@ -286,8 +284,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         facts.push(fact);
     }
     tracing::info!(ms = started.elapsed().as_millis() as u64, files = files.len(), read = summary.files_read, cached = summary.files_cached, "stage read");
-    let removed_files: std::collections::BTreeSet<String> =
-        prev_state.as_ref().map(|s| s.files.keys().filter(|k| !new_state.files.contains_key(*k)).cloned().collect()).unwrap_or_default();
+    let removed_files = planning::removed(prev_state.as_ref(), &new_state);
 
     // Corrections: the latest return of a form and year is in force (a correction
     // mark, then when wcmon first saw it, then the file time).
