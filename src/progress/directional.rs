@@ -75,6 +75,7 @@ pub(super) struct TrendRow<'a> {
 /// whose latest window has fewer than `min_events` is `not_assessable`.
 pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_data_year: i32, _p: &Params) -> Vec<TrendRow<'a>> {
     let s = &cfg.rules.progress;
+    let by_key: rustc_hash::FxHashMap<SeriesKey<'a>, &'a [(usize, Row)]> = all_series.iter().map(|(k, v)| (*k, v.as_slice())).collect();
     all_series
         .iter()
         .filter_map(|((code, area, sex, age, res), rows)| {
@@ -92,7 +93,12 @@ pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_d
             );
             let trend = method::trend(&points);
             let maintain = def.direction == crate::config::catalogue::Direction::Maintain;
-            let higher_better = def.direction != crate::config::catalogue::Direction::Decrease;
+            let mut higher_better = def.direction != crate::config::catalogue::Direction::Decrease;
+            // A gap (R − U) narrows towards 0: down while rural is above urban, up while below (by the series' median).
+            if def.gap_of.is_some() {
+                let mut v: Vec<f64> = points.iter().map(|p| p.value).collect();
+                higher_better = method::median(&mut v).is_some_and(|m| m < 0.0);
+            }
             let class = method::classify_trend(trend.as_ref(), higher_better, s.trend_alpha, s.trend_min_years);
             let mut status = class.status(maintain);
             let small = rows.iter().any(|r| r.1.small) && !def.denominator.is_empty();
@@ -101,6 +107,23 @@ pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_d
                     if l.events < s.min_events {
                         status = method::Status::NotAssessable;
                     }
+                }
+            }
+            // A gap: each group's own events in its latest pooled window (the gap is as noisy as its smaller side).
+            let mut few: Option<String> = None;
+            if let (Some(base), true) = (def.gap_of.as_deref().and_then(|b| cfg.catalogue.indicator(b)), class != method::TrendClass::InsufficientData) {
+                let latest: Vec<(&str, Option<f64>)> = ["R", "U"]
+                    .iter()
+                    .map(|g| {
+                        let w = by_key.get(&(base.code.as_str(), *area, *sex, *age, *g)).and_then(|r| small_count_windows(r, base_year, base, s.pool_years));
+                        (*g, w.map(|(_, l)| l.events))
+                    })
+                    .collect();
+                if latest.iter().any(|(_, e)| e.is_none_or(|e| e < s.min_events)) {
+                    status = method::Status::NotAssessable;
+                    let counts: Vec<String> =
+                        latest.iter().map(|(g, e)| format!("{g} {}", e.map(crate::ingest::fmt_num).unwrap_or_else(|| "–".into()))).collect();
+                    few = Some(format!("fewer than {} events in a group's latest window ({})", crate::ingest::fmt_num(s.min_events), counts.join(", ")));
                 }
             }
             let mut warnings = Vec::new();
@@ -120,6 +143,11 @@ pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_d
                     crate::ingest::fmt_num((t.p_value * 1e4).round() / 1e4)
                 ),
                 None => format!("{}: fewer than 3 years", class.as_str()),
+            };
+            let text = match (&def.gap_of, few) {
+                (Some(b), Some(f)) => format!("{b} rural − urban; {text}; {f}"),
+                (Some(b), None) => format!("{b} rural − urban; {text}"),
+                (None, _) => text,
             };
             Some(TrendRow { key: (*code, *area, *sex, *age), def, points, trend, class, status, warnings, text })
         })
