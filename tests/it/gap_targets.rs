@@ -45,14 +45,19 @@ fn mk_s(x: &[f64]) -> i64 {
     let mut s = 0;
     for i in 0..x.len() {
         for j in i + 1..x.len() {
-            s += (x[j] - x[i]).signum() as i64;
+            s += match x[j].partial_cmp(&x[i]) {
+                Some(std::cmp::Ordering::Greater) => 1,
+                Some(std::cmp::Ordering::Less) => -1,
+                _ => 0,
+            };
         }
     }
     s
 }
 
-/// The exact two-sided p of S without ties: the share of the n! orders whose |S| is at least |s|.
-fn mk_exact_p(n: usize, s: i64) -> f64 {
+/// The exact two-sided p of S: the share of the n! orders of the values whose |S| is at
+/// least |s| (without ties the Mann–Kendall exact test; with ties its permutation form).
+fn mk_exact_p(values: &[f64], s: i64) -> f64 {
     fn perms(v: &mut Vec<f64>, k: usize, out: &mut Vec<i64>) {
         if k == v.len() {
             out.push(mk_s(v));
@@ -65,7 +70,7 @@ fn mk_exact_p(n: usize, s: i64) -> f64 {
         }
     }
     let mut all = Vec::new();
-    perms(&mut (0..n).map(|i| i as f64).collect(), 0, &mut all);
+    perms(&mut values.to_vec(), 0, &mut all);
     all.iter().filter(|x| x.abs() >= s.abs()).count() as f64 / all.len() as f64
 }
 
@@ -143,7 +148,7 @@ fn gap_targets_are_rural_minus_urban_of_the_summed_counts_and_assessed_as_trends
         let t = text[i].clone().unwrap();
         assert!(t.contains(&format!("S = {s},")), "{gap}: {t}");
         // The class: narrowing towards 0 (down while the median gap is above 0), at p < 0.1.
-        let p_exact = mk_exact_p(x.len(), s);
+        let p_exact = mk_exact_p(&x, s);
         let toward_zero_is_up = median(x.clone()) < 0.0;
         let want_class = if p_exact >= 0.1 || s == 0 {
             "no_clear_change"
