@@ -174,6 +174,8 @@ pub struct CatalogueRow {
     pub numerator: Option<String>,
     pub denominator: Option<String>,
     pub value_of: Option<String>,
+    /// A gap indicator's base (its value is the base's rural − urban difference).
+    pub gap_of: Option<String>,
     pub direction: String,
     pub target_kind: String,
     pub target_2025: Option<f64>,
@@ -825,6 +827,7 @@ fn load(opts: &ModelOptions) -> Result<ReportModel, ReportError> {
     );
     let byear = if c.has("baseline_year") { c.i32s("baseline_year")? } else { vec![None; df.height()] };
     let (mut resp, mut source, mut note) = (c.opt_strs("responsible")?, c.opt_strs("source")?, c.opt_strs("note")?);
+    let mut gap_of = if c.has("gap_of") { c.opt_strs("gap_of")? } else { vec![None; df.height()] };
     let mut catalogue = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         catalogue.push(CatalogueRow {
@@ -838,6 +841,7 @@ fn load(opts: &ModelOptions) -> Result<ReportModel, ReportError> {
             numerator: num[i].take(),
             denominator: den[i].take(),
             value_of: value_of[i].take(),
+            gap_of: gap_of[i].take(),
             direction: s(&mut direction, i),
             target_kind: s(&mut target_kind, i),
             target_2025: t25[i],
