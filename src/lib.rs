@@ -6,8 +6,12 @@
 //! address, every indicator recomputed from summed counts for every area, sex
 //! and age group.
 //!
-//! Stages: [`ingest`] → [`normalise`] → [`validate`] → [`compute`] → [`publish`],
-//! driven by [`pipeline::run`].
+//! Stages: [`ingest`] → [`normalise`] → [`validate`] → [`compute`] →
+//! [`progress`] → [`store::publish`], driven by [`pipeline::run`]; corrections
+//! and the audit trail in [`incremental`], the database on disk in [`store`].
+//! The rows passed between stages are in [`model`]; what config and normalise
+//! both read (labels, values, units) in [`vocab`]; small helpers in [`util`].
+//! ARCHITECTURE.md says where each concern lives and how to add to it.
 
 pub mod commands;
 pub mod compute;
@@ -16,13 +20,12 @@ pub mod generate;
 pub mod incremental;
 pub mod ingest;
 pub mod labels;
-pub mod lock;
 pub mod model;
 pub mod normalise;
-pub mod parts;
 pub mod pipeline;
 pub mod progress;
-pub mod publish;
 pub mod reporting;
-pub mod state;
+pub mod store;
+pub mod util;
 pub mod validate;
+pub mod vocab;

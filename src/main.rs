@@ -6,7 +6,7 @@
 //! published (the inbox guard, or the run failed).
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -192,6 +192,10 @@ enum Cmd {
         /// With --scale: years, ending in 2024.
         #[arg(long, default_value_t = 10)]
         years: usize,
+        /// The helper that writes the legacy .xls return (xlwt). Default: tools/write_xls.py
+        /// beside the pipelines folder, else in the current folder.
+        #[arg(long)]
+        write_xls: Option<PathBuf>,
     },
 }
 
@@ -295,7 +299,7 @@ fn main() -> ExitCode {
     quiet_panics();
     let cli = Cli::parse();
     init_logs(cli.log_format);
-    // The pipeline files, for the commands that read them (generate does not).
+    // The pipeline files, for the commands that read them (generate reads the areas and the catalogue).
     let pipelines = || {
         let cwd = std::env::current_dir().unwrap_or_default();
         wcmon::commands::paths::pipelines_dir(cli.pipelines.as_deref(), &cwd, std::env::current_exe().ok().as_deref())
@@ -306,11 +310,11 @@ fn main() -> ExitCode {
     };
     match cli.cmd {
         Cmd::Run(a) => match pipelines() {
-            Ok(p) => run(p, a, "run"),
+            Ok(p) => run(p, a, wcmon::model::RunMode::Run),
             Err(e) => missing(e),
         },
         Cmd::Rebuild(a) => match pipelines() {
-            Ok(p) => run(p, a, "rebuild"),
+            Ok(p) => run(p, a, wcmon::model::RunMode::Rebuild),
             Err(e) => missing(e),
         },
         Cmd::Check { files, db, format, all } => {
@@ -400,7 +404,21 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Cmd::Generate { out, seed, scale: true, counties, years, .. } => match wcmon::generate::scale::write_scale_corpus(&out, counties, years, seed) {
+        Cmd::Generate { out, seed, faults, scale, counties, years, write_xls } => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let assets = match pipelines().and_then(|p| wcmon::generate::Assets::new(p, write_xls, &cwd)) {
+                Ok(a) => a,
+                Err(e) => return missing(e),
+            };
+            generate(&out, seed, faults, scale, counties, years, &assets)
+        }
+    }
+}
+
+/// `wcmon generate`: the sample (with faults, or a scale corpus) into `out`.
+fn generate(out: &Path, seed: u64, faults: bool, scale: bool, counties: usize, years: usize, assets: &wcmon::generate::Assets) -> ExitCode {
+    match (scale, faults) {
+        (true, _) => match wcmon::generate::scale::write_scale_corpus(out, counties, years, seed, assets) {
             Ok(s) => {
                 say!(
                     "wrote {} workbooks ({:.1} MB) for {} counties, {} towns, {} years to {}/inbox; pipeline files in {}/pipelines",
@@ -419,7 +437,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Cmd::Generate { out, seed, faults: true, .. } => match wcmon::generate::faults::write_faulty_sample(&out, seed) {
+        (false, true) => match wcmon::generate::faults::write_faulty_sample(out, seed, assets) {
             Ok(f) => {
                 say!("wrote the sample with faults to {}: {} expected findings in _truth/expected_findings.csv", out.display(), f.len());
                 ExitCode::SUCCESS
@@ -429,7 +447,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Cmd::Generate { out, seed, faults: false, .. } => match wcmon::generate::write_sample(&out, seed) {
+        (false, false) => match wcmon::generate::write_sample(out, seed, assets) {
             Ok(n) => {
                 say!("wrote {n} files to {}", out.display());
                 ExitCode::SUCCESS
@@ -442,13 +460,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
+fn run(pipelines: PathBuf, a: RunArgs, mode: wcmon::model::RunMode) -> ExitCode {
     let RunArgs { inbox, db, keep_versions, part_values, parts_at_once, allow_removals, max_removals } = a;
     let opts = RunOptions {
         inbox,
         db: db.clone(),
         pipelines,
-        mode: mode.into(),
+        mode,
         progress: std::io::stderr().is_terminal(),
         keep_versions,
         part_values,
@@ -459,7 +477,7 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
     match pipeline::run(&opts) {
         Ok(s) => {
             let sev = |k: &str| s.issues_by_severity.get(k).copied().unwrap_or(0);
-            if s.outcome == "unchanged" {
+            if s.outcome == wcmon::model::RunOutcome::Unchanged {
                 say!("wcmon {mode}: {} files, none new or changed: 0 read; version {} stays current ({} ms)", s.files, s.version, s.duration_ms);
                 say!("  issues in that version: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
                 return ExitCode::from(u8::from(sev("error") > 0));
@@ -517,7 +535,7 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str) -> ExitCode {
             eprintln!("wcmon: pipeline file error: {e}");
             ExitCode::from(2)
         }
-        Err(RunError::Lock(e @ wcmon::lock::LockError::Busy { .. })) => {
+        Err(RunError::Lock(e @ wcmon::store::lock::LockError::Busy { .. })) => {
             eprintln!("wcmon: {e}");
             ExitCode::from(3)
         }

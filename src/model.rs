@@ -121,6 +121,184 @@ impl Severity {
     }
 }
 
+/// Declares a `Copy` enum named by its serde strings (`as_str`, `Display`, and
+/// comparison with text, so `status == "loaded"` reads as before).
+macro_rules! named_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+
+named_enum! {
+    /// What became of a return (`submissions.status`).
+    SubmissionStatus {
+        Loaded = "loaded",
+        /// Read, but no table of its form was found in it (or it could not be read).
+        Failed = "failed",
+        /// No form recognises it.
+        Unrecognised = "unrecognised",
+        /// A newer return of the same form and year replaced it.
+        Superseded = "superseded",
+    }
+}
+
+named_enum! {
+    /// How a run ended (`RunSummary.outcome`).
+    RunOutcome {
+        /// A new version is current.
+        Published = "published",
+        /// Nothing new: the current version stands.
+        Unchanged = "unchanged",
+    }
+}
+
+impl Default for RunOutcome {
+    fn default() -> Self {
+        RunOutcome::Published
+    }
+}
+
+named_enum! {
+    /// `wcmon run` (only new or changed files are read) or `wcmon rebuild` (every file, the state ignored).
+    RunMode {
+        Run = "run",
+        Rebuild = "rebuild",
+    }
+}
+
+/// What kind of rule a [`RuleStat`] counts (`rule_summary.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatKind {
+    /// A check built into wcmon (`negative_count`, `female_exceeds_total`, …).
+    BuiltIn,
+    /// A finding made while reading (`unparseable_value`, `unknown_area`, …).
+    Ingest,
+    /// The year-over-year outlier check.
+    Outlier,
+    /// Declared rules (`rules.toml`, a form's `[[rule]]`), by kind.
+    Compare,
+    Balance,
+    Pair,
+    Range,
+}
+
+impl StatKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatKind::BuiltIn => "built_in",
+            StatKind::Ingest => "ingest",
+            StatKind::Outlier => "outlier",
+            StatKind::Compare => "compare",
+            StatKind::Balance => "balance",
+            StatKind::Pair => "pair",
+            StatKind::Range => "range",
+        }
+    }
+}
+
+/// Where a rule applies (`rule_summary.scope`): every return (`catalogue`) or one form's (its id).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    Catalogue,
+    Form(String),
+}
+
+impl Scope {
+    /// `catalogue`, else a form id.
+    pub fn of(s: &str) -> Scope {
+        if s == "catalogue" {
+            Scope::Catalogue
+        } else {
+            Scope::Form(s.to_string())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Scope::Catalogue => "catalogue",
+            Scope::Form(id) => id,
+        }
+    }
+}
+
+impl Serialize for Scope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Scope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Scope, D::Error> {
+        Ok(Scope::of(&String::deserialize(d)?))
+    }
+}
+
+/// One row of the per-rule summary (`rule_summary.parquet`), after R's `validate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleStat {
+    pub rule: String,
+    pub kind: StatKind,
+    pub severity: Severity,
+    pub scope: Scope,
+    pub expression: String,
+    /// Checks made (passes + fails) plus checks skipped for missing values.
+    pub items: u64,
+    pub passes: u64,
+    pub fails: u64,
+    pub missing: u64,
+}
+
+impl RuleStat {
+    /// A rule that has checked nothing yet.
+    pub fn new(rule: &str, kind: StatKind, severity: Severity, scope: Scope, expression: &str) -> RuleStat {
+        RuleStat { rule: rule.to_string(), kind, severity, scope, expression: expression.to_string(), items: 0, passes: 0, fails: 0, missing: 0 }
+    }
+}
+
+/// A total the return states for the areas it lists (a 合计 row or a 全县 column).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Control {
+    pub data_element: String,
+    pub year: i32,
+    pub sex: String,
+    pub age: String,
+    pub residence: String,
+    pub value: f64,
+    pub sheet: String,
+    pub cell: String,
+}
+
 /// One finding (a row of `issues`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Issue {
@@ -198,7 +376,7 @@ impl Submission {
             source_file: source_file.to_string(),
             source_sha256: None,
             format: None,
-            status: "failed".into(),
+            status: SubmissionStatus::Failed,
             cells_read: 0,
             values_landed: 0,
             values_rejected: 0,
@@ -219,8 +397,7 @@ pub struct Submission {
     pub source_file: String,
     pub source_sha256: Option<String>,
     pub format: Option<String>,
-    /// loaded | failed | unrecognised | superseded
-    pub status: String,
+    pub status: SubmissionStatus,
     pub cells_read: u64,
     pub values_landed: u64,
     pub values_rejected: u64,
@@ -229,4 +406,43 @@ pub struct Submission {
     #[serde(default)]
     pub values_superseded: u64,
     pub superseded_by: Option<String>,
+}
+
+/// Everything one input file produced (before validation, which spans files):
+/// what the state cache keeps per file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileResult {
+    pub submission: Submission,
+    pub observations: Vec<Observation>,
+    pub issues: Vec<Issue>,
+    /// The return's own totals, for the area balance rule.
+    pub controls: Vec<Control>,
+}
+
+/// What the run keeps of a file while its values wait in the state cache: the
+/// years and areas it reports (for supersession and for grouping files into
+/// parts) and how many values it has.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    pub years: Vec<i32>,
+    pub areas: Vec<String>,
+    pub values: usize,
+    /// The values and controls are in the cache, not in memory.
+    pub stripped: bool,
+    /// So are the file's ingest findings (the file was not decoded this run).
+    pub issues_stripped: bool,
+}
+
+impl FileFacts {
+    pub fn of(r: &FileResult) -> FileFacts {
+        let years: std::collections::BTreeSet<i32> = r.observations.iter().map(|o| o.year).collect();
+        let areas: std::collections::BTreeSet<&str> = r.observations.iter().map(|o| &*o.area).collect();
+        FileFacts {
+            years: years.into_iter().collect(),
+            areas: areas.into_iter().map(str::to_string).collect(),
+            values: r.observations.len(),
+            stripped: false,
+            issues_stripped: false,
+        }
+    }
 }

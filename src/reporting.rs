@@ -33,9 +33,9 @@ use polars::prelude::*;
 use crate::config::forms::AreaFrom;
 use crate::config::schedule::date_of;
 use crate::config::{Config, Form};
+use crate::model::{FileFacts, FileResult, SubmissionStatus};
 use crate::model::{Issue, Severity};
-use crate::pipeline::{FileFacts, FileResult};
-use crate::state::first_seen::{FirstSeen, Sighting};
+use crate::store::state::first_seen::{FirstSeen, Sighting};
 
 /// The environment variable that sets the run's date (tests).
 pub const AS_OF_VAR: &str = "WCMON_AS_OF";
@@ -104,7 +104,7 @@ pub fn receipts(results: &[FileResult], facts: &[FileFacts], cfg: &Config, seen:
     let mut out = Vec::new();
     for (r, fact) in results.iter().zip(facts) {
         let s = &r.submission;
-        if !matches!(s.status.as_str(), "loaded" | "superseded") {
+        if !matches!(s.status, SubmissionStatus::Loaded | SubmissionStatus::Superseded) {
             continue;
         }
         let Some(form) = s.form.as_deref().and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) else { continue };
@@ -114,7 +114,7 @@ pub fn receipts(results: &[FileResult], facts: &[FileFacts], cfg: &Config, seen:
             form: form.id().to_string(),
             rel: s.source_file.clone(),
             submission: s.submission.clone(),
-            in_force: s.status == "loaded",
+            in_force: s.status == SubmissionStatus::Loaded,
             years: fact.years.clone(),
             units: units.into_iter().collect(),
             received: seen.received(&s.source_file, sha).cloned(),

@@ -15,15 +15,16 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::ingest::InputFile;
+use crate::model::RuleStat;
 use crate::model::{Issue, Severity, Submission};
 use crate::pipeline::{self, FileResult};
-use crate::validate::{History, RuleStat};
+use crate::validate::History;
 
 #[derive(Debug, Serialize)]
 pub struct FileReport {
     pub file: String,
     pub form: Option<String>,
-    pub status: String,
+    pub status: crate::model::SubmissionStatus,
     pub cells_read: u64,
     pub values_landed: u64,
     pub values_rejected: u64,
@@ -55,7 +56,7 @@ impl CheckReport {
 /// Reported values of an existing database, as history for the outlier rule.
 pub fn history_from_db(db: &Path) -> Result<History, String> {
     let mut h = History::new();
-    let dir = db.join("data_values");
+    let dir = crate::store::Layout::of(db).current().join("data_values");
     let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(h) };
     let mut parts: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     parts.sort();

@@ -14,8 +14,9 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::ingest::{self, a1, CellValue, Sheet};
-use crate::normalise::clean::{clean_text, normalise_label, unit_scale, Cleaned};
-use crate::normalise::{self, labels};
+use crate::normalise;
+use crate::vocab::clean::{clean_text, normalise_label, unit_scale, Cleaned};
+use crate::vocab::labels;
 
 /// What `inspect` is told about the header (all optional).
 #[derive(Debug, Clone, Default)]

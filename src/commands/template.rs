@@ -22,7 +22,7 @@ use rust_xlsxwriter::{
 
 use crate::config::forms::{AreaFrom, ColRef, Dims, Layout, YearFrom};
 use crate::config::{Area, Config, DataElement, Form, Kind};
-use crate::normalise::clean::normalise_label;
+use crate::vocab::clean::normalise_label;
 
 /// Why templates could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -233,7 +233,7 @@ pub fn age_label(code: &str) -> Option<String> {
     } else {
         return None;
     };
-    (crate::normalise::labels::age_code(&label).as_deref() == Some(code)).then_some(label)
+    (crate::vocab::labels::age_code(&label).as_deref() == Some(code)).then_some(label)
 }
 
 /// Lower and upper bound of an age code, to order age groups.
@@ -564,7 +564,7 @@ fn value_columns(c: &Ctx) -> Vec<Col> {
         .filter(|h| Some(normalise_label(h)) != label)
         .filter(|h| !t.ignore_columns.iter().any(|i| normalise_label(&head(i)) == normalise_label(h)))
         .map(|h| {
-            let sex = crate::normalise::labels::sex_code(h).map(str::to_string);
+            let sex = crate::vocab::labels::sex_code(h).map(str::to_string);
             Col { path: vec![h.clone()], what: ColWhat::Value(Dims { sex, ..Default::default() }) }
         })
         .collect()

@@ -202,7 +202,7 @@ pub fn submissions(rows: &[Submission]) -> PolarsResult<DataFrame> {
         Column::new("source_file".into(), rows.iter().map(|r| r.source_file.clone()).collect::<Vec<_>>()),
         s("source_sha256", o(&|r| r.source_sha256.clone())),
         s("format", o(&|r| r.format.clone())),
-        Column::new("status".into(), rows.iter().map(|r| r.status.clone()).collect::<Vec<_>>()),
+        Column::new("status".into(), rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>()),
         Column::new("cells_read".into(), rows.iter().map(|r| r.cells_read).collect::<Vec<u64>>()),
         Column::new("values_landed".into(), rows.iter().map(|r| r.values_landed).collect::<Vec<u64>>()),
         Column::new("values_rejected".into(), rows.iter().map(|r| r.values_rejected).collect::<Vec<u64>>()),
@@ -237,14 +237,14 @@ pub fn ancestors(areas: &Areas) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(vec![Column::new("area".into(), a), Column::new("ancestor".into(), p)])
 }
 
-pub fn rule_summary(rows: &[crate::validate::RuleStat]) -> PolarsResult<DataFrame> {
-    let st = |f: &dyn Fn(&crate::validate::RuleStat) -> String| -> Vec<String> { rows.iter().map(f).collect() };
-    let n = |f: &dyn Fn(&crate::validate::RuleStat) -> u64| -> Vec<u64> { rows.iter().map(f).collect() };
+pub fn rule_summary(rows: &[crate::model::RuleStat]) -> PolarsResult<DataFrame> {
+    let st = |f: &dyn Fn(&crate::model::RuleStat) -> String| -> Vec<String> { rows.iter().map(f).collect() };
+    let n = |f: &dyn Fn(&crate::model::RuleStat) -> u64| -> Vec<u64> { rows.iter().map(f).collect() };
     DataFrame::new_infer_height(vec![
         Column::new("rule".into(), st(&|r| r.rule.clone())),
-        Column::new("kind".into(), st(&|r| r.kind.clone())),
-        Column::new("severity".into(), st(&|r| r.severity.clone())),
-        Column::new("scope".into(), st(&|r| r.scope.clone())),
+        Column::new("kind".into(), st(&|r| r.kind.as_str().to_string())),
+        Column::new("severity".into(), st(&|r| r.severity.as_str().to_string())),
+        Column::new("scope".into(), st(&|r| r.scope.as_str().to_string())),
         Column::new("expression".into(), st(&|r| r.expression.clone())),
         Column::new("items".into(), n(&|r| r.items)),
         Column::new("passes".into(), n(&|r| r.passes)),

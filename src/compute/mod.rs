@@ -19,8 +19,7 @@ use crate::config::Config;
 
 pub use aggregate::{aggregate, aggregate_part, aggregate_top};
 
-/// Small-count threshold: a rate whose numerator is below this is flagged.
-pub const SMALL_COUNT: f64 = 20.0;
+pub use crate::config::SMALL_COUNT;
 
 /// Frames stacked in order (None for none).
 pub fn stack(frames: Vec<DataFrame>) -> PolarsResult<Option<DataFrame>> {

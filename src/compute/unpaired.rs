@@ -11,9 +11,8 @@ use rustc_hash::FxHashMap;
 
 use super::ratios::Lost;
 use crate::config::Config;
-use crate::ingest::fmt_num;
-use crate::model::Issue;
-use crate::validate::RuleStat;
+use crate::model::{Issue, RuleStat, Scope, StatKind};
+use crate::util::fmt_num;
 
 /// The rule's name (a built-in rule, `[severity]` can change its level).
 pub const RULE: &str = "rate_denominator_missing";
@@ -22,8 +21,13 @@ pub const RULE: &str = "rate_denominator_missing";
 /// (first term's) reported value found in `values`, and the rule's counts.
 pub fn issues(lost: &[Lost], values: &DataFrame, cfg: &Config) -> PolarsResult<(Vec<Issue>, RuleStat)> {
     let sev = cfg.rules.severity_of(RULE);
-    let mut stat =
-        RuleStat::new(RULE, "built_in", sev, "catalogue", "a town's reported numerator of a rate has its denominator (else its events are in no aggregate)");
+    let mut stat = RuleStat::new(
+        RULE,
+        StatKind::BuiltIn,
+        sev,
+        Scope::Catalogue,
+        "a town's reported numerator of a rate has its denominator (else its events are in no aggregate)",
+    );
     if lost.is_empty() {
         return Ok((Vec::new(), stat));
     }

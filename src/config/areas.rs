@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::config::{read_toml, ConfigError};
-use crate::normalise::clean::normalise_label;
+use crate::vocab::clean::normalise_label;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

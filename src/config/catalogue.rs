@@ -283,7 +283,7 @@ impl Catalogue {
                 }
             }
             for a in ind.age.iter().chain(ind.terms().filter_map(|t| t.age.as_ref())) {
-                if !crate::normalise::labels::is_age_code(a) {
+                if !crate::vocab::labels::is_age_code(a) {
                     return Err(bad(a, format!("age {a:?} is not an age code like _T, Y0T4, Y_LT1, Y_GE65")));
                 }
             }

@@ -11,7 +11,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::config::{Catalogue, ConfigError};
-use crate::normalise::clean::normalise_label;
+use crate::vocab::clean::normalise_label;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -542,18 +542,18 @@ impl Form {
                 }
             }
             if let Some(a) = &d.age {
-                if !crate::normalise::labels::is_age_code(a) {
+                if !crate::vocab::labels::is_age_code(a) {
                     return Err(at(a, format!("{whr}: age {a:?} is not an age code like _T, Y0T4, Y_LT1, Y_GE65")));
                 }
             }
             if let Some(u) = &d.unit {
-                if crate::normalise::clean::unit_scale(u, "").is_none() && u.trim().is_empty() {
+                if crate::vocab::clean::unit_scale(u, "").is_none() && u.trim().is_empty() {
                     return Err(at(u, format!("{whr}: empty unit")));
                 }
                 // A unit the data element's values cannot be converted from is a typo.
                 let de = d.data_element.as_ref().or(raw.fixed.data_element.as_ref()).and_then(|de| catalogue.data_element(de));
                 if let Some(de) = de {
-                    if crate::normalise::clean::unit_scale(u, &de.unit).is_none() {
+                    if crate::vocab::clean::unit_scale(u, &de.unit).is_none() {
                         return Err(at(u, format!("{whr}: unit {u:?} cannot be converted to {:?}, the unit of {}", de.unit, de.code)));
                     }
                 }
@@ -644,7 +644,7 @@ impl Form {
         let (sex_values, age_values, area_values) = match &raw.long {
             Some(l) => (
                 value_map(&l.sex_values, "sex", &|c| matches!(c, "F" | "M" | "_T"))?,
-                value_map(&l.age_values, "age", &crate::normalise::labels::is_age_code)?,
+                value_map(&l.age_values, "age", &crate::vocab::labels::is_age_code)?,
                 value_map(&l.area_values, "area", &|c| !c.trim().is_empty())?,
             ),
             None => Default::default(),

@@ -6,6 +6,7 @@
 pub mod areas;
 pub mod catalogue;
 pub mod forms;
+pub mod progress;
 pub mod rules;
 pub mod schedule;
 
@@ -16,6 +17,7 @@ use serde::de::DeserializeOwned;
 pub use areas::{Area, Areas};
 pub use catalogue::{Catalogue, DataElement, Indicator, Kind, Term};
 pub use forms::Form;
+pub use progress::{ProgressSettings, SMALL_COUNT};
 pub use rules::{Rule, Rules};
 
 /// A pipeline file that cannot be used.

@@ -189,8 +189,8 @@ impl Rule {
                 format!("{over} for {what} (tolerance {})", self.tolerance)
             }
             RuleKind::Range => {
-                let lo = self.min.map(crate::ingest::fmt_num).unwrap_or_else(|| "-inf".into());
-                let hi = self.max.map(crate::ingest::fmt_num).unwrap_or_else(|| "inf".into());
+                let lo = self.min.map(crate::util::fmt_num).unwrap_or_else(|| "-inf".into());
+                let hi = self.max.map(crate::util::fmt_num).unwrap_or_else(|| "inf".into());
                 format!("{} in [{lo}, {hi}]{}", self.data_elements.join(", "), if self.integer { ", whole numbers" } else { "" })
             }
         }
@@ -231,7 +231,7 @@ struct RawRules {
     #[serde(default)]
     rule: Vec<RawRule>,
     #[serde(default)]
-    progress: crate::progress::ProgressSettings,
+    progress: super::ProgressSettings,
 }
 
 /// The built-in rules and their default severities.
@@ -255,7 +255,7 @@ pub const BUILT_IN: &[(&str, Severity, &str)] = &[
 pub struct Rules {
     pub rules: Vec<Rule>,
     /// `[progress]`: thresholds of the target-progress assessment.
-    pub progress: crate::progress::ProgressSettings,
+    pub progress: super::ProgressSettings,
     pub outliers: OutlierSettings,
     pub severity: BTreeMap<String, Severity>,
 }
@@ -325,7 +325,7 @@ pub fn resolve_rules(raw: Vec<RawRule>, scope: &str, path: &Path, text: &str, ca
                 }
             }
             if let Some(a) = &t.age {
-                if !crate::normalise::labels::is_age_code(a) {
+                if !crate::vocab::labels::is_age_code(a) {
                     return Err(bad(a, format!("age {a:?} is not an age code like _T, Y0T4, Y_GE65")));
                 }
             }
@@ -336,7 +336,7 @@ pub fn resolve_rules(raw: Vec<RawRule>, scope: &str, path: &Path, text: &str, ca
             }
         }
         for a in &r.parts {
-            if !crate::normalise::labels::is_age_code(a) {
+            if !crate::vocab::labels::is_age_code(a) {
                 return Err(bad(a, format!("part {a:?} is not an age code like Y0T4")));
             }
         }

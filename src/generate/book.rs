@@ -58,8 +58,8 @@ pub fn write_xlsx(sheets: &[SheetSpec], path: &Path) -> Result<(), String> {
     wb.save(path).map_err(|e| e.to_string())
 }
 
-/// Legacy .xls through `python3 tools/write_xls.py` (xlwt).
-pub fn write_xls(sheets: &[SheetSpec], path: &Path) -> Result<(), String> {
+/// Legacy .xls through `python3 tools/write_xls.py` (xlwt; `script` is that file, see [`super::Assets`]).
+pub fn write_xls(sheets: &[SheetSpec], path: &Path, script: &Path) -> Result<(), String> {
     let spec = serde_json::json!({
         "sheets": sheets.iter().map(|s| serde_json::json!({
             "name": s.name,
@@ -72,11 +72,10 @@ pub fn write_xls(sheets: &[SheetSpec], path: &Path) -> Result<(), String> {
     });
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, spec.to_string()).map_err(|e| e.to_string())?;
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/write_xls.py");
     let status = std::process::Command::new("python3").arg(script).arg(&tmp).arg(path).status().map_err(|e| e.to_string());
     let _ = std::fs::remove_file(&tmp);
     match status? {
         s if s.success() => Ok(()),
-        s => Err(format!("tools/write_xls.py failed ({s}); pip install xlwt")),
+        s => Err(format!("{} failed ({s}); pip install xlwt", script.display())),
     }
 }

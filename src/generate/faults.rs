@@ -80,9 +80,9 @@ fn row_cells(s: &SheetSpec, r: u32) -> Vec<(u16, Val)> {
 }
 
 /// Write the faulty sample to `out`; returns the expected findings.
-pub fn write_faulty_sample(out: &Path, seed: u64) -> Result<Vec<Expected>, String> {
-    super::write_sample(out, seed)?;
-    let (truth, towns, county) = super::simulate_for_sample(seed)?;
+pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Result<Vec<Expected>, String> {
+    super::write_sample(out, seed, assets)?;
+    let (truth, towns, county) = super::simulate_for_sample(seed, assets)?;
     let c = Ctx { truth: &truth, towns: &towns, county: &county };
     let y = 2024;
     let mut exp: Vec<Expected> = Vec::new();

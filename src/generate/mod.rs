@@ -18,7 +18,7 @@ pub mod scale;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use book::{SheetSpec, Val};
 use model::{Truth, YEARS};
@@ -538,13 +538,47 @@ fn returns(c: &Ctx) -> Vec<(String, String, Vec<SheetSpec>, bool)> {
     YEARS.iter().flat_map(|&y| returns_for_year(c, y)).collect()
 }
 
+/// What the generator reads beside its own code: the bundled pipeline files (the
+/// areas and the catalogue the returns are written for) and `write_xls.py`, which
+/// writes the one legacy `.xls` return (xlwt). Found from the working directory or
+/// the flags (`--pipelines`, `--write-xls`), never from where wcmon was built.
+#[derive(Debug, Clone)]
+pub struct Assets {
+    pub pipelines: PathBuf,
+    pub write_xls: PathBuf,
+}
+
+impl Assets {
+    /// `pipelines` as `run` finds it; `write_xls` when given (`--write-xls`), else
+    /// `tools/write_xls.py` beside the pipelines folder (a checkout, an install that
+    /// ships both), else in the working directory `cwd`.
+    pub fn new(pipelines: PathBuf, write_xls: Option<PathBuf>, cwd: &Path) -> Result<Assets, String> {
+        let write_xls = match write_xls {
+            Some(p) if p.is_file() => p,
+            Some(p) => return Err(format!("the helper script {} (--write-xls) does not exist", p.display())),
+            None => {
+                let mut tried: Vec<PathBuf> =
+                    [pipelines.parent().map(|d| d.join("tools/write_xls.py")), Some(cwd.join("tools/write_xls.py"))].into_iter().flatten().collect();
+                tried.dedup();
+                match tried.iter().find(|p| p.is_file()) {
+                    Some(p) => p.clone(),
+                    None => {
+                        let list = tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+                        return Err(format!("no tools/write_xls.py (it writes the legacy .xls return) in {list}; give it with --write-xls FILE"));
+                    }
+                }
+            }
+        };
+        Ok(Assets { pipelines, write_xls })
+    }
+}
+
 /// The sample's simulated truth, its towns as (code, name), and the county's code.
 pub type SampleTruth = (Truth, Vec<(String, String)>, String);
 
 /// The simulated truth of the sample: (truth, towns as (code, name), county code).
-pub fn simulate_for_sample(seed: u64) -> Result<SampleTruth, String> {
-    let pipelines = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines");
-    let areas = Areas::load(&pipelines.join("areas.toml")).map_err(|e| e.to_string())?;
+pub fn simulate_for_sample(seed: u64, assets: &Assets) -> Result<SampleTruth, String> {
+    let areas = Areas::load(&assets.pipelines.join("areas.toml")).map_err(|e| e.to_string())?;
     let county = areas.roots().next().ok_or("areas.toml has no root")?.code.clone();
     let towns: Vec<(String, String)> =
         areas.list.iter().filter(|a| a.parent.as_deref() == Some(county.as_str())).map(|a| (a.code.clone(), a.name_zh.clone())).collect();
@@ -552,10 +586,9 @@ pub fn simulate_for_sample(seed: u64) -> Result<SampleTruth, String> {
     Ok((truth, towns, county))
 }
 
-pub fn write_sample(out: &Path, seed: u64) -> Result<usize, String> {
-    let pipelines = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines");
-    let catalogue = Catalogue::load(&pipelines.join("indicators.toml")).map_err(|e| e.to_string())?;
-    let (truth, towns, county) = simulate_for_sample(seed)?;
+pub fn write_sample(out: &Path, seed: u64, assets: &Assets) -> Result<usize, String> {
+    let catalogue = Catalogue::load(&assets.pipelines.join("indicators.toml")).map_err(|e| e.to_string())?;
+    let (truth, towns, county) = simulate_for_sample(seed, assets)?;
     let c = Ctx { truth: &truth, towns: &towns, county: &county };
     let files = returns(&c);
     for (folder, name, sheets, xls) in &files {
@@ -563,7 +596,7 @@ pub fn write_sample(out: &Path, seed: u64) -> Result<usize, String> {
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let path = dir.join(name);
         if *xls {
-            book::write_xls(sheets, &path)?;
+            book::write_xls(sheets, &path, &assets.write_xls)?;
         } else {
             book::write_xlsx(sheets, &path)?;
         }
@@ -667,5 +700,34 @@ fn output_sex(ind: &Indicator, loop_sex: &str) -> String {
         (Some(a), None) => a,
         (None, Some(_)) => "_T".into(),
         (None, None) => loop_sex.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod assets_tests {
+    use super::Assets;
+
+    #[test]
+    fn the_helper_script_is_found_beside_the_pipelines_or_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (checkout, elsewhere) = (tmp.path().join("checkout"), tmp.path().join("elsewhere"));
+        std::fs::create_dir_all(checkout.join("pipelines")).unwrap();
+        std::fs::create_dir_all(checkout.join("tools")).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(checkout.join("tools/write_xls.py"), "").unwrap();
+        // Beside the pipelines folder, whatever the working directory.
+        let a = Assets::new(checkout.join("pipelines"), None, &elsewhere).unwrap();
+        assert_eq!(a.write_xls, checkout.join("tools/write_xls.py"));
+        // Pipelines without a tools folder beside them: the working directory's.
+        std::fs::create_dir_all(elsewhere.join("pipelines")).unwrap();
+        let e = Assets::new(elsewhere.join("pipelines"), None, &elsewhere).unwrap_err();
+        let wanted = elsewhere.join("tools/write_xls.py");
+        assert_eq!(e, format!("no tools/write_xls.py (it writes the legacy .xls return) in {}; give it with --write-xls FILE", wanted.display()));
+        let a = Assets::new(elsewhere.join("pipelines"), None, &checkout).unwrap();
+        assert_eq!(a.write_xls, checkout.join("tools/write_xls.py"));
+        // The flag wins, and must name a file.
+        let a = Assets::new(elsewhere.join("pipelines"), Some(checkout.join("tools/write_xls.py")), &elsewhere).unwrap();
+        assert_eq!(a.write_xls, checkout.join("tools/write_xls.py"));
+        assert!(Assets::new(checkout.join("pipelines"), Some(elsewhere.join("nope.py")), &elsewhere).unwrap_err().contains("--write-xls"));
     }
 }

@@ -71,8 +71,8 @@ fn model_year(y: i32) -> (i32, i32) {
     (model::YEARS[0] + off.rem_euclid(5), off.div_euclid(5))
 }
 
-pub fn write_scale_corpus(out: &Path, counties: usize, years: usize, seed: u64) -> Result<ScaleSummary, String> {
-    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines");
+pub fn write_scale_corpus(out: &Path, counties: usize, years: usize, seed: u64, assets: &super::Assets) -> Result<ScaleSummary, String> {
+    let bundled = assets.pipelines.clone();
     let sample_areas = crate::config::Areas::load(&bundled.join("areas.toml")).map_err(|e| e.to_string())?;
     let sample_county = sample_areas.roots().next().ok_or("areas.toml has no root")?.clone();
     let sample_towns: Vec<(String, String)> =
@@ -146,7 +146,7 @@ pub fn write_scale_corpus(out: &Path, counties: usize, years: usize, seed: u64) 
                         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
                         let path = dir.join(&name);
                         if xls {
-                            book::write_xls(&sheets, &path)?;
+                            book::write_xls(&sheets, &path, &assets.write_xls)?;
                         } else {
                             book::write_xlsx(&sheets, &path)?;
                         }

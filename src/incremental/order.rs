@@ -22,7 +22,7 @@ pub const CORRECTION_MARKS: [&str; 3] = ["更正", "修订", "修正"];
 pub struct Rank {
     /// The file name says it is a correction.
     pub marked: bool,
-    /// The run that first saw its content (see `crate::state::first_seen`); `u64::MAX` when unknown (this run).
+    /// The run that first saw its content (see `crate::store::state::first_seen`); `u64::MAX` when unknown (this run).
     pub seen: u64,
     pub mtime_ns: u64,
     pub path: String,
@@ -47,7 +47,11 @@ impl Rank {
 
 /// Record this run's sightings of the inbox's files (`state` has each file's content
 /// hash), then rank each file (in `files`' order) for [`crate::incremental::supersede`].
-pub fn see_and_rank(files: &[crate::ingest::InputFile], state: &crate::state::State, seen: &mut crate::state::first_seen::FirstSeen) -> Vec<Rank> {
+pub fn see_and_rank(
+    files: &[crate::ingest::InputFile],
+    state: &crate::store::state::State,
+    seen: &mut crate::store::state::first_seen::FirstSeen,
+) -> Vec<Rank> {
     for (rel, s) in &state.files {
         seen.see(rel, &s.sha256);
     }

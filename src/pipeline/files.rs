@@ -9,20 +9,10 @@ use rayon::prelude::*;
 
 use crate::config::{Config, Form};
 use crate::ingest::{self, InputFile, Workbook};
-use crate::model::{Issue, Observation, Severity, Submission};
+pub use crate::model::{FileFacts, FileResult};
+use crate::model::{Issue, Severity, Submission, SubmissionStatus};
 use crate::normalise::{self, FileCtx, Normalised};
 use crate::validate;
-
-/// Everything one input file produced (before validation, which spans files):
-/// what the state cache keeps per file.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct FileResult {
-    pub submission: Submission,
-    pub observations: Vec<Observation>,
-    pub issues: Vec<Issue>,
-    /// The return's own totals, for the area balance rule.
-    pub controls: Vec<normalise::Control>,
-}
 
 /// Which forms a workbook is; errors are issues for the file.
 pub fn recognise<'c>(wb: &Workbook, file_name: &str, cfg: &'c Config) -> Vec<&'c Form> {
@@ -89,14 +79,14 @@ pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config
     let form = match forms.as_slice() {
         [f] => *f,
         [] => {
-            sub.status = "unrecognised".into();
+            sub.status = SubmissionStatus::Unrecognised;
             let sheets: Vec<&str> = wb.sheets.iter().map(|s| s.name.as_str()).collect();
             let mut r = fail(
                 sub,
                 "unrecognised_file",
                 format!("no pipeline file recognises this return (sheets {sheets:?}); add a form under pipelines/forms/ (see `wcmon inspect`)"),
             );
-            r.submission.status = "unrecognised".into();
+            r.submission.status = SubmissionStatus::Unrecognised;
             r.issues.extend(issues);
             return r;
         }
@@ -117,13 +107,13 @@ pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config
     sub.values_rejected = n.rejected;
     sub.values_derived = n.derived;
     sub.year = n.years.first().copied().filter(|_| n.years.len() == 1);
-    sub.status = if n.tables_found > 0 { "loaded".into() } else { "failed".into() };
+    sub.status = if n.tables_found > 0 { SubmissionStatus::Loaded } else { SubmissionStatus::Failed };
     FileResult { submission: sub, observations: n.observations, issues, controls: n.controls }
 }
 
 /// Validate all files' values together (rules span returns), then derive the
 /// sexes each return implies from what was kept, and update the counts.
-pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &validate::History) -> Vec<validate::RuleStat> {
+pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &validate::History) -> Vec<crate::model::RuleStat> {
     let mut batches: Vec<validate::Batch> = results
         .iter_mut()
         .map(|r| validate::Batch {
@@ -154,44 +144,19 @@ pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &v
     stats
 }
 
-/// What the run keeps of a file while its values wait in the state cache: the
-/// years and areas it reports (for supersession and for grouping files into
-/// parts) and how many values it has.
-#[derive(Debug, Clone, Default)]
-pub struct FileFacts {
-    pub years: Vec<i32>,
-    pub areas: Vec<String>,
-    pub values: usize,
-    /// The values and controls are in the cache, not in memory.
-    pub stripped: bool,
-    /// So are the file's ingest findings (the file was not decoded this run).
-    pub issues_stripped: bool,
-}
-
-impl FileFacts {
-    pub fn of(r: &FileResult) -> FileFacts {
-        let years: std::collections::BTreeSet<i32> = r.observations.iter().map(|o| o.year).collect();
-        let areas: std::collections::BTreeSet<&str> = r.observations.iter().map(|o| &*o.area).collect();
-        FileFacts {
-            years: years.into_iter().collect(),
-            areas: areas.into_iter().map(str::to_string).collect(),
-            values: r.observations.len(),
-            stripped: false,
-            issues_stripped: false,
-        }
-    }
-}
-
 /// Bring back the values and controls of files whose result waits in the cache
 /// (read again from the inbox if the cache entry is gone).
-pub(super) fn restore(results: &mut [FileResult], facts: &mut [FileFacts], files: &[InputFile], state: &crate::state::State, cfg: &Config, db: &Path) {
+pub(super) fn restore(results: &mut [FileResult], facts: &mut [FileFacts], files: &[InputFile], state: &crate::store::state::State, cfg: &Config, db: &Path) {
     results.par_iter_mut().zip(facts.par_iter_mut()).zip(files.par_iter()).for_each(|((r, fact), f)| {
         if !fact.stripped {
             return;
         }
         fact.stripped = false;
-        let cached =
-            state.files.get(&f.rel).and_then(|s| Some((s, s.cache.as_ref()?))).and_then(|(s, loc)| crate::state::read_cached(db, &f.rel, &s.sha256, loc));
+        let cached = state
+            .files
+            .get(&f.rel)
+            .and_then(|s| Some((s, s.cache.as_ref()?)))
+            .and_then(|(s, loc)| crate::store::state::read_cached(db, &f.rel, &s.sha256, loc));
         let fresh = cached.unwrap_or_else(|| {
             tracing::warn!(file = %f.rel, "the cached values are gone: reading the file again");
             REREAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

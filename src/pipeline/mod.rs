@@ -19,8 +19,9 @@ use sha2::{Digest, Sha256};
 use crate::compute::frames;
 use crate::config::{Config, ConfigError};
 use crate::ingest::{self, InputFile};
-use crate::model::{Observation, Submission};
-use crate::publish::{self, Manifest, Table};
+use crate::model::{Observation, RunMode, RunOutcome, Submission, SubmissionStatus};
+use crate::store::publish::{self, Manifest, Table};
+use crate::util::now_rfc3339;
 use crate::validate;
 
 mod files;
@@ -44,7 +45,7 @@ pub struct RunOptions {
     pub db: PathBuf,
     pub pipelines: PathBuf,
     /// `run` (incremental: only new or changed files are read) or `rebuild` (every file, ignoring the state).
-    pub mode: String,
+    pub mode: RunMode,
     pub progress: bool,
     /// Versions of the database to keep (the current one included).
     pub keep_versions: usize,
@@ -98,7 +99,7 @@ pub struct RunSummary {
     /// The latest year's expected returns: received, late, missing (see `crate::reporting`).
     pub returns: crate::reporting::ReportingSummary,
     /// `published` or `unchanged` (nothing new: the current version stands).
-    pub outcome: String,
+    pub outcome: RunOutcome,
     pub version: String,
     pub duration_ms: u128,
 }
@@ -114,7 +115,7 @@ pub enum RunError {
     #[error(transparent)]
     Publish(#[from] publish::PublishError),
     #[error(transparent)]
-    Lock(#[from] crate::lock::LockError),
+    Lock(#[from] crate::store::lock::LockError),
     #[error("state: {0}")]
     State(String),
     /// The guard before publishing: an empty inbox, or one that would drop too many returns.
@@ -128,7 +129,7 @@ struct Outcome {
     result: FileResult,
     sha: String,
     read: bool,
-    cache: Option<crate::state::CacheLoc>,
+    cache: Option<crate::store::state::CacheLoc>,
 }
 
 /// Digest of the inputs: sorted (path, sha256) pairs.
@@ -140,24 +141,7 @@ fn inputs_digest(subs: &[Submission]) -> String {
         h.update(s.source_sha256.as_deref().unwrap_or("-").as_bytes());
         h.update(b"\n");
     }
-    ingest::hex(&h.finalize())
-}
-
-pub fn now_rfc3339() -> String {
-    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    crate::util::hex(&h.finalize())
 }
 
 /// The whole run.
@@ -174,23 +158,23 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         )));
     }
     let files = ingest::discover(&opts.inbox).map_err(|source| RunError::Inbox { path: opts.inbox.clone(), source })?;
-    let lock = crate::lock::DbLock::acquire(&opts.db)?;
+    let lock = crate::store::lock::DbLock::acquire(&opts.db)?;
     if let Some(prev) = &lock.recovered_from {
         tracing::warn!(lock = %lock.path.display(), "the previous run ended without releasing the lock ({prev}); recovered");
     }
     let run_id = format!("{}-{}", started_at.replace([':', '-'], ""), std::process::id());
-    let digest = crate::state::config_digest(&opts.pipelines);
-    let rebuild = opts.mode == "rebuild";
-    let prev_state = if rebuild { None } else { crate::state::State::load(&opts.db, &digest) };
+    let digest = crate::store::state::config_digest(&opts.pipelines);
+    let rebuild = opts.mode == RunMode::Rebuild;
+    let prev_state = if rebuild { None } else { crate::store::state::State::load(&opts.db, &digest) };
     let current = publish::current_version(&opts.db);
     // When each return was first seen, and "now" for what is due (kept across rebuilds).
     let as_of = crate::reporting::AsOf::from_env(&started_at).map_err(RunError::State)?;
-    let mut seen = crate::state::first_seen::FirstSeen::load(&opts.db);
+    let mut seen = crate::store::state::first_seen::FirstSeen::load(&opts.db);
     tracing::info!(files = files.len(), inbox = %opts.inbox.display(), mode = %opts.mode, "discovered returns");
     guard(opts, &files, current.as_deref())?;
 
     // Which files can be taken from the cache: same size and modification time as last time.
-    let fresh = |f: &InputFile| -> Option<&crate::state::FileState> {
+    let fresh = |f: &InputFile| -> Option<&crate::store::state::FileState> {
         let s = prev_state.as_ref()?.files.get(&f.rel)?;
         (s.size == f.size && s.mtime_ns == f.mtime_ns).then_some(s)
     };
@@ -204,11 +188,16 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     // Read what is new or changed (a touched file whose content is the same comes from the cache).
     // A file's values then wait in the cache until its part is computed (memory stays flat).
     let bar = progress_bar(opts.progress, files.len());
-    let cache = crate::state::CacheWriter::new(&opts.db, &run_id);
+    let cache = crate::store::state::CacheWriter::new(&opts.db, &run_id);
     let prev_entry = |f: &InputFile| prev_state.as_ref().and_then(|s| s.files.get(&f.rel));
-    let from_cache = |f: &InputFile, s: &crate::state::FileState| {
+    let from_cache = |f: &InputFile, s: &crate::store::state::FileState| {
         let loc = s.cache.as_ref()?;
-        crate::state::read_cached(&opts.db, &f.rel, &s.sha256, loc).map(|r| Outcome { result: r, sha: s.sha256.clone(), read: false, cache: Some(loc.clone()) })
+        crate::store::state::read_cached(&opts.db, &f.rel, &s.sha256, loc).map(|r| Outcome {
+            result: r,
+            sha: s.sha256.clone(),
+            read: false,
+            cache: Some(loc.clone()),
+        })
     };
     take_rereads();
     let outcomes: Vec<(Outcome, FileFacts)> = files
@@ -263,8 +252,12 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         top_level: cfg.areas.tree_roots().next().map_or("county", |a| a.level.as_str()).to_string(),
         ..Default::default()
     };
-    let mut new_state =
-        crate::state::State { tool_version: crate::state::STATE_VERSION.into(), config_digest: digest, files: BTreeMap::new(), parts: Vec::new() };
+    let mut new_state = crate::store::state::State {
+        tool_version: crate::store::state::STATE_VERSION.into(),
+        config_digest: digest,
+        files: BTreeMap::new(),
+        parts: Vec::new(),
+    };
     let mut results = Vec::with_capacity(outcomes.len());
     let mut facts = Vec::with_capacity(outcomes.len());
     let mut changed_files = std::collections::BTreeSet::new();
@@ -279,13 +272,15 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         }
         if !o.sha.is_empty() {
             // The summary of a file whose values wait in the cache (a file with none is decoded whole).
-            let summary = (fact.stripped && o.cache.is_some()).then(|| crate::state::FileSummary {
+            let summary = (fact.stripped && o.cache.is_some()).then(|| crate::store::state::FileSummary {
                 submission: o.result.submission.clone(),
                 years: fact.years.clone(),
                 areas: fact.areas.clone(),
                 values: fact.values,
             });
-            new_state.files.insert(f.rel.clone(), crate::state::FileState { size: f.size, mtime_ns: f.mtime_ns, sha256: o.sha, cache: o.cache, summary });
+            new_state
+                .files
+                .insert(f.rel.clone(), crate::store::state::FileState { size: f.size, mtime_ns: f.mtime_ns, sha256: o.sha, cache: o.cache, summary });
         }
         results.push(o.result);
         facts.push(fact);
@@ -304,7 +299,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     run_issues.extend(reporting.issues());
     summary.returns = reporting.summary();
     for (r, fact) in results.iter().zip(facts.iter_mut()) {
-        if r.submission.status == "superseded" {
+        if r.submission.status == SubmissionStatus::Superseded {
             *fact = FileFacts::default();
         }
     }
@@ -315,7 +310,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let staging = publish::Staging::begin(&opts.db)?;
     let mut manifest = Manifest {
         run_id: run_id.clone(),
-        mode: opts.mode.clone(),
+        mode: opts.mode.as_str().to_string(),
         tool: "wcmon".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         started_at,
@@ -426,7 +421,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         "stage published"
     );
     summary.version = manifest.version.clone();
-    summary.outcome = "published".into();
+    summary.outcome = RunOutcome::Published;
     new_state.compact(&opts.db, &cache);
     drop(cache);
     new_state.save(&opts.db).map_err(|e| RunError::State(e.to_string()))?;
@@ -444,7 +439,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         changes = summary.changes,
         "run finished"
     );
-    let _ = crate::state::log_run(
+    let _ = crate::store::state::log_run(
         &opts.db,
         &serde_json::json!({"run_id": run_id, "mode": opts.mode, "outcome": manifest.outcome, "version": manifest.version,
             "files": files.len(), "files_read": summary.files_read, "files_cached": summary.files_cached,
@@ -570,7 +565,7 @@ fn progress_bar(show: bool, n: usize) -> indicatif::ProgressBar {
 fn unchanged_run(opts: &RunOptions, run_id: &str, files: &[InputFile], current: Option<&Path>, started: Instant) -> Result<RunSummary, RunError> {
     let manifest: serde_json::Value =
         current.and_then(|c| std::fs::read_to_string(c.join("manifest.json")).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
-    let mut summary = RunSummary { files: files.len(), files_cached: files.len(), outcome: "unchanged".into(), ..Default::default() };
+    let mut summary = RunSummary { files: files.len(), files_cached: files.len(), outcome: RunOutcome::Unchanged, ..Default::default() };
     summary.version = manifest["version"].as_str().unwrap_or_default().to_string();
     if let Some(m) = manifest["issues_by_severity"].as_object() {
         for (k, v) in m {
@@ -579,7 +574,7 @@ fn unchanged_run(opts: &RunOptions, run_id: &str, files: &[InputFile], current: 
     }
     summary.duration_ms = started.elapsed().as_millis();
     tracing::info!(ms = summary.duration_ms as u64, outcome = "unchanged", version = %summary.version, files = files.len(), read = 0, "run finished");
-    let _ = crate::state::log_run(
+    let _ = crate::store::state::log_run(
         &opts.db,
         &serde_json::json!({"run_id": run_id, "mode": opts.mode, "outcome": "unchanged", "version": summary.version,
             "files": files.len(), "files_read": 0, "files_cached": files.len(), "changes": 0, "duration_ms": summary.duration_ms}),

@@ -1,6 +1,6 @@
 //! Runs split in parts: files grouped into parts of whole area subtrees
 //! (`plan_parts`), and one part computed from the state cache (`compute_part`).
-//! Keeping a part for the next run is `crate::parts`.
+//! Keeping a part for the next run is `crate::store::parts`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,7 +29,7 @@ pub const DEFAULT_PART_VALUES: usize = 400_000;
 pub(super) struct Split<'a> {
     pub(super) cfg: &'a Config,
     pub(super) db: &'a Path,
-    pub(super) staging: &'a crate::publish::Staging,
+    pub(super) staging: &'a crate::store::publish::Staging,
     /// The parts the last run kept (their keys).
     pub(super) kept: std::collections::HashSet<&'a str>,
     pub(super) started: Instant,
@@ -82,11 +82,11 @@ pub(super) fn run_parts(
     run: &Split,
     parts: &[Vec<usize>],
     files: Files,
-    new_state: &mut crate::state::State,
+    new_state: &mut crate::store::state::State,
     summary: &mut RunSummary,
-    manifest: &mut crate::publish::Manifest,
+    manifest: &mut crate::store::publish::Manifest,
     totals: &mut Totals,
-) -> Result<(DataFrame, crate::incremental::Unchanged), RunError> {
+) -> Result<(DataFrame, crate::store::parts::Unchanged), RunError> {
     let Files { results, facts, inputs } = files;
     let (cfg, staging, started) = (run.cfg, run.staging, run.started);
     let roots: compute::AreaSet = cfg.areas.roots().map(|a| a.code.clone()).collect();
@@ -99,16 +99,16 @@ pub(super) fn run_parts(
         .iter()
         .map(|members| {
             let subs: Vec<&crate::model::Submission> = members.iter().map(|&i| &results[i].submission).collect();
-            crate::parts::key(&new_state.tool_version, &new_state.config_digest, last_year, &subs)
+            crate::store::parts::key(&new_state.tool_version, &new_state.config_digest, last_year, &subs)
         })
         .collect();
     // Parts kept from the last run are linked in first; the others become jobs.
-    let mut outs: Vec<Option<(crate::parts::PartOut, bool)>> = Vec::with_capacity(n_parts);
+    let mut outs: Vec<Option<(crate::store::parts::PartOut, bool)>> = Vec::with_capacity(n_parts);
     let mut jobs = Vec::new();
     let mut notes = Vec::new();
     for (k, (members, key)) in parts.iter().zip(&keys).enumerate() {
-        let part_dir = crate::parts::dir(run.db, key);
-        let kept = match run.kept.contains(key.as_str()).then(|| crate::parts::reuse(&part_dir, &staging.dir, k, members.len())) {
+        let part_dir = crate::store::parts::dir(run.db, key);
+        let kept = match run.kept.contains(key.as_str()).then(|| crate::store::parts::reuse(&part_dir, &staging.dir, k, members.len())) {
             Some(Ok(out)) => out,
             Some(Err(damage)) => {
                 tracing::warn!("part {} of {n_parts} kept from the last run is damaged, computed again: {damage}", k + 1);
@@ -147,14 +147,14 @@ pub(super) fn run_parts(
     let mut root_values = Vec::new();
     let mut root_sums = Vec::new();
     let mut pair_sums: std::collections::HashMap<String, Vec<DataFrame>> = std::collections::HashMap::new();
-    let mut unchanged = crate::incremental::Unchanged::default();
+    let mut unchanged = crate::store::parts::Unchanged::default();
     for (k, (members, out)) in parts.iter().zip(outs).enumerate() {
         let Some((mut out, reused)) = out else {
             return Err(RunError::State(format!("part {} of {n_parts} was neither kept nor computed", k + 1)));
         };
         if reused {
             summary.parts_reused += 1;
-            unchanged.note(&crate::parts::dir(run.db, &keys[k]), members.iter().flat_map(|&i| facts[i].areas.iter()));
+            unchanged.note(&crate::store::parts::dir(run.db, &keys[k]), members.iter().flat_map(|&i| facts[i].areas.iter()));
         }
         for (t, n) in &out.record.rows {
             *manifest.row_counts.entry(t.clone()).or_default() += n;
@@ -187,9 +187,9 @@ pub(super) fn run_parts(
 }
 
 /// A computed part: its index, what it hands on, and its files' results.
-type Done = (usize, crate::parts::PartOut, Vec<FileResult>);
+type Done = (usize, crate::store::parts::PartOut, Vec<FileResult>);
 /// What computing one part gives: what it hands on, and its files' results.
-type PartDone = Result<(crate::parts::PartOut, Vec<FileResult>), RunError>;
+type PartDone = Result<(crate::store::parts::PartOut, Vec<FileResult>), RunError>;
 
 /// Compute the jobs, up to `run.at_once` at a time, each written into the
 /// staging version and kept in `state/parts/`. Returns them in part order; the
@@ -198,7 +198,7 @@ fn compute_jobs(
     jobs: Vec<Job>,
     run: &Split,
     keys: &[String],
-    state: &crate::state::State,
+    state: &crate::store::state::State,
     (roots, last_year): (&compute::AreaSet, i32),
     n_parts: usize,
 ) -> Result<Vec<Done>, RunError> {
@@ -211,7 +211,7 @@ fn compute_jobs(
     let done: std::sync::Mutex<Vec<(usize, PartDone)>> = Default::default();
     let one = |job: Job| -> PartDone {
         let Job { k, results, facts, inputs } = job;
-        let part_dir = crate::parts::begin(run.db, &keys[k])?;
+        let part_dir = crate::store::parts::begin(run.db, &keys[k])?;
         let input = PartInput { results, facts, inputs };
         let (mut out, values, indicators, results) = compute_part(input, state, run.cfg, run.db, (roots, last_year), &part_dir, run.started)?;
         // The two tables sorted and written side by side (a part computed alone, as in a
@@ -223,7 +223,7 @@ fn compute_jobs(
         for (t, rows) in [a?, b?] {
             out.record.rows.insert(t.to_string(), rows);
         }
-        crate::parts::save(&part_dir, &run.staging.dir, k, &mut out)?;
+        crate::store::parts::save(&part_dir, &run.staging.dir, k, &mut out)?;
         tracing::info!(ms = run.started.elapsed().as_millis() as u64, part = k + 1, of = n_parts, "part done");
         Ok((out, results))
     };
@@ -320,13 +320,13 @@ pub(super) struct PartInput {
 /// and its files' results (submissions as validated, values dropped).
 pub(super) fn compute_part(
     input: PartInput,
-    state: &crate::state::State,
+    state: &crate::store::state::State,
     cfg: &Config,
     db: &Path,
     (roots, last_year): (&compute::AreaSet, i32),
     part_dir: &Path,
     started: Instant,
-) -> Result<(crate::parts::PartOut, DataFrame, DataFrame, Vec<FileResult>), RunError> {
+) -> Result<(crate::store::parts::PartOut, DataFrame, DataFrame, Vec<FileResult>), RunError> {
     let PartInput { results: mut part, facts: mut part_facts, inputs: part_files } = input;
     restore(&mut part, &mut part_facts, &part_files, state, cfg, db);
     let validation_stats = validate_and_derive(&mut part, cfg, &validate::History::new());
@@ -352,14 +352,14 @@ pub(super) fn compute_part(
     let mut counts = validate::IssueCounts::new();
     validate::count_issues(&issues, &mut counts);
     let (progress_file, issues_file) = (part_dir.join("progress.parquet"), part_dir.join("issues.parquet"));
-    crate::parts::write_frame(&mut frames::issues(&issues)?, &issues_file)?;
+    crate::store::parts::write_frame(&mut frames::issues(&issues)?, &issues_file)?;
     drop(issues);
     let mut progress = c.progress;
-    crate::parts::write_frame(&mut progress, &progress_file)?;
+    crate::store::parts::write_frame(&mut progress, &progress_file)?;
     let gaps_file = part_dir.join("gaps.parquet");
     let mut gaps = c.gaps;
-    crate::parts::write_frame(&mut gaps, &gaps_file)?;
-    let record = crate::parts::PartRecord {
+    crate::store::parts::write_frame(&mut gaps, &gaps_file)?;
+    let record = crate::store::parts::PartRecord {
         submissions: part.iter().map(|r| r.submission.clone()).collect(),
         aggregated: c.aggregated,
         indicator_values: c.indicators.height(),
@@ -371,7 +371,7 @@ pub(super) fn compute_part(
         rows: BTreeMap::new(),
         checksums: BTreeMap::new(),
     };
-    let out = crate::parts::PartOut {
+    let out = crate::store::parts::PartOut {
         record,
         root_values: compute::owned_strings(at_roots)?,
         root_sums: c.root_sums.map(compute::owned_strings).transpose()?,

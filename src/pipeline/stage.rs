@@ -23,7 +23,7 @@ pub(super) struct Computed {
     /// Gaps between women and men, rural and urban (`gaps.parquet`).
     pub(super) gaps: DataFrame,
     pub(super) issues: Vec<Issue>,
-    pub(super) stats: Vec<validate::RuleStat>,
+    pub(super) stats: Vec<crate::model::RuleStat>,
     pub(super) aggregated: usize,
     pub(super) root_sums: Option<DataFrame>,
     pub(super) pair_sums: Vec<(String, DataFrame)>,

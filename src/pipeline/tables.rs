@@ -8,7 +8,7 @@ use polars::prelude::*;
 use crate::compute::frames;
 use crate::config::Config;
 use crate::model::Issue;
-use crate::publish::Table;
+use crate::store::publish::Table;
 
 /// The catalogue as a table, with each indicator's county baseline value.
 pub(super) fn catalogue_frame(cfg: &Config, ind_values: &DataFrame) -> PolarsResult<DataFrame> {

@@ -19,8 +19,8 @@ use super::{RunError, RunSummary};
 /// the indicators with data.
 #[derive(Default)]
 pub(super) struct Totals {
-    pub(super) rule_stats: Vec<validate::RuleStat>,
-    pub(super) ind_stats: Vec<validate::RuleStat>,
+    pub(super) rule_stats: Vec<crate::model::RuleStat>,
+    pub(super) ind_stats: Vec<crate::model::RuleStat>,
     pub(super) issue_counts: validate::IssueCounts,
     pub(super) issues: Kept,
     pub(super) progress: Kept,
@@ -47,7 +47,7 @@ impl Totals {
     }
 
     /// Add a part of a split run (computed now or kept from the last run).
-    pub(super) fn add_part(&mut self, summary: &mut RunSummary, out: crate::parts::PartOut) {
+    pub(super) fn add_part(&mut self, summary: &mut RunSummary, out: crate::store::parts::PartOut) {
         let rec = out.record;
         merge_stats(&mut self.rule_stats, rec.validation_stats);
         merge_stats(&mut self.ind_stats, rec.indicator_stats);
@@ -83,7 +83,7 @@ pub(super) fn count_file(summary: &mut RunSummary, r: &FileResult) {
 }
 
 /// Add rule counts of another part (a rule is summed over parts; rules keep the order they came in).
-pub(super) fn merge_stats(into: &mut Vec<validate::RuleStat>, more: Vec<validate::RuleStat>) {
+pub(super) fn merge_stats(into: &mut Vec<crate::model::RuleStat>, more: Vec<crate::model::RuleStat>) {
     for s in more {
         match into.iter_mut().find(|t| t.rule == s.rule) {
             Some(t) => {
@@ -119,7 +119,7 @@ impl Kept {
     pub(super) fn take(self) -> Result<Option<DataFrame>, RunError> {
         let mut frames = Vec::with_capacity(self.files.len() + self.frames.len());
         for path in &self.files {
-            frames.push(crate::parts::read_frame(path)?);
+            frames.push(crate::store::parts::read_frame(path)?);
         }
         frames.extend(self.frames);
         Ok(compute::stack(frames)?)

@@ -137,10 +137,10 @@ pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_d
                 Some(t) => format!(
                     "{}: Theil–Sen slope {} per year over {} years, Mann–Kendall S = {}, p = {}",
                     class.as_str(),
-                    crate::ingest::fmt_num((t.slope * 1e4).round() / 1e4),
+                    crate::util::fmt_num((t.slope * 1e4).round() / 1e4),
                     t.n,
                     t.s,
-                    crate::ingest::fmt_num((t.p_value * 1e4).round() / 1e4)
+                    crate::util::fmt_num((t.p_value * 1e4).round() / 1e4)
                 ),
                 None => format!("{}: fewer than 3 years", class.as_str()),
             };

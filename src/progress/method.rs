@@ -306,20 +306,7 @@ pub fn meets(goal: Goal, v: f64) -> bool {
     }
 }
 
-/// Median of the slice (sorted in place). `None` when empty. Callers should
-/// pass finite values (NaN sorts last under `total_cmp`).
-pub fn median(v: &mut [f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        Some(v[n / 2])
-    } else {
-        Some((v[n / 2 - 1] + v[n / 2]) / 2.0)
-    }
-}
+pub use crate::util::median;
 
 /// Theil–Sen slope: median over all pairs with distinct years of
 /// `(x_j − x_i)/(year_j − year_i)`. Non-finite values are ignored; order of

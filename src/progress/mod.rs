@@ -15,52 +15,11 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use crate::config::catalogue::TargetKind;
+pub use crate::config::ProgressSettings;
 use crate::config::{Config, Indicator};
 use directional::{relational_rows, trend_rows, RelationalRow, TrendRow};
 use method::{Goal, Params, Point};
 use series::{add_pooled_to, series, small_count_windows, Series};
-
-/// Settings of the progress assessment (`[progress]` in `pipelines/rules.toml`).
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ProgressSettings {
-    /// A value whose numerator is below this many events is a small count (pooled over 3 years).
-    pub small_count: f64,
-    pub on_track: f64,
-    pub needs_acceleration: f64,
-    pub fluctuation_multiple: f64,
-    pub fluctuation_min_relative: f64,
-    /// "About X" is met within this share of X (default 2%).
-    pub about_tolerance: f64,
-    pub target_years: Vec<i32>,
-    /// A small-count series is assessed from a baseline and a latest window of
-    /// min(pool_years, years / 2) years each.
-    pub pool_years: usize,
-    /// Fewer events than this in the latest window: `not_assessable`.
-    pub min_events: f64,
-    /// Direction-only targets: the Mann–Kendall two-sided level of a clear trend.
-    pub trend_alpha: f64,
-    /// Direction-only targets: fewer years than this are `insufficient_data`.
-    pub trend_min_years: usize,
-}
-
-impl Default for ProgressSettings {
-    fn default() -> Self {
-        ProgressSettings {
-            small_count: crate::compute::SMALL_COUNT,
-            on_track: 0.95,
-            needs_acceleration: 0.6,
-            fluctuation_multiple: 2.0,
-            fluctuation_min_relative: 0.10,
-            about_tolerance: 0.02,
-            target_years: vec![2025, 2030],
-            pool_years: 3,
-            min_events: 10.0,
-            trend_alpha: 0.1,
-            trend_min_years: 4,
-        }
-    }
-}
 
 /// Add the pooled 3-year rate beside every small-count value of a ratio indicator.
 pub fn add_pooled(ind: DataFrame, cfg: &Config) -> PolarsResult<DataFrame> {
@@ -339,7 +298,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
             let mut text = texts.join("; ");
             if series_kind.starts_with("pooled_") && !text.is_empty() {
                 text.push_str(" (pooled rates: fewer than ");
-                text.push_str(&crate::ingest::fmt_num(s.small_count));
+                text.push_str(&crate::util::fmt_num(s.small_count));
                 text.push_str(" events a year)");
             }
             o.warning_text.push((!text.is_empty()).then_some(text));
@@ -434,7 +393,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
         o.series.push("annual".into());
         o.status.push(a.status.as_str().to_string());
         o.warnings.push((!codes.is_empty()).then(|| codes.join(",")));
-        let gap = last.map(|x| format!("{} − {reference} = {} in {}", code, crate::ingest::fmt_num(((x.1 - x.2) * 100.0).round() / 100.0), x.0));
+        let gap = last.map(|x| format!("{} − {reference} = {} in {}", code, crate::util::fmt_num(((x.1 - x.2) * 100.0).round() / 100.0), x.0));
         let texts: Vec<String> = gap.into_iter().chain(a.warnings.iter().map(|w| w.reason())).collect();
         o.warning_text.push(Some(texts.join("; ")));
         o.trend_class.push(None);

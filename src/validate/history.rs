@@ -3,15 +3,7 @@
 
 use super::*;
 
-/// Median of a slice (sorted in place); None when empty.
-pub fn median(v: &mut [f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
-}
+pub use crate::util::median;
 
 /// Modified z-score of `x` against `history` (Iglewicz & Hoaglin): (x − median) / s with
 /// s = MAD / 0.6745, or 1.253314 · mean absolute deviation when MAD is 0. For counts,

@@ -3,10 +3,9 @@
 
 use polars::prelude::*;
 
-use super::RuleStat;
 use crate::config::Config;
-use crate::ingest::fmt_num;
-use crate::model::Issue;
+use crate::model::{Issue, RuleStat, Scope, StatKind};
+use crate::util::fmt_num;
 
 /// The key columns of an indicator row, to say where a finding is.
 struct RowKeys<'a> {
@@ -38,7 +37,7 @@ impl<'a> RowKeys<'a> {
 pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>) -> PolarsResult<Vec<Issue>> {
     let rule = "indicator_out_of_range";
     let sev = cfg.rules.severity_of(rule);
-    let mut stat = RuleStat::new(rule, "built_in", sev, "catalogue", "a computed % lies within 0–100 (numerator <= denominator)");
+    let mut stat = RuleStat::new(rule, StatKind::BuiltIn, sev, Scope::Catalogue, "a computed % lies within 0–100 (numerator <= denominator)");
     let mut out = Vec::new();
     if ind.height() > 0 {
         let keys = RowKeys::of(ind)?;
@@ -77,7 +76,7 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>
     // An aggregate whose numerator and denominator come from different numbers of areas.
     let rule = "unpaired_aggregate";
     let sev = cfg.rules.severity_of(rule);
-    let mut stat = RuleStat::new(rule, "built_in", sev, "catalogue", "numerator_areas = denominator_areas for an aggregated ratio of single terms");
+    let mut stat = RuleStat::new(rule, StatKind::BuiltIn, sev, Scope::Catalogue, "numerator_areas = denominator_areas for an aggregated ratio of single terms");
     if ind.height() > 0 {
         let keys = RowKeys::of(ind)?;
         let code = keys.code;

@@ -25,9 +25,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::config::rules::{Missing, Over, RuleKind, BUILT_IN};
 use crate::config::{Config, Kind, Rule, Term};
-use crate::ingest::fmt_num;
-use crate::model::{Issue, Observation, Severity};
-use crate::normalise::Control;
+use crate::model::{Control, Issue, Observation, RuleStat, Scope, Severity, StatKind};
+use crate::util::fmt_num;
 
 mod builtin;
 mod declared;
@@ -53,38 +52,6 @@ pub struct Batch<'a> {
     pub withheld: u64,
 }
 
-/// One row of the per-rule summary (`rule_summary.parquet`), after R's `validate`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RuleStat {
-    pub rule: String,
-    pub kind: String,
-    pub severity: String,
-    pub scope: String,
-    pub expression: String,
-    /// Checks made (passes + fails) plus checks skipped for missing values.
-    pub items: u64,
-    pub passes: u64,
-    pub fails: u64,
-    pub missing: u64,
-}
-
-impl RuleStat {
-    /// A rule that has checked nothing yet.
-    pub fn new(rule: &str, kind: &str, severity: Severity, scope: &str, expression: &str) -> RuleStat {
-        RuleStat {
-            rule: rule.to_string(),
-            kind: kind.to_string(),
-            severity: severity.as_str().to_string(),
-            scope: scope.to_string(),
-            expression: expression.to_string(),
-            items: 0,
-            passes: 0,
-            fails: 0,
-            missing: 0,
-        }
-    }
-}
-
 /// Each declared rule's counts, by name. The checks count a value at a time, mostly
 /// the same rule or two many times in a row: the last few rules counted are
 /// remembered by where their (static) names are, so a count is not a search of
@@ -102,7 +69,7 @@ struct Stats {
 }
 
 impl Stats {
-    fn declare(&mut self, rule: &str, kind: &str, severity: Severity, scope: &str, expression: &str) {
+    fn declare(&mut self, rule: &str, kind: StatKind, severity: Severity, scope: Scope, expression: &str) {
         if !self.by_name.contains_key(rule) {
             self.by_name.insert(rule.to_string(), self.rules.len());
             self.rules.push(RuleStat::new(rule, kind, severity, scope, expression));
@@ -368,16 +335,16 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
     };
     for (name, _, what) in BUILT_IN {
         if *name != "indicator_out_of_range" {
-            ctx.stats.declare(name, "built_in", cfg.rules.severity_of(name), "catalogue", what);
+            ctx.stats.declare(name, StatKind::BuiltIn, cfg.rules.severity_of(name), Scope::Catalogue, what);
         }
     }
     let o = &cfg.rules.outliers;
     if o.enabled {
         ctx.stats.declare(
             "yoy_outlier",
-            "outlier",
+            StatKind::Outlier,
             o.severity,
-            "catalogue",
+            Scope::Catalogue,
             &format!(
                 "|x - median| / max(MAD/0.6745, sqrt(median) for counts) <= {} against >= {} earlier years (values >= {}, change >= {}% from the median and from the year before)",
                 o.threshold,
@@ -389,7 +356,7 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
     }
     let form_rules: Vec<&Rule> = cfg.forms.iter().flat_map(|f| f.rules.iter()).collect();
     for r in cfg.rules.rules.iter().chain(form_rules.iter().copied()) {
-        ctx.stats.declare(r.id, kind_name(r.kind), r.severity, &r.scope, &r.expression());
+        ctx.stats.declare(r.id, kind_of(r.kind), r.severity, Scope::of(&r.scope), &r.expression());
     }
 
     let t = std::time::Instant::now();
@@ -467,12 +434,12 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
     ctx.stats.into_sorted()
 }
 
-fn kind_name(k: RuleKind) -> &'static str {
+fn kind_of(k: RuleKind) -> StatKind {
     match k {
-        RuleKind::Compare => "compare",
-        RuleKind::Balance => "balance",
-        RuleKind::Pair => "pair",
-        RuleKind::Range => "range",
+        RuleKind::Compare => StatKind::Compare,
+        RuleKind::Balance => StatKind::Balance,
+        RuleKind::Pair => StatKind::Pair,
+        RuleKind::Range => StatKind::Range,
     }
 }
 
@@ -605,7 +572,7 @@ pub fn ingest_stats_from(counts: &IssueCounts, cells_read: u64, stats: &mut Vec<
             items: cells_read.max(n),
             passes: cells_read.saturating_sub(n),
             fails: n,
-            ..RuleStat::new(rule, "ingest", sev, "catalogue", ingest_rule_text(rule))
+            ..RuleStat::new(rule, StatKind::Ingest, sev, Scope::Catalogue, ingest_rule_text(rule))
         });
     }
     stats.sort_by(|a, b| a.rule.cmp(&b.rule));

@@ -10,6 +10,7 @@ mod forms;
 mod gap_targets;
 mod gaps;
 mod interop;
+mod layout;
 mod nightly;
 mod planted;
 mod progress;

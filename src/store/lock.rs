@@ -39,7 +39,7 @@ impl DbLock {
             return Err(LockError::NotAFolder { db: db.to_path_buf() });
         }
         std::fs::create_dir_all(db).map_err(io(db))?;
-        let path = db.join(".lock");
+        let path = super::Layout::of(db).lock();
         let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io(&path))?;
         let mut previous = String::new();
         let _ = file.read_to_string(&mut previous);
@@ -56,7 +56,7 @@ impl DbLock {
         file.set_len(0).map_err(io(&path))?;
         file.seek(SeekFrom::Start(0)).map_err(io(&path))?;
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-        write!(file, "pid {} on {} since {}", std::process::id(), host.trim(), crate::pipeline::now_rfc3339()).map_err(io(&path))?;
+        write!(file, "pid {} on {} since {}", std::process::id(), host.trim(), crate::util::now_rfc3339()).map_err(io(&path))?;
         file.flush().map_err(io(&path))?;
         Ok(DbLock { file, path, recovered_from })
     }

@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::Layout;
+
 pub(crate) mod parquet;
 
 /// One finished table.
@@ -199,31 +201,35 @@ pub const TOP_LEVEL: &[&str] = &[
 /// it there. Steps: `staging` (half the tables written), `staged` (the new
 /// version complete, not yet current), `switched` (current points at it),
 /// `pruned` (old versions removed, state not yet saved).
+///
+/// Only in a build with the `test-hooks` feature (`tools/test` passes it); in any
+/// other build this does nothing and the environment is not read.
 pub fn pause_point(step: &str) {
-    if std::env::var("WCMON_PAUSE_AT").ok().as_deref() != Some(step) {
-        return;
+    #[cfg(feature = "test-hooks")]
+    {
+        if std::env::var("WCMON_PAUSE_AT").ok().as_deref() != Some(step) {
+            return;
+        }
+        if let Ok(f) = std::env::var("WCMON_PAUSE_FILE") {
+            let _ = fs::write(f, step);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(120));
     }
-    if let Ok(f) = std::env::var("WCMON_PAUSE_FILE") {
-        let _ = fs::write(f, step);
-    }
-    std::thread::sleep(std::time::Duration::from_secs(120));
+    #[cfg(not(feature = "test-hooks"))]
+    let _ = step;
 }
 
 /// The version folder `current` points at, if any.
 pub fn current_version(db: &Path) -> Option<PathBuf> {
-    let target = fs::read_link(db.join("current")).ok()?;
+    let target = fs::read_link(Layout::of(db).current()).ok()?;
     let full = if target.is_absolute() { target } else { db.join(target) };
     full.is_dir().then_some(full)
 }
 
-fn version_number(name: &str) -> Option<u64> {
-    name.strip_prefix('v').and_then(|n| n.parse().ok())
-}
-
 /// The version numbers under `db/versions/`, sorted.
 fn version_numbers(db: &Path) -> Vec<u64> {
-    let mut numbers: Vec<u64> = fs::read_dir(db.join("versions"))
-        .map(|rd| rd.filter_map(|e| e.ok()).filter_map(|e| version_number(&e.file_name().to_string_lossy())).collect())
+    let mut numbers: Vec<u64> = fs::read_dir(Layout::of(db).versions())
+        .map(|rd| rd.filter_map(|e| e.ok()).filter_map(|e| Layout::version_number(&e.file_name().to_string_lossy())).collect())
         .unwrap_or_default();
     numbers.sort();
     numbers
@@ -231,7 +237,7 @@ fn version_numbers(db: &Path) -> Vec<u64> {
 
 /// The name the next published version will have (the caller holds the lock).
 pub fn next_version(db: &Path) -> String {
-    format!("v{:06}", version_numbers(db).last().map_or(1, |n| n + 1))
+    Layout::version_name(version_numbers(db).last().map_or(1, |n| n + 1))
 }
 
 /// Write every table and the manifest as a new version under `db/versions/`,
@@ -267,17 +273,17 @@ pub struct Staging {
 impl Staging {
     /// Clear leftovers of runs that died while staging and open a new staging folder.
     pub fn begin(db: &Path) -> Result<Staging, PublishError> {
-        let versions = db.join("versions");
+        let versions = Layout::of(db).versions();
         fs::create_dir_all(&versions).map_err(io(&versions))?;
         for e in fs::read_dir(&versions).map_err(io(&versions))?.filter_map(|e| e.ok()) {
-            if e.file_name().to_string_lossy().starts_with(".staging") {
+            if Layout::is_staging(&e.file_name().to_string_lossy()) {
                 let _ = fs::remove_dir_all(e.path());
             }
         }
         let numbers = version_numbers(db);
         let next = numbers.last().map_or(1, |n| n + 1);
-        let name = format!("v{next:06}");
-        let dir = versions.join(format!(".staging-{name}-{}", std::process::id()));
+        let name = Layout::version_name(next);
+        let dir = Layout::of(db).staging(&name);
         fs::create_dir_all(&dir).map_err(io(&dir))?;
         Ok(Staging { db: db.to_path_buf(), versions, numbers, next, name, dir })
     }
@@ -314,10 +320,11 @@ impl Staging {
         pause_point("staged");
 
         // The switch: a new link beside `current`, renamed over it (atomic on POSIX).
-        let link = db.join(format!(".current-{}", std::process::id()));
+        let link = Layout::of(db).current_next();
         let _ = fs::remove_file(&link);
-        symlink(Path::new("versions").join(&name).as_path(), &link)?;
-        fs::rename(&link, db.join("current")).map_err(io(&db.join("current")))?;
+        symlink(&Layout::current_target(&name), &link)?;
+        let current = Layout::of(db).current();
+        fs::rename(&link, &current).map_err(io(&current))?;
         pause_point("switched");
 
         // Stable names at the top level, each a link through `current`.
@@ -330,13 +337,13 @@ impl Staging {
                 Ok(_) => fs::remove_file(&top).map_err(io(&top))?,
                 Err(_) => {}
             }
-            symlink(&Path::new("current").join(entry), &top)?;
+            symlink(&Layout::top_level_target(entry), &top)?;
         }
         // Keep the newest versions.
         numbers.push(next);
         let cut = numbers.len().saturating_sub(keep.max(1));
         for n in &numbers[..cut] {
-            let old = versions.join(format!("v{n:06}"));
+            let old = versions.join(Layout::version_name(*n));
             let _ = fs::remove_dir_all(&old);
         }
         pause_point("pruned");

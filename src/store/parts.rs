@@ -34,9 +34,8 @@ use polars_io::prelude::{ParquetReader, SerReader};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Severity, Submission};
+use crate::model::{RuleStat, Severity, Submission};
 use crate::progress::ProgressSummary;
-use crate::validate::RuleStat;
 
 /// The small results of one part.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -75,7 +74,7 @@ pub const PART_TABLES: [&str; 2] = ["data_values", "indicator_values"];
 
 /// The folder of the part with `key`.
 pub fn dir(db: &Path, key: &str) -> PathBuf {
-    db.join("state").join("parts").join(key)
+    super::Layout::of(db).part(key)
 }
 
 /// The key of a part: the tool, the pipeline files, the run's latest year and
@@ -94,7 +93,7 @@ pub fn key(tool_version: &str, config_digest: &str, last_year: i32, files: &[&Su
         }
         h.update(b"\n");
     }
-    crate::ingest::hex(&h.finalize())[..32].to_string()
+    crate::util::hex(&h.finalize())[..32].to_string()
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PolarsError + '_ {
@@ -103,7 +102,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PolarsError + '_ {
 
 pub fn write_frame(df: &mut DataFrame, path: &Path) -> PolarsResult<()> {
     let file = fs::File::create(path).map_err(io(path))?;
-    crate::publish::parquet::write(df, std::io::BufWriter::with_capacity(1 << 20, file))?;
+    crate::store::publish::parquet::write(df, std::io::BufWriter::with_capacity(1 << 20, file))?;
     Ok(())
 }
 
@@ -125,7 +124,7 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
         }
         h.update(&buf[..n]);
     }
-    Ok(crate::ingest::hex(&h.finalize()))
+    Ok(crate::util::hex(&h.finalize()))
 }
 
 /// The files of a part folder (one level of table folders), by path relative to it, but the record.
@@ -289,7 +288,20 @@ fn reuse_verified(part_dir: &Path, staged: &Path, k: usize, record: PartRecord) 
     Some(PartOut { record, root_values, root_sums, pairs, progress_file, issues_file, gaps_file })
 }
 
-impl crate::incremental::Unchanged {
+/// Rows a diff can skip: the part files a run took unchanged from the last run
+/// (the same files, linked: known by device and inode) and the areas their returns report.
+#[derive(Debug, Default)]
+pub struct Unchanged {
+    pub files: std::collections::HashSet<(u64, u64)>,
+    pub areas: crate::compute::AreaSet,
+}
+
+impl Unchanged {
+    pub(crate) fn file(&self, path: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        !self.files.is_empty() && std::fs::metadata(path).is_ok_and(|m| self.files.contains(&(m.dev(), m.ino())))
+    }
+
     /// Add a part taken unchanged: its `data_values` files and the areas its returns report.
     pub fn note<'a>(&mut self, part_dir: &Path, areas: impl Iterator<Item = &'a String>) {
         use std::os::unix::fs::MetadataExt;

@@ -1,12 +1,6 @@
-//! Corrections and the audit trail.
-//!
-//! * [`supersede`]: of several returns of the same form and year (and area,
-//!   for forms with one file per area), the latest ([`order`]: a correction mark,
-//!   then when wcmon first saw it, then the file time) is in force; the others get
-//!   status `superseded` and their values are kept out.
-//! * [`changes`]: every reported value that differs from the previous
-//!   published version (changed, removed, or added by a correction), with the
-//!   old and new value, submission, file and cell, and why.
+//! The audit trail (`changes.parquet`): every reported value that differs from
+//! the previous published version (changed, removed, or added by a correction),
+//! with the old and new value, submission, file and cell, and why.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -15,117 +9,11 @@ use polars::prelude::*;
 use polars_io::prelude::{ParquetReader, SerReader};
 use rayon::prelude::*;
 
-use crate::config::forms::AreaFrom;
-use crate::config::Config;
-use crate::model::{Issue, Severity};
-use crate::pipeline::FileResult;
-
-pub mod order;
-
-/// What a return replaces: (form, years, reporting units). The reporting unit of a
-/// value is its area for forms with one file per area; otherwise the area that
-/// reports it: a town's county (a return lists the towns of one county), a
-/// higher area itself.
-type SupersessionKey = (String, Vec<i32>, Vec<String>);
-
-/// The reporting unit of a value of `form` in `area`: the area itself for forms with
-/// one file per area (and for areas with children), else the leaf's parent (a
-/// return lists the towns of one county). `parents` are the areas with children.
-pub fn reporting_unit(form: &crate::config::Form, area: &str, cfg: &Config, parents: &std::collections::HashSet<&str>) -> String {
-    if per_area(form) || parents.contains(area) {
-        return area.to_string();
-    }
-    match cfg.areas.get(area).and_then(|a| a.parent.clone()) {
-        Some(parent) => parent,
-        None => area.to_string(),
-    }
-}
-
-/// The form has one file per area (its area comes from the file name or the title).
-pub fn per_area(form: &crate::config::Form) -> bool {
-    matches!(form.raw.area.from, AreaFrom::FileName | AreaFrom::Title)
-}
-
-/// Mark superseded returns. `ranks[i]` orders `results[i]` among the returns of its
-/// group (see [`order`]). Returns, for each submission in force that replaced
-/// another, the replaced source files; and a warning for each group whose order
-/// rests on the files' times alone.
-pub fn supersede(
-    results: &mut [FileResult],
-    facts: &[crate::pipeline::FileFacts],
-    ranks: &[order::Rank],
-    cfg: &Config,
-) -> (HashMap<String, Vec<String>>, Vec<Issue>) {
-    let mut groups: BTreeMap<SupersessionKey, Vec<usize>> = BTreeMap::new();
-    let parents: std::collections::HashSet<&str> = cfg.areas.list.iter().filter_map(|a| a.parent.as_deref()).collect();
-    for (i, r) in results.iter().enumerate() {
-        if r.submission.status != "loaded" {
-            continue;
-        }
-        let Some(form) = r.submission.form.as_deref().and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) else { continue };
-        let years: BTreeSet<i32> = facts[i].years.iter().copied().collect();
-        let areas: BTreeSet<String> = facts[i].areas.iter().map(|a| reporting_unit(form, a, cfg, &parents)).collect();
-        groups.entry((form.id().to_string(), years.into_iter().collect(), areas.into_iter().collect())).or_default().push(i);
-    }
-    let mut replaced: HashMap<String, Vec<String>> = HashMap::new();
-    let mut ambiguous = Vec::new();
-    for ((form, years, _), mut members) in groups {
-        if members.len() < 2 {
-            continue;
-        }
-        // The latest return is in force (see `order`).
-        members.sort_by(|&a, &b| ranks[a].cmp_order(&ranks[b]));
-        let Some(&winner) = members.last() else { continue };
-        let runner_up = members[members.len() - 2];
-        if ranks[runner_up].ambiguous_with(&ranks[winner]) {
-            let (w, o) = (&results[winner].submission, &results[runner_up].submission);
-            let mut issue = Issue::new(
-                Severity::Warning,
-                "supersession_ambiguous",
-                format!(
-                    "{} and {} are returns of the same form and year, first seen in the same run and neither marked as a correction \
-                     (更正/修订 in the file name): {} is taken as in force only because its file was modified later; \
-                     rename the correction (e.g. …_更正.xlsx) or remove the other file",
-                    w.source_file, o.source_file, w.source_file
-                ),
-            )
-            .at(&w.source_file, None, None);
-            issue.form = Some(form.clone());
-            issue.submission = Some(w.submission.clone());
-            issue.year = years.first().copied().filter(|_| years.len() == 1);
-            issue.observed = Some(o.source_file.clone());
-            ambiguous.push(issue);
-        }
-        let (win_sub, win_file) = (results[winner].submission.submission.clone(), results[winner].submission.source_file.clone());
-        for &i in &members[..members.len() - 1] {
-            let r = &mut results[i];
-            replaced.entry(win_sub.clone()).or_default().push(r.submission.source_file.clone());
-            let s = &mut r.submission;
-            s.status = "superseded".into();
-            s.superseded_by = Some(win_sub.clone());
-            s.values_superseded = s.cells_read;
-            s.values_landed = 0;
-            s.values_rejected = 0;
-            let mut issue = Issue::new(
-                Severity::Info,
-                "superseded",
-                format!("superseded by {win_file} (a later return of the same form and year): its values are not used"),
-            )
-            .at(&s.source_file, None, None);
-            issue.form = s.form.clone();
-            issue.submission = Some(s.submission.clone());
-            issue.year = s.year;
-            r.issues = vec![issue];
-            r.observations.clear();
-            r.controls.clear();
-        }
-    }
-    (replaced, ambiguous)
-}
+use crate::store::parts::Unchanged;
 
 /// The year partitions of `data_values` in the current version of `db`, by year.
 pub fn previous_partitions(db: &Path) -> BTreeMap<i32, std::path::PathBuf> {
-    crate::publish::current_version(db).map(|v| year_dirs(&v)).unwrap_or_default()
+    crate::store::publish::current_version(db).map(|v| year_dirs(&v)).unwrap_or_default()
 }
 
 /// The year folders (`year=YYYY`) of `data_values` in a version folder, by year.
@@ -148,21 +36,6 @@ pub fn year_dirs(version: &Path) -> BTreeMap<i32, std::path::PathBuf> {
 /// run still publishes (a rebuild repairs a damaged database).
 pub fn previous_values(partition: &Path, year: i32) -> PolarsResult<DataFrame> {
     values_except(partition, year, &Unchanged::default(), &BTreeSet::new(), true)
-}
-
-/// Rows a diff can skip: the part files a run took unchanged from the last run
-/// (the same files, linked: known by device and inode) and the areas their returns report.
-#[derive(Debug, Default)]
-pub struct Unchanged {
-    pub files: std::collections::HashSet<(u64, u64)>,
-    pub areas: crate::compute::AreaSet,
-}
-
-impl Unchanged {
-    fn file(&self, path: &Path) -> bool {
-        use std::os::unix::fs::MetadataExt;
-        !self.files.is_empty() && std::fs::metadata(path).is_ok_and(|m| self.files.contains(&(m.dev(), m.ino())))
-    }
 }
 
 /// The Parquet files of a year partition, in name order.
@@ -335,7 +208,7 @@ const DIFF_COLUMNS: [&str; 10] = ["data_element", "area", "year", "sex", "age", 
 
 /// The changes table of the current version (the audit trail so far), if any.
 pub fn previous_changes(db: &Path) -> Option<DataFrame> {
-    let current = crate::publish::current_version(db)?;
+    let current = crate::store::publish::current_version(db)?;
     let file = std::fs::File::open(current.join("changes.parquet")).ok()?;
     ParquetReader::new(file).finish().ok()
 }
@@ -667,7 +540,7 @@ mod tests {
         let mut df = frame(rows).lazy().with_column(lit(false).alias("derived")).collect()?;
         let derived = frame(&rows[..1]).lazy().with_columns([lit(99.0).alias("value"), lit(true).alias("derived")]).collect()?;
         df.vstack_mut(&derived)?;
-        crate::publish::parquet::write(&mut df, std::fs::File::create(dir.join(name))?)?;
+        crate::store::publish::parquet::write(&mut df, std::fs::File::create(dir.join(name))?)?;
         Ok(())
     }
 

@@ -13,7 +13,7 @@
 //!   read, the years and areas it reports, its value count), so an unchanged
 //!   file is decoded only when its part is computed;
 //! * `parts/<key>/`: each part of the last run split in parts, kept to be
-//!   taken as it was when its files are unchanged (see `crate::parts`);
+//!   taken as it was when its files are unchanged (see `crate::store::parts`);
 //! * `runs.jsonl`: one line per run, including runs that found nothing to do;
 //! * `first_seen.json`: when each return was first seen (kept across builds and
 //!   rebuilds, see [`first_seen`]).
@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Observation, Text};
-use crate::pipeline::FileResult;
+use super::Layout;
+use crate::model::{FileResult, Observation, Text};
 
 pub mod first_seen;
 
@@ -71,7 +71,7 @@ pub struct State {
     pub config_digest: String,
     /// Relative path -> fingerprint.
     pub files: BTreeMap<String, FileState>,
-    /// The parts of the last run split in parts, by key (see `crate::parts`).
+    /// The parts of the last run split in parts, by key (see `crate::store::parts`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<String>,
 }
@@ -83,14 +83,10 @@ pub struct State {
 /// cannot be served stale from the cache, and no number has to be bumped by hand.
 pub const STATE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("WCMON_SOURCE_DIGEST"));
 
-fn dir(db: &Path) -> PathBuf {
-    db.join("state")
-}
-
 impl State {
     /// The state of the last published version, if it is usable for this configuration.
     pub fn load(db: &Path, config_digest: &str) -> Option<State> {
-        let text = std::fs::read_to_string(dir(db).join("state.json")).ok()?;
+        let text = std::fs::read_to_string(Layout::of(db).state_file()).ok()?;
         let s: State = serde_json::from_str(&text).ok()?;
         (s.config_digest == config_digest && s.tool_version == STATE_VERSION).then_some(s)
     }
@@ -98,13 +94,13 @@ impl State {
     /// Write atomically (temp file + rename), then delete the packs no file refers to
     /// (and anything else in the cache folder: an older layout, a crashed run's pack).
     pub fn save(&self, db: &Path) -> std::io::Result<()> {
-        let d = dir(db);
-        std::fs::create_dir_all(d.join("cache"))?;
-        let tmp = d.join(format!("state.json.tmp-{}", std::process::id()));
+        let l = Layout::of(db);
+        std::fs::create_dir_all(l.cache())?;
+        let tmp = l.state_file_next();
         std::fs::write(&tmp, serde_json::to_vec(self).map_err(std::io::Error::other)?)?;
-        std::fs::rename(&tmp, d.join("state.json"))?;
+        std::fs::rename(&tmp, l.state_file())?;
         // Parts this state does not name are gone (their files live on in the versions that publish them).
-        if let Ok(entries) = std::fs::read_dir(d.join("parts")) {
+        if let Ok(entries) = std::fs::read_dir(l.parts()) {
             for e in entries.filter_map(|e| e.ok()) {
                 if !self.parts.iter().any(|k| e.file_name().to_str() == Some(k.as_str())) {
                     let _ = std::fs::remove_dir_all(e.path());
@@ -112,7 +108,7 @@ impl State {
             }
         }
         let keep: std::collections::HashSet<&str> = self.files.values().filter_map(|f| f.cache.as_ref()).map(|c| c.pack.as_str()).collect();
-        for e in walkdir::WalkDir::new(d.join("cache")).min_depth(1).contents_first(true).into_iter().filter_map(|e| e.ok()) {
+        for e in walkdir::WalkDir::new(l.cache()).min_depth(1).contents_first(true).into_iter().filter_map(|e| e.ok()) {
             let live = e.depth() == 1 && e.file_name().to_str().is_some_and(|n| keep.contains(n));
             if e.file_type().is_dir() {
                 let _ = std::fs::remove_dir(e.path());
@@ -133,7 +129,7 @@ impl State {
         for c in self.files.values().filter_map(|f| f.cache.as_ref()) {
             *live.entry(c.pack.clone()).or_default() += c.len;
         }
-        let size = |pack: &str| std::fs::metadata(dir(db).join("cache").join(pack)).map(|m| m.len()).unwrap_or(0);
+        let size = |pack: &str| std::fs::metadata(Layout::of(db).cache().join(pack)).map(|m| m.len()).unwrap_or(0);
         let others = || live.iter().filter(|(p, _)| **p != writer.name);
         let largest = others().max_by_key(|(p, n)| (**n, (*p).clone())).map(|(p, _)| p.clone());
         let many = others().count() > MAX_PACKS;
@@ -169,7 +165,7 @@ pub struct CacheWriter {
 impl CacheWriter {
     pub fn new(db: &Path, run_id: &str) -> CacheWriter {
         let name = format!("pack-{run_id}.bin");
-        CacheWriter { path: dir(db).join("cache").join(&name), name, out: std::sync::Mutex::new(Ok(None)) }
+        CacheWriter { path: Layout::of(db).cache().join(&name), name, out: std::sync::Mutex::new(Ok(None)) }
     }
 
     /// Cache a file's normalised result; where it went.
@@ -209,7 +205,7 @@ fn cache_name(rel: &str, sha256: &str) -> String {
     h.update(rel.as_bytes());
     h.update(b"\0");
     h.update(sha256.as_bytes());
-    crate::ingest::hex(&h.finalize())[..32].to_string()
+    crate::util::hex(&h.finalize())[..32].to_string()
 }
 
 /// Bumped when the cache layout changes: older entries then miss and are read again.
@@ -232,7 +228,7 @@ const CACHE_FORMAT: &[u8] = b"columnar-3\0";
 struct Head {
     submission: crate::model::Submission,
     issues: Vec<crate::model::Issue>,
-    controls: Vec<crate::normalise::Control>,
+    controls: Vec<crate::model::Control>,
     texts: Vec<String>,
 }
 
@@ -404,7 +400,7 @@ fn read_entry(db: &Path, loc: &CacheLoc) -> Option<Vec<u8>> {
     if loc.pack.contains(['/', '\\']) || loc.pack.starts_with('.') || loc.len > 1 << 31 {
         return None;
     }
-    let mut f = std::fs::File::open(dir(db).join("cache").join(&loc.pack)).ok()?;
+    let mut f = std::fs::File::open(Layout::of(db).cache().join(&loc.pack)).ok()?;
     f.seek(SeekFrom::Start(loc.offset)).ok()?;
     let mut bytes = vec![0u8; usize::try_from(loc.len).ok()?];
     f.read_exact(&mut bytes).ok()?;
@@ -437,9 +433,9 @@ pub fn read_cached(db: &Path, rel: &str, sha256: &str, loc: &CacheLoc) -> Option
 /// Append one line to `runs.jsonl`.
 pub fn log_run(db: &Path, line: &serde_json::Value) -> std::io::Result<()> {
     use std::io::Write;
-    let d = dir(db);
-    std::fs::create_dir_all(&d)?;
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(d.join("runs.jsonl"))?;
+    let l = Layout::of(db);
+    std::fs::create_dir_all(l.state())?;
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(l.runs_log())?;
     writeln!(f, "{line}")
 }
 
@@ -456,7 +452,7 @@ pub fn config_digest(pipelines: &Path) -> String {
         h.update(std::fs::read(&p).unwrap_or_default());
         h.update(b"\0");
     }
-    crate::ingest::hex(&h.finalize())
+    crate::util::hex(&h.finalize())
 }
 
 #[cfg(test)]
@@ -498,7 +494,7 @@ mod tests {
             .chain(["Cargo.toml", "Cargo.lock", "build.rs"].map(String::from))
             .collect();
         names.sort();
-        assert!(names.iter().any(|n| n == "src/state.rs") && names.len() > 40, "{names:?}");
+        assert!(names.iter().any(|n| n == "src/store/state.rs") && names.len() > 40, "{names:?}");
         let mut h = Sha256::new();
         for n in &names {
             h.update(n.as_bytes());
@@ -506,7 +502,7 @@ mod tests {
             h.update(std::fs::read(root.join(n)).unwrap());
             h.update(b"\0");
         }
-        let digest = crate::ingest::hex(&h.finalize());
+        let digest = crate::util::hex(&h.finalize());
         assert_eq!(STATE_VERSION, format!("{}+{}", env!("CARGO_PKG_VERSION"), &digest[..16]));
     }
 
@@ -526,7 +522,7 @@ mod tests {
         let db = tempfile::tempdir().unwrap();
         let file: Text = "卫健/2024 妇幼.xlsx".into();
         let mut sub = Submission::new("abababab".into(), &file);
-        sub.status = "loaded".into();
+        sub.status = crate::model::SubmissionStatus::Loaded;
         sub.values_landed = 3;
         let r = FileResult {
             submission: sub,
@@ -593,7 +589,7 @@ mod tests {
         assert!(read_cached(db.path(), "a.xlsx", "1", &locs[1]).is_none());
         assert!(read_cached(db.path(), "b.xlsx", "9", &locs[1]).is_none());
         // One byte flipped inside b's compressed frame (after its 32-byte key): a miss.
-        let pack = dir(db.path()).join("cache").join("pack-run1.bin");
+        let pack = Layout::of(db.path()).cache().join("pack-run1.bin");
         let mut bytes = std::fs::read(&pack).unwrap();
         let mid = (locs[1].offset + 32 + (locs[1].len - 32) / 2) as usize;
         bytes[mid] ^= 0x40;
@@ -624,7 +620,7 @@ mod tests {
         let gone = CacheWriter::new(db.path(), "gone");
         let _d = gone.put("d.xlsx", "4", &r(5)).unwrap();
         drop((old, gone));
-        let stray = dir(db.path()).join("cache").join("0123.msgpack.zst");
+        let stray = Layout::of(db.path()).cache().join("0123.msgpack.zst");
         std::fs::write(&stray, b"an entry of the older one-file-per-workbook layout").unwrap();
         // b and c changed (now in this run's pack), d's file went: a is all that lives in
         // the old pack, a third of it, so a moves to the new pack.
@@ -639,7 +635,7 @@ mod tests {
         assert_eq!(a_now.pack, "pack-new.bin");
         state.save(db.path()).unwrap();
         let left: Vec<String> =
-            std::fs::read_dir(dir(db.path()).join("cache")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+            std::fs::read_dir(Layout::of(db.path()).cache()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
         assert_eq!(left, vec!["pack-new.bin".to_string()]);
         assert_eq!(read_cached(db.path(), "a.xlsx", "1", &a_now).unwrap().observations, r(200).observations);
     }

@@ -57,7 +57,7 @@ pub struct FirstSeen {
 }
 
 fn file(db: &Path) -> PathBuf {
-    db.join("state").join("first_seen.json")
+    crate::store::Layout::of(db).first_seen()
 }
 
 impl FirstSeen {
