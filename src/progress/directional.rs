@@ -122,8 +122,8 @@ pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_d
                 if latest.iter().any(|(_, e)| e.is_none_or(|e| e < s.min_events)) {
                     status = method::Status::NotAssessable;
                     let counts: Vec<String> =
-                        latest.iter().map(|(g, e)| format!("{g} {}", e.map(crate::ingest::fmt_num).unwrap_or_else(|| "–".into()))).collect();
-                    few = Some(format!("fewer than {} events in a group's latest window ({})", crate::ingest::fmt_num(s.min_events), counts.join(", ")));
+                        latest.iter().map(|(g, e)| format!("{g} {}", e.map(crate::util::fmt_num).unwrap_or_else(|| "–".into()))).collect();
+                    few = Some(format!("fewer than {} events in a group's latest window ({})", crate::util::fmt_num(s.min_events), counts.join(", ")));
                 }
             }
             let mut warnings = Vec::new();
