@@ -7,6 +7,7 @@
 
 mod aggregate;
 pub mod frames;
+pub mod gap_series;
 pub mod gaps;
 pub mod ratios;
 pub mod stats;
@@ -156,6 +157,10 @@ pub fn indicators_in(all_values: &DataFrame, cfg: &Config, scope: &Scope) -> Pol
     df.with_column(Column::new("ci_method".into(), method))?;
     df.with_column(Column::new("small_count".into(), small))?;
     df.with_column(Column::new("obs_status".into(), status))?;
+    // The gap indicators (W04, C01G…): rural − urban of their base indicator's rates.
+    if let Some(g) = gap_series::rows(&df, cfg)? {
+        df.vstack_mut(&g)?;
+    }
     // A fixed order (the Polars plans' group-bys give none): by integer ranks, which is
     // Polars' own order for these never-null keys without comparing strings per row.
     Ok((frames::sort_by_ranks(df, &["year", "indicator", "area", "sex", "age", "residence"])?, pair_sums, lost))

@@ -162,6 +162,12 @@ pub struct Indicator {
     pub comparison: Option<Comparison>,
     #[serde(default)]
     pub tolerance: Option<f64>,
+    /// A gap target (城乡差距逐步缩小): this indicator's series is the rural − urban
+    /// difference of the named ratio indicator (`gap_of = "C01"`), R − U of its
+    /// rates from the summed counts of each residence, as in `gaps.parquet`.
+    /// No formula of its own; `target_kind = "trend"` (the gap narrows).
+    #[serde(default)]
+    pub gap_of: Option<String>,
     /// Highest plausible value (rule `indicator_out_of_range`); a % defaults to 100.
     /// Gross and cohort ratios may pass 100 and say so here.
     #[serde(default)]
@@ -327,6 +333,12 @@ impl Catalogue {
                 return Err(err(format!("indicator {} is defined twice", ind.code)));
             }
             let ratio = !ind.numerator.is_empty() || !ind.denominator.is_empty();
+            if ind.gap_of.is_some() {
+                if ratio || ind.value.is_some() || ind.target_kind != TargetKind::Trend {
+                    return Err(err(format!("indicator {}: a gap (gap_of) has no formula of its own and target_kind = \"trend\"", ind.code)));
+                }
+                continue;
+            }
             match (&ind.value, ratio) {
                 (Some(_), true) => return Err(err(format!("indicator {}: give either value or numerator/denominator, not both", ind.code))),
                 (None, false) => return Err(err(format!("indicator {}: needs value or numerator and denominator", ind.code))),
@@ -354,6 +366,18 @@ impl Catalogue {
             }
         }
         for ind in &indicators {
+            if let Some(base) = &ind.gap_of {
+                match indicator_index.get(base).map(|&i| &indicators[i]) {
+                    Some(b) if b.numerator.is_empty() || b.gap_of.is_some() => {
+                        return Err(err(format!("indicator {}: gap_of {base} must be a ratio indicator (numerator / denominator)", ind.code)))
+                    }
+                    Some(b) if b.unit != ind.unit || b.sex != ind.sex || b.age != ind.age => {
+                        return Err(err(format!("indicator {}: gap_of {base} must have the same unit, sex and age", ind.code)))
+                    }
+                    None => return Err(err(format!("indicator {}: gap_of names unknown indicator {base}", ind.code))),
+                    _ => {}
+                }
+            }
             if let Some(other) = &ind.compare_with {
                 match indicator_index.get(other).map(|&i| &indicators[i]) {
                     None => return Err(err(format!("indicator {}: compare_with names unknown indicator {other}", ind.code))),

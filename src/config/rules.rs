@@ -90,6 +90,8 @@ pub enum Over {
     Age,
     /// Areas add up to the return's 合计 row / 全县 column, or to the reported parent.
     Area,
+    /// 城镇 + 乡村 = 合计: U + R = _T.
+    Residence,
 }
 
 /// A formula term: `"live_births"` or `{ data_element = "live_births", sex = "F" }`.
@@ -182,6 +184,7 @@ impl Rule {
                     Over::Age if self.parts.is_empty() => "age groups sum to all ages".to_string(),
                     Over::Age => format!("{} = _T", self.parts.join(" + ")),
                     Over::Area => "areas sum to the total".to_string(),
+                    Over::Residence => "U + R = _T".to_string(),
                 };
                 format!("{over} for {what} (tolerance {})", self.tolerance)
             }
@@ -359,7 +362,7 @@ pub fn resolve_rules(raw: Vec<RawRule>, scope: &str, path: &Path, text: &str, ca
             }
             RuleKind::Balance => {
                 if r.over.is_none() {
-                    return Err(bad(&r.id, "kind = \"balance\" needs over = \"sex\", \"age\" or \"area\"".into()));
+                    return Err(bad(&r.id, "kind = \"balance\" needs over = \"sex\", \"age\", \"residence\" or \"area\"".into()));
                 }
                 Op::Eq
             }

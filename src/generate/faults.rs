@@ -134,6 +134,7 @@ pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Res
     add!(file, &sh, FIRST_TOWN_ROW + ti, ic, "infant_ge_neonatal_deaths", "b: neonatal deaths above infant deaths");
     add!(file, &sh, FIRST_TOWN_ROW + ti, nc, "infant_ge_neonatal_deaths", "b: the neonatal deaths are withheld too");
     add!(file, &sh, total_row, nc, bal, "b: the 合计 row no longer adds up");
+    add!(file, &sh, FIRST_TOWN_ROW + ti, nc, "mch_residence_sums_to_total", "b: 城镇 + 乡村 no longer the neonatal deaths");
     // c) live births typed ten times too large.
     let ti = 8u32;
     let code = &towns[ti as usize].0;
@@ -141,6 +142,7 @@ pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Res
     set(s, FIRST_TOWN_ROW + ti, lc, Val::Num(truth.v("live_births", code, y, "_T", "_T") * 10.0));
     add!(file, &sh, FIRST_TOWN_ROW + ti, lc, "yoy_outlier", "c: live births x10");
     add!(file, &sh, total_row, lc, bal, "c: the 合计 row no longer adds up");
+    add!(file, &sh, FIRST_TOWN_ROW + ti, lc, "mch_residence_sums_to_total", "c: 城镇 + 乡村 no longer the live births");
     // d) a wrong 合计 cell.
     let dc = col_of(&g, "deliveries", "_T");
     let sum: f64 = towns.iter().map(|(code, _)| truth.v("deliveries", code, y, "_T", "_T")).sum();

@@ -68,6 +68,7 @@ pub(super) fn catalogue_frame(cfg: &Config, ind_values: &DataFrame) -> PolarsRes
         Column::new("responsible".into(), opt(&|i| i.responsible.clone())),
         Column::new("source".into(), strs(&|i| i.source.clone())),
         Column::new("note".into(), opt(&|i| i.note.clone())),
+        Column::new("gap_of".into(), opt(&|i| i.gap_of.clone())),
     ])?;
     df.lazy().sort(["indicator"], SortMultipleOptions::default()).collect()
 }

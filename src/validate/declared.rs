@@ -179,7 +179,7 @@ pub(super) fn declared(r: &Rule, scope: &[At], idx: &Index<'_, '_>, batch_scope:
         RuleKind::Range => {}
         RuleKind::Compare | RuleKind::Pair => compare(r, idx, batches, ctx),
         RuleKind::Balance => match r.over {
-            Over::Sex | Over::Age => balance_dims(r, scope, idx.keys, batches, ctx),
+            Over::Sex | Over::Age | Over::Residence => balance_dims(r, scope, idx.keys, batches, ctx),
             Over::Area => balance_area(r, idx, batch_scope, batches, ctx),
         },
     }
@@ -262,7 +262,7 @@ fn in_rule(r: &Rule, cfg: &Config, de: &str) -> bool {
     }
 }
 
-/// F + M = _T, or age groups = all ages, among the values of a scope.
+/// F + M = _T, U + R = _T, or age groups = all ages, among the values of a scope.
 fn balance_dims<'a>(r: &Rule, scope: &[At], keys: &Keys<'a>, batches: &[Batch], ctx: &mut Ctx) {
     let cfg = ctx.cfg;
     // (de, area, year, other dims) -> (whole, parts), hashed by the codes' pointers,
@@ -289,6 +289,7 @@ fn balance_dims<'a>(r: &Rule, scope: &[At], keys: &Keys<'a>, batches: &[Batch], 
         }
         let (part_dim, other1, other2) = match r.over {
             Over::Sex => (sex, age, res),
+            Over::Residence => (res, sex, age),
             _ => (age, sex, res),
         };
         let g = groups.entry((de, area, year, other1, other2)).or_default();
@@ -302,8 +303,13 @@ fn balance_dims<'a>(r: &Rule, scope: &[At], keys: &Keys<'a>, batches: &[Batch], 
     groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (_, (whole, parts)) in groups {
         let Some(w) = whole else { continue };
+        // A total no return splits by residence (a sex's or an age group's) is no residence balance.
+        if r.over == Over::Residence && parts.is_empty() {
+            continue;
+        }
         let wanted: Vec<String> = match (r.over, r.parts.is_empty()) {
             (Over::Sex, _) => vec!["F".into(), "M".into()],
+            (Over::Residence, _) => vec!["U".into(), "R".into()],
             (_, false) => r.parts.clone(),
             (_, true) => parts.iter().map(|p| p.0.to_string()).collect(),
         };

@@ -7,6 +7,7 @@ mod common;
 mod catalogue;
 mod e2e;
 mod forms;
+mod gap_targets;
 mod gaps;
 mod interop;
 mod layout;

@@ -404,6 +404,11 @@ fn lineage_details(h: &mut String, m: &ReportModel, c: &CatalogueRow, year: i32,
                 opt(p.pooled_value, &c.unit)
             );
         }
+    } else if let (Some(v), Some(base)) = (p.value, &c.gap_of) {
+        let _ = write!(h, "{} 农村减城镇 {}", esc(base), fmt_value(v, &c.unit));
+        if let (Some(l), Some(hi)) = (p.ci_low, p.ci_high) {
+            let _ = write!(h, ";95%区间 {}–{}", fmt_value(l, &c.unit), fmt_value(hi, &c.unit));
+        }
     } else if let Some(v) = p.value {
         let _ = write!(h, "直接报告值 {}", fmt_value(v, &c.unit));
     }

@@ -43,6 +43,8 @@ table_row! {
         pub numerator: Option<String> = opt("numerator"),
         pub denominator: Option<String> = opt("denominator"),
         pub value_of: Option<String> = opt("value_of"),
+        /// A gap indicator's base (its value is the base's rural − urban difference).
+        pub gap_of: Option<String> = opt("gap_of"),
         pub direction: String = opt("direction"),
         pub target_kind: String = opt("target_kind"),
         pub target_2025: Option<f64> = opt("target_2025"),
