@@ -7,11 +7,13 @@
 //! and age group.
 //!
 //! Stages: [`ingest`] → [`normalise`] → [`validate`] → [`compute`] → [`publish`],
-//! driven by [`pipeline::run`].
+//! driven by [`pipeline::run`]. [`disclosure`]: the public export, small
+//! sensitive counts withheld (with the cells that would give them back).
 
 pub mod commands;
 pub mod compute;
 pub mod config;
+pub mod disclosure;
 pub mod generate;
 pub mod incremental;
 pub mod ingest;

@@ -19,3 +19,4 @@ mod robust;
 mod split;
 mod template;
 mod validation;
+mod disclosure;

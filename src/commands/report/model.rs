@@ -46,6 +46,8 @@ pub enum ReportError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("chart for {indicator}: {detail}")]
     Chart { indicator: String, detail: String },
+    #[error("--public: the public export failed: {detail}")]
+    Public { detail: String },
 }
 
 /// Which report: the annual monitoring, or the mid-term (2025) / final (2030) evaluation.
@@ -139,6 +141,9 @@ pub struct ManifestFacts {
     pub version: String,
     pub row_counts: BTreeMap<String, usize>,
     pub issues_by_severity: BTreeMap<String, usize>,
+    /// Present in a public export (`wcmon export --public`): what was withheld.
+    #[serde(default)]
+    pub public_export: Option<serde_json::Value>,
 }
 
 /// A row of `areas.parquet`.
