@@ -40,11 +40,11 @@ pub fn is_top(areas: &Areas, area: &str) -> bool {
     areas.get(area).and_then(|a| a.parent.as_deref()).is_none_or(|p| !areas.contains_key(p))
 }
 
-/// One table: its cells (row of `data_values` they came from, key, value), the
-/// solver's view of it, and which cells are primary.
+/// One table: its cells (the rows of `data_values` each came from, key, value),
+/// the solver's view of it, and which cells are primary.
 #[derive(Debug, Clone)]
 pub struct CellTable {
-    pub rows: Vec<usize>,
+    pub rows: Vec<Vec<usize>>,
     pub keys: Vec<Key>,
     pub table: Table,
     pub primary: Vec<usize>,
@@ -75,9 +75,25 @@ fn holds(total: f64, parts: &[f64]) -> bool {
 
 /// Build the table of one data element and year from its cells `(row, key, value)`.
 pub fn build(cells: Vec<(usize, Key, f64)>, areas: &Areas, settings: &DisclosureSettings) -> CellTable {
+    // One cell per key; the rows of a key repeated (if any) share its status.
     let mut cells = cells;
-    cells.sort_by(|a, b| a.1.cmp(&b.1));
-    cells.dedup_by(|a, b| a.1 == b.1);
+    cells.sort_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    let mut unique: Vec<(usize, Key, f64)> = Vec::new();
+    for c in cells {
+        match unique.last() {
+            Some(last) if last.1 == c.1 => {
+                if let Some(r) = rows.last_mut() {
+                    r.push(c.0);
+                }
+            }
+            _ => {
+                rows.push(vec![c.0]);
+                unique.push(c);
+            }
+        }
+    }
+    let cells = unique;
     let index: BTreeMap<&Key, usize> = cells.iter().enumerate().map(|(i, c)| (&c.1, i)).collect();
     let values: Vec<f64> = cells.iter().map(|c| c.2).collect();
     let mut relations = Vec::new();
@@ -153,7 +169,7 @@ pub fn build(cells: Vec<(usize, Key, f64)>, areas: &Areas, settings: &Disclosure
         .map(|(i, _)| i)
         .collect();
     CellTable {
-        rows: cells.iter().map(|c| c.0).collect(),
+        rows,
         keys: cells.iter().map(|c| c.1.clone()).collect(),
         table: Table { values, costs, relations },
         primary,

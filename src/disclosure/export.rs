@@ -153,7 +153,6 @@ pub fn export_public(cfg: &Config, opts: &ExportOptions) -> Result<ExportSummary
         cell_at.insert((de[i].as_str(), y, key), i);
     }
     let mut conf = vec![Conf::Free; n];
-    let mut rule: Vec<&'static str> = vec![""; n];
     for ((element, y), cells_of) in by_table {
         let t = cells::build(cells_of, &areas, settings);
         if t.primary.is_empty() {
@@ -178,10 +177,10 @@ pub fn export_public(cfg: &Config, opts: &ExportOptions) -> Result<ExportSummary
             if !s {
                 continue;
             }
-            let row = t.rows[i];
             let (cf, why) = if primary.contains(&i) { (Conf::Primary, "primary_small_count") } else { (Conf::Secondary, secondary_rule) };
-            conf[row] = cf;
-            rule[row] = why;
+            for &row in &t.rows[i] {
+                conf[row] = cf;
+            }
             match cf {
                 Conf::Primary => summary.primary += 1,
                 _ => summary.secondary += 1,
@@ -495,13 +494,12 @@ pub fn export_public(cfg: &Config, opts: &ExportOptions) -> Result<ExportSummary
         }
         let mask = BooleanChunked::from_slice("keep".into(), &keep);
         let df = df.filter(&mask).map_err(|source| ExportError::Parquet { path: path.clone(), source })?;
-        written.push(Table::new(if name == "issues" { "issues" } else { "changes" }, df));
+        written.push(Table::new(name, df));
     }
     for t in &mut written {
         let rows = write_table(&staging, t, 0)?;
         summary.rows.insert(t.name.to_string(), rows);
     }
-    let _ = pe;
     // The manifest, with what was withheld.
     let text = std::fs::read_to_string(&manifest_path).map_err(|source| ExportError::Io { path: manifest_path.clone(), source })?;
     let mut manifest: serde_json::Value = serde_json::from_str(&text).map_err(|source| ExportError::Manifest { path: manifest_path.clone(), source })?;
@@ -557,7 +555,8 @@ fn subtrees(areas: &Areas) -> BTreeMap<String, Vec<String>> {
 /// `df` with `columns` (those it has) null where `mask` is true.
 fn withhold(mut df: DataFrame, mask: &[bool], columns: &[&str], path: &Path) -> Result<DataFrame, ExportError> {
     let err = |source| ExportError::Parquet { path: path.to_path_buf(), source };
-    let keep = BooleanChunked::from_iter_values("keep".into(), mask.iter().map(|m| !m));
+    let keep: Vec<bool> = mask.iter().map(|m| !m).collect();
+    let keep = BooleanChunked::from_slice("keep".into(), &keep);
     for name in columns {
         let Ok(col) = df.column(name) else { continue };
         let s = col.as_materialized_series().clone();
@@ -573,7 +572,8 @@ fn set_status(df: &mut DataFrame, mask: &[bool], codes: &[&str], path: &Path) ->
     let err = |source| ExportError::Parquet { path: path.to_path_buf(), source };
     if df.column("obs_status").is_ok() {
         let s = df.column("obs_status").map_err(err)?.as_materialized_series().cast(&DataType::String).map_err(err)?;
-        let keep = BooleanChunked::from_iter_values("keep".into(), mask.iter().map(|m| !m));
+        let keep: Vec<bool> = mask.iter().map(|m| !m).collect();
+        let keep = BooleanChunked::from_slice("keep".into(), &keep);
         let q = Series::new("obs_status".into(), vec!["Q"; s.len()]);
         df.with_column(s.zip_with(&keep, &q).map_err(err)?).map_err(err)?;
     }

@@ -210,10 +210,8 @@ mod tests {
             Relation { total: 7, parts: vec![1, 4] },
             Relation { total: 8, parts: vec![2, 5] },
         ];
-        let mut costs = vec![1.0; 9];
-        for c in &mut costs[6..] {
-            *c = 1000.0;
-        }
+        // As the export weighs them: a town's F or M 1, its total 3, the county's 1000 (× 3).
+        let costs = vec![1.0, 1.0, 3.0, 1.0, 1.0, 3.0, 1000.0, 1000.0, 3000.0];
         Table { values, costs, relations }
     }
 
@@ -230,7 +228,8 @@ mod tests {
 
         let s = pattern(&t, &[0], P).unwrap();
         // The cheapest protecting pattern is the rectangle of the two towns' F and M
-        // (cells 0, 1, 3, 4); the county stays published.
+        // (cells 0, 1, 3, 4: cost 4 × 3 moved), not F and the totals (2 × 3 + 2 × 9); the
+        // county stays published.
         assert_eq!(s, vec![true, true, false, true, true, false, false, false, false]);
         // By hand: A_F + A_M = 8, B_F + B_M = 21, A_F + B_F = 10, A_M + B_M = 19, all ≥ 0:
         // A_F = t, A_M = 8 − t, B_F = 10 − t, B_M = 11 + t, so t ∈ [0, 8].
