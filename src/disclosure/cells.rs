@@ -162,18 +162,9 @@ pub fn build(cells: Vec<(usize, Key, f64)>, areas: &Areas, settings: &Disclosure
             c
         })
         .collect();
-    let primary: Vec<usize> = cells
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, k, v))| settings.is_small(*v) && applies(areas, &k.area, settings))
-        .map(|(i, _)| i)
-        .collect();
-    CellTable {
-        rows,
-        keys: cells.iter().map(|c| c.1.clone()).collect(),
-        table: Table { values, costs, relations },
-        primary,
-    }
+    let primary: Vec<usize> =
+        cells.iter().enumerate().filter(|(_, (_, k, v))| settings.is_small(*v) && applies(areas, &k.area, settings)).map(|(i, _)| i).collect();
+    CellTable { rows, keys: cells.iter().map(|c| c.1.clone()).collect(), table: Table { values, costs, relations }, primary }
 }
 
 /// Whether the frequency rule applies to an area: its level is listed, or with no

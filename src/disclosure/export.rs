@@ -246,14 +246,22 @@ pub fn export_public(cfg: &Config, opts: &ExportOptions) -> Result<ExportSummary
             }
             let mut sum = 0.0;
             for t in terms {
-                let key = Key {
-                    area: row_key.area.clone(),
-                    sex: t.sex.clone().unwrap_or_else(|| row_key.sex.clone()),
-                    age: t.age.clone().unwrap_or_else(|| row_key.age.clone()),
-                    residence: t.residence.clone().unwrap_or_else(|| row_key.residence.clone()),
-                };
-                match cell_at.get(&(t.data_element.as_str(), y, key)) {
-                    Some(&i) => {
+                // The term's cell: its pins, else the row's dimension, else the total (a term
+                // without a pin of an indicator about one sex or age reads the total). Which
+                // one was used does not matter: a published value that equals the sum of
+                // published cells tells nothing more, and any other is checked below.
+                let cell = [false, true].into_iter().find_map(|total| {
+                    let dim = |pin: &Option<String>, row: &String| pin.clone().unwrap_or_else(|| if total { "_T".to_string() } else { row.clone() });
+                    let key = Key {
+                        area: row_key.area.clone(),
+                        sex: dim(&t.sex, &row_key.sex),
+                        age: dim(&t.age, &row_key.age),
+                        residence: dim(&t.residence, &row_key.residence),
+                    };
+                    cell_at.get(&(t.data_element.as_str(), y, key)).copied()
+                });
+                match cell {
+                    Some(i) => {
                         worst = worst.max(conf[i]);
                         sum += value[i].unwrap_or(0.0);
                     }
@@ -352,8 +360,9 @@ pub fn export_public(cfg: &Config, opts: &ExportOptions) -> Result<ExportSummary
     let c = Cols { df: &pr, path: &pr_path };
     let (pind, parea, psex, page) = (c.strs("indicator")?, c.strs("area")?, c.strs("sex")?, c.strs("age")?);
     let (pty, plv) = (c.i32s("target_year")?, c.f64s("latest_value")?);
-    let pconf: Vec<Conf> =
-        (0..pr.height()).map(|r| series_conf.get(&(pind[r].as_str(), parea[r].as_str(), psex[r].as_str(), page[r].as_str())).copied().unwrap_or_default()).collect();
+    let pconf: Vec<Conf> = (0..pr.height())
+        .map(|r| series_conf.get(&(pind[r].as_str(), parea[r].as_str(), psex[r].as_str(), page[r].as_str())).copied().unwrap_or_default())
+        .collect();
     for (r, cf) in pconf.iter().enumerate() {
         if *cf != Conf::Free {
             summary.progress_rows += 1;

@@ -76,7 +76,8 @@ mod tests {
     fn the_bundled_catalogue_marks_deaths_hiv_and_orphans() {
         let cat = Catalogue::load(std::path::Path::new("pipelines/indicators.toml")).unwrap();
         let de = sensitive_elements(&cat);
-        for code in ["maternal_deaths", "hiv_positive_mothers", "child_injury_deaths", "child_drowning_deaths", "orphans_unattended_children", "infant_deaths"] {
+        for code in ["maternal_deaths", "hiv_positive_mothers", "child_injury_deaths", "child_drowning_deaths", "orphans_unattended_children", "infant_deaths"]
+        {
             assert!(de.contains(code), "{code} is not sensitive");
         }
         assert!(!de.contains("live_births") && !de.contains("population"));

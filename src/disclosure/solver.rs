@@ -252,11 +252,7 @@ mod tests {
     /// B and C are 0, so protecting A's 1 upwards needs the county itself.
     #[test]
     fn the_total_is_suppressed_only_when_nothing_else_protects() {
-        let t = Table {
-            values: vec![1.0, 0.0, 0.0, 1.0],
-            costs: vec![1.0, 1.0, 1.0, 1000.0],
-            relations: vec![Relation { total: 3, parts: vec![0, 1, 2] }],
-        };
+        let t = Table { values: vec![1.0, 0.0, 0.0, 1.0], costs: vec![1.0, 1.0, 1.0, 1000.0], relations: vec![Relation { total: 3, parts: vec![0, 1, 2] }] };
         let s = pattern(&t, &[0], P).unwrap();
         assert!(s[3], "{s:?}");
         let (lo, hi) = interval(&t, &s, 0).unwrap();
