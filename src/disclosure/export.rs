@@ -571,7 +571,7 @@ fn withhold(mut df: DataFrame, mask: &[bool], columns: &[&str], path: &Path) -> 
         let s = col.as_materialized_series().clone();
         let nulls = Series::full_null(s.name().clone(), s.len(), s.dtype());
         let out = s.zip_with(&keep, &nulls).map_err(err)?;
-        df.with_column(out).map_err(err)?;
+        df.with_column(out.into()).map_err(err)?;
     }
     Ok(df)
 }
@@ -584,9 +584,9 @@ fn set_status(df: &mut DataFrame, mask: &[bool], codes: &[&str], path: &Path) ->
         let keep: Vec<bool> = mask.iter().map(|m| !m).collect();
         let keep = BooleanChunked::from_slice("keep".into(), &keep);
         let q = Series::new("obs_status".into(), vec!["Q"; s.len()]);
-        df.with_column(s.zip_with(&keep, &q).map_err(err)?).map_err(err)?;
+        df.with_column(s.zip_with(&keep, &q).map_err(err)?.into()).map_err(err)?;
     }
-    df.with_column(Series::new("conf_status".into(), codes.to_vec())).map_err(err)?;
+    df.with_column(Column::new("conf_status".into(), codes.to_vec())).map_err(err)?;
     Ok(())
 }
 
@@ -607,7 +607,7 @@ fn suppression_frame(rows: Vec<Withheld>) -> PolarsResult<DataFrame> {
             b.rule,
         ))
     });
-    DataFrame::new(vec![
+    DataFrame::new(rows.len(), vec![
         Column::new("table".into(), rows.iter().map(|r| r.table).collect::<Vec<_>>()),
         Column::new("data_element".into(), rows.iter().map(|r| r.data_element.clone()).collect::<Vec<_>>()),
         Column::new("indicator".into(), rows.iter().map(|r| r.indicator.clone()).collect::<Vec<_>>()),
