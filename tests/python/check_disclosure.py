@@ -264,11 +264,11 @@ for table, cols in [("progress", ["latest_value", "baseline_value", "projected_v
     if not os.path.exists(path):
         continue
     cond = " or ".join(f"{c} is not null" for c in cols)
-    n = con.sql(f"select count(*) from '{path}' where conf_status <> 'F' and ({cond})").fetchone()[0]
+    n = con.sql(f"select count(*) from '{path}' where conf_status <> 'F' and ({cond})").fetchall()[0][0]
     if n:
         fail(f"{table}: {n} withheld rows keep a value")
 n = con.sql(f"""select count(*) from read_parquet('{pub}/indicator_values/*/*.parquet', hive_partitioning = true)
-    where conf_status <> 'F' and (value is not null or numerator is not null or denominator is not null or ci_low is not null)""").fetchone()[0]
+    where conf_status <> 'F' and (value is not null or numerator is not null or denominator is not null or ci_low is not null)""").fetchall()[0][0]
 if n:
     fail(f"indicator_values: {n} withheld rows keep a value")
 
