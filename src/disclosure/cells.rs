@@ -173,7 +173,7 @@ pub fn applies(areas: &Areas, area: &str, settings: &DisclosureSettings) -> bool
     if settings.levels.is_empty() {
         !is_top(areas, area)
     } else {
-        areas.get(area).is_some_and(|a| settings.levels.iter().any(|l| *l == a.level))
+        areas.get(area).is_some_and(|a| settings.levels.contains(&a.level))
     }
 }
 

@@ -110,6 +110,12 @@ struct Withheld {
 /// The key of an indicator row: indicator, area, sex, age, residence.
 type IndKey = (String, String, String, String, String);
 
+/// Every cell of `data_values` by data element, year and key: its row.
+type CellIndex<'a> = FxHashMap<(&'a str, i32, Key), usize>;
+
+/// The cells of each sensitive data element and year: (row, key, value).
+type CellsByTable<'a> = BTreeMap<(&'a str, i32), Vec<(usize, Key, f64)>>;
+
 pub fn export_public(cfg: &Config, opts: &ExportOptions) -> Result<ExportSummary, ExportError> {
     let current = opts.db.join("current");
     let manifest_path = current.join("manifest.json");
@@ -142,8 +148,8 @@ pub fn export_public(cfg: &Config, opts: &ExportOptions) -> Result<ExportSummary
     let (value, year) = (c.f64s("value")?, c.i32s("year")?);
     let n = dv.height();
     // Every cell by its full key (for the indicators' sums), and the sensitive ones by table.
-    let mut cell_at: FxHashMap<(&str, i32, Key), usize> = FxHashMap::default();
-    let mut by_table: BTreeMap<(&str, i32), Vec<(usize, Key, f64)>> = BTreeMap::new();
+    let mut cell_at: CellIndex = FxHashMap::default();
+    let mut by_table: CellsByTable = BTreeMap::new();
     for i in 0..n {
         let (Some(y), Some(v)) = (year[i], value[i].filter(|v| v.is_finite())) else { continue };
         let key = Key { area: area[i].clone(), sex: sex[i].clone(), age: age[i].clone(), residence: res[i].clone() };
@@ -607,22 +613,25 @@ fn suppression_frame(rows: Vec<Withheld>) -> PolarsResult<DataFrame> {
             b.rule,
         ))
     });
-    DataFrame::new(rows.len(), vec![
-        Column::new("table".into(), rows.iter().map(|r| r.table).collect::<Vec<_>>()),
-        Column::new("data_element".into(), rows.iter().map(|r| r.data_element.clone()).collect::<Vec<_>>()),
-        Column::new("indicator".into(), rows.iter().map(|r| r.indicator.clone()).collect::<Vec<_>>()),
-        Column::new("area".into(), rows.iter().map(|r| r.area.clone()).collect::<Vec<_>>()),
-        Column::new("year".into(), rows.iter().map(|r| r.year).collect::<Vec<_>>()),
-        Column::new("sex".into(), rows.iter().map(|r| r.sex.clone()).collect::<Vec<_>>()),
-        Column::new("age".into(), rows.iter().map(|r| r.age.clone()).collect::<Vec<_>>()),
-        Column::new("residence".into(), rows.iter().map(|r| r.residence.clone()).collect::<Vec<_>>()),
-        Column::new("target_year".into(), rows.iter().map(|r| r.target_year).collect::<Vec<_>>()),
-        Column::new("dimension".into(), rows.iter().map(|r| r.dimension.clone()).collect::<Vec<_>>()),
-        Column::new("group".into(), rows.iter().map(|r| r.group.clone()).collect::<Vec<_>>()),
-        Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
-        Column::new("conf_status".into(), rows.iter().map(|r| r.conf.code()).collect::<Vec<_>>()),
-        Column::new("rule".into(), rows.iter().map(|r| r.rule).collect::<Vec<_>>()),
-    ])
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("table".into(), rows.iter().map(|r| r.table).collect::<Vec<_>>()),
+            Column::new("data_element".into(), rows.iter().map(|r| r.data_element.clone()).collect::<Vec<_>>()),
+            Column::new("indicator".into(), rows.iter().map(|r| r.indicator.clone()).collect::<Vec<_>>()),
+            Column::new("area".into(), rows.iter().map(|r| r.area.clone()).collect::<Vec<_>>()),
+            Column::new("year".into(), rows.iter().map(|r| r.year).collect::<Vec<_>>()),
+            Column::new("sex".into(), rows.iter().map(|r| r.sex.clone()).collect::<Vec<_>>()),
+            Column::new("age".into(), rows.iter().map(|r| r.age.clone()).collect::<Vec<_>>()),
+            Column::new("residence".into(), rows.iter().map(|r| r.residence.clone()).collect::<Vec<_>>()),
+            Column::new("target_year".into(), rows.iter().map(|r| r.target_year).collect::<Vec<_>>()),
+            Column::new("dimension".into(), rows.iter().map(|r| r.dimension.clone()).collect::<Vec<_>>()),
+            Column::new("group".into(), rows.iter().map(|r| r.group.clone()).collect::<Vec<_>>()),
+            Column::new("value".into(), rows.iter().map(|r| r.value).collect::<Vec<_>>()),
+            Column::new("conf_status".into(), rows.iter().map(|r| r.conf.code()).collect::<Vec<_>>()),
+            Column::new("rule".into(), rows.iter().map(|r| r.rule).collect::<Vec<_>>()),
+        ],
+    )
 }
 
 /// A fresh folder beside `target` to write into.
