@@ -12,10 +12,13 @@
 //! The rows passed between stages are in [`model`]; what config and normalise
 //! both read (labels, values, units) in [`vocab`]; small helpers in [`util`].
 //! ARCHITECTURE.md says where each concern lives and how to add to it.
+//! [`disclosure`]: the public export, small sensitive counts withheld (with
+//! the cells that would give them back).
 
 pub mod commands;
 pub mod compute;
 pub mod config;
+pub mod disclosure;
 pub mod generate;
 pub mod incremental;
 pub mod ingest;

@@ -170,6 +170,23 @@ enum Cmd {
         /// List the values corrected after this version (vNNNNNN).
         #[arg(long)]
         since: Option<String>,
+        /// The public report: built from the public export only (small sensitive counts withheld,
+        /// see `wcmon export --public`), written as 监测报告_<area>_<year>_<kind>_公开.html/.xlsx.
+        #[arg(long)]
+        public: bool,
+    },
+    /// Write the tables fit to leave the office: small sensitive counts withheld, with the cells that would give them back.
+    Export {
+        /// The public export (the only kind): OUT/public/ (data_values without source columns, indicator_values,
+        /// progress, gaps, each with conf_status) and OUT/internal/suppression.parquet (what was withheld, and why).
+        #[arg(long, required = true)]
+        public: bool,
+        /// The monitoring database (its current version is read, never written).
+        #[arg(long, default_value = "monitoring_db")]
+        db: PathBuf,
+        /// Output folder.
+        #[arg(long, default_value = "export")]
+        out: PathBuf,
     },
     /// Write the synthetic sample returns (and their truth) for 2020–2024.
     Generate {
@@ -394,15 +411,24 @@ fn main() -> ExitCode {
             Ok(p) => template(&p, wcmon::commands::template::TemplateOptions { year, body, area, out }),
             Err(e) => missing(e),
         },
-        Cmd::Report { db, year, kind, area, out, since } => match wcmon::commands::report::run_command(db, year, &kind, area, out, since) {
-            Ok(lines) => {
-                say_raw!("{lines}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("wcmon report: {e}");
-                ExitCode::from(1)
-            }
+        Cmd::Report { db, year, kind, area, out, since, public } => {
+            // --public needs the pipeline files (which counts are sensitive, the [disclosure] rules).
+            let cfg = match (public, pipelines()) {
+                (false, _) => None,
+                (true, Ok(p)) => match Config::load(&p) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        eprintln!("wcmon: pipeline file error: {e}");
+                        return ExitCode::from(2);
+                    }
+                },
+                (true, Err(e)) => return missing(e),
+            };
+            report(db, year, &kind, area, out, since, cfg)
+        }
+        Cmd::Export { public: _, db, out } => match pipelines() {
+            Ok(p) => export(&p, db, &out),
+            Err(e) => missing(e),
         },
         Cmd::Generate { out, seed, faults, scale, counties, years, write_xls } => {
             let cwd = std::env::current_dir().unwrap_or_default();
@@ -575,6 +601,47 @@ fn template(pipelines: &std::path::Path, opts: wcmon::commands::template::Templa
         }
         Err(e) => {
             eprintln!("wcmon template: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn export(pipelines: &std::path::Path, db: PathBuf, out: &std::path::Path) -> ExitCode {
+    let cfg = match Config::load(pipelines) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("wcmon: pipeline file error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match wcmon::disclosure::export_public(&cfg, &wcmon::disclosure::ExportOptions::under(db, out)) {
+        Ok(s) => {
+            say_raw!("{}", wcmon::disclosure::export::render_summary(&s, &cfg.rules.disclosure));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("wcmon export: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn report(
+    db: PathBuf,
+    year: Option<i32>,
+    kind: &str,
+    area: Option<String>,
+    out: PathBuf,
+    since: Option<String>,
+    public: Option<Config>,
+) -> ExitCode {
+    match wcmon::commands::report::run_command(db, year, kind, area, out, since, public) {
+        Ok(lines) => {
+            say_raw!("{lines}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("wcmon report: {e}");
             ExitCode::from(1)
         }
     }

@@ -66,6 +66,10 @@ pub struct DataElement {
     pub min: Option<f64>,
     #[serde(default)]
     pub max: Option<f64>,
+    /// Small counts of it identify people (deaths, HIV, orphans …): withheld from
+    /// the public export below `[disclosure] threshold` (rules.toml).
+    #[serde(default)]
+    pub sensitive: bool,
 }
 
 /// One term of a formula: a data element, optionally pinned to a sex/age/residence.
@@ -174,6 +178,10 @@ pub struct Indicator {
     pub max: Option<f64>,
     #[serde(default)]
     pub responsible: Option<String>,
+    /// Built on a sensitive count: its values over a withheld count are withheld
+    /// from the public export (and the data elements of its numerator are sensitive).
+    #[serde(default)]
+    pub sensitive: bool,
     pub source: String,
     #[serde(default)]
     pub note: Option<String>,

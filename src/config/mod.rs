@@ -5,6 +5,7 @@
 
 pub mod areas;
 pub mod catalogue;
+pub mod disclosure;
 pub mod forms;
 pub mod progress;
 pub mod rules;

@@ -232,6 +232,8 @@ struct RawRules {
     rule: Vec<RawRule>,
     #[serde(default)]
     progress: super::ProgressSettings,
+    #[serde(default)]
+    disclosure: crate::config::disclosure::DisclosureSettings,
 }
 
 /// The built-in rules and their default severities.
@@ -258,6 +260,8 @@ pub struct Rules {
     pub progress: super::ProgressSettings,
     pub outliers: OutlierSettings,
     pub severity: BTreeMap<String, Severity>,
+    /// `[disclosure]`: the public export's small-count rule and protection range.
+    pub disclosure: crate::config::disclosure::DisclosureSettings,
 }
 
 impl Rules {
@@ -277,7 +281,8 @@ impl Rules {
             severity.insert(name, sev);
         }
         let rules = resolve_rules(raw.rule, "catalogue", path, &text, catalogue)?;
-        Ok(Rules { rules, outliers: raw.outliers, severity, progress: raw.progress })
+        raw.disclosure.check(path, &text)?;
+        Ok(Rules { rules, outliers: raw.outliers, severity, progress: raw.progress, disclosure: raw.disclosure })
     }
 
     /// Severity of a built-in rule after overrides.

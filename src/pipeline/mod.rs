@@ -322,6 +322,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         files_cached: summary.files_cached,
         row_counts: BTreeMap::new(),
         issues_by_severity: BTreeMap::new(),
+        public_export: None,
     };
     let parts = plan_parts(&facts, &cfg, opts.part_values.max(1));
     summary.parts = parts.len();

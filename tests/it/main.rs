@@ -23,3 +23,4 @@ mod robust;
 mod split;
 mod template;
 mod validation;
+mod disclosure;

@@ -26,6 +26,8 @@ pub enum ReportError {
     Manifest { path: PathBuf, source: serde_json::Error },
     #[error("{path}: cannot write: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("--public: the public export failed: {detail}")]
+    Public { detail: String },
     #[error("chart for {indicator}: {detail}")]
     Chart { indicator: String, detail: String },
     #[error("--since {version}: no such version in the database's changes (versions there: {known})")]

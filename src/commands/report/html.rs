@@ -136,7 +136,15 @@ pub fn target_text(c: &CatalogueRow, p: Option<&ProgressRow>, year: i32) -> Stri
 }
 
 /// A status badge (label in words, colour from the one labels table).
+/// `obs_status` of a value withheld from the public export, and how the report shows it.
+const WITHHELD: &str = "Q";
+const WITHHELD_TEXT: &str = "—(不公开)";
+
 fn badge(status: &str, prefix: &str) -> String {
+    if status.is_empty() {
+        // A progress row withheld from the public export.
+        return format!("<span class=\"badge\">{}{WITHHELD_TEXT}</span>", esc(prefix));
+    }
     let (bg, ink) = labels::find(labels::STATUSES, status).map(|l| (l.colour, l.ink)).unwrap_or(("#ffffff", "#000000"));
     format!(
         "<span class=\"badge\" data-status=\"{}\" style=\"background:{bg};color:{ink}\">{}{}</span>",
@@ -265,6 +273,16 @@ pub fn render(m: &ReportModel) -> Result<Rendered, ReportError> {
             h,
             "<p class=\"notice warn\" id=\"as-of\">本报告的指标数值截至{y}年。进展状态、预警和预测是数据库按截至{py}年的数据评定的结果(数据库只保存最新一年的评估,本报告未按{y}年重新计算),表中标为“{py}年评定”;趋势图不画预测线。</p>",
             y = m.year
+        );
+    }
+    if let Some(p) = &m.manifest.public_export {
+        let n = |k: &str| p.get(k).and_then(|v| v.as_f64()).map(crate::util::fmt_num).unwrap_or_else(|| "—".into());
+        let _ = writeln!(
+            h,
+            "<p class=\"note\"><strong>公开版。</strong>敏感计数(孕产妇死亡、艾滋病和梅毒感染、儿童伤害和溺水死亡、孤儿等)在乡镇一级小于{}的数值不予公开,可由合计推算出这些数值的其他数值也不予公开,表中显示为“—(不公开)”;依据这些数值计算的比率、进展状态和差距同样不公开。本版只取自公开数据表,不含报表、工作表和单元格出处。(不公开数值 {} 个,其中因推算保护而不公开 {} 个。)</p>",
+            n("threshold"),
+            p.get("primary_cells").and_then(|v| v.as_u64()).unwrap_or(0) + p.get("secondary_cells").and_then(|v| v.as_u64()).unwrap_or(0),
+            n("secondary_cells")
         );
     }
 
@@ -441,7 +459,10 @@ fn lineage_table(h: &mut String, m: &ReportModel, role: &str, rows: &[&LineageRo
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             esc(r.data_element_name.as_deref().unwrap_or(&r.data_element)),
             esc(m.area_name(&r.area)),
-            r.value.map(fmt_count).unwrap_or_else(|| "—".into()),
+            match (r.value, r.obs_status.as_deref()) {
+                (None, Some(WITHHELD)) => WITHHELD_TEXT.to_string(),
+                (v, _) => v.map(fmt_count).unwrap_or_else(|| "—".into()),
+            },
             source
         );
     }
@@ -481,7 +502,11 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
             }
         };
         let last = m.series_for(&c.indicator, &head_sex).into_iter().rev().find(|p| p.value.is_some()).map(|p| (p.year, p.value, p.ci_low, p.ci_high));
-        let latest_html = match last {
+        // The public report: the report year's value withheld (obs_status Q).
+        let withheld = m.value_at(&c.indicator, m.year, &head_sex).filter(|p| p.obs_status.as_deref() == Some(WITHHELD)).map(|p| p.year);
+        let latest_html = match (withheld, last) {
+            (Some(y), _) => format!("{}<span class=\"small\">({y})</span>", WITHHELD_TEXT),
+            (None, last) => match last {
             Some((y, Some(v), lo, hi)) => {
                 let mut shown = format!("{}<span class=\"small\">({y})</span>", fmt_value(v, &c.unit));
                 if c.is_rate() {
@@ -503,6 +528,7 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
                 cell
             }
             _ => "<span class=\"small\">无数据</span>".into(),
+            },
         };
         let mut status = String::new();
         let mut warn = String::new();

@@ -33,6 +33,9 @@ pub struct ReportOptions {
     pub out: PathBuf,
     /// `--since vNNNNNN`: list the values corrected after that version.
     pub since: Option<String>,
+    /// `--public`: the report from the public export only (made with these pipeline
+    /// files' sensitivity and `[disclosure]` rules), named `…_公开.html`.
+    pub public: Option<crate::config::Config>,
 }
 
 /// What was written.
@@ -73,9 +76,23 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 
 /// Load the report's data once and write the report's files.
 pub fn report(opts: &ReportOptions) -> Result<ReportOutput, ReportError> {
-    let model = ReportModel::load(&ModelOptions { db: opts.db.clone(), year: opts.year, kind: opts.kind, area: opts.area.clone(), since: opts.since.clone() })?;
     std::fs::create_dir_all(&opts.out).map_err(|source| ReportError::Write { path: opts.out.clone(), source })?;
-    let stem = file_stem(&model);
+    // --public: the public export made beside the output, read as the database, then removed.
+    let public_db = opts.out.join(".public-export");
+    let db = match &opts.public {
+        Some(cfg) => {
+            let export = crate::disclosure::ExportOptions { db: opts.db.clone(), public: public_db.join("current"), internal: public_db.join("internal") };
+            crate::disclosure::export_public(cfg, &export).map_err(|e| ReportError::Public { detail: e.to_string() })?;
+            public_db.clone()
+        }
+        None => opts.db.clone(),
+    };
+    let loaded = ReportModel::load(&ModelOptions { db, year: opts.year, kind: opts.kind, area: opts.area.clone(), since: opts.since.clone() });
+    if opts.public.is_some() {
+        let _ = std::fs::remove_dir_all(&public_db);
+    }
+    let model = loaded?;
+    let stem = if opts.public.is_some() { format!("{}_公开", file_stem(&model)) } else { file_stem(&model) };
     let mut files = Vec::new();
 
     let rendered = html::render(&model)?;
@@ -103,8 +120,16 @@ pub fn report(opts: &ReportOptions) -> Result<ReportOutput, ReportError> {
 }
 
 /// `wcmon report` from its arguments: the report written, and the lines to print.
-pub fn run_command(db: PathBuf, year: Option<i32>, kind: &str, area: Option<String>, out: PathBuf, since: Option<String>) -> Result<String, ReportError> {
-    let opts = ReportOptions { db, year, kind: ReportKind::parse(kind)?, area, out, since };
+pub fn run_command(
+    db: PathBuf,
+    year: Option<i32>,
+    kind: &str,
+    area: Option<String>,
+    out: PathBuf,
+    since: Option<String>,
+    public: Option<crate::config::Config>,
+) -> Result<String, ReportError> {
+    let opts = ReportOptions { db, year, kind: ReportKind::parse(kind)?, area, out, since, public };
     let o = report(&opts)?;
     let mut s = format!(
         "wcmon report: {} {} {}年{} (database version {})\n  indicators {} catalogued, {} with data; {} charts; {} early warnings",

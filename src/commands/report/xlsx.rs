@@ -394,7 +394,13 @@ fn domain_sheet(
         put_str(ws, r, 3, sex_zh(&sex), &st.text)?;
         put_num(ws, r, 4, b_val, &nf, &st.text)?;
         put_num(ws, r, 5, b_val.and(b_year).map(f64::from), &st.int, &st.text)?;
-        put_num(ws, r, 6, last.and_then(|p| p.value), &nf, &st.text)?;
+        // The public report: the report year's value withheld (obs_status Q) is said, not replaced by an older one.
+        let withheld = m.value_at(&c.indicator, m.year, &sex).filter(|p| p.obs_status.as_deref() == Some("Q"));
+        let last = if withheld.is_some() { withheld } else { last };
+        match withheld {
+            Some(_) => put_str(ws, r, 6, "—(不公开)", &st.text)?,
+            None => put_num(ws, r, 6, last.and_then(|p| p.value), &nf, &st.text)?,
+        }
         put_num(ws, r, 7, last.map(|p| f64::from(p.year)), &st.int, &st.text)?;
         let ci = |f: fn(&super::model::SeriesPoint) -> Option<f64>| if c.is_rate() { last.and_then(f) } else { None };
         put_num(ws, r, 8, ci(|p| p.ci_low), &nf, &st.text)?;

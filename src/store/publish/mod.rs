@@ -87,6 +87,10 @@ pub struct Manifest {
     pub files_cached: usize,
     pub row_counts: std::collections::BTreeMap<String, usize>,
     pub issues_by_severity: std::collections::BTreeMap<String, usize>,
+    /// Only in a public export's manifest (`wcmon export --public`): what was withheld. A run
+    /// never writes it (so the run's manifest.json keeps its bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_export: Option<serde_json::Value>,
 }
 
 fn write_parquet(df: &mut DataFrame, path: &Path, table: &str, sorted_by: &[(&str, bool)]) -> Result<(), PublishError> {
