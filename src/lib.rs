@@ -13,6 +13,7 @@ pub mod commands;
 pub mod compute;
 pub mod config;
 pub mod generate;
+pub mod i18n;
 pub mod incremental;
 pub mod ingest;
 pub mod labels;

@@ -78,6 +78,8 @@ pub struct RunSummary {
     pub values_landed: u64,
     pub values_rejected: u64,
     pub values_derived: u64,
+    /// Of `values_derived`, the totals derived as 女 + 男 (the rest are 男 = 合计 − 女).
+    pub values_derived_total: u64,
     pub aggregated_values: usize,
     pub issues_by_severity: BTreeMap<String, usize>,
     /// Towns' reported numerators of rates left out of every aggregate for want of a denominator (rule `rate_denominator_missing`).
@@ -353,6 +355,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             landed = summary.values_landed,
             rejected = summary.values_rejected,
             derived = summary.values_derived,
+            derived_total = summary.values_derived_total,
             "stage validated"
         );
         let obs: Vec<Vec<Observation>> = results.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
@@ -388,6 +391,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             changes
         });
     }
+    // A form's balance rule that checked nothing although the form had returns.
+    let loaded = results.iter().filter(|r| r.submission.status == "loaded");
+    run_issues.extend(validate::idle_balance_rules(
+        &totals.rule_stats,
+        &cfg,
+        loaded.filter_map(|r| Some((r.submission.form.as_deref()?, r.submission.source_file.as_str()))),
+    ));
     totals::keep_issues(&mut totals.issues, &mut totals.issue_counts, &mut [], run_issues)?;
     staging.write(&mut Table::new("reporting", reporting.frame()?), 0, &mut manifest)?;
     let (changes, subs) =

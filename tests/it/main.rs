@@ -8,6 +8,7 @@ mod e2e;
 mod forms;
 mod gaps;
 mod interop;
+mod lang;
 mod nightly;
 mod planted;
 mod progress;
