@@ -356,7 +356,7 @@ fn main() -> ExitCode {
             // Without pipeline files it still shows the workbook (not which form recognises it).
             let loaded = pipelines().and_then(|p| Config::load(&p).map_err(|e| e.to_string()));
             if let (true, Err(e)) = (draft, &loaded) {
-                eprintln!("{}", t!(lang, "err-draft-needs-pipelines", error = &e));
+                eprintln!("{}", t!(lang, "err-draft-needs-pipelines", error = e.as_str()));
                 return ExitCode::from(2);
             }
             let cfg = loaded.ok();

@@ -61,7 +61,8 @@ pub fn status(db: &Path, year: Option<i32>) -> Result<StatusReport, StatusError>
     let path = db.join("reporting.parquet");
     let shown = path.display().to_string();
     let file = std::fs::File::open(&path).map_err(|_| StatusError::Missing { path: shown.clone() })?;
-    let df = ParquetReader::new(file).finish().map_err(|source| StatusError::Read { path: shown.clone(), source })?;
+    use polars_io::SerReader as _;
+    let df = polars_io::prelude::ParquetReader::new(file).finish().map_err(|source| StatusError::Read { path: shown.clone(), source })?;
     let read = |source| StatusError::Read { path: shown.clone(), source };
     let text = |c: &str| -> Result<Vec<Option<String>>, StatusError> {
         let col = df.column(c).map_err(read)?.str().map_err(read)?.clone();

@@ -502,7 +502,8 @@ fn guard(opts: &RunOptions, files: &[InputFile], current: Option<&Path>) -> Resu
 fn previous_sources(version: &Path) -> Option<std::collections::BTreeSet<String>> {
     let path = version.join("submissions.parquet");
     let file = std::fs::File::open(&path).ok()?;
-    let df = ParquetReader::new(file).with_columns(Some(vec!["source_file".into()])).finish().ok()?;
+    use polars_io::SerReader as _;
+    let df = polars_io::prelude::ParquetReader::new(file).with_columns(Some(vec!["source_file".into()])).finish().ok()?;
     let col = df.column("source_file").ok()?.str().ok()?.clone();
     Some(col.iter().flatten().map(str::to_string).collect())
 }
