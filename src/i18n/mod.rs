@@ -175,7 +175,9 @@ pub fn declared_message_zh(i: &crate::model::Issue, description: &str) -> String
     let place = place_zh(i.source_sheet.as_deref(), i.source_cell.as_deref());
     let dash = "—";
     let (observed, expected) = (i.observed.as_deref().unwrap_or(dash), i.expected.as_deref().unwrap_or(dash));
-    let id = if description.is_empty() { "issue-declared" } else { "issue-declared-described" };
+    // A description in Chinese is said (the rules' own are; a rule without one has its English formula).
+    let chinese = description.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let id = if chinese { "issue-declared-described" } else { "issue-declared" };
     crate::t!(Lang::Zh, id, place = &place, rule = i.rule, description = description, observed = observed, expected = expected)
 }
 
