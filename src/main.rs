@@ -505,7 +505,7 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: &str, lang: Lang) -> ExitCode {
             // Statuses and warnings with their Chinese labels (the one table in wcmon::labels): "36 达标(achieved)".
             let labelled = |m: &std::collections::BTreeMap<String, usize>, t: &'static [wcmon::labels::Label]| {
                 if m.is_empty() {
-                    t!(lang, "none")
+                    t!(lang, "list-none")
                 } else {
                     m.iter().map(|(k, v)| format!("{v} {}", wcmon::labels::with_code(t, k))).collect::<Vec<_>>().join(", ")
                 }
