@@ -109,7 +109,8 @@ pub fn check(files: &[PathBuf], cfg: &Config, db: Option<&Path>) -> Result<Check
     let rules = pipeline::validate_and_derive(&mut results, cfg, &history);
     // A form's balance rule that checked nothing, with the first of the form's files.
     let loaded = results.iter().filter(|r| r.submission.status == "loaded");
-    let idle = crate::validate::idle_balance_rules(&rules, cfg, loaded.filter_map(|r| Some((r.submission.form.as_deref()?, r.submission.source_file.as_str()))));
+    let idle =
+        crate::validate::idle_balance_rules(&rules, cfg, loaded.filter_map(|r| Some((r.submission.form.as_deref()?, r.submission.source_file.as_str()))));
     for issue in idle {
         if let Some(r) = results.iter_mut().find(|r| Some(r.submission.source_file.as_str()) == issue.source_file.as_deref()) {
             r.issues.push(issue);
