@@ -20,6 +20,7 @@ pub mod compute;
 pub mod config;
 pub mod disclosure;
 pub mod generate;
+pub mod i18n;
 pub mod incremental;
 pub mod ingest;
 pub mod labels;

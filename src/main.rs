@@ -33,7 +33,9 @@ macro_rules! say_raw {
     }};
 }
 use wcmon::config::Config;
+use wcmon::i18n::Lang;
 use wcmon::pipeline::{self, RunError, RunOptions};
+use wcmon::t;
 
 #[derive(Parser)]
 #[command(name = "wcmon", version, about = "Monitoring of the women's and children's development plans: Excel returns in, Parquet database out")]
@@ -46,6 +48,10 @@ struct Cli {
     /// systemd; text on a terminal), text, or json. The level is WCMON_LOG's (default: a line per stage).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto)]
     log_format: LogFormat,
+    /// Language of the run summary, the check report, the status report and errors: zh (中文) or en.
+    /// Default: the locale's (LC_ALL, LC_MESSAGES, LANG): zh for zh_*, else en. Codes (rules, statuses) stay codes.
+    #[arg(long, global = true, value_enum)]
+    lang: Option<Lang>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -316,22 +322,23 @@ fn main() -> ExitCode {
     quiet_panics();
     let cli = Cli::parse();
     init_logs(cli.log_format);
+    let lang = cli.lang.unwrap_or_else(Lang::from_env);
     // The pipeline files, for the commands that read them (generate reads the areas and the catalogue).
     let pipelines = || {
         let cwd = std::env::current_dir().unwrap_or_default();
         wcmon::commands::paths::pipelines_dir(cli.pipelines.as_deref(), &cwd, std::env::current_exe().ok().as_deref())
     };
     let missing = |e: String| {
-        eprintln!("wcmon: {e}");
+        eprintln!("{}", t!(lang, "err-pipelines-folder", error = &e));
         ExitCode::from(2)
     };
     match cli.cmd {
         Cmd::Run(a) => match pipelines() {
-            Ok(p) => run(p, a, wcmon::model::RunMode::Run),
+            Ok(p) => run(p, a, wcmon::model::RunMode::Run, lang),
             Err(e) => missing(e),
         },
         Cmd::Rebuild(a) => match pipelines() {
-            Ok(p) => run(p, a, wcmon::model::RunMode::Rebuild),
+            Ok(p) => run(p, a, wcmon::model::RunMode::Rebuild, lang),
             Err(e) => missing(e),
         },
         Cmd::Check { files, db, format, all } => {
@@ -342,7 +349,7 @@ fn main() -> ExitCode {
             let cfg = match Config::load(&dir) {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!("wcmon: pipeline file error: {e}");
+                    eprintln!("{}", t!(lang, "err-pipeline", error = &e.to_string()));
                     return ExitCode::from(2);
                 }
             };
@@ -352,17 +359,17 @@ fn main() -> ExitCode {
                         match serde_json::to_string_pretty(&report) {
                             Ok(j) => say!("{j}"),
                             Err(e) => {
-                                eprintln!("wcmon check: {e}");
+                                eprintln!("{}", t!(lang, "err-command", command = "check", error = &e.to_string()));
                                 return ExitCode::from(1);
                             }
                         }
                     } else {
-                        say_raw!("{}", wcmon::commands::check::render_text(&report, all));
+                        say_raw!("{}", wcmon::commands::check::render_text_in(&report, all, lang));
                     }
                     ExitCode::from(report.exit_code())
                 }
                 Err(e) => {
-                    eprintln!("wcmon check: cannot read the history in {}: {e}", db.display());
+                    eprintln!("{}", t!(lang, "err-check-history", db = &db.display().to_string(), error = &e));
                     ExitCode::from(1)
                 }
             }
@@ -371,7 +378,7 @@ fn main() -> ExitCode {
             // Without pipeline files it still shows the workbook (not which form recognises it).
             let loaded = pipelines().and_then(|p| Config::load(&p).map_err(|e| e.to_string()));
             if let (true, Err(e)) = (draft, &loaded) {
-                eprintln!("wcmon inspect --draft: a draft needs the pipeline files: {e}");
+                eprintln!("{}", t!(lang, "err-draft-needs-pipelines", error = e.as_str()));
                 return ExitCode::from(2);
             }
             let cfg = loaded.ok();
@@ -382,7 +389,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("wcmon inspect: {}: {e}", file.display());
+                    eprintln!("{}", t!(lang, "err-command", command = "inspect", error = &format!("{}: {e}", file.display())));
                     ExitCode::from(1)
                 }
             }
@@ -393,22 +400,22 @@ fn main() -> ExitCode {
                     match serde_json::to_string_pretty(&report) {
                         Ok(j) => say!("{j}"),
                         Err(e) => {
-                            eprintln!("wcmon status: {e}");
+                            eprintln!("{}", t!(lang, "err-command", command = "status", error = &e.to_string()));
                             return ExitCode::from(1);
                         }
                     }
                 } else {
-                    say_raw!("{}", wcmon::commands::status::render_text(&report));
+                    say_raw!("{}", wcmon::commands::status::render_text_in(&report, lang));
                 }
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("wcmon status: {e}");
+                eprintln!("{}", t!(lang, "err-status", error = &e.message(lang)));
                 ExitCode::from(1)
             }
         },
         Cmd::Template { year, body, area, out } => match pipelines() {
-            Ok(p) => template(&p, wcmon::commands::template::TemplateOptions { year, body, area, out }),
+            Ok(p) => template(&p, wcmon::commands::template::TemplateOptions { year, body, area, out }, lang),
             Err(e) => missing(e),
         },
         Cmd::Report { db, year, kind, area, out, since, public } => {
@@ -436,13 +443,13 @@ fn main() -> ExitCode {
                 Ok(a) => a,
                 Err(e) => return missing(e),
             };
-            generate(&out, seed, faults, scale, counties, years, &assets)
+            generate(&out, seed, faults, scale, counties, years, &assets, lang)
         }
     }
 }
 
 /// `wcmon generate`: the sample (with faults, or a scale corpus) into `out`.
-fn generate(out: &Path, seed: u64, faults: bool, scale: bool, counties: usize, years: usize, assets: &wcmon::generate::Assets) -> ExitCode {
+fn generate(out: &Path, seed: u64, faults: bool, scale: bool, counties: usize, years: usize, assets: &wcmon::generate::Assets, lang: Lang) -> ExitCode {
     match (scale, faults) {
         (true, _) => match wcmon::generate::scale::write_scale_corpus(out, counties, years, seed, assets) {
             Ok(s) => {
@@ -459,7 +466,7 @@ fn generate(out: &Path, seed: u64, faults: bool, scale: bool, counties: usize, y
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("wcmon generate --scale: {e}");
+                eprintln!("{}", t!(lang, "err-command", command = "generate --scale", error = &e.to_string()));
                 ExitCode::from(1)
             }
         },
@@ -469,7 +476,7 @@ fn generate(out: &Path, seed: u64, faults: bool, scale: bool, counties: usize, y
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("wcmon generate: {e}");
+                eprintln!("{}", t!(lang, "err-command", command = "generate", error = &e.to_string()));
                 ExitCode::from(1)
             }
         },
@@ -479,14 +486,14 @@ fn generate(out: &Path, seed: u64, faults: bool, scale: bool, counties: usize, y
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("wcmon generate: {e}");
+                eprintln!("{}", t!(lang, "err-command", command = "generate", error = &e.to_string()));
                 ExitCode::from(1)
             }
         },
     }
 }
 
-fn run(pipelines: PathBuf, a: RunArgs, mode: wcmon::model::RunMode) -> ExitCode {
+fn run(pipelines: PathBuf, a: RunArgs, mode: wcmon::model::RunMode, lang: Lang) -> ExitCode {
     let RunArgs { inbox, db, keep_versions, part_values, parts_at_once, allow_removals, max_removals } = a;
     let opts = RunOptions {
         inbox,
@@ -500,93 +507,126 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: wcmon::model::RunMode) -> ExitCode 
         max_removed_share: max_removals,
         allow_removals,
     };
+    let dbs = db.display().to_string();
     match pipeline::run(&opts) {
         Ok(s) => {
             let sev = |k: &str| s.issues_by_severity.get(k).copied().unwrap_or(0);
             if s.outcome == wcmon::model::RunOutcome::Unchanged {
-                say!("wcmon {mode}: {} files, none new or changed: 0 read; version {} stays current ({} ms)", s.files, s.version, s.duration_ms);
-                say!("  issues in that version: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
+                say!("{}", t!(lang, "run-unchanged", mode = mode.as_str(), files = s.files, version = &s.version, ms = s.duration_ms));
+                say!("  {}", t!(lang, "run-unchanged-issues", errors = sev("error"), warnings = sev("warning"), info = sev("info")));
                 return ExitCode::from(u8::from(sev("error") > 0));
             }
             say!(
-                "wcmon {mode}: {} files ({} loaded, {} superseded, {} failed or unrecognised); {} read, {} unchanged from the cache",
-                s.files,
-                s.files_loaded,
-                s.files_superseded,
-                s.files_failed,
-                s.files_read,
-                s.files_cached
+                "{}",
+                t!(
+                    lang,
+                    "run-files",
+                    mode = mode.as_str(),
+                    files = s.files,
+                    loaded = s.files_loaded,
+                    superseded = s.files_superseded,
+                    failed = s.files_failed,
+                    read = s.files_read,
+                    cached = s.files_cached
+                )
             );
             say!(
-                "  cells read {}  values landed {}  rejected {}  derived (M = total − female) {}  aggregated {}",
-                s.cells_read,
-                s.values_landed,
-                s.values_rejected,
-                s.values_derived,
-                s.aggregated_values
+                "  {}",
+                t!(
+                    lang,
+                    "run-cells",
+                    cells = s.cells_read,
+                    landed = s.values_landed,
+                    rejected = s.values_rejected,
+                    derived = s.values_derived,
+                    male = s.values_derived - s.values_derived_total,
+                    total = s.values_derived_total,
+                    aggregated = s.aggregated_values
+                )
             );
-            say!("  issues: {} errors, {} warnings, {} info", sev("error"), sev("warning"), sev("info"));
-            say!("  indicators computed: {} of {} have data ({} values)", s.indicators_with_data, s.indicators_total, s.indicator_values);
-            say!("  numerators left out of rates for want of a denominator: {} (rule rate_denominator_missing)", s.numerators_left_out);
+            say!("  {}", t!(lang, "run-issues", errors = sev("error"), warnings = sev("warning"), info = sev("info")));
+            say!("  {}", t!(lang, "run-indicators", with = s.indicators_with_data, total = s.indicators_total, values = s.indicator_values));
+            say!("  {}", t!(lang, "run-numerators-left-out", n = s.numerators_left_out));
             // Statuses and warnings with their Chinese labels (the one table in wcmon::labels): "36 达标(achieved)".
             let labelled = |m: &std::collections::BTreeMap<String, usize>, t: &'static [wcmon::labels::Label]| {
-                m.iter().map(|(k, v)| format!("{v} {}", wcmon::labels::with_code(t, k))).collect::<Vec<_>>().join(", ")
+                if m.is_empty() {
+                    t!(lang, "list-none")
+                } else {
+                    m.iter().map(|(k, v)| format!("{v} {}", wcmon::labels::with_code(t, k))).collect::<Vec<_>>().join(", ")
+                }
             };
             let (st, wt) = (wcmon::labels::STATUSES, wcmon::labels::WARNINGS);
-            say!("  progress to 2030 ({}, {} rows in all): {}", s.top_level, s.progress.rows, labelled(&s.progress.county_status, st));
-            say!("  early warnings ({}, 2030): {}", s.top_level, if s.progress.county_warnings.is_empty() { "none".into() } else { labelled(&s.progress.county_warnings, wt) });
-            say!(
-                "  indicators with warnings, by status: {}",
-                if s.progress.county_warned_by_status.is_empty() { "none".into() } else { labelled(&s.progress.county_warned_by_status, st) }
-            );
+            let top = &s.top_level;
+            say!("  {}", t!(lang, "run-progress", top = top, rows = s.progress.rows, list = &labelled(&s.progress.county_status, st)));
+            say!("  {}", t!(lang, "run-warnings", top = top, list = &labelled(&s.progress.county_warnings, wt)));
+            say!("  {}", t!(lang, "run-warned", list = &labelled(&s.progress.county_warned_by_status, st)));
             if s.parts > 1 {
-                say!(
-                    "  computed in {} parts of whole area subtrees and the top ({} unchanged since the last run, taken as they were)",
-                    s.parts,
-                    s.parts_reused
-                );
+                say!("  {}", t!(lang, "run-parts", parts = s.parts, reused = s.parts_reused));
             }
-            say!("  changes to reported values since the last version: {}", s.changes);
-            for line in s.returns.lines() {
+            say!("  {}", t!(lang, "run-changes", changes = s.changes));
+            for line in returns_lines(&s.returns, lang) {
                 say!("{line}");
             }
-            say!("  database: {} (version {}, {} ms)", db.display(), s.version, s.duration_ms);
+            say!("  {}", t!(lang, "run-database", db = &dbs, version = &s.version, ms = s.duration_ms));
             if sev("error") > 0 {
-                say!("  errors in returns: see {}/issues.parquet (severity = 'error')", db.display());
+                say!("  {}", t!(lang, "run-errors-see", db = &dbs));
                 return ExitCode::from(1);
             }
             ExitCode::SUCCESS
         }
         Err(RunError::Config(e)) => {
-            eprintln!("wcmon: pipeline file error: {e}");
+            eprintln!("{}", t!(lang, "err-pipeline", error = &e.to_string()));
             ExitCode::from(2)
         }
         Err(RunError::Lock(e @ wcmon::store::lock::LockError::Busy { .. })) => {
-            eprintln!("wcmon: {e}");
+            eprintln!("{}", t!(lang, "err-locked", error = &e.to_string()));
             ExitCode::from(3)
         }
         Err(RunError::Guard(e)) => {
-            eprintln!("wcmon: nothing published: {e}");
+            eprintln!("{}", t!(lang, "err-guard", error = &e.to_string()));
             ExitCode::from(4)
         }
         Err(e) => {
             tracing::error!(outcome = "failed", "run failed: {e}");
             let text = e.to_string();
             if wcmon::ingest::errors::is_disk_full(&text) {
-                eprintln!("wcmon: run failed: {}: {text}", wcmon::ingest::errors::message(wcmon::ingest::errors::Kind::DiskFull));
+                let full = wcmon::ingest::errors::message(wcmon::ingest::errors::Kind::DiskFull);
+                eprintln!("{}", t!(lang, "err-run", error = &format!("{full}: {text}")));
             } else {
-                eprintln!("wcmon: run failed: {e}");
+                eprintln!("{}", t!(lang, "err-run", error = &text));
             }
             ExitCode::from(4)
         }
     }
 }
 
-fn template(pipelines: &std::path::Path, opts: wcmon::commands::template::TemplateOptions) -> ExitCode {
+/// The latest year's returns in the run's summary (none when nothing is expected).
+fn returns_lines(r: &wcmon::reporting::ReportingSummary, lang: Lang) -> Vec<String> {
+    let Some(year) = r.latest_year.filter(|_| r.expected > 0) else { return Vec::new() };
+    let mut out = vec![format!(
+        "  {}",
+        t!(
+            lang,
+            "run-returns",
+            year = i64::from(year),
+            asof = &r.as_of,
+            expected = r.expected,
+            received = r.received,
+            late = r.late.len(),
+            missing = r.missing.len(),
+            pending = r.pending
+        )
+    )];
+    out.extend(r.missing.iter().map(|m| format!("    {}", t!(lang, "run-return-missing", what = m))));
+    out.extend(r.late.iter().map(|m| format!("    {}", t!(lang, "run-return-late", what = m))));
+    out
+}
+
+fn template(pipelines: &std::path::Path, opts: wcmon::commands::template::TemplateOptions, lang: Lang) -> ExitCode {
     let cfg = match Config::load(pipelines) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("wcmon: pipeline file error: {e}");
+            eprintln!("{}", t!(lang, "err-pipeline", error = &e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -596,11 +636,11 @@ fn template(pipelines: &std::path::Path, opts: wcmon::commands::template::Templa
             ExitCode::SUCCESS
         }
         Err(e @ (wcmon::commands::template::TemplateError::Usage(_) | wcmon::commands::template::TemplateError::Form { .. })) => {
-            eprintln!("wcmon template: {e}");
+            eprintln!("{}", t!(lang, "err-command", command = "template", error = &e.to_string()));
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("wcmon template: {e}");
+            eprintln!("{}", t!(lang, "err-command", command = "template", error = &e.to_string()));
             ExitCode::from(1)
         }
     }

@@ -322,6 +322,10 @@ pub struct Issue {
     /// The technical detail behind `message` (a reader's own error text), when there is one.
     #[serde(default)]
     pub detail: Option<String>,
+    /// The message in Chinese when the place that made the issue says it (else
+    /// `i18n::issue_message_zh` builds it from the catalogue and the fields above).
+    #[serde(default)]
+    pub message_zh: Option<String>,
 }
 
 impl Issue {
@@ -344,7 +348,14 @@ impl Issue {
             observed: None,
             expected: None,
             detail: None,
+            message_zh: None,
         }
+    }
+
+    /// The message in Chinese (see `message_zh`).
+    pub fn zh(mut self, message: impl Into<String>) -> Issue {
+        self.message_zh = Some(message.into());
+        self
     }
 
     pub fn at(mut self, file: &str, sheet: Option<&str>, cell: Option<String>) -> Issue {
@@ -381,6 +392,7 @@ impl Submission {
             values_landed: 0,
             values_rejected: 0,
             values_derived: 0,
+            values_derived_total: 0,
             values_superseded: 0,
             superseded_by: None,
         }
@@ -402,6 +414,9 @@ pub struct Submission {
     pub values_landed: u64,
     pub values_rejected: u64,
     pub values_derived: u64,
+    /// Of `values_derived`, the totals derived as 女 + 男 (the rest are 男 = 合计 − 女).
+    #[serde(default)]
+    pub values_derived_total: u64,
     /// Values of a superseded return (a newer one of the same form and year replaced it).
     #[serde(default)]
     pub values_superseded: u64,

@@ -108,12 +108,25 @@ pub fn check(files: &[PathBuf], cfg: &Config, db: Option<&Path>) -> Result<Check
     };
     let mut results: Vec<FileResult> = inputs.par_iter().map(|f| pipeline::process_file(f, cfg)).collect();
     let rules = pipeline::validate_and_derive(&mut results, cfg, &history);
+    // A form's balance rule that checked nothing, with the first of the form's files.
+    let loaded = results.iter().filter(|r| r.submission.status == "loaded");
+    let idle =
+        crate::validate::idle_balance_rules(&rules, cfg, loaded.filter_map(|r| Some((r.submission.form.as_deref()?, r.submission.source_file.as_str()))));
+    for issue in idle {
+        if let Some(r) = results.iter_mut().find(|r| Some(r.submission.source_file.as_str()) == issue.source_file.as_deref()) {
+            r.issues.push(issue);
+        }
+    }
     let mut report = CheckReport { files: Vec::new(), errors: 0, warnings: 0, info: 0, history_series: history.len(), rules };
     for r in results {
         let FileResult {
             submission: Submission { source_file, form, status, cells_read, values_landed, values_rejected, values_derived, .. }, mut issues, ..
         } = r;
         pipeline::sort_issues(&mut issues);
+        // The Chinese message beside the English one (`--format json` has both; the text report shows one).
+        for i in &mut issues {
+            i.message_zh = Some(crate::i18n::issue_message_zh(i));
+        }
         let n = |s: Severity| issues.iter().filter(|i| i.severity == s).count();
         let (e, w, i) = (n(Severity::Error), n(Severity::Warning), n(Severity::Info));
         report.errors += e;
@@ -138,21 +151,38 @@ pub fn check(files: &[PathBuf], cfg: &Config, db: Option<&Path>) -> Result<Check
 
 /// The readable report: per file, per rule, one line per finding with its cell.
 pub fn render_text(r: &CheckReport, show_info: bool) -> String {
+    render_text_in(r, show_info, crate::i18n::Lang::En)
+}
+
+/// [`render_text`] in a language of the catalogue (rule ids and codes stay codes).
+pub fn render_text_in(r: &CheckReport, show_info: bool, lang: crate::i18n::Lang) -> String {
+    use crate::t;
+    let shown = |prefix: &str, code: &str| {
+        let id = format!("{prefix}-{code}");
+        let s = crate::i18n::tr(lang, &id, &[]);
+        if s == id {
+            code.to_string()
+        } else {
+            s
+        }
+    };
     let mut out = String::new();
     for f in &r.files {
-        let _ = writeln!(
-            out,
-            "{}\n  form {} · {} · {} cells read, {} landed, {} rejected · {} errors, {} warnings, {} info",
-            f.file,
-            f.form.as_deref().unwrap_or("-"),
-            f.status,
-            f.cells_read,
-            f.values_landed,
-            f.values_rejected,
-            f.errors,
-            f.warnings,
-            f.info
+        let form = f.form.as_deref().unwrap_or("-");
+        let status = shown("status", f.status.as_str());
+        let line = t!(
+            lang,
+            "check-form",
+            form = form,
+            status = &status,
+            cells = f.cells_read,
+            landed = f.values_landed,
+            rejected = f.values_rejected,
+            errors = f.errors,
+            warnings = f.warnings,
+            info = f.info
         );
+        let _ = writeln!(out, "{}\n  {line}", f.file);
         let mut by_rule: BTreeMap<(Severity, &str), Vec<&Issue>> = BTreeMap::new();
         for i in &f.issues {
             if i.severity == Severity::Info && !show_info {
@@ -161,35 +191,37 @@ pub fn render_text(r: &CheckReport, show_info: bool) -> String {
             by_rule.entry((i.severity, i.rule)).or_default().push(i);
         }
         for ((sev, rule), list) in by_rule {
-            let _ = writeln!(out, "  [{}] {rule} ({})", sev.as_str(), list.len());
+            let _ = writeln!(out, "  {}", t!(lang, "check-rule", severity = &shown("severity", sev.as_str()), rule = rule, n = list.len()));
             for i in list {
                 let place = match (&i.source_sheet, &i.source_cell) {
                     (Some(s), Some(c)) => format!("{s}!{c}"),
                     (Some(s), None) => s.clone(),
-                    _ => "(file)".into(),
+                    _ => t!(lang, "check-place-file"),
                 };
-                let mut line = format!("    {place}: {}", i.message);
-                if let Some(o) = &i.observed {
-                    let _ = write!(line, " — observed {o}");
+                // The Chinese message names its place and, mostly, what was found and expected.
+                let (mut line, said) = match lang {
+                    crate::i18n::Lang::En => (format!("    {place}: {}", i.message), String::new()),
+                    crate::i18n::Lang::Zh => {
+                        let m = crate::i18n::issue_message_zh(i);
+                        (if m.starts_with(&place) { format!("    {m}") } else { format!("    {place}：{m}") }, m)
+                    }
+                };
+                if let Some(o) = i.observed.as_ref().filter(|o| !said.contains(o.as_str())) {
+                    let _ = write!(line, " — {}", t!(lang, "check-observed", v = o));
                 }
-                if let Some(e) = &i.expected {
-                    let _ = write!(line, ", expected {e}");
+                // ("see 表1!H11" of a withheld value: its Chinese message names the finding's cell.)
+                if let Some(e) = i.expected.as_ref().filter(|e| !said.contains(e.as_str()) && !(lang == crate::i18n::Lang::Zh && e.starts_with("see "))) {
+                    let sep = if lang == crate::i18n::Lang::Zh { "，" } else { ", " };
+                    let _ = write!(line, "{sep}{}", t!(lang, "check-expected", v = e));
                 }
                 let _ = writeln!(out, "{line}");
             }
         }
         if !show_info && f.info > 0 {
-            let _ = writeln!(out, "  ({} info findings not shown; --all shows them)", f.info);
+            let _ = writeln!(out, "  {}", t!(lang, "check-info-hidden", n = f.info));
         }
     }
-    let _ = writeln!(
-        out,
-        "checked {} files: {} errors, {} warnings, {} info{}",
-        r.files.len(),
-        r.errors,
-        r.warnings,
-        r.info,
-        if r.history_series > 0 { format!(" (history: {} series from the database)", r.history_series) } else { String::new() }
-    );
+    let history = if r.history_series > 0 { t!(lang, "check-history", series = r.history_series) } else { String::new() };
+    let _ = writeln!(out, "{}", t!(lang, "check-total", files = r.files.len(), errors = r.errors, warnings = r.warnings, info = r.info, history = &history));
     out
 }

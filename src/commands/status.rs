@@ -6,6 +6,9 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::Serialize;
 
+use crate::i18n::Lang;
+use crate::t;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StatusError {
     #[error("{path}: no reporting table (run `wcmon run` first, with forms that declare a [schedule])")]
@@ -58,7 +61,8 @@ pub fn status(db: &Path, year: Option<i32>) -> Result<StatusReport, StatusError>
     let path = db.join("reporting.parquet");
     let shown = path.display().to_string();
     let file = std::fs::File::open(&path).map_err(|_| StatusError::Missing { path: shown.clone() })?;
-    let df = ParquetReader::new(file).finish().map_err(|source| StatusError::Read { path: shown.clone(), source })?;
+    use polars_io::SerReader as _;
+    let df = polars_io::prelude::ParquetReader::new(file).finish().map_err(|source| StatusError::Read { path: shown.clone(), source })?;
     let read = |source| StatusError::Read { path: shown.clone(), source };
     let text = |c: &str| -> Result<Vec<Option<String>>, StatusError> {
         let col = df.column(c).map_err(read)?.str().map_err(read)?.clone();
@@ -112,37 +116,57 @@ pub fn status(db: &Path, year: Option<i32>) -> Result<StatusReport, StatusError>
     Ok(StatusReport { year, bodies: bodies.into_values().collect() })
 }
 
-/// The report for people.
+/// The report for people (in English; see [`render_text_in`]).
 pub fn render_text(r: &StatusReport) -> String {
+    render_text_in(r, Lang::En)
+}
+
+/// The report for people, in a language of the catalogue (statuses stay codes, with their label).
+pub fn render_text_in(r: &StatusReport, lang: Lang) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let total = |f: fn(&Body) -> usize| r.bodies.iter().map(f).sum::<usize>();
-    let _ = writeln!(
-        out,
-        "{} 年报表报送情况：应报 {}，已报 {}（迟报 {}，更正 {}），未报 {}，未到期 {}",
-        r.year,
-        total(|b| b.expected),
-        total(|b| b.received),
-        total(|b| b.late),
-        total(|b| b.corrected),
-        total(|b| b.missing),
-        total(|b| b.pending)
+    let head = t!(
+        lang,
+        "status-year",
+        year = i64::from(r.year),
+        expected = total(|b| b.expected),
+        received = total(|b| b.received),
+        late = total(|b| b.late),
+        corrected = total(|b| b.corrected),
+        missing = total(|b| b.missing),
+        pending = total(|b| b.pending)
     );
+    let _ = writeln!(out, "{head}");
     for b in &r.bodies {
-        let _ = writeln!(
-            out,
-            "{}  expected {}  received {}  late {}  missing {}  pending {}  corrected {}",
-            b.reporter, b.expected, b.received, b.late, b.missing, b.pending, b.corrected
+        let line = t!(
+            lang,
+            "status-body",
+            body = &b.reporter,
+            expected = b.expected,
+            received = b.received,
+            late = b.late,
+            missing = b.missing,
+            pending = b.pending,
+            corrected = b.corrected
         );
+        let _ = writeln!(out, "{line}");
         for x in &b.returns {
             let area = x.area_name.clone().unwrap_or_else(|| x.area.clone());
             let when = match (&x.first_received, &x.last_corrected) {
-                (Some(f), Some(c)) => format!("first received {}, corrected {}", day(f), day(c)),
-                (Some(f), None) => format!("first received {}", day(f)),
+                (Some(f), Some(c)) => t!(lang, "status-received-corrected", first = day(f), corrected = day(c)),
+                (Some(f), None) => t!(lang, "status-received", first = day(f)),
                 _ => String::new(),
             };
-            let due = x.due.as_deref().map(|d| format!("due {d}")).unwrap_or_default();
-            let line = [format!("[{}] {}", x.status, x.form), format!("《{}》", x.form_name), area, due, when];
+            let due = x.due.as_deref().map(|d| t!(lang, "status-due", due = d)).unwrap_or_default();
+            let status = match lang {
+                Lang::En => x.status.clone(),
+                Lang::Zh => match crate::i18n::tr(lang, &format!("return-status-{}", x.status), &[]) {
+                    label if label.starts_with("return-status-") => x.status.clone(),
+                    label => format!("{label}·{}", x.status),
+                },
+            };
+            let line = [format!("[{status}] {}", x.form), format!("《{}》", x.form_name), area, due, when];
             let _ = writeln!(out, "  {}", line.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" "));
             for f in &x.files {
                 let _ = writeln!(out, "      {f}");
@@ -150,6 +174,21 @@ pub fn render_text(r: &StatusReport) -> String {
         }
     }
     out
+}
+
+impl StatusError {
+    /// The error in a language of the catalogue.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            StatusError::Missing { path } => t!(lang, "status-err-missing", path = path),
+            StatusError::Read { path, source } => t!(lang, "status-err-read", path = path, error = &source.to_string()),
+            StatusError::Empty { path } => t!(lang, "status-err-empty", path = path),
+            StatusError::NoYear { path, year, years } => {
+                let list = years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ");
+                t!(lang, "status-err-no-year", path = path, year = i64::from(*year), years = &list)
+            }
+        }
+    }
 }
 
 fn day(t: &str) -> &str {

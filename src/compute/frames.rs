@@ -189,6 +189,7 @@ pub fn issues(rows: &[Issue]) -> PolarsResult<DataFrame> {
         s("form", o(&|i| i.form.clone())),
         s("submission", o(&|i| i.submission.clone())),
         s("detail", o(&|i| i.detail.clone())),
+        Column::new("message_zh".into(), rows.iter().map(crate::i18n::issue_message_zh).collect::<Vec<_>>()),
     ])
 }
 

@@ -279,7 +279,7 @@ pub fn changes(prev: &DataFrame, now: &DataFrame, ctx: &Context) -> PolarsResult
         Err(_) => now.clone(),
     };
     let diff = side(prev, "old")
-        .join(side(&cur, "new"), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns))
+        .join(side(&cur, "new"), keys.clone(), keys.clone(), JoinArgs::new(JoinType::Full).with_coalesce(polars_ops::frame::JoinCoalesce::CoalesceColumns))
         .filter(col("_old").is_null().or(col("_new").is_null()).or(col("old_value").eq_missing(col("new_value")).not()))
         .sort(key.to_vec(), SortMultipleOptions::default())
         .collect()?;

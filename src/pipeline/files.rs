@@ -137,6 +137,7 @@ pub fn validate_and_derive(results: &mut [FileResult], cfg: &Config, history: &v
         if let Some(form) = r.submission.form.as_deref().and_then(|id| cfg.forms.iter().find(|f| f.id() == id)) {
             let derived = normalise::derive_sexes(form, cfg, &r.observations);
             r.submission.values_derived = derived.len() as u64;
+            r.submission.values_derived_total = derived.iter().filter(|o| &*o.sex == "_T").count() as u64;
             r.observations.extend(derived);
         }
     });

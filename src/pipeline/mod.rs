@@ -80,6 +80,8 @@ pub struct RunSummary {
     pub values_landed: u64,
     pub values_rejected: u64,
     pub values_derived: u64,
+    /// Of `values_derived`, the totals derived as 女 + 男 (the rest are 男 = 合计 − 女).
+    pub values_derived_total: u64,
     pub aggregated_values: usize,
     pub issues_by_severity: BTreeMap<String, usize>,
     /// Towns' reported numerators of rates left out of every aggregate for want of a denominator (rule `rate_denominator_missing`).
@@ -346,6 +348,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             landed = summary.values_landed,
             rejected = summary.values_rejected,
             derived = summary.values_derived,
+            derived_total = summary.values_derived_total,
             "stage validated"
         );
         let obs: Vec<Vec<Observation>> = results.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
@@ -381,6 +384,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             changes
         });
     }
+    // A form's balance rule that checked nothing although the form had returns.
+    let loaded = results.iter().filter(|r| r.submission.status == "loaded");
+    run_issues.extend(validate::idle_balance_rules(
+        &totals.rule_stats,
+        &cfg,
+        loaded.filter_map(|r| Some((r.submission.form.as_deref()?, r.submission.source_file.as_str()))),
+    ));
     totals::keep_issues(&mut totals.issues, &mut totals.issue_counts, &mut [], run_issues)?;
     staging.write(&mut Table::new("reporting", reporting.frame()?), 0, &mut manifest)?;
     let (changes, subs) =
@@ -485,7 +495,8 @@ fn guard(opts: &RunOptions, files: &[InputFile], current: Option<&Path>) -> Resu
 fn previous_sources(version: &Path) -> Option<std::collections::BTreeSet<String>> {
     let path = version.join("submissions.parquet");
     let file = std::fs::File::open(&path).ok()?;
-    let df = ParquetReader::new(file).with_columns(Some(vec!["source_file".into()])).finish().ok()?;
+    use polars_io::SerReader as _;
+    let df = polars_io::prelude::ParquetReader::new(file).with_columns(Some(vec!["source_file".into()])).finish().ok()?;
     let col = df.column("source_file").ok()?.str().ok()?.clone();
     Some(col.iter().flatten().map(str::to_string).collect())
 }

@@ -70,6 +70,7 @@ pub(super) fn count_file(summary: &mut RunSummary, r: &FileResult) {
     summary.values_landed += r.submission.values_landed;
     summary.values_rejected += r.submission.values_rejected;
     summary.values_derived += r.submission.values_derived;
+    summary.values_derived_total += r.submission.values_derived_total;
     match r.submission.status.as_str() {
         "loaded" => summary.files_loaded += 1,
         "superseded" => summary.files_superseded += 1,

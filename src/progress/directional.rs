@@ -67,6 +67,8 @@ pub(super) struct TrendRow<'a> {
     pub(super) status: method::Status,
     pub(super) warnings: Vec<&'static str>,
     pub(super) text: String,
+    /// `text` in Chinese (`progress.warning_text_zh`).
+    pub(super) text_zh: String,
 }
 
 /// The direction-only targets' series (residence `_T`, the indicator's own sex),
@@ -111,6 +113,7 @@ pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_d
             }
             // A gap: each group's own events in its latest pooled window (the gap is as noisy as its smaller side).
             let mut few: Option<String> = None;
+            let mut few_zh: Option<String> = None;
             if let (Some(base), true) = (def.gap_of.as_deref().and_then(|b| cfg.catalogue.indicator(b)), class != method::TrendClass::InsufficientData) {
                 let latest: Vec<(&str, Option<f64>)> = ["R", "U"]
                     .iter()
@@ -124,6 +127,11 @@ pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_d
                     let counts: Vec<String> =
                         latest.iter().map(|(g, e)| format!("{g} {}", e.map(crate::util::fmt_num).unwrap_or_else(|| "–".into()))).collect();
                     few = Some(format!("fewer than {} events in a group's latest window ({})", crate::util::fmt_num(s.min_events), counts.join(", ")));
+                    let counts_zh: Vec<String> = latest
+                        .iter()
+                        .map(|(g, e)| format!("{}{}", if *g == "R" { "农村 " } else { "城镇 " }, e.map(crate::util::fmt_num).unwrap_or_else(|| "–".into())))
+                        .collect();
+                    few_zh = Some(crate::t!(crate::i18n::Lang::Zh, "gap-few-events", min = &crate::util::fmt_num(s.min_events), counts = &counts_zh.join("，")));
                 }
             }
             let mut warnings = Vec::new();
@@ -149,7 +157,25 @@ pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_d
                 (Some(b), None) => format!("{b} rural − urban; {text}"),
                 (None, _) => text,
             };
-            Some(TrendRow { key: (*code, *area, *sex, *age), def, points, trend, class, status, warnings, text })
+            let class_zh = crate::i18n::tr(crate::i18n::Lang::Zh, &format!("trend-class-{}", class.as_str().replace('_', "-")), &[]);
+            let text_zh = match &trend {
+                Some(t) => crate::t!(
+                    crate::i18n::Lang::Zh,
+                    "trend-text",
+                    class = &class_zh,
+                    slope = &crate::util::fmt_num((t.slope * 1e4).round() / 1e4),
+                    n = t.n,
+                    s = &t.s.to_string(),
+                    p = &crate::util::fmt_num((t.p_value * 1e4).round() / 1e4)
+                ),
+                None => crate::t!(crate::i18n::Lang::Zh, "trend-text-short", class = &class_zh),
+            };
+            let text_zh = match (&def.gap_of, few_zh) {
+                (Some(b), Some(f)) => format!("{b} 农村减城镇；{text_zh}；{f}"),
+                (Some(b), None) => format!("{b} 农村减城镇；{text_zh}"),
+                (None, _) => text_zh,
+            };
+            Some(TrendRow { key: (*code, *area, *sex, *age), def, points, trend, class, status, warnings, text, text_zh })
         })
         .collect()
 }

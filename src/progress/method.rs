@@ -245,6 +245,24 @@ impl Warning {
             Warning::NotDistinguishable => "not distinguishable from the target: the 95% confidence interval of the latest value contains it".to_string(),
         }
     }
+
+    /// [`Warning::reason`] in Chinese (`progress.warning_text_zh`), from the message catalogue.
+    pub fn reason_zh(&self) -> String {
+        use crate::i18n::Lang::Zh;
+        use crate::t;
+        match self {
+            Warning::ProjectedMiss { projected, target, target_year } => {
+                t!(Zh, "warning-projected-miss", projected = &num(*projected), year = &target_year.to_string(), target = &num(*target))
+            }
+            Warning::Deteriorating => t!(Zh, "warning-deteriorating"),
+            Warning::Fluctuating { median_change, trend } => t!(Zh, "warning-fluctuating", median = &num(*median_change), trend = &num(*trend)),
+            Warning::RegressedAfterMeeting { met_in } => t!(Zh, "warning-regressed-after-meeting", year = &met_in.to_string()),
+            Warning::LatestMissing { latest_year, expected_year } => {
+                t!(Zh, "warning-latest-missing", latest = &latest_year.to_string(), expected = &expected_year.to_string())
+            }
+            Warning::NotDistinguishable => t!(Zh, "warning-not-distinguishable"),
+        }
+    }
 }
 
 /// Result of [`assess`].

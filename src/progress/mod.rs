@@ -163,6 +163,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
         status: Vec<String>,
         warnings: Vec<Option<String>>,
         warning_text: Vec<Option<String>>,
+        warning_text_zh: Vec<Option<String>>,
         trend_class: Vec<Option<String>>,
         trend_p_value: Vec<Option<f64>>,
     }
@@ -256,6 +257,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
             let (latest_lo, latest_hi) = latest_ci.unwrap_or((latest.and_then(|pt| pt.ci_low), latest.and_then(|pt| pt.ci_high)));
             let codes: Vec<&str> = a.warnings.iter().map(|w| w.code()).collect();
             let texts: Vec<String> = a.warnings.iter().map(|w| w.reason()).collect();
+            let texts_zh: Vec<String> = a.warnings.iter().map(|w| w.reason_zh()).collect();
             if roots.iter().any(|r| r == area) && ty == *s.target_years.iter().max().unwrap_or(&2030) && sex == def.sex.clone().unwrap_or_else(|| "_T".into()) {
                 *summary.county_status.entry(a.status.as_str().to_string()).or_default() += 1;
                 for c in &codes {
@@ -302,6 +304,11 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
                 text.push_str(" events a year)");
             }
             o.warning_text.push((!text.is_empty()).then_some(text));
+            let mut text_zh = texts_zh.join("；");
+            if series_kind.starts_with("pooled_") && !text_zh.is_empty() {
+                text_zh.push_str(&crate::t!(crate::i18n::Lang::Zh, "warning-pooled", events = &crate::util::fmt_num(s.small_count)));
+            }
+            o.warning_text_zh.push((!text_zh.is_empty()).then_some(text_zh));
             o.trend_class.push(None);
             o.trend_p_value.push(None);
         }
@@ -309,7 +316,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
     // Direction-only targets (逐步提高, 持续下降 …): the robust trend of the series, for the last target year.
     let trend_year = *s.target_years.iter().max().unwrap_or(&2030);
     for t in trend_rows(all_series, cfg, last_data_year, &p) {
-        let TrendRow { key: (code, area, sex, age), def, points, trend, class, status, warnings, text } = t;
+        let TrendRow { key: (code, area, sex, age), def, points, trend, class, status, warnings, text, text_zh } = t;
         let latest = points.last();
         if roots.iter().any(|r| r == area) && sex == def.sex.as_deref().unwrap_or("_T") {
             *summary.county_status.entry(status.as_str().to_string()).or_default() += 1;
@@ -344,6 +351,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
         o.status.push(status.as_str().to_string());
         o.warnings.push((!warnings.is_empty()).then(|| warnings.join(",")));
         o.warning_text.push(Some(text));
+        o.warning_text_zh.push(Some(text_zh));
         o.trend_class.push(Some(class.as_str().to_string()));
         o.trend_p_value.push(trend.map(|t| t.p_value));
     }
@@ -396,6 +404,12 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
         let gap = last.map(|x| format!("{} − {reference} = {} in {}", code, crate::util::fmt_num(((x.1 - x.2) * 100.0).round() / 100.0), x.0));
         let texts: Vec<String> = gap.into_iter().chain(a.warnings.iter().map(|w| w.reason())).collect();
         o.warning_text.push(Some(texts.join("; ")));
+        let gap_zh = last.map(|x| {
+            let d = crate::util::fmt_num(((x.1 - x.2) * 100.0).round() / 100.0);
+            crate::t!(crate::i18n::Lang::Zh, "relational-gap", code = code, reference = &reference.to_string(), gap = &d, year = &x.0.to_string())
+        });
+        let texts_zh: Vec<String> = gap_zh.into_iter().chain(a.warnings.iter().map(|w| w.reason_zh())).collect();
+        o.warning_text_zh.push(Some(texts_zh.join("；")));
         o.trend_class.push(None);
         o.trend_p_value.push(None);
     }
@@ -437,6 +451,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
                 o.status.push("insufficient_data".into());
                 o.warnings.push(Some("no_data".into()));
                 o.warning_text.push(Some("no return reports this indicator yet".into()));
+                o.warning_text_zh.push(Some(crate::t!(crate::i18n::Lang::Zh, "warning-no-data")));
                 o.trend_class.push((def.target_kind == TargetKind::Trend).then(|| method::TrendClass::InsufficientData.as_str().into()));
                 *summary.county_status.entry("insufficient_data".into()).or_default() += 1;
                 *summary.county_warnings.entry("no_data".into()).or_default() += 1;
@@ -488,6 +503,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
                 o.status.push("insufficient_data".into());
                 o.warnings.push(Some("no_data".into()));
                 o.warning_text.push(Some("no return reports this indicator yet".into()));
+                o.warning_text_zh.push(Some(crate::t!(crate::i18n::Lang::Zh, "warning-no-data")));
                 o.trend_class.push(None);
                 o.trend_p_value.push(None);
                 if ty == *s.target_years.iter().max().unwrap_or(&2030) {
@@ -526,6 +542,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
         Column::new("status".into(), o.status),
         Column::new("warnings".into(), o.warnings),
         Column::new("warning_text".into(), o.warning_text),
+        Column::new("warning_text_zh".into(), o.warning_text_zh),
         Column::new("trend_class".into(), o.trend_class),
         Column::new("trend_p_value".into(), o.trend_p_value),
     ])?;

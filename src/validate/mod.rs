@@ -161,10 +161,17 @@ struct Ctx<'c> {
 impl Ctx<'_> {
     /// Record a failure found at value `at`; an error withholds every value in `read`
     /// (each gets its own row naming the finding), a warning flags them.
-    fn finding(&mut self, batches: &[Batch], at: At, sev: Severity, rule: &'static str, issue: Issue, read: &[At]) {
+    fn finding(&mut self, batches: &[Batch], at: At, sev: Severity, rule: &'static str, mut issue: Issue, read: &[At]) {
         self.stats.fail(rule);
         let (file, cell) = (issue.source_file.clone(), issue.source_cell.clone());
         let place = format!("{}!{}", issue.source_sheet.as_deref().unwrap_or("?"), cell.as_deref().unwrap_or("?"));
+        // A declared rule says in Chinese what it checks (its description).
+        if issue.message_zh.is_none() {
+            let cfg = self.cfg;
+            if let Some(r) = cfg.rules.rules.iter().chain(cfg.forms.iter().flat_map(|f| f.rules.iter())).find(|r| r.id == rule) {
+                issue.message_zh = Some(crate::i18n::declared_message_zh(&issue, &r.description));
+            }
+        }
         self.found.push((at.0, issue));
         for &(b, i) in read {
             match sev {
@@ -177,6 +184,8 @@ impl Ctx<'_> {
                     if o.source_file.as_deref() != file.as_deref() || o.source_cell.as_deref() != cell.as_deref() {
                         let companion =
                             issue_for(o, sev, rule, format!("withheld: the value is part of the {rule} finding at {place}")).expected(format!("see {place}"));
+                        let here = crate::i18n::place_zh(companion.source_sheet.as_deref(), companion.source_cell.as_deref());
+                        let companion = companion.zh(crate::t!(crate::i18n::Lang::Zh, "issue-withheld", place = &here, rule = rule, at = &place));
                         self.found.push((b, companion));
                     }
                 }
@@ -189,6 +198,49 @@ impl Ctx<'_> {
             }
         }
     }
+}
+
+/// The code of the finding that a form's balance rule checked nothing.
+pub const IDLE_BALANCE: &str = "balance_checked_nothing";
+
+/// A form's balance rule that checked nothing although the form had returns in the
+/// run (`loaded`: each loaded return's form and file) is itself a warning: its
+/// total is not there to compare (e.g. the 合计 row or 全县 column is loaded as an
+/// area instead of skipped), or none of its values was reported. A rule of a
+/// form with no return in the run says nothing (a one-file inbox does not warn for
+/// the other forms' rules); catalogue balance rules (rules.toml) are not judged:
+/// they check reported parent areas, which most inboxes do not have.
+pub fn idle_balance_rules<'a>(stats: &[RuleStat], cfg: &Config, loaded: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Issue> {
+    let mut files: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (form, file) in loaded {
+        files.entry(form).or_default().push(file);
+    }
+    let mut out = Vec::new();
+    for f in &cfg.forms {
+        let Some(list) = files.get(f.id()) else { continue };
+        for r in f.rules.iter().filter(|r| r.kind == RuleKind::Balance) {
+            let items = stats.iter().find(|s| s.rule == r.id).map_or(0, |s| s.items);
+            if items > 0 {
+                continue;
+            }
+            let first = list.iter().min().copied().unwrap_or_default();
+            let msg = format!(
+                "balance rule {} ({}) checked nothing in the {} returns of form {}: its total is not there to compare \
+                 (is the 合计 row or 全县 column loaded as an area instead of skipped?) or none of its values is reported",
+                r.id,
+                r.expression(),
+                list.len(),
+                f.id()
+            );
+            let zh = crate::t!(crate::i18n::Lang::Zh, "issue-balance-checked-nothing", rule = r.id, form = f.id(), n = list.len());
+            let mut issue = Issue::new(Severity::Warning, IDLE_BALANCE, msg).at(first, None, None).zh(zh);
+            issue.form = Some(f.id().to_string());
+            issue.observed = Some("0".into());
+            issue.expected = Some(format!("{} >= 1", r.id));
+            out.push(issue);
+        }
+    }
+    out
 }
 
 /// History of a series from an earlier database: (data_element, area, sex, age, residence) -> year -> value.

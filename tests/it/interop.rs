@@ -147,3 +147,44 @@ fn a_missing_pipelines_folder_is_named_and_every_argument_has_help() {
         }
     }
 }
+
+#[test]
+fn the_run_summary_and_the_check_report_in_chinese() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = root().join("sample_data");
+    let en = wcmon(&["run", "--inbox", inbox.to_str().unwrap(), "--db", tmp.path().join("en").to_str().unwrap()]);
+    let zh = wcmon(&["--lang", "zh", "run", "--inbox", inbox.to_str().unwrap(), "--db", tmp.path().join("zh").to_str().unwrap()]);
+    assert_eq!((en.code, zh.code), (0, 0));
+    // The English numbers, in the Chinese lines.
+    let after = |s: &str, key: &str| s.split(key).nth(1).and_then(|t| t.split(|c: char| !c.is_ascii_digit()).find(|x| !x.is_empty())).map(str::to_string);
+    for (en_key, zh_key) in [("cells read ", "读取单元格 "), ("values landed ", "入库数值 "), ("rejected ", "拒收 "), ("aggregated ", "汇总 ")] {
+        let n = after(&en.stdout, en_key).unwrap();
+        assert_eq!(after(&zh.stdout, zh_key).as_deref(), Some(n.as_str()), "{zh_key}\n{}", zh.stdout);
+    }
+    let files = after(&en.stdout, "wcmon run: ").unwrap();
+    assert!(zh.stdout.starts_with(&format!("wcmon run：共 {files} 个文件（载入 ")), "{}", zh.stdout);
+    assert!(zh.stdout.contains("问题：错误 0 个") && zh.stdout.contains("数据库：") && !zh.stdout.contains("values landed"), "{}", zh.stdout);
+    // The locale decides without --lang.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wcmon"))
+        .current_dir(root())
+        .args(["run", "--inbox", inbox.to_str().unwrap(), "--db", tmp.path().join("zh").to_str().unwrap()])
+        .env("WCMON_LOG", "warn")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "zh_CN.UTF-8")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("没有新增或更改的") && stdout.contains("该版本中的问题"), "{stdout}");
+    // The check report: its headings, severities and totals in Chinese; rule codes stay codes.
+    let file = inbox.join("卫健局/2024年妇幼卫生年报.xlsx");
+    let r = wcmon(&["--lang", "zh", "check", file.to_str().unwrap(), "--db", tmp.path().join("none").to_str().unwrap(), "--all"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("报表格式 ") && r.stdout.contains(" · 已载入 · 读取单元格 "), "{}", r.stdout);
+    assert!(r.stdout.contains("【提示】skipped_total（"), "{}", r.stdout);
+    assert!(r.stdout.trim_end().ends_with("条提示") && r.stdout.contains("共检查 1 个文件：0 个错误"), "{}", r.stdout);
+    let en = wcmon(&["--lang", "en", "check", file.to_str().unwrap(), "--db", tmp.path().join("none").to_str().unwrap(), "--all"]);
+    assert!(en.stdout.contains("[info] skipped_total (") && en.stdout.contains("checked 1 files: 0 errors"), "{}", en.stdout);
+    // A value that is not a language is refused.
+    assert_eq!(wcmon(&["--lang", "fr", "check", file.to_str().unwrap()]).code, 2);
+}

@@ -11,6 +11,7 @@ mod gap_targets;
 mod gaps;
 mod interop;
 mod layout;
+mod lang;
 mod nightly;
 mod planted;
 mod progress;

@@ -34,7 +34,7 @@ use polars_parquet::parquet::page::{CompressedDictPage, DataPageHeader};
 use polars_parquet::parquet::CowBuffer;
 use polars_parquet::write::{
     array_to_columns, compress, get_dtype_encoding, to_parquet_schema, write_metadata_sidecar, CompressedPage, CompressionOptions, DynIter,
-    DynStreamingIterator, Encoding, FallibleStreamingIterator, FileWriter, Version, WriteOptions,
+    DynStreamingIterator, Encoding, FallibleStreamingIterator, FileWriter, StatisticsOptions, Version, WriteOptions,
 };
 use polars_parquet::write::{CompressedDataPage, Page};
 use rayon::prelude::*;

@@ -20,7 +20,13 @@ pub struct Run {
 }
 
 pub fn wcmon(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_wcmon")).current_dir(root()).args(args).env("WCMON_LOG", "warn").output().expect("spawn wcmon");
+    let out = Command::new(env!("CARGO_BIN_EXE_wcmon"))
+        .current_dir(root())
+        .args(args)
+        .env("WCMON_LOG", "warn")
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .expect("spawn wcmon");
     let run =
         Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() };
     eprintln!("$ wcmon {}\n--- stdout\n{}--- stderr\n{}", args.join(" "), run.stdout, run.stderr);

@@ -17,7 +17,8 @@ pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<DataFrame, 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReportError::MissingTable { path: path.to_path_buf() }),
         Err(source) => return Err(ReportError::Io { path: path.to_path_buf(), source }),
     };
-    let mut reader = ParquetReader::new(file);
+    use polars_io::SerReader as _;
+    let mut reader = polars_io::prelude::ParquetReader::new(file);
     if let Some(cols) = columns {
         reader = reader.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()));
     }

@@ -1,0 +1,129 @@
+# wcmon 的中文消息。每条消息在 en.ftl 中也有（有测试检查），issue-* 除外：
+# 它们是 issues.parquet 的 message_zh（英文即问题本身的 message）。
+# Fluent 不保留值开头的空格：缩进由代码给出。
+
+## wcmon run / rebuild：运行摘要
+run-unchanged = wcmon {$mode}：共 {$files} 个文件，没有新增或更改的：读取 0 个；当前版本仍为 {$version}（{$ms} 毫秒）
+run-unchanged-issues = 该版本中的问题：错误 {$errors} 个，警告 {$warnings} 个，提示 {$info} 条
+run-files = wcmon {$mode}：共 {$files} 个文件（载入 {$loaded} 个，被更正版本取代 {$superseded} 个，失败或未识别 {$failed} 个）；读取 {$read} 个，{$cached} 个未变、取自缓存
+run-cells = 读取单元格 {$cells}  入库数值 {$landed}  拒收 {$rejected}  推算 {$derived}（男 = 合计 − 女 {$male} 个，合计 = 女 + 男 {$total} 个）  汇总 {$aggregated}
+run-issues = 问题：错误 {$errors} 个，警告 {$warnings} 个，提示 {$info} 条
+run-indicators = 已计算指标：{$total} 项中 {$with} 项有数据（{$values} 个值）
+run-numerators-left-out = 因缺分母而未计入比率的分子：{$n} 个（规则 rate_denominator_missing）
+run-progress = 2030 年目标进展（{$top}，共 {$rows} 行）：{$list}
+run-warnings = 预警（{$top}，2030 年）：{$list}
+run-warned = 有预警的指标，按状态：{$list}
+list-none = 无
+run-parts = 按 {$parts} 个完整的地区子树分块计算，再算顶层（其中 {$reused} 块自上次运行以来未变，直接沿用）
+run-changes = 自上一版本以来报告值的变更：{$changes} 条
+run-returns = {$year} 年报表（截至 {$asof}）：应报 {$expected}，已报 {$received}，迟报 {$late}，未报 {$missing}，未到期 {$pending}
+run-return-missing = 未报：{$what}
+run-return-late = 迟报：{$what}
+run-database = 数据库：{$db}（版本 {$version}，{$ms} 毫秒）
+run-errors-see = 报表中有错误：见 {$db}/issues.parquet（severity = 'error'）
+
+## 错误
+err-pipelines-folder = wcmon：找不到流程配置文件夹：{$error}
+err-pipeline = wcmon：流程配置文件错误：{$error}
+err-run = wcmon：运行失败：{$error}
+err-locked = wcmon：另一次运行正在使用数据库：{$error}
+err-guard = wcmon：未发布任何内容：{$error}
+err-check-history = wcmon check：无法读取 {$db} 中的历史数据：{$error}
+err-status = wcmon status：{$error}
+err-draft-needs-pipelines = wcmon inspect --draft：生成草稿需要流程配置文件：{$error}
+err-command = wcmon {$command}：{$error}
+
+## wcmon check：检查报告
+check-form = 报表格式 {$form} · {$status} · 读取单元格 {$cells} 个，入库 {$landed} 个，拒收 {$rejected} 个 · 错误 {$errors} 个，警告 {$warnings} 个，提示 {$info} 条
+check-rule = 【{$severity}】{$rule}（{$n} 条）
+check-place-file = （整个文件）
+check-observed = 实际值 {$v}
+check-expected = 应为 {$v}
+check-info-hidden = （另有 {$n} 条提示未列出；加 --all 显示）
+check-total = 共检查 {$files} 个文件：{$errors} 个错误，{$warnings} 个警告，{$info} 条提示{$history}
+check-history = （历史数据：数据库中的 {$series} 个序列）
+
+## 显示的严重程度和状态（数据中仍是代码）
+severity-error = 错误
+severity-warning = 警告
+severity-info = 提示
+status-loaded = 已载入
+status-superseded = 已被更正版本取代
+status-failed = 失败
+status-unrecognised = 未识别
+
+## wcmon status
+status-year = {$year} 年报表报送情况：应报 {$expected}，已报 {$received}（迟报 {$late}，更正 {$corrected}），未报 {$missing}，未到期 {$pending}
+status-body = {$body}  应报 {$expected}  已报 {$received}  迟报 {$late}  未报 {$missing}  未到期 {$pending}  更正 {$corrected}
+status-received = {$first} 首次收到
+status-received-corrected = {$first} 首次收到，{$corrected} 更正
+status-due = 应于 {$due} 前报送
+return-status-received = 已报
+return-status-late = 迟报
+return-status-missing = 未报
+return-status-pending = 未到期
+return-status-corrected = 已更正
+status-err-missing = {$path}：没有报送情况表（请先运行 `wcmon run`，并在报表格式中声明 [schedule]）
+status-err-read = {$path}：{$error}
+status-err-empty = {$path}：尚无应报或已收到的报表
+status-err-no-year = {$path}：没有 {$year} 年应报或已收到的报表（表中的年份：{$years}）
+
+## issues.parquet 的 message_zh：每个规则代码一条（声明的规则见 issue-declared）。
+## 参数：place（工作表!单元格）、de（数据元素代码）、area、year、observed、expected、indicator、form、rule、message（英文原文）。
+issue-unreadable-file = 无法读取文件：{$message}
+issue-unrecognised-file = 没有一种报表格式能识别此文件（请检查文件是否为规定的报表，或在流程配置中为它增加报表格式）
+issue-ambiguous-form = 有多种报表格式都能识别此文件，请把它们的 [match] 写得更严格（{$message}）
+issue-table-not-found = 工作表 {$place} 中找不到报表格式规定的表头（{$message}）
+issue-year-not-found = {$place}：找不到报表格式规定位置上的年份（{$message}）
+issue-unknown-area = {$place}：地区名称不在 areas.toml 中（实际为 {$observed}）
+issue-unmapped-cell = {$place}：该数值单元格无法对应到数据元素、地区或年份（标签 {$observed}）
+issue-unknown-label = {$place}：无法识别的性别或年龄标签 {$observed}
+issue-unparseable-value = {$place}：单元格内容 {$observed} 不是数字
+issue-unit-mismatch = {$place}：填写的单位无法换算为数据元素 {$de} 的单位
+issue-unreadable-sheet = 无法读取工作表 {$place}（报表格式需要该表）：{$message}
+issue-sheet-not-read = 工作表 {$place} 不含数据表，未读取
+issue-inbox-entry = 收件箱中的条目无法遍历（链接失效、循环或文件夹不可读）：{$message}
+issue-part-recomputed = 上次运行保留的分块校验失败，已重新计算
+issue-unknown-flag = {$place}：报表格式未列出的标注 {$observed}（作为备注保留）
+issue-flag-without-value = {$place}：标注 {$observed} 旁边没有数值
+issue-rate-denominator-missing = {$place}：{$message}
+issue-skipped-total = {$place}：报表自带的合计，不入库（wcmon 自行汇总各地区）
+issue-return-missing = {$message}
+issue-return-late = {$message}
+issue-superseded = 此报表已被同一报表格式、同一年度的更新报表取代，其数值不再使用
+issue-supersession-ambiguous = 同一报表格式、同一年度有两份报表（另一份：{$observed}），且都未标明“更正/修订”：仅因此文件修改时间较晚而采用它；请给更正报表改名（如 …_更正.xlsx）或删除另一份
+issue-negative-count = {$place}：{$de} 为计数，不能为负数（实际值 {$observed}）
+issue-non-integer-count = {$place}：{$de} 为计数，应为整数（实际值 {$observed}）
+issue-negative-amount = {$place}：{$de} 为负数（实际值 {$observed}）
+issue-rate-out-of-range = {$place}：{$de} 超出允许范围 {$expected}（实际值 {$observed}）
+issue-out-of-range = {$place}：{$de} 超出允许范围 {$expected}（实际值 {$observed}）
+issue-duplicate = {$place}：同一数值已在别处填报，此处重复的一份不入库（{$expected}）
+issue-conflict = {$place}：同一项目填报了不同的数值（实际值 {$observed}；其他：{$expected}）
+issue-female-exceeds-total = {$place}：“其中：女”大于合计（实际值 {$observed}，应 {$expected}）
+issue-repeated-last-year = 本报表的数值与上一年几乎完全相同（{$observed}）：是否误将去年的报表再次报送？
+issue-unpaired-aggregate = 指标 {$indicator}（{$area}，{$year} 年）：汇总比率的分子与分母覆盖的地区数不同（{$observed}）
+issue-indicator-out-of-range = 指标 {$indicator}（{$area}，{$year} 年）计算结果 {$observed} 超出 {$expected}：某处分子大于分母
+issue-yoy-outlier = {$place}：{$de} 的数值 {$observed} 与本地区历年数据相差过大（应约为 {$expected}）
+issue-withheld = {$place}：该数值属于 {$at} 处发现的 {$rule} 问题，一并暂不入库
+issue-declared = {$place}：未通过校验规则 {$rule}（实际值 {$observed}，应为 {$expected}）
+issue-declared-described = {$place}：未通过校验规则 {$rule}：{$description}（实际值 {$observed}，应为 {$expected}）
+issue-other = {$place}：{$rule}：{$message}
+
+## progress.parquet 的 warning_text_zh（英文即 warning_text）
+warning-projected-miss = 按目前趋势预计 {$year} 年为 {$projected}，达不到目标 {$target}
+warning-deteriorating = 自基期以来该指标偏离了目标
+warning-fluctuating = 年际变化（中位幅度 {$median}）相对于趋势（每年 {$trend}）过大
+warning-regressed-after-meeting = {$year} 年曾达标，但最新年份未达标
+warning-latest-missing = 最新数值为 {$latest} 年的，缺 {$expected} 年的数值
+warning-not-distinguishable = 与目标差异不显著：最新数值的 95% 置信区间包含目标值
+warning-pooled = （合并多年计算：每年事件数少于 {$events} 例）
+warning-no-data = 尚无报表填报此指标
+trend-class-improving = 趋于改善
+trend-class-no-clear-change = 无明显变化
+trend-class-deteriorating = 趋于恶化
+trend-class-insufficient-data = 数据不足
+trend-text = {$class}：Theil–Sen 斜率每年 {$slope}（{$n} 年），Mann–Kendall S = {$s}，p = {$p}
+trend-text-short = {$class}：不足 3 年
+gap-few-events = 某组最新合并窗口内事件少于 {$min} 例（{$counts}）
+relational-gap = {$year} 年 {$code} − {$reference} = {$gap}
+issue-balance-checked-nothing = 报表格式 {$form} 的平衡校验规则 {$rule} 在本次运行的 {$n} 份报表中一项也未检查：找不到可比较的合计（合计行或全县列是否被当作地区载入，而不是跳过？），或它所涉及的数值都未填报
