@@ -124,6 +124,6 @@ trend-class-deteriorating = 趋于恶化
 trend-class-insufficient-data = 数据不足
 trend-text = {$class}：Theil–Sen 斜率每年 {$slope}（{$n} 年），Mann–Kendall S = {$s}，p = {$p}
 trend-text-short = {$class}：不足 3 年
-gap-few-events = 某组最新合并窗口内事件少于 {$min} 例（{$counts}）
+trend-gap-few-events = 某组最新合并窗口内事件少于 {$min} 例（{$counts}）
 relational-gap = {$year} 年 {$code} − {$reference} = {$gap}
 issue-balance-checked-nothing = 报表格式 {$form} 的平衡校验规则 {$rule} 在本次运行的 {$n} 份报表中一项也未检查：找不到可比较的合计（合计行或全县列是否被当作地区载入，而不是跳过？），或它所涉及的数值都未填报

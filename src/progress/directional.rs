@@ -131,7 +131,7 @@ pub(super) fn trend_rows<'a>(all_series: &'a Series<'a>, cfg: &'a Config, last_d
                         .iter()
                         .map(|(g, e)| format!("{}{}", if *g == "R" { "农村 " } else { "城镇 " }, e.map(crate::util::fmt_num).unwrap_or_else(|| "–".into())))
                         .collect();
-                    few_zh = Some(crate::t!(crate::i18n::Lang::Zh, "gap-few-events", min = &crate::util::fmt_num(s.min_events), counts = &counts_zh.join("，")));
+                    few_zh = Some(crate::t!(crate::i18n::Lang::Zh, "trend-gap-few-events", min = &crate::util::fmt_num(s.min_events), counts = &counts_zh.join("，")));
                 }
             }
             let mut warnings = Vec::new();

@@ -15,7 +15,7 @@ use common::{root, wcmon};
 fn sample_db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
     DB.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("wcmon-report-").tempdir().unwrap().keep();
+        let dir = tempfile::Builder::new().prefix("wcmon-report-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap().keep();
         let db = dir.join("db");
         let r = wcmon(&["run", "--inbox", "sample_data", "--db", db.to_str().unwrap()]);
         assert_eq!(r.code, 0, "{}", r.stderr);
@@ -34,7 +34,7 @@ fn county_and_first_town(db: &Path) -> (String, String) {
 }
 
 fn report(args: &[&str]) -> (common::Run, PathBuf) {
-    let out = tempfile::Builder::new().prefix("wcmon-report-out-").tempdir().unwrap().keep();
+    let out = tempfile::Builder::new().prefix("wcmon-report-out-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap().keep();
     let mut a = vec!["report", "--out", out.to_str().unwrap()];
     a.extend_from_slice(args);
     (wcmon(&a), out)
@@ -162,7 +162,7 @@ fn missing_database_area_or_table_is_a_clear_error() {
 /// `--since` lists what the correction changed.
 #[test]
 fn markup_from_returns_stays_text_and_since_lists_the_corrections() {
-    let tmp = tempfile::Builder::new().prefix("wcmon-report-inject-").tempdir().unwrap().keep();
+    let tmp = tempfile::Builder::new().prefix("wcmon-report-inject-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap().keep();
     let inbox = tmp.join("inbox");
     copy_dir(&root().join("sample_data"), &inbox);
     let db = tmp.join("db");
@@ -262,7 +262,7 @@ fn the_model_holds_the_areas_rows_of_each_table() {
 /// One county of a province database (the scale corpus: province → counties → towns).
 #[test]
 fn report_for_one_county_of_a_province_database() {
-    let tmp = tempfile::Builder::new().prefix("wcmon-report-province-").tempdir().unwrap().keep();
+    let tmp = tempfile::Builder::new().prefix("wcmon-report-province-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap().keep();
     let corpus = tmp.join("corpus");
     let r = wcmon(&["generate", "--scale", "--counties", "2", "--years", "3", "--out", corpus.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -16,7 +16,7 @@ use common::*;
 fn sample_db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
     DB.get_or_init(|| {
-        let tmp = tempfile::Builder::new().prefix("wcmon-report-xlsx-").tempdir().unwrap().keep();
+        let tmp = tempfile::Builder::new().prefix("wcmon-report-xlsx-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap().keep();
         let (r, db) = run_into(&root().join("sample_data"), &tmp);
         assert_eq!(r.code, 0, "{}", r.stderr);
         db
@@ -34,7 +34,7 @@ fn county_and_town() -> (String, String) {
 
 /// `wcmon report` into a fresh folder; the workbook's path.
 fn report(db: &Path, args: &[&str]) -> PathBuf {
-    let out = tempfile::Builder::new().prefix("wcmon-report-xlsx-out-").tempdir().unwrap().keep();
+    let out = tempfile::Builder::new().prefix("wcmon-report-xlsx-out-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap().keep();
     let mut a = vec!["report", "--db", db.to_str().unwrap(), "--out", out.to_str().unwrap()];
     a.extend_from_slice(args);
     let r = wcmon(&a);
@@ -140,7 +140,7 @@ fn midterm_final_and_town_workbooks() {
 /// as strings (no cell of the workbook is a formula).
 #[test]
 fn formula_text_from_a_return_stays_a_string() {
-    let tmp = tempfile::Builder::new().prefix("wcmon-report-xlsx-inject-").tempdir().unwrap().keep();
+    let tmp = tempfile::Builder::new().prefix("wcmon-report-xlsx-inject-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap().keep();
     let inbox = tmp.join("inbox");
     copy_dir(&root().join("sample_data"), &inbox);
     let formula = "=HYPERLINK(\"http://example.invalid\",\"点此\")";

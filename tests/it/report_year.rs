@@ -16,7 +16,7 @@ use common::{root, wcmon};
 fn sample_db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
     DB.get_or_init(|| {
-        let tmp = tempfile::Builder::new().prefix("wcmon-report-year-").tempdir().unwrap().keep();
+        let tmp = tempfile::Builder::new().prefix("wcmon-report-year-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap().keep();
         let (r, db) = common::run_into(&root().join("sample_data"), &tmp);
         assert_eq!(r.code, 0, "{}", r.stderr);
         db
@@ -45,7 +45,7 @@ fn value_years(db: &Path, county: &str) -> BTreeSet<i32> {
 }
 
 fn report(db: &Path, args: &[&str]) -> (common::Run, PathBuf) {
-    let out = tempfile::Builder::new().prefix("wcmon-report-year-out-").tempdir().unwrap().keep();
+    let out = tempfile::Builder::new().prefix("wcmon-report-year-out-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap().keep();
     let mut a = vec!["report", "--db", db.to_str().unwrap(), "--out", out.to_str().unwrap()];
     a.extend_from_slice(args);
     (wcmon(&a), out)
