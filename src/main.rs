@@ -323,6 +323,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(cli.log_format);
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    wcmon::i18n::set_lang(lang);
     // The pipeline files, for the commands that read them (generate reads the areas and the catalogue).
     let pipelines = || {
         let cwd = std::env::current_dir().unwrap_or_default();

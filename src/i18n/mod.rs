@@ -6,6 +6,7 @@
 //! The language: `--lang zh|en`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`,
 //! the first one set): Chinese for `zh*`, English otherwise.
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
@@ -41,6 +42,26 @@ impl Lang {
             Lang::Zh => ("zh-CN", include_str!("zh.ftl")),
             Lang::En => ("en", include_str!("en.ftl")),
         }
+    }
+}
+
+/// The process's language for messages made far from `main` (an error's `Display`,
+/// e.g. a pipeline file's mistake found while loading it): English until `main`
+/// sets the language of `--lang` or the locale. Messages that go into tables never
+/// use it (their bytes do not depend on the locale).
+static PROCESS_LANG: AtomicU8 = AtomicU8::new(1);
+
+/// Set the process's language (`main`, once, from `--lang` or the locale).
+pub fn set_lang(lang: Lang) {
+    PROCESS_LANG.store(if lang == Lang::Zh { 0 } else { 1 }, Ordering::Relaxed);
+}
+
+/// The process's language (see `set_lang`).
+pub fn lang() -> Lang {
+    if PROCESS_LANG.load(Ordering::Relaxed) == 0 {
+        Lang::Zh
+    } else {
+        Lang::En
     }
 }
 
