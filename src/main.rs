@@ -302,8 +302,10 @@ fn deep_thread_stacks() {
     }
 }
 
-/// A panic prints one line, never a backtrace; one inside a spreadsheet reader
-/// prints nothing (it is caught and reported as the file's issue, with its message).
+/// A panic prints one line, never a backtrace, in the process's language (English
+/// until `--lang` or the locale is read), with where it happened; one inside a
+/// spreadsheet reader prints nothing (it is caught and reported as the file's issue,
+/// with its message).
 fn quiet_panics() {
     std::panic::set_hook(Box::new(|info| {
         let msg = wcmon::ingest::panic_message(info.payload());
@@ -311,9 +313,23 @@ fn quiet_panics() {
             tracing::debug!("the spreadsheet reader panicked: {msg}");
             return;
         }
-        let at = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
-        eprintln!("wcmon: internal error: {msg}{at}");
+        let lang = wcmon::i18n::lang();
+        let line = match info.location() {
+            Some(l) => t!(lang, "config-panic-at", msg = &msg, location = &format!("{}:{}", l.file(), l.line())),
+            None => t!(lang, "config-panic", msg = &msg),
+        };
+        eprintln!("{line}");
     }));
+}
+
+/// Test hook: with `WCMON_PANIC_AT=main` the binary panics once the language is
+/// set, so a test sees the panic line. Only in a build with the `test-hooks`
+/// feature (`tools/test` passes it); no other build has it.
+#[cfg(feature = "test-hooks")]
+fn panic_point() {
+    if std::env::var("WCMON_PANIC_AT").ok().as_deref() == Some("main") {
+        panic!("WCMON_PANIC_AT=main");
+    }
 }
 
 fn main() -> ExitCode {
@@ -324,13 +340,15 @@ fn main() -> ExitCode {
     init_logs(cli.log_format);
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     wcmon::i18n::set_lang(lang);
+    #[cfg(feature = "test-hooks")]
+    panic_point();
     // The pipeline files, for the commands that read them (generate reads the areas and the catalogue).
     let pipelines = || {
         let cwd = std::env::current_dir().unwrap_or_default();
         wcmon::commands::paths::pipelines_dir(cli.pipelines.as_deref(), &cwd, std::env::current_exe().ok().as_deref())
     };
-    let missing = |e: String| {
-        eprintln!("{}", t!(lang, "err-pipelines-folder", error = &e));
+    let missing = |e: wcmon::commands::paths::PipelinesDirError| {
+        eprintln!("{}", t!(lang, "err-pipelines-folder", error = &e.message(lang)));
         ExitCode::from(2)
     };
     match cli.cmd {
@@ -350,7 +368,7 @@ fn main() -> ExitCode {
             let cfg = match Config::load(&dir) {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!("{}", t!(lang, "err-pipeline", error = &e.to_string()));
+                    eprintln!("{}", t!(lang, "err-pipeline", error = &e.message(lang)));
                     return ExitCode::from(2);
                 }
             };
@@ -377,7 +395,7 @@ fn main() -> ExitCode {
         }
         Cmd::Inspect { file, rows, header_row, header_rows, draft } => {
             // Without pipeline files it still shows the workbook (not which form recognises it).
-            let loaded = pipelines().and_then(|p| Config::load(&p).map_err(|e| e.to_string()));
+            let loaded = pipelines().map_err(|e| e.message(lang)).and_then(|p| Config::load(&p).map_err(|e| e.message(lang)));
             if let (true, Err(e)) = (draft, &loaded) {
                 eprintln!("{}", t!(lang, "err-draft-needs-pipelines", error = e.as_str()));
                 return ExitCode::from(2);
@@ -426,7 +444,7 @@ fn main() -> ExitCode {
                 (true, Ok(p)) => match Config::load(&p) {
                     Ok(c) => Some(c),
                     Err(e) => {
-                        eprintln!("wcmon: pipeline file error: {e}");
+                        eprintln!("{}", t!(lang, "err-pipeline", error = &e.message(lang)));
                         return ExitCode::from(2);
                     }
                 },
@@ -435,14 +453,21 @@ fn main() -> ExitCode {
             report(db, year, &kind, area, out, since, cfg)
         }
         Cmd::Export { public: _, db, out } => match pipelines() {
-            Ok(p) => export(&p, db, &out),
+            Ok(p) => export(&p, db, &out, lang),
             Err(e) => missing(e),
         },
         Cmd::Generate { out, seed, faults, scale, counties, years, write_xls } => {
             let cwd = std::env::current_dir().unwrap_or_default();
-            let assets = match pipelines().and_then(|p| wcmon::generate::Assets::new(p, write_xls, &cwd)) {
-                Ok(a) => a,
+            let p = match pipelines() {
+                Ok(p) => p,
                 Err(e) => return missing(e),
+            };
+            let assets = match wcmon::generate::Assets::new(p, write_xls, &cwd) {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("{}", t!(lang, "err-command", command = "generate", error = &e));
+                    return ExitCode::from(2);
+                }
             };
             generate(&out, seed, faults, scale, counties, years, &assets, lang)
         }
@@ -576,7 +601,7 @@ fn run(pipelines: PathBuf, a: RunArgs, mode: wcmon::model::RunMode, lang: Lang) 
             ExitCode::SUCCESS
         }
         Err(RunError::Config(e)) => {
-            eprintln!("{}", t!(lang, "err-pipeline", error = &e.to_string()));
+            eprintln!("{}", t!(lang, "err-pipeline", error = &e.message(lang)));
             ExitCode::from(2)
         }
         Err(RunError::Lock(e @ wcmon::store::lock::LockError::Busy { .. })) => {
@@ -627,7 +652,7 @@ fn template(pipelines: &std::path::Path, opts: wcmon::commands::template::Templa
     let cfg = match Config::load(pipelines) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{}", t!(lang, "err-pipeline", error = &e.to_string()));
+            eprintln!("{}", t!(lang, "err-pipeline", error = &e.message(lang)));
             return ExitCode::from(2);
         }
     };
@@ -647,11 +672,11 @@ fn template(pipelines: &std::path::Path, opts: wcmon::commands::template::Templa
     }
 }
 
-fn export(pipelines: &std::path::Path, db: PathBuf, out: &std::path::Path) -> ExitCode {
+fn export(pipelines: &std::path::Path, db: PathBuf, out: &std::path::Path, lang: Lang) -> ExitCode {
     let cfg = match Config::load(pipelines) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("wcmon: pipeline file error: {e}");
+            eprintln!("{}", t!(lang, "err-pipeline", error = &e.message(lang)));
             return ExitCode::from(2);
         }
     };
@@ -661,7 +686,7 @@ fn export(pipelines: &std::path::Path, db: PathBuf, out: &std::path::Path) -> Ex
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("wcmon export: {e}");
+            eprintln!("{}", t!(lang, "err-command", command = "export", error = &e.to_string()));
             ExitCode::from(1)
         }
     }
@@ -682,7 +707,7 @@ fn report(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("wcmon report: {e}");
+            eprintln!("{}", t!(wcmon::i18n::lang(), "err-command", command = "report", error = &e.to_string()));
             ExitCode::from(1)
         }
     }

@@ -5,24 +5,55 @@
 
 use std::path::{Path, PathBuf};
 
-/// The folder of pipeline files, or a message saying which folder is missing.
+use crate::i18n::Lang;
+
+/// No folder of pipeline files: which one is missing, or where none was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PipelinesDirError {
+    /// The `--pipelines` folder (made absolute) does not exist.
+    Missing(PathBuf),
+    /// No folder looked in ([`candidates`]) has an `indicators.toml`.
+    NoneFound(Vec<PathBuf>),
+}
+
+impl PipelinesDirError {
+    /// The message in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            PipelinesDirError::Missing(dir) => crate::t!(lang, "config-pipelines-missing", dir = &dir.display().to_string()),
+            PipelinesDirError::NoneFound(tried) => {
+                let list = tried.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ");
+                crate::t!(lang, "config-pipelines-none", list = &list)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for PipelinesDirError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(crate::i18n::lang()))
+    }
+}
+
+impl std::error::Error for PipelinesDirError {}
+
+/// The folder of pipeline files, or which folder is missing.
 ///
 /// `explicit`: the `--pipelines` argument (must exist). Without it, the first
 /// folder of [`candidates`] that has an `indicators.toml`.
-pub fn pipelines_dir(explicit: Option<&Path>, cwd: &Path, exe: Option<&Path>) -> Result<PathBuf, String> {
+pub fn pipelines_dir(explicit: Option<&Path>, cwd: &Path, exe: Option<&Path>) -> Result<PathBuf, PipelinesDirError> {
     if let Some(dir) = explicit {
         if dir.is_dir() {
             return Ok(dir.to_path_buf());
         }
         let shown = if dir.is_absolute() { dir.to_path_buf() } else { cwd.join(dir) };
-        return Err(format!("the pipelines folder {} (--pipelines) does not exist", shown.display()));
+        return Err(PipelinesDirError::Missing(shown));
     }
     let tried = candidates(cwd, exe);
     if let Some(dir) = tried.iter().find(|d| d.join("indicators.toml").is_file()) {
         return Ok(dir.clone());
     }
-    let list = tried.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ");
-    Err(format!("no pipelines folder (one with indicators.toml) in {list}; give it with --pipelines DIR"))
+    Err(PipelinesDirError::NoneFound(tried))
 }
 
 /// The folders looked in, in order: `./pipelines`; beside the binary
@@ -85,9 +116,13 @@ mod tests {
     fn a_missing_folder_is_named() {
         let tmp = tempfile::tempdir().unwrap();
         let e = pipelines_dir(Some(Path::new("nowhere")), tmp.path(), None).unwrap_err();
-        assert_eq!(e, format!("the pipelines folder {} (--pipelines) does not exist", tmp.path().join("nowhere").display()));
+        let nowhere = tmp.path().join("nowhere").display().to_string();
+        assert_eq!(e.to_string(), format!("the pipelines folder {nowhere} (--pipelines) does not exist"));
+        assert_eq!(e.message(Lang::Zh), format!("流程配置文件夹 {nowhere}（--pipelines）不存在"));
         let exe = tmp.path().join("bin/wcmon");
         let e = pipelines_dir(None, tmp.path(), Some(&exe)).unwrap_err();
+        assert!(e.message(Lang::Zh).starts_with("在以下位置都找不到流程配置文件夹（含 indicators.toml 的文件夹）："), "{e}");
+        let e = e.to_string();
         assert!(e.starts_with("no pipelines folder (one with indicators.toml) in "), "{e}");
         assert!(e.contains(&tmp.path().join("pipelines").display().to_string()) && e.contains("share/wcmon/pipelines") && e.contains("--pipelines DIR"), "{e}");
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::config::{read_toml, ConfigError};
+use crate::config::{ConfigError, ConfigMsg};
 use crate::vocab::clean::normalise_label;
 
 #[derive(Debug, Deserialize)]
@@ -74,16 +74,24 @@ pub struct Areas {
 
 impl Areas {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let raw: RawAreas = read_toml(path)?;
-        Self::from_raw(raw.area, path)
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { file: path.to_path_buf(), source })?;
+        let raw: RawAreas = toml::from_str(&text).map_err(|source| ConfigError::Toml { file: path.to_path_buf(), source: Box::new(source) })?;
+        Self::build(raw.area, path, &text)
     }
 
+    /// The hierarchy of `raw` (the entries of `path`), checked.
     pub fn from_raw(raw: Vec<RawArea>, path: &Path) -> Result<Self, ConfigError> {
-        let err = |msg: String| ConfigError::Invalid { file: path.to_path_buf(), msg };
+        Self::build(raw, path, "")
+    }
+
+    /// [`Areas::from_raw`], a mistake said at its line of `text` (the file's text).
+    fn build(raw: Vec<RawArea>, path: &Path, text: &str) -> Result<Self, ConfigError> {
+        // At the line of the area's `code = "…"` (none when it is written otherwise).
+        let err = |code: &str, msg: ConfigMsg| ConfigError::at(path, text, &format!("code = {code:?}"), msg);
         let mut by_code = rustc_hash::FxHashMap::default();
         for (i, a) in raw.iter().enumerate() {
             if by_code.insert(a.code.clone(), i).is_some() {
-                return Err(err(format!("area code {} appears twice", a.code)));
+                return Err(err(&a.code, ConfigMsg::new("config-area-code-twice").arg("code", &a.code)));
             }
         }
         let mut list = Vec::with_capacity(raw.len());
@@ -92,23 +100,20 @@ impl Areas {
             let mut cur = a.parent.clone();
             while let Some(p) = cur {
                 if ancestors.contains(&p) || p == a.code {
-                    return Err(err(format!("area {} has a cycle in its parents", a.code)));
+                    return Err(err(&a.code, ConfigMsg::new("config-area-cycle").arg("code", &a.code)));
                 }
                 let Some(&pi) = by_code.get(&p) else {
-                    return Err(err(format!("area {} names unknown parent {}", a.code, p)));
+                    return Err(err(&a.code, ConfigMsg::new("config-area-unknown-parent").arg("code", &a.code).arg("parent", &p)));
                 };
                 ancestors.push(p);
                 cur = raw[pi].parent.clone();
             }
             if a.group && a.parent.is_some() {
-                return Err(err(format!("area {} is a group (group = true): groups stand outside the tree and have no parent", a.code)));
+                return Err(err(&a.code, ConfigMsg::new("config-area-group-parent").arg("code", &a.code)));
             }
             if let Some(p) = &a.parent {
                 if by_code.get(p).and_then(|&i| raw.get(i)).is_some_and(|p| p.group) {
-                    return Err(err(format!(
-                        "area {} names the group {p} as its parent: a group has no areas under it (its values are reported, not summed)",
-                        a.code
-                    )));
+                    return Err(err(&a.code, ConfigMsg::new("config-area-under-group").arg("code", &a.code).arg("group", p)));
                 }
             }
             list.push(Area {
@@ -129,7 +134,8 @@ impl Areas {
                 let key = normalise_label(label);
                 if let Some(&other) = by_label.get(&key) {
                     if other != i {
-                        return Err(err(format!("label {label} names two areas ({} and {})", raw[other].code, a.code)));
+                        let msg = ConfigMsg::new("config-area-label-twice").arg("label", label).arg("a", &raw[other].code).arg("b", &a.code);
+                        return Err(err(&a.code, msg));
                     }
                 }
                 by_label.insert(key, i);

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, ConfigMsg};
 
 /// The public export's rules (pipelines/README.md "Disclosure control").
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -41,16 +41,16 @@ impl Default for DisclosureSettings {
 impl DisclosureSettings {
     /// The settings make sense: a threshold of at least 1, a positive protection, costs ≥ 1.
     pub fn check(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
-        let bad = |msg: String| crate::config::rules::invalid(path, text, "[disclosure]", msg);
+        let bad = |msg: ConfigMsg| ConfigError::at(path, text, "[disclosure]", msg);
         if !(self.threshold.is_finite() && self.threshold >= 1.0) {
-            return Err(bad(format!("[disclosure] threshold must be a number >= 1, not {}", self.threshold)));
+            return Err(bad(ConfigMsg::new("config-disclosure-threshold").arg("value", self.threshold)));
         }
         if !(self.protection.is_finite() && self.protection > 0.0) {
-            return Err(bad(format!("[disclosure] protection must be a number > 0, not {}", self.protection)));
+            return Err(bad(ConfigMsg::new("config-disclosure-protection").arg("value", self.protection)));
         }
         for (name, v) in [("top_cost", self.top_cost), ("total_cost", self.total_cost)] {
             if !(v.is_finite() && v >= 1.0) {
-                return Err(bad(format!("[disclosure] {name} must be a number >= 1, not {v}")));
+                return Err(bad(ConfigMsg::new("config-disclosure-cost").arg("name", name).arg("value", v)));
             }
         }
         Ok(())
@@ -81,6 +81,8 @@ mod tests {
         let d: DisclosureSettings = toml::from_str("threshold = 0").unwrap();
         let e = d.check(Path::new("rules.toml"), text).unwrap_err().to_string();
         assert!(e.contains("line 2") && e.contains("threshold"), "{e}");
+        let e = d.check(Path::new("rules.toml"), text).unwrap_err();
+        assert_eq!(e.message(crate::i18n::Lang::Zh), "rules.toml：第 2 行：[disclosure] threshold 应为不小于 1 的数，而不是 0");
         assert!(toml::from_str::<DisclosureSettings>("treshold = 3").is_err());
     }
 }

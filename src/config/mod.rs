@@ -6,6 +6,7 @@
 pub mod areas;
 pub mod catalogue;
 pub mod disclosure;
+mod error;
 pub mod forms;
 pub mod progress;
 pub mod rules;
@@ -17,24 +18,20 @@ use serde::de::DeserializeOwned;
 
 pub use areas::{Area, Areas};
 pub use catalogue::{Catalogue, DataElement, Indicator, Kind, Term};
+pub use error::{ConfigError, ConfigMsg, MsgArg};
 pub use forms::Form;
 pub use progress::{ProgressSettings, SMALL_COUNT};
 pub use rules::{Rule, Rules};
 
-/// A pipeline file that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read {file}: {source}")]
-    Io { file: PathBuf, source: std::io::Error },
-    #[error("{file}: {source}")]
-    Toml { file: PathBuf, source: Box<toml::de::Error> },
-    #[error("{file}: {msg}")]
-    Invalid { file: PathBuf, msg: String },
-}
-
 pub(crate) fn read_toml<T: DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { file: path.to_path_buf(), source })?;
     toml::from_str(&text).map_err(|source| ConfigError::Toml { file: path.to_path_buf(), source: Box::new(source) })
+}
+
+/// A form's text again, to find the line of a mistake found after the form was
+/// loaded (checks against areas.toml and the other forms); empty if it cannot be read.
+fn read_again(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
 }
 
 /// The whole configuration of a run.
@@ -66,20 +63,19 @@ impl Config {
         for p in paths {
             let form = Form::load(&p, &catalogue)?;
             if let Some(other) = forms.iter().find(|f: &&Form| f.id() == form.id()) {
-                return Err(ConfigError::Invalid { file: p.clone(), msg: format!("form id {} is also used by {}", form.id(), other.file.display()) });
+                let msg = ConfigMsg::new("config-form-id-twice").arg("id", form.id()).arg("other", other.file.display());
+                return Err(ConfigError::at(&p, &read_again(&p), &format!("id = {:?}", form.id()), msg));
             }
             if let forms::AreaSpec { from: forms::AreaFrom::Fixed, value: Some(v), .. } = &form.raw.area {
                 if areas.resolve(v).is_none() && areas.get(v).is_none() {
-                    return Err(ConfigError::Invalid { file: p.clone(), msg: format!("area.value {v:?} is not in areas.toml") });
+                    return Err(ConfigError::at(&p, &read_again(&p), v, ConfigMsg::new("config-form-area-unknown").quoted("value", v)));
                 }
             }
             if let Some(level) = form.raw.schedule.as_ref().and_then(|s| s.areas.as_deref()) {
                 if !areas.list.iter().any(|a| a.level == level) {
                     let levels: std::collections::BTreeSet<&str> = areas.list.iter().map(|a| a.level.as_str()).collect();
-                    return Err(ConfigError::Invalid {
-                        file: p.clone(),
-                        msg: format!("[schedule] areas = {level:?}: no area of areas.toml has that level (levels: {levels:?})"),
-                    });
+                    let msg = ConfigMsg::new("config-schedule-level").quoted("level", level).arg("levels", format!("{levels:?}"));
+                    return Err(ConfigError::at(&p, &read_again(&p), level, msg));
                 }
             }
             forms.push(form);

@@ -44,13 +44,21 @@ pub struct MonthDay {
 }
 
 impl MonthDay {
+    /// The month and day of `s`, or why not (in the process's language: the message
+    /// goes into toml's error, said as the rest of the pipeline file's mistakes are).
     pub fn parse(s: &str) -> Result<MonthDay, String> {
-        let bad = || format!("due must be a month and day like \"03-31\", not {s:?}");
+        MonthDay::parse_in(s, crate::i18n::lang())
+    }
+
+    /// [`MonthDay::parse`] with the reason in `lang`.
+    pub fn parse_in(s: &str, lang: crate::i18n::Lang) -> Result<MonthDay, String> {
+        let said = |id: &'static str| crate::config::ConfigMsg::new(id).quoted("value", s).render(lang);
+        let bad = || said("config-schedule-due-format");
         let (m, d) = s.trim().split_once('-').ok_or_else(bad)?;
         let (month, day): (u32, u32) = (m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
         let days = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
         if !(1..=12).contains(&month) || day == 0 || day > days[month as usize - 1] {
-            return Err(format!("due {s:?} is not a day of the year (month 01-12, a day the month has; not 02-29)"));
+            return Err(said("config-schedule-due-day"));
         }
         Ok(MonthDay { month, day })
     }
@@ -106,6 +114,14 @@ mod tests {
             assert!(e.contains(says), "{text}: {e}");
             assert!(e.contains("line"), "{e}");
         }
+    }
+
+    #[test]
+    fn bad_due_dates_in_chinese() {
+        let zh = crate::i18n::Lang::Zh;
+        assert_eq!(MonthDay::parse_in("04-31", zh).unwrap_err(), "due \"04-31\" 不是一年中的日期（月份为 01-12，日期须是该月有的一天；不能用 02-29）");
+        assert_eq!(MonthDay::parse_in("March 31", zh).unwrap_err(), "due 应为“月-日”，如 \"03-31\"，而不是 \"March 31\"");
+        assert_eq!(MonthDay::parse_in("02-28", zh), Ok(MonthDay { month: 2, day: 28 }));
     }
 
     #[test]

@@ -69,3 +69,75 @@ status-err-missing = {$path}: no reporting table (run `wcmon run` first, with fo
 status-err-read = {$path}: {$error}
 status-err-empty = {$path}: no return is expected or received yet
 status-err-no-year = {$path}: no return of year {$year} is expected or received (years in the table: {$years})
+
+## config: the pipeline files' mistakes (src/config/: ConfigError, ConfigMsg), the pipelines folder, the panic line
+config-io = cannot read {$file}: {$error}
+config-io-not-found = the file does not exist
+config-io-permission = permission denied
+config-io-not-utf8 = not UTF-8 text
+config-io-directory = a folder, not a file
+config-toml = {$file}: {$error}
+config-toml-at = {$file}: line {$line}, column {$column}: {$error}
+config-invalid = {$file}: {$msg}
+config-at-line = {$file}: line {$line}: {$msg}
+config-form-id-twice = form id {$id} is also used by {$other}
+config-form-area-unknown = area.value {$value} is not in areas.toml
+config-schedule-level = [schedule] areas = {$level}: no area of areas.toml has that level (levels: {$levels})
+config-schedule-due-format = due must be a month and day like "03-31", not {$value}
+config-schedule-due-day = due {$value} is not a day of the year (month 01-12, a day the month has; not 02-29)
+config-form-match-needs = [match] needs file_name and/or header_labels
+config-form-header-labels = [table] header_labels must name at least one label of the header row
+config-form-header-rows = [table] header_rows must be between 1 and {$max}
+config-form-header-skip-row = [table] header_skip: row {$row} is not a row of the {$rows}-row header block (1 = its first row)
+config-form-header-skip-all = [table] header_skip leaves no header row
+config-form-severity = [severity] {$name} is not an ingest finding ({$list})
+config-form-column-ref-letter = {$place}: {$column} is not a column letter (A, B, … XFD)
+config-form-regex = {$what}: invalid regex {$regex}: {$error}
+config-form-year-pattern-group = year.pattern needs one capture group around the year
+config-form-needs = {$key} = {$value} needs {$needs}
+config-form-year-row-grid = year.from = "row" is for grids (a long list has year.from = "column")
+config-form-year-row-needs = year.from = "row" needs year.row (the row of the header block holding the years, 1 = its first row)
+config-form-year-row-range = year.row = {$row} is not a row of the {$rows}-row header block
+config-form-long-needs-section = layout = "long" needs a [long] section
+config-form-grid-long-sections = [long] and [[items]] belong to layout = "long"
+config-form-grid-needs-mapping = a grid form needs [[columns]], [[rows]] or [fixed] data_element
+config-place-fixed = [fixed]
+config-place-columns = [[columns]] {$name}
+config-place-columns-letter = [[columns]] "column {$column}"
+config-place-rows = [[rows]] {$label}
+config-place-items = [[items]] {$label}
+config-form-unknown-data-element = {$place}: unknown data element {$value} (not in pipelines/indicators.toml)
+config-form-bad-sex = {$place}: sex must be F, M or _T, not {$value}
+config-form-bad-residence = {$place}: residence must be U, R or _T, not {$value}
+config-form-bad-age = {$place}: age {$value} is not an age code like _T, Y0T4, Y_LT1, Y_GE65
+config-form-empty-unit = {$place}: empty unit
+config-form-unit-convert = {$place}: unit {$value} cannot be converted to {$de_unit}, the unit of {$de}
+config-form-columns-both = {$place}: give header or column, not both
+config-form-columns-neither = [[columns]]: each entry needs header = "…" or column = "C"
+config-form-columns-letter = [[columns]] column = {$column} is not a column letter (A, B, … XFD)
+config-form-columns-letter-twice = [[columns]] column {$column} is mapped twice
+config-form-columns-header-twice = [[columns]] header {$header} is mapped twice
+config-form-flag-of-dims = {$place}: a flag column (flag_of) sets no data_element, sex, age, residence, unit or flag
+config-form-flag-of-needs-flags = {$place}: flag_of needs [table.flags] saying what each mark means
+config-form-flag-of-long = {$place}: a long list names its flag column in [long] flag_column
+config-form-flag-next-needs-flags = {$place}: flag = "next" needs [table.flags]
+config-form-flag-value = {$place}: flag = {$value}: the only value is "next" (or use flag_of on the flag column)
+config-form-flag-empty-def = [table.flags] {$mark}: give obs_status and/or note
+config-form-flag-status = [table.flags] {$mark}: obs_status {$status} is not an SDMX OBS_STATUS code ({$list})
+config-form-flag-empty-mark = [table.flags]: an empty mark
+config-form-value-map = [long] {$what}_values: {$label} = {$code} is not a {$what} code
+config-form-rows-twice = [[rows]] label {$label} is mapped twice
+config-form-items-twice = [[items]] label {$label} is mapped twice
+config-area-code-twice = area code {$code} appears twice
+config-area-cycle = area {$code} has a cycle in its parents
+config-area-unknown-parent = area {$code} names unknown parent {$parent}
+config-area-group-parent = area {$code} is a group (group = true): groups stand outside the tree and have no parent
+config-area-under-group = area {$code} names the group {$group} as its parent: a group has no areas under it (its values are reported, not summed)
+config-area-label-twice = label {$label} names two areas ({$a} and {$b})
+config-disclosure-threshold = [disclosure] threshold must be a number >= 1, not {$value}
+config-disclosure-protection = [disclosure] protection must be a number > 0, not {$value}
+config-disclosure-cost = [disclosure] {$name} must be a number >= 1, not {$value}
+config-pipelines-missing = the pipelines folder {$dir} (--pipelines) does not exist
+config-pipelines-none = no pipelines folder (one with indicators.toml) in {$list}; give it with --pipelines DIR
+config-panic = wcmon: internal error: {$msg}
+config-panic-at = wcmon: internal error: {$msg} ({$location})

@@ -23,7 +23,7 @@ run-database = 数据库：{$db}（版本 {$version}，{$ms} 毫秒）
 run-errors-see = 报表中有错误：见 {$db}/issues.parquet（severity = 'error'）
 
 ## 错误
-err-pipelines-folder = wcmon：找不到流程配置文件夹：{$error}
+err-pipelines-folder = wcmon：{$error}
 err-pipeline = wcmon：流程配置文件错误：{$error}
 err-run = wcmon：运行失败：{$error}
 err-locked = wcmon：另一次运行正在使用数据库：{$error}
@@ -127,3 +127,76 @@ trend-text-short = {$class}：不足 3 年
 trend-gap-few-events = 某组最新合并窗口内事件少于 {$min} 例（{$counts}）
 relational-gap = {$year} 年 {$code} − {$reference} = {$gap}
 issue-balance-checked-nothing = 报表格式 {$form} 的平衡校验规则 {$rule} 在本次运行的 {$n} 份报表中一项也未检查：找不到可比较的合计（合计行或全县列是否被当作地区载入，而不是跳过？），或它所涉及的数值都未填报
+
+## config：流程配置文件中的错误（src/config/：ConfigError、ConfigMsg）、流程配置文件夹、程序内部错误
+## 键名、代码和取值原样保留（[table] header_rows、"F"），它们是文件里写的内容。
+config-io = 无法读取 {$file}：{$error}
+config-io-not-found = 文件不存在
+config-io-permission = 没有读取权限
+config-io-not-utf8 = 不是 UTF-8 编码的文本（请用 UTF-8 编码保存）
+config-io-directory = 这是一个文件夹，不是文件
+config-toml = {$file}：{$error}
+config-toml-at = {$file}：第 {$line} 行第 {$column} 列有误（TOML）：{$error}
+config-invalid = {$file}：{$msg}
+config-at-line = {$file}：第 {$line} 行：{$msg}
+config-form-id-twice = 报表格式 id {$id} 已被 {$other} 使用
+config-form-area-unknown = area.value {$value} 不在 areas.toml 中
+config-schedule-level = [schedule] areas = {$level}：areas.toml 中没有这一级别（level）的地区（已有的级别：{$levels}）
+config-schedule-due-format = due 应为“月-日”，如 "03-31"，而不是 {$value}
+config-schedule-due-day = due {$value} 不是一年中的日期（月份为 01-12，日期须是该月有的一天；不能用 02-29）
+config-form-match-needs = [match] 需要 file_name 或 header_labels（或两者都写）
+config-form-header-labels = [table] header_labels 至少要写出表头第一行中的一个标签
+config-form-header-rows = [table] header_rows 应在 1 到 {$max} 之间
+config-form-header-skip-row = [table] header_skip：第 {$row} 行不在 {$rows} 行的表头区内（1 = 表头区第一行）
+config-form-header-skip-all = [table] header_skip 去掉了全部表头行
+config-form-severity = [severity] {$name} 不是读取阶段的问题代码（可用：{$list}）
+config-form-column-ref-letter = {$place}：{$column} 不是列字母（A、B、… XFD）
+config-form-regex = {$what}：正则表达式 {$regex} 无效：{$error}
+config-form-year-pattern-group = year.pattern 需要用一个捕获组（一对括号）括住年份
+config-form-needs = {$key} = {$value} 时需要 {$needs}
+config-form-year-row-grid = year.from = "row" 只用于网格表（长表用 year.from = "column"）
+config-form-year-row-needs = year.from = "row" 时需要 year.row（表头区中写年份的那一行，1 = 第一行）
+config-form-year-row-range = year.row = {$row} 不在 {$rows} 行的表头区内
+config-form-long-needs-section = layout = "long" 时需要 [long] 一节
+config-form-grid-long-sections = [long] 和 [[items]] 只用于 layout = "long"
+config-form-grid-needs-mapping = 网格表的报表格式需要 [[columns]]、[[rows]] 或 [fixed] data_element
+config-place-fixed = [fixed]
+config-place-columns = [[columns]] {$name}
+config-place-columns-letter = [[columns]] 列 {$column}
+config-place-rows = [[rows]] {$label}
+config-place-items = [[items]] {$label}
+config-form-unknown-data-element = {$place}：未知的数据元素 {$value}（不在 pipelines/indicators.toml 中）
+config-form-bad-sex = {$place}：sex 应为 F、M 或 _T，而不是 {$value}
+config-form-bad-residence = {$place}：residence 应为 U、R 或 _T，而不是 {$value}
+config-form-bad-age = {$place}：age {$value} 不是年龄代码（如 _T、Y0T4、Y_LT1、Y_GE65）
+config-form-empty-unit = {$place}：unit 为空
+config-form-unit-convert = {$place}：单位 {$value} 无法换算为 {$de} 的单位 {$de_unit}
+config-form-columns-both = {$place}：header 和 column 只能写一个
+config-form-columns-neither = [[columns]]：每一项都需要 header = "…" 或 column = "C"
+config-form-columns-letter = [[columns]] column = {$column} 不是列字母（A、B、… XFD）
+config-form-columns-letter-twice = [[columns]] 列 {$column} 映射了两次
+config-form-columns-header-twice = [[columns]] header {$header} 映射了两次
+config-form-flag-of-dims = {$place}：标注列（flag_of）不能设置 data_element、sex、age、residence、unit 或 flag
+config-form-flag-of-needs-flags = {$place}：使用 flag_of 时需要 [table.flags] 说明每个标注的含义
+config-form-flag-of-long = {$place}：长表的标注列写在 [long] flag_column 中
+config-form-flag-next-needs-flags = {$place}：flag = "next" 时需要 [table.flags]
+config-form-flag-value = {$place}：flag = {$value}：只能是 "next"（或在标注列上用 flag_of）
+config-form-flag-empty-def = [table.flags] {$mark}：需要 obs_status 或 note（或两者都写）
+config-form-flag-status = [table.flags] {$mark}：obs_status {$status} 不是 SDMX OBS_STATUS 代码（可用：{$list}）
+config-form-flag-empty-mark = [table.flags]：标注为空
+config-form-value-map = [long] {$what}_values：{$label} = {$code} 不是 {$what} 代码
+config-form-rows-twice = [[rows]] label {$label} 映射了两次
+config-form-items-twice = [[items]] label {$label} 映射了两次
+config-area-code-twice = 地区代码 {$code} 出现了两次
+config-area-cycle = 地区 {$code} 的上级（parent）形成了循环
+config-area-unknown-parent = 地区 {$code} 的上级 {$parent} 不在 areas.toml 中
+config-area-group-parent = 地区 {$code} 是分组（group = true）：分组不在层级树中，不能有上级（parent）
+config-area-under-group = 地区 {$code} 的上级是分组 {$group}：分组下面不能有地区（分组的数值直接填报，不由下级汇总）
+config-area-label-twice = 名称 {$label} 同时指两个地区（{$a} 和 {$b}）
+config-disclosure-threshold = [disclosure] threshold 应为不小于 1 的数，而不是 {$value}
+config-disclosure-protection = [disclosure] protection 应为大于 0 的数，而不是 {$value}
+config-disclosure-cost = [disclosure] {$name} 应为不小于 1 的数，而不是 {$value}
+config-pipelines-missing = 流程配置文件夹 {$dir}（--pipelines）不存在
+config-pipelines-none = 在以下位置都找不到流程配置文件夹（含 indicators.toml 的文件夹）：{$list}；请用 --pipelines 目录 指定
+config-panic = wcmon：内部错误：{$msg}。请把这一行报告给维护者
+config-panic-at = wcmon：内部错误：{$msg}（{$location}）。请把这一行报告给维护者
