@@ -172,9 +172,7 @@ fn check_sources(raw: &RawForm, at: &Place) -> Result<(), ConfigError> {
         Layout::Long if raw.items.is_empty() => Err(at.err(needs("layout", "long", "[[items]]"))),
         Layout::Long => Ok(()),
         Layout::Grid if raw.long.is_some() || !raw.items.is_empty() => Err(at.err(msg("config-form-grid-long-sections"))),
-        Layout::Grid if raw.columns.is_empty() && raw.rows.is_empty() && raw.fixed.data_element.is_none() => {
-            Err(at.err(msg("config-form-grid-needs-mapping")))
-        }
+        Layout::Grid if raw.columns.is_empty() && raw.rows.is_empty() && raw.fixed.data_element.is_none() => Err(at.err(msg("config-form-grid-needs-mapping"))),
         Layout::Grid => Ok(()),
     }
 }
@@ -357,6 +355,10 @@ mod tests {
         assert_eq!(e.message(Lang::En), "f.toml: a grid form needs [[columns]], [[rows]] or [fixed] data_element");
         let e = resolve(&form("[table.flags]\n\"*\" = \"Q\"", "[[columns]]\nheader = \"活产数\"\ndata_element = \"live_births\"\n")).unwrap_err();
         assert!(e.message(Lang::En).starts_with("f.toml: line 13: [table.flags] \"*\": obs_status \"Q\" is not an SDMX OBS_STATUS code (A, B,"), "{e}");
-        assert!(e.message(Lang::Zh).starts_with("f.toml：第 13 行：[table.flags] \"*\"：obs_status \"Q\" 不是 SDMX OBS_STATUS 代码"), "{}", e.message(Lang::Zh));
+        assert!(
+            e.message(Lang::Zh).starts_with("f.toml：第 13 行：[table.flags] \"*\"：obs_status \"Q\" 不是 SDMX OBS_STATUS 代码"),
+            "{}",
+            e.message(Lang::Zh)
+        );
     }
 }
