@@ -322,16 +322,6 @@ fn quiet_panics() {
     }));
 }
 
-/// Test hook: with `WCMON_PANIC_AT=main` the binary panics once the language is
-/// set, so a test sees the panic line. Only in a build with the `test-hooks`
-/// feature (`tools/test` passes it); no other build has it.
-#[cfg(feature = "test-hooks")]
-fn panic_point() {
-    if std::env::var("WCMON_PANIC_AT").ok().as_deref() == Some("main") {
-        panic!("WCMON_PANIC_AT=main");
-    }
-}
-
 fn main() -> ExitCode {
     deep_thread_stacks();
     tune_allocator();
@@ -340,8 +330,11 @@ fn main() -> ExitCode {
     init_logs(cli.log_format);
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     wcmon::i18n::set_lang(lang);
+    // Test hook (a `test-hooks` build only): WCMON_PANIC_AT=main panics here, for the test of the panic line.
     #[cfg(feature = "test-hooks")]
-    panic_point();
+    if std::env::var("WCMON_PANIC_AT").ok().as_deref() == Some("main") {
+        panic!("WCMON_PANIC_AT=main");
+    }
     // The pipeline files, for the commands that read them (generate reads the areas and the catalogue).
     let pipelines = || {
         let cwd = std::env::current_dir().unwrap_or_default();
@@ -462,14 +455,13 @@ fn main() -> ExitCode {
                 Ok(p) => p,
                 Err(e) => return missing(e),
             };
-            let assets = match wcmon::generate::Assets::new(p, write_xls, &cwd) {
-                Ok(a) => a,
+            match wcmon::generate::Assets::new(p, write_xls, &cwd) {
+                Ok(assets) => generate(&out, seed, faults, scale, counties, years, &assets, lang),
                 Err(e) => {
                     eprintln!("{}", t!(lang, "err-command", command = "generate", error = &e));
-                    return ExitCode::from(2);
+                    ExitCode::from(2)
                 }
-            };
-            generate(&out, seed, faults, scale, counties, years, &assets, lang)
+            }
         }
     }
 }
