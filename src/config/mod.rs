@@ -1,7 +1,8 @@
 //! Pipeline files: the catalogue, the areas and one file per return form.
 //!
 //! Everything is loaded and checked before any workbook is opened; a bad
-//! pipeline file stops the run with its path and line (exit code 2).
+//! pipeline file stops the run with its path and line (exit code 2), said in the
+//! process's language ([`ConfigError`], catalogue messages `config-…`).
 
 pub mod areas;
 pub mod catalogue;
