@@ -379,3 +379,34 @@ fn symlink(target: &Path, link: &Path) -> Result<(), PublishError> {
         Err(PublishError::Io { path: link.to_path_buf(), source: std::io::Error::other("versioned databases need symbolic links (Unix)") })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> DataFrame {
+        df!("area" => ["421321", "421321100"], "year" => [2024i32, 2024]).unwrap()
+    }
+
+    #[test]
+    fn a_table_is_written_only_as_its_registry_entry_says() {
+        let tmp = tempfile::tempdir().unwrap();
+        let staging = Staging::begin(tmp.path()).unwrap();
+        let mut manifest = Manifest::default();
+        let refused = |t: &mut Table, part: usize| matches!(staging.write_part(t, part), Err(PublishError::NotRegistered { .. }));
+        // Not in the registry; the export's; a whole-run table with an order of its own, or in parts.
+        assert!(refused(&mut Table::new("areas_copy", frame()), 0));
+        assert!(refused(&mut Table::of(&tables::SUPPRESSION, frame()), 0));
+        assert!(refused(&mut Table::new("areas", frame()).sorted_by(&["area"], true), 0));
+        assert!(refused(&mut Table::of(&tables::AREAS, frame()), 1));
+        assert!(staging.dir.read_dir().unwrap().next().is_none(), "a refused table left a file");
+        // As registered: written, and counted.
+        assert_eq!(staging.write(&mut Table::of(&tables::AREAS, frame()), 0, &mut manifest).unwrap(), 2);
+        assert!(staging.dir.join("areas.parquet").is_file());
+        assert_eq!(manifest.row_counts.get("areas"), Some(&2));
+        // A per-part table in parts: `year=2024/part-3.parquet`.
+        let mut values = Table::of(&tables::DATA_VALUES, frame());
+        assert!(!refused(&mut values, 3));
+        assert!(staging.dir.join("data_values/year=2024/part-3.parquet").is_file());
+    }
+}
