@@ -13,7 +13,8 @@
 //! - `store::parts` and `pipeline::split`: the per-part tables ([`per_part`]);
 //! - tests/it/tables.rs: every entry against the published sample (the files,
 //!   their order, a unique grain; the public export holds exactly the public
-//!   tables) and against the README's table list (its grain text, every column).
+//!   tables) and against the README's two table lists (the grain text and every
+//!   column; the key, order, partitioning, writer and audience).
 //!
 //! ARCHITECTURE.md "A published table" lists the steps to add one.
 
@@ -278,8 +279,10 @@ mod tests {
         for (i, t) in TABLES.iter().enumerate() {
             assert!(TABLES[..i].iter().all(|u| u.name != t.name), "{} twice", t.name);
             assert_eq!(by_name(t.name), Some(*t));
-            // A partitioned table is the per-part kind, and its key is in its grain.
+            // A partitioned table is the per-part kind (by year: `store::parts` keeps and links
+            // back `year=YYYY` files), and its key is in its grain.
             assert_eq!(t.partition_by.is_some(), t.written == Written::PerPart, "{}", t.name);
+            assert!(t.partition_by.is_none_or(|key| key == "year"), "{}", t.name);
             if let Some(key) = t.partition_by {
                 assert!(t.grain.contains(&key) && t.sort.first() == Some(&key), "{}", t.name);
             }

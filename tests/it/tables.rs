@@ -11,7 +11,7 @@
 //! - the README's table list ("The monitoring database") has a row for every
 //!   table, at its path, with the registry's grain text and every column the
 //!   published table has (none it lacks), and no row for a table the registry
-//!   does not have.
+//!   does not have; its list of keys and orders is the registry's, row for row.
 
 use crate::common;
 
@@ -99,19 +99,26 @@ fn every_table_as_registered_in_a_database_written_in_parts_after_a_return_is_re
     assert_eq!(tables_checked(&out), TABLES.iter().filter(|t| t.written != Written::Export).count(), "{out}");
 }
 
-/// The README's rows of "The monitoring database": (path, grain, columns), the
-/// columns the first code span of the third cell names (notes in brackets left out).
-fn readme_rows() -> Vec<(String, String, Vec<String>)> {
+/// The rows (their cells) of the README's table in "The monitoring database" whose
+/// header row is `header`.
+fn readme_table(header: &str) -> Vec<Vec<String>> {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let section = readme.split("\n## The monitoring database\n").nth(1).expect("README: no section \"The monitoring database\"");
     let section = section.split("\n## ").next().unwrap_or_default();
+    let lines: Vec<&str> = section.lines().skip_while(|l| l.trim() != header).skip(2).take_while(|l| l.starts_with('|')).collect();
+    assert!(!lines.is_empty(), "README \"The monitoring database\": no table headed {header}");
+    lines.iter().map(|l| l.trim().trim_matches('|').split(" | ").map(|c| c.trim().to_string()).collect()).collect()
+}
+
+/// The README's list of tables: (path, grain, columns), the columns the first code
+/// span of the third cell names (notes in brackets left out).
+fn readme_rows() -> Vec<(String, String, Vec<String>)> {
     let code = |cell: &str| cell.split('`').nth(1).map(str::to_string);
     let mut rows = Vec::new();
-    for line in section.lines().filter(|l| l.starts_with("| `")) {
-        let cells: Vec<&str> = line.trim().trim_matches('|').split(" | ").map(str::trim).collect();
-        assert_eq!(cells.len(), 3, "README: a row of the table list with {} cells: {line}", cells.len());
-        let path = code(cells[0]).unwrap_or_default();
-        let mut columns = code(cells[2]).unwrap_or_default();
+    for cells in readme_table("| table | grain | main columns |") {
+        assert_eq!(cells.len(), 3, "README: a row of the table list with {} cells: {cells:?}", cells.len());
+        let path = code(&cells[0]).unwrap_or_default();
+        let mut columns = code(&cells[2]).unwrap_or_default();
         // `status (loaded, superseded, …)`: the bracket is the column's values.
         while let (Some(open), Some(close)) = (columns.find('('), columns.find(')')) {
             if close < open {
@@ -120,7 +127,7 @@ fn readme_rows() -> Vec<(String, String, Vec<String>)> {
             columns.replace_range(open..=close, "");
         }
         let columns = columns.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
-        rows.push((path, cells[1].to_string(), columns));
+        rows.push((path, cells[1].clone(), columns));
     }
     rows
 }
@@ -170,4 +177,25 @@ fn the_readme_lists_every_table_with_its_grain_and_every_column() {
     for (path, _, _) in &rows {
         assert!(path == MANIFEST || TABLES.iter().any(|t| readme_path(t) == *path), "README lists `{path}`, which the registry (src/tables.rs) does not have");
     }
+}
+
+/// A table's row of the README's list of keys and orders, as the registry says it.
+fn key_row(t: &TableDef) -> String {
+    let list = |cols: &[&str]| if cols.is_empty() { "—".to_string() } else { cols.join(", ") };
+    let order = if t.nulls_first && !t.sort.is_empty() { format!("{} (nulls first)", list(t.sort)) } else { list(t.sort) };
+    let written = match t.written {
+        Written::PerPart => "per part",
+        Written::WholeRun => "once per run",
+        Written::Export => "by `wcmon export --public`",
+    };
+    let public = if t.audience == wcmon::tables::Audience::Public { "yes" } else { "no" };
+    format!("| `{}` | {} | {order} | {} | {written} | {public} |", t.name, list(t.grain), t.partition_by.unwrap_or("—"))
+}
+
+#[test]
+fn the_readme_lists_every_table_with_its_key_order_partitioning_and_audience() {
+    let header = "| table | key | sorted by | partitioned by | written | public export |";
+    let got: Vec<String> = readme_table(header).iter().map(|cells| format!("| {} |", cells.join(" | "))).collect();
+    let want: Vec<String> = TABLES.iter().map(|t| key_row(t)).collect();
+    assert!(got == want, "README \"The monitoring database\": the list of keys and orders is not the registry's (src/tables.rs); it should read\n{header}\n|---|---|---|---|---|---|\n{}", want.join("\n"));
 }
