@@ -1,5 +1,7 @@
 //! Publishing: Parquet tables into a new version folder, made current with
-//! one atomic rename.
+//! one atomic rename. Each table is written as its entry in the registry
+//! (`crate::tables`) says: its name, partitioning and declared order
+//! ([`Table::of`]); [`Staging::write`] refuses any other.
 //!
 //! ```text
 //! monitoring_db/
