@@ -69,6 +69,16 @@ pub struct TableDef {
 }
 
 impl TableDef {
+    /// A table a run writes once: public, no order declared (other fields set with `..`).
+    const fn once_per_run(name: &'static str, about: &'static str, grain: &'static [&'static str]) -> TableDef {
+        TableDef { name, about, grain, partition_by: None, sort: &[], nulls_first: false, written: Written::WholeRun, audience: Audience::Public }
+    }
+
+    /// A public table a run writes per part, partitioned by year, its rows in `sort` (the year first).
+    const fn per_part_by_year(name: &'static str, about: &'static str, grain: &'static [&'static str], sort: &'static [&'static str]) -> TableDef {
+        TableDef { partition_by: Some("year"), sort, written: Written::PerPart, ..TableDef::once_per_run(name, about, grain) }
+    }
+
     /// Its entry in a version folder (and at the database's top level): `data_values`, `issues.parquet`.
     pub fn entry(&self) -> String {
         match self.partition_by {
@@ -86,151 +96,77 @@ impl TableDef {
 /// The run's record beside its tables (not a table).
 pub const MANIFEST: &str = "manifest.json";
 
-pub static DATA_VALUES: TableDef = TableDef {
-    name: "data_values",
-    about: "one reported, derived or aggregated data element value",
-    grain: &["year", "data_element", "area", "sex", "age", "residence"],
-    partition_by: Some("year"),
-    sort: &["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"],
-    nulls_first: false,
-    written: Written::PerPart,
-    audience: Audience::Public,
-};
+pub static DATA_VALUES: TableDef = TableDef::per_part_by_year(
+    "data_values",
+    "one reported, derived or aggregated data element value",
+    &["year", "data_element", "area", "sex", "age", "residence"],
+    &["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"],
+);
 
-pub static INDICATOR_VALUES: TableDef = TableDef {
-    name: "indicator_values",
-    about: "one indicator value",
-    grain: &["year", "indicator", "area", "sex", "age", "residence"],
-    partition_by: Some("year"),
-    sort: &["year", "indicator", "area", "sex", "age", "residence"],
-    nulls_first: false,
-    written: Written::PerPart,
-    audience: Audience::Public,
-};
+pub static INDICATOR_VALUES: TableDef = TableDef::per_part_by_year(
+    "indicator_values",
+    "one indicator value",
+    &["year", "indicator", "area", "sex", "age", "residence"],
+    &["year", "indicator", "area", "sex", "age", "residence"],
+);
 
-pub static INDICATORS: TableDef = TableDef {
-    name: "indicators",
-    about: "the catalogue (132 indicators)",
-    grain: &["indicator"],
-    partition_by: None,
-    sort: &["indicator"],
-    nulls_first: true,
-    written: Written::WholeRun,
-    audience: Audience::Public,
-};
+/// The catalogue, the data elements and the areas are sorted by their code (Polars' sort:
+/// nulls first, though a code is never null).
+pub static INDICATORS: TableDef =
+    TableDef { sort: &["indicator"], nulls_first: true, ..TableDef::once_per_run("indicators", "the catalogue (132 indicators)", &["indicator"]) };
 
-pub static DATA_ELEMENTS: TableDef = TableDef {
-    name: "data_elements",
-    about: "data elements",
-    grain: &["data_element"],
-    partition_by: None,
-    sort: &["data_element"],
-    nulls_first: true,
-    written: Written::WholeRun,
-    audience: Audience::Public,
-};
+pub static DATA_ELEMENTS: TableDef =
+    TableDef { sort: &["data_element"], nulls_first: true, ..TableDef::once_per_run("data_elements", "data elements", &["data_element"]) };
 
-pub static AREAS: TableDef = TableDef {
-    name: "areas",
-    about: "area",
-    grain: &["area"],
-    partition_by: None,
-    sort: &["area"],
-    nulls_first: false,
-    written: Written::WholeRun,
-    audience: Audience::Public,
-};
+pub static AREAS: TableDef = TableDef { sort: &["area"], ..TableDef::once_per_run("areas", "area", &["area"]) };
 
 pub static PROGRESS: TableDef = TableDef {
-    name: "progress",
-    about: "indicator × area × sex × age × target year (2025, 2030)",
-    grain: &["indicator", "area", "sex", "age", "target_year"],
-    partition_by: None,
     sort: &["indicator", "area", "sex", "age", "target_year"],
-    nulls_first: false,
-    written: Written::WholeRun,
-    audience: Audience::Public,
+    ..TableDef::once_per_run("progress", "indicator × area × sex × age × target year (2025, 2030)", &["indicator", "area", "sex", "age", "target_year"])
 };
 
 pub static GAPS: TableDef = TableDef {
-    name: "gaps",
-    about: "indicator × area × year × age × dimension (sex: F against M; residence: R against U)",
-    grain: &["indicator", "area", "year", "dimension", "age", "sex", "residence"],
-    partition_by: None,
     sort: &["indicator", "area", "year", "dimension", "age", "sex", "residence"],
-    nulls_first: false,
-    written: Written::WholeRun,
-    audience: Audience::Public,
+    ..TableDef::once_per_run(
+        "gaps",
+        "indicator × area × year × age × dimension (sex: F against M; residence: R against U)",
+        &["indicator", "area", "year", "dimension", "age", "sex", "residence"],
+    )
 };
 
-pub static SUBMISSIONS: TableDef = TableDef {
-    name: "submissions",
-    about: "one input file",
-    grain: &["submission"],
-    partition_by: None,
-    sort: &[],
-    nulls_first: false,
-    written: Written::WholeRun,
-    audience: Audience::Public,
-};
+pub static SUBMISSIONS: TableDef = TableDef::once_per_run("submissions", "one input file", &["submission"]);
 
+/// In the order of `pipeline::sort_issues`, whose key is the grain but for the cell's row
+/// and column before its address: only the file and sheet are declared (None first).
 pub static ISSUES: TableDef = TableDef {
-    name: "issues",
-    about: "one finding",
-    // The order the rows are in (`pipeline::sort_issues`); the cell's row and column come
-    // before its address there, so only the file and sheet are declared.
-    grain: &["source_file", "source_sheet", "source_cell", "rule", "message", "data_element"],
-    partition_by: None,
     sort: &["source_file", "source_sheet"],
     nulls_first: true,
-    written: Written::WholeRun,
-    audience: Audience::Public,
+    ..TableDef::once_per_run("issues", "one finding", &["source_file", "source_sheet", "source_cell", "rule", "message", "data_element"])
 };
 
-pub static RULE_SUMMARY: TableDef = TableDef {
-    name: "rule_summary",
-    about: "one validation rule",
-    // Not unique by `rule` (yet): `unpaired_aggregate` has two rows (two checks) and
-    // `rate_denominator_missing` two equal ones.
-    grain: &[],
-    partition_by: None,
-    sort: &[],
-    nulls_first: false,
-    written: Written::WholeRun,
-    audience: Audience::Internal,
-};
+/// No key: not unique by `rule` (yet), `unpaired_aggregate` has two rows (two checks) and
+/// `rate_denominator_missing` two equal ones.
+pub static RULE_SUMMARY: TableDef = TableDef { audience: Audience::Internal, ..TableDef::once_per_run("rule_summary", "one validation rule", &[]) };
 
-pub static CHANGES: TableDef = TableDef {
-    name: "changes",
-    about: "one changed reported value (audit trail across versions)",
-    grain: &["version", "data_element", "area", "year", "sex", "age", "residence"],
-    partition_by: None,
-    sort: &[],
-    nulls_first: false,
-    written: Written::WholeRun,
-    audience: Audience::Public,
-};
+pub static CHANGES: TableDef = TableDef::once_per_run(
+    "changes",
+    "one changed reported value (audit trail across versions)",
+    &["version", "data_element", "area", "year", "sex", "age", "residence"],
+);
 
 pub static REPORTING: TableDef = TableDef {
-    name: "reporting",
-    about: "one return expected or received: form × year × area",
-    grain: &["form", "year", "area"],
-    partition_by: None,
-    sort: &[],
-    nulls_first: false,
-    written: Written::WholeRun,
     audience: Audience::Internal,
+    ..TableDef::once_per_run("reporting", "one return expected or received: form × year × area", &["form", "year", "area"])
 };
 
 pub static SUPPRESSION: TableDef = TableDef {
-    name: "suppression",
-    about: "one value withheld from the public export",
-    grain: &["table", "data_element", "indicator", "area", "year", "sex", "age", "residence", "target_year", "dimension", "group"],
-    partition_by: None,
-    sort: &[],
-    nulls_first: false,
     written: Written::Export,
     audience: Audience::Internal,
+    ..TableDef::once_per_run(
+        "suppression",
+        "one value withheld from the public export",
+        &["table", "data_element", "indicator", "area", "year", "sex", "age", "residence", "target_year", "dimension", "group"],
+    )
 };
 
 /// Every published table, in the order of the README's list.
