@@ -13,12 +13,12 @@ use crate::compute::{self, frames};
 use crate::config::Config;
 use crate::ingest::InputFile;
 use crate::model::Observation;
+use crate::tables::{TableDef, DATA_VALUES, INDICATOR_VALUES};
 use crate::validate;
 
 use super::files::{placeholder, restore, validate_and_derive, FileFacts, FileResult};
 use super::stage::{compute, Role};
 use super::tables::sorted_table;
-use crate::tables::{TableDef, DATA_VALUES, INDICATOR_VALUES};
 use super::totals::{count_file, Totals};
 use super::{pause_point_half, RunError, RunSummary};
 
