@@ -11,6 +11,7 @@
 //! and the audit trail in [`incremental`], the database on disk in [`store`].
 //! The rows passed between stages are in [`model`]; what config and normalise
 //! both read (labels, values, units) in [`vocab`]; small helpers in [`util`].
+//! The published tables, their names, grains and orders, are one registry: [`tables`].
 //! ARCHITECTURE.md says where each concern lives and how to add to it.
 //! [`disclosure`]: the public export, small sensitive counts withheld (with
 //! the cells that would give them back).
@@ -30,6 +31,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod reporting;
 pub mod store;
+pub mod tables;
 pub mod util;
 pub mod validate;
 pub mod vocab;

@@ -22,6 +22,7 @@ use crate::incremental::planning;
 use crate::ingest::{self, InputFile};
 use crate::model::{Observation, RunMode, RunOutcome, Submission, SubmissionStatus};
 use crate::store::publish::{self, Manifest, Table};
+use crate::tables as registry;
 use crate::util::now_rfc3339;
 use crate::validate;
 
@@ -36,7 +37,7 @@ use files::{process_file_error, process_ingest_error, restore, take_rereads};
 use split::plan_parts;
 pub use split::{DEFAULT_PART_VALUES, PARTS_AT_ONCE};
 use stage::compute;
-use tables::{catalogue_frame, data_elements_frame, sorted_table, DATA_ORDER, INDICATOR_ORDER};
+use tables::{catalogue_frame, data_elements_frame, sorted_table};
 pub use tables::{sort_issues, sort_issues_frame};
 use totals::{count_file, merge_stats, Totals};
 
@@ -366,9 +367,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         // Its rows are in `c.values` too; its own columns would outlive the publish's copies.
         drop(reported);
         totals.add_computed(&mut summary, &mut c, &mut results)?;
-        staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, 0, &mut manifest)?;
+        staging.write(&mut sorted_table(&registry::DATA_VALUES, c.values, &cfg)?, 0, &mut manifest)?;
         pause_point_half();
-        staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, 0, &mut manifest)?;
+        staging.write(&mut sorted_table(&registry::INDICATOR_VALUES, c.indicators.clone(), &cfg)?, 0, &mut manifest)?;
         ind_top = c.indicators;
     } else {
         // Part by part, the roots last from the parts' sums.
@@ -392,7 +393,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         loaded.filter_map(|r| Some((r.submission.form.as_deref()?, r.submission.source_file.as_str()))),
     ));
     totals::keep_issues(&mut totals.issues, &mut totals.issue_counts, &mut [], run_issues)?;
-    staging.write(&mut Table::new("reporting", reporting.frame()?), 0, &mut manifest)?;
+    staging.write(&mut Table::of(&registry::REPORTING, reporting.frame()?), 0, &mut manifest)?;
     let (changes, subs) =
         rayon::join(changes_job, || other_tables(OtherTables { cfg: &cfg, totals, results, ind_top, staging: &staging, started }, &mut summary, &mut manifest));
     let subs = subs?;
@@ -405,7 +406,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             changes = all;
         }
     }
-    staging.write(&mut Table::new("changes", changes), 0, &mut manifest)?;
+    staging.write(&mut Table::of(&registry::CHANGES, changes), 0, &mut manifest)?;
     // Files whose cached values were gone were read again: not "unchanged from the cache".
     let reread = take_rereads();
     summary.files_read += reread;
@@ -538,14 +539,14 @@ fn other_tables(t: OtherTables, summary: &mut RunSummary, manifest: &mut Manifes
     let mut tables = vec![
         // Sorted by Polars' sort (nulls first; none are null), areas by their code, issues by
         // file and sheet (None before any text), then by the cell's row and column.
-        Table::new("indicators", catalogue).sorted_by(&["indicator"], true),
-        sorted_table("progress", progress_df, cfg, &["indicator", "area", "sex", "age", "target_year"], None)?,
-        sorted_table("gaps", gaps_df, cfg, &["indicator", "area", "year", "dimension", "age", "sex", "residence"], None)?,
-        Table::new("data_elements", data_elements_frame(cfg)?).sorted_by(&["data_element"], true),
-        Table::new("areas", frames::areas(&cfg.areas)?).sorted_by(&["area"], false),
-        Table::new("submissions", frames::submissions(&subs)?),
-        Table::new("issues", issues).sorted_by(&["source_file", "source_sheet"], true),
-        Table::new("rule_summary", frames::rule_summary(&rule_stats)?),
+        Table::of(&registry::INDICATORS, catalogue),
+        sorted_table(&registry::PROGRESS, progress_df, cfg)?,
+        sorted_table(&registry::GAPS, gaps_df, cfg)?,
+        Table::of(&registry::DATA_ELEMENTS, data_elements_frame(cfg)?),
+        Table::of(&registry::AREAS, frames::areas(&cfg.areas)?),
+        Table::of(&registry::SUBMISSIONS, frames::submissions(&subs)?),
+        Table::of(&registry::ISSUES, issues),
+        Table::of(&registry::RULE_SUMMARY, frames::rule_summary(&rule_stats)?),
     ];
     for t in &mut tables {
         staging.write(t, 0, manifest)?;

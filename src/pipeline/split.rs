@@ -13,11 +13,12 @@ use crate::compute::{self, frames};
 use crate::config::Config;
 use crate::ingest::InputFile;
 use crate::model::Observation;
+use crate::tables::{TableDef, DATA_VALUES, INDICATOR_VALUES};
 use crate::validate;
 
 use super::files::{placeholder, restore, validate_and_derive, FileFacts, FileResult};
 use super::stage::{compute, Role};
-use super::tables::{sorted_table, DATA_ORDER, INDICATOR_ORDER};
+use super::tables::sorted_table;
 use super::totals::{count_file, Totals};
 use super::{pause_point_half, RunError, RunSummary};
 
@@ -181,8 +182,8 @@ pub(super) fn run_parts(
         pair_sums.into_iter().map(|(code, dfs)| Ok((code, compute::stack(dfs)?.unwrap_or_default()))).collect::<PolarsResult<_>>()?;
     let mut c = compute(&root_values, cfg, Some((Role::Top(&root_sums, &pair_sums), last_year)), started)?;
     totals.add_computed(summary, &mut c, &mut [])?;
-    staging.write(&mut sorted_table("data_values", c.values, cfg, &DATA_ORDER, Some("year"))?, n_parts, manifest)?;
-    staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), cfg, &INDICATOR_ORDER, Some("year"))?, n_parts, manifest)?;
+    staging.write(&mut sorted_table(&DATA_VALUES, c.values, cfg)?, n_parts, manifest)?;
+    staging.write(&mut sorted_table(&INDICATOR_VALUES, c.indicators.clone(), cfg)?, n_parts, manifest)?;
     Ok((c.indicators, unchanged))
 }
 
@@ -216,10 +217,10 @@ fn compute_jobs(
         let (mut out, values, indicators, results) = compute_part(input, state, run.cfg, run.db, (roots, last_year), &part_dir, run.started)?;
         // The two tables sorted and written side by side (a part computed alone, as in a
         // correction's run, otherwise leaves a core idle through its longest single step).
-        let write = |t: &'static str, order: &[&'static str], df: DataFrame| -> Result<(&'static str, usize), RunError> {
-            Ok((t, run.staging.write_part(&mut sorted_table(t, df, run.cfg, order, Some("year"))?, k)?))
+        let write = |t: &'static TableDef, df: DataFrame| -> Result<(&'static str, usize), RunError> {
+            Ok((t.name, run.staging.write_part(&mut sorted_table(t, df, run.cfg)?, k)?))
         };
-        let (a, b) = rayon::join(|| write("data_values", &DATA_ORDER, values), || write("indicator_values", &INDICATOR_ORDER, indicators));
+        let (a, b) = rayon::join(|| write(&DATA_VALUES, values), || write(&INDICATOR_VALUES, indicators));
         for (t, rows) in [a?, b?] {
             out.record.rows.insert(t.to_string(), rows);
         }

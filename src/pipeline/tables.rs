@@ -9,6 +9,7 @@ use crate::compute::frames;
 use crate::config::Config;
 use crate::model::Issue;
 use crate::store::publish::Table;
+use crate::tables::TableDef;
 
 /// The catalogue as a table, with each indicator's county baseline value.
 pub(super) fn catalogue_frame(cfg: &Config, ind_values: &DataFrame) -> PolarsResult<DataFrame> {
@@ -110,18 +111,13 @@ pub(super) fn add_area_names(df: DataFrame, cfg: &Config, sort_by: &[&str]) -> P
     Ok((df, order))
 }
 
-/// A table published in the order of `sort_by` (rows gathered as they are written).
-pub(super) fn sorted_table(
-    name: &'static str,
-    df: DataFrame,
-    cfg: &Config,
-    sort_by: &[&'static str],
-    partition_by: Option<&'static str>,
-) -> PolarsResult<Table> {
-    let (df, order) = add_area_names(df, cfg, sort_by)?;
-    // frames::sort_order: ascending, nulls last, strings by their bytes (Parquet's order for UTF8).
-    let sorted_by = sort_by.iter().map(|c| (*c, false)).collect();
-    Ok(Table { name, df, partition_by, order: Some(order), sorted_by })
+/// A table with its area names, published in its registry entry's order (rows
+/// gathered as they are written).
+pub(super) fn sorted_table(def: &'static TableDef, df: DataFrame, cfg: &Config) -> PolarsResult<Table> {
+    let (df, order) = add_area_names(df, cfg, def.sort)?;
+    // frames::sort_order: ascending, nulls last (the entry's `nulls_first` is false), strings by
+    // their bytes (Parquet's order for UTF8).
+    Ok(Table { order: Some(order), ..Table::of(def, df) })
 }
 
 /// Sort issues so output is deterministic.
@@ -183,6 +179,3 @@ pub(super) fn cell_order(cell: Option<&str>) -> (u64, u64, String) {
     let col = letters.bytes().fold(0u64, |acc, b| acc * 26 + (b - b'A' + 1) as u64);
     (digits.parse().unwrap_or(0), col, c.to_string())
 }
-
-pub(super) const DATA_ORDER: [&str; 9] = ["year", "data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"];
-pub(super) const INDICATOR_ORDER: [&str; 6] = ["year", "indicator", "area", "sex", "age", "residence"];

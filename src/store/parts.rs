@@ -69,9 +69,6 @@ pub struct PartOut {
     pub gaps_file: PathBuf,
 }
 
-/// The tables whose part files are kept (and linked back) per part.
-pub const PART_TABLES: [&str; 2] = ["data_values", "indicator_values"];
-
 /// The folder of the part with `key`.
 pub fn dir(db: &Path, key: &str) -> PathBuf {
     super::Layout::of(db).part(key)
@@ -185,7 +182,7 @@ fn link(from: &Path, to: &Path) -> std::io::Result<()> {
 pub fn begin(db: &Path, key: &str) -> PolarsResult<PathBuf> {
     let d = dir(db, key);
     let _ = fs::remove_dir_all(&d);
-    for t in PART_TABLES {
+    for t in crate::tables::per_part() {
         fs::create_dir_all(d.join(t)).map_err(io(&d))?;
     }
     Ok(d)
@@ -194,7 +191,7 @@ pub fn begin(db: &Path, key: &str) -> PolarsResult<PathBuf> {
 /// Keep a computed part: link its published files (part `k` of the staging
 /// version) and write its frames and record.
 pub fn save(part_dir: &Path, staged: &Path, k: usize, out: &mut PartOut) -> PolarsResult<()> {
-    for t in PART_TABLES {
+    for t in crate::tables::per_part() {
         for (year, path) in part_files(staged, t, k) {
             let to = part_dir.join(t).join(format!("year={year}.parquet"));
             link(&path, &to).map_err(io(&to))?;
@@ -269,7 +266,7 @@ fn reuse_verified(part_dir: &Path, staged: &Path, k: usize, record: PartRecord) 
     }
     // Link the published files last: a part found incomplete leaves nothing behind.
     let mut linked = Vec::new();
-    for t in PART_TABLES {
+    for t in crate::tables::per_part() {
         let Ok(entries) = fs::read_dir(part_dir.join(t)) else { return None };
         for e in entries.filter_map(|e| e.ok()) {
             let name = e.file_name().to_string_lossy().to_string();
@@ -305,7 +302,7 @@ impl Unchanged {
     /// Add a part taken unchanged: its `data_values` files and the areas its returns report.
     pub fn note<'a>(&mut self, part_dir: &Path, areas: impl Iterator<Item = &'a String>) {
         use std::os::unix::fs::MetadataExt;
-        if let Ok(entries) = fs::read_dir(part_dir.join("data_values")) {
+        if let Ok(entries) = fs::read_dir(part_dir.join(crate::tables::DATA_VALUES.name)) {
             for e in entries.filter_map(|e| e.ok()) {
                 if let Ok(m) = e.metadata() {
                     self.files.insert((m.dev(), m.ino()));

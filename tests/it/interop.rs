@@ -1,17 +1,19 @@
 //! The published database read by every client a statistician may use: recent
 //! pyarrow (dataset filters on strings), pandas `filters=`, Polars and DuckDB, and
 //! pyarrow 14 in its own virtualenv (`WCMON_OLD_PYTHON`, made by tools/test), on a
-//! database of one file per year and on one written in parts. The column types and
-//! each file's `sorting_columns` (checked against its rows) are in
-//! tests/python/check_clients.py.
+//! database of one file per year and on one written in parts, every table of the
+//! registry (`wcmon::tables`). The column types are in tests/python/check_clients.py;
+//! each file's `sorting_columns` (checked against its rows) and grain in tests/it/tables.rs.
 
 use crate::common;
 
 use common::*;
 
 fn clients(python: &str, db: &std::path::Path, old: bool) {
+    let registry = db.with_file_name("registry.json");
+    std::fs::write(&registry, serde_json::to_string(&wcmon::tables::TABLES).unwrap()).unwrap();
     let mut cmd = std::process::Command::new(python);
-    cmd.arg(root().join("tests/python/check_clients.py")).arg(db);
+    cmd.arg(root().join("tests/python/check_clients.py")).arg(&registry).arg(db);
     if old {
         cmd.arg("--old");
     }
@@ -20,8 +22,9 @@ fn clients(python: &str, db: &std::path::Path, old: bool) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "check_clients.py failed (tools/test installs its clients)\n{stdout}\n{stderr}");
     assert!(stdout.contains(" 0 failures"), "{stdout}");
-    // Every table was read (ten tables, each a line).
-    assert!(old || stdout.lines().filter(|l| l.contains(" in pyarrow, pandas, polars, duckdb")).count() == 10, "{stdout}");
+    // Every table a run publishes was read, each a line.
+    let tables = wcmon::tables::of_a_run().count();
+    assert!(old || stdout.lines().filter(|l| l.contains(" in pyarrow, pandas, polars, duckdb")).count() == tables, "{stdout}");
 }
 
 fn old_python() -> String {

@@ -26,3 +26,4 @@ mod template;
 mod validation;
 mod disclosure;
 mod zh_messages;
+mod tables;

@@ -1,8 +1,9 @@
 """Every published table read by every client a statistician may use, with the
-types of DESIGN.md §4 (plain strings, signed integers, years int32) and the rows'
-declared order (`sorting_columns`) checked against the rows themselves.
+types of DESIGN.md §4 (plain strings, signed integers, years int32). The tables
+are the registry's (src/tables.rs, as JSON); their files, declared order and
+grain are checked by check_tables.py.
 
-Usage: python3 check_clients.py DB [--old]
+Usage: python3 check_clients.py REGISTRY.json DB [--old]
 
 Recent clients: pyarrow (a dataset filter on a string column of every table),
 pandas read_parquet(filters=...), Polars and DuckDB, each counting the rows of one
@@ -10,6 +11,7 @@ value of one string column; the counts must agree with the count made in plain
 Python from the rows pyarrow read. With --old (pyarrow 14, its own virtualenv):
 pyarrow alone, reading every file and filtering every table the same way.
 Prints "N failures" last."""
+import json
 import sys
 from pathlib import Path
 
@@ -18,8 +20,9 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-db = Path(sys.argv[1])
-old = "--old" in sys.argv[2:]
+registry = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+db = Path(sys.argv[2])
+old = "--old" in sys.argv[3:]
 failures = 0
 
 
@@ -29,18 +32,9 @@ def fail(msg):
     print("FAIL", msg)
 
 
-PARTITIONED = ["data_values", "indicator_values"]
-SINGLE = ["indicators", "data_elements", "areas", "submissions", "issues", "rule_summary", "changes", "progress"]
-# The tables whose files must say how their rows are sorted (the first columns of their order).
-SORTED = {
-    "data_values": ["data_element", "area", "sex", "age", "residence", "derived", "source_file", "source_cell"],
-    "indicator_values": ["indicator", "area", "sex", "age", "residence"],
-    "progress": ["indicator", "area", "sex", "age", "target_year"],
-    "indicators": ["indicator"],
-    "data_elements": ["data_element"],
-    "areas": ["area"],
-    "issues": ["source_file", "source_sheet"],
-}
+# The tables a run publishes (the export's are not in a database).
+PARTITIONED = [t["name"] for t in registry if t["written"] != "export" and t["partition_by"]]
+SINGLE = [t["name"] for t in registry if t["written"] != "export" and not t["partition_by"]]
 # Counts that must be Int64 (they were unsigned).
 COUNTS = {
     "data_values": ["n_sources"],
@@ -82,32 +76,6 @@ def check_types(table, schema):
     return strings
 
 
-def key(value, nulls_first):
-    # Nulls before or after every value; strings compare by code point, which is
-    # their UTF-8 bytes' order (Parquet's order for UTF8).
-    return (0, None) if value is None and nulls_first else (2, None) if value is None else (1, value)
-
-
-def check_sorted(table, path):
-    meta = pq.ParquetFile(path).metadata
-    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
-    want = [c for c in SORTED[table] if c in names]
-    rows = pq.read_table(path).to_pylist()
-    for g in range(meta.num_row_groups):
-        cols = meta.row_group(g).sorting_columns
-        got = [names[c.column_index] for c in cols]
-        if got != want:
-            fail(f"{path}: row group {g} sorting_columns {got}, expected {want}")
-            return
-        if any(c.descending for c in cols):
-            fail(f"{path}: a descending sorting column")
-    cols = meta.row_group(0).sorting_columns if meta.num_row_groups else []
-    keys = [tuple(key(r[names[c.column_index]], c.nulls_first) for c in cols) for r in rows]
-    bad = next((i for i in range(1, len(keys)) if keys[i - 1] > keys[i]), None)
-    if bad is not None:
-        fail(f"{path}: rows {bad - 1} and {bad} are not in the declared order {want}: {keys[bad - 1]} > {keys[bad]}")
-
-
 def first_value(rows, column):
     return next((r[column] for r in rows if r[column] is not None), None)
 
@@ -127,9 +95,6 @@ for table in tables:
     if table == "changes" and not rows:
         # A first run has no changes: the filter is tried on a column anyway (no rows).
         pass
-    if not old and table in SORTED:
-        for f in files:
-            check_sorted(table, f)
     # One string column's most telling value: the first column with a value.
     column = next((c for c in strings if first_value(rows, c) is not None), strings[0])
     value = first_value(rows, column) or "none"

@@ -1,5 +1,7 @@
 //! Publishing: Parquet tables into a new version folder, made current with
-//! one atomic rename.
+//! one atomic rename. Each table is written as its entry in the registry
+//! (`crate::tables`) says: its name, partitioning and declared order
+//! ([`Table::of`]); [`Staging::write`] refuses any other.
 //!
 //! ```text
 //! monitoring_db/
@@ -18,6 +20,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::Layout;
+use crate::tables::{self, TableDef, Written};
 
 pub(crate) mod parquet;
 
@@ -43,6 +46,12 @@ impl Table {
         Table { name, df, partition_by: None, order: None, sorted_by: Vec::new() }
     }
 
+    /// A published table as its registry entry says: its name, partitioning and
+    /// declared order (the rows of `df` in that order, or gathered in it by `order`).
+    pub fn of(def: &'static TableDef, df: DataFrame) -> Table {
+        Table { name: def.name, df, partition_by: def.partition_by, order: None, sorted_by: def.sorted_by() }
+    }
+
     /// The table as it is, its rows sorted by `columns` (ascending; nulls first or not).
     pub fn sorted_by(mut self, columns: &[&'static str], nulls_first: bool) -> Table {
         self.sorted_by = columns.iter().map(|c| (*c, nulls_first)).collect();
@@ -58,6 +67,25 @@ pub enum PublishError {
     Polars { table: String, source: PolarsError },
     #[error("writing {table} to {path}: {source}")]
     Write { table: String, path: PathBuf, source: PolarsError },
+    /// A table a run may not write: not in the registry (`crate::tables`), or not as its entry says.
+    #[error("publishing {table}: {why} (see src/tables.rs)")]
+    NotRegistered { table: String, why: &'static str },
+}
+
+/// The registry's entry of a table a run writes (part `part` of it), checked against it.
+fn registered(t: &Table, part: usize) -> Result<&'static TableDef, PublishError> {
+    let refuse = |why| Err(PublishError::NotRegistered { table: t.name.to_string(), why });
+    let Some(def) = tables::by_name(t.name) else { return refuse("not a table of the registry") };
+    if def.written == Written::Export {
+        return refuse("a table of the public export, not of a run");
+    }
+    if t.partition_by != def.partition_by || t.sorted_by != def.sorted_by() {
+        return refuse("its partitioning or order is not its registry entry's");
+    }
+    if part != 0 && def.written != Written::PerPart {
+        return refuse("written in parts but registered as one file per run");
+    }
+    Ok(def)
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
@@ -185,23 +213,6 @@ pub fn write_table(dir: &Path, t: &mut Table, part: usize) -> Result<usize, Publ
     Ok(rows)
 }
 
-/// The tables of a database as they appear at its top level (links into `current/`).
-pub const TOP_LEVEL: &[&str] = &[
-    "data_values",
-    "indicator_values",
-    "indicators.parquet",
-    "data_elements.parquet",
-    "areas.parquet",
-    "progress.parquet",
-    "gaps.parquet",
-    "submissions.parquet",
-    "issues.parquet",
-    "rule_summary.parquet",
-    "changes.parquet",
-    "reporting.parquet",
-    "manifest.json",
-];
-
 /// Test hook: with `WCMON_PAUSE_AT=<step>` the run stops at that step of the
 /// publish, writes `WCMON_PAUSE_FILE` (if set) and sleeps, so a test can kill
 /// it there. Steps: `staging` (half the tables written), `staged` (the new
@@ -302,8 +313,10 @@ impl Staging {
     }
 
     /// Write one part of a partitioned table (the caller counts its rows into the
-    /// manifest). Safe to call from several threads for different parts.
+    /// manifest). Safe to call from several threads for different parts. The table
+    /// must be as its registry entry says (`crate::tables`).
     pub fn write_part(&self, t: &mut Table, part: usize) -> Result<usize, PublishError> {
+        registered(t, part)?;
         let t0 = std::time::Instant::now();
         let rows = write_table(&self.dir, t, part)?;
         tracing::debug!(ms = t0.elapsed().as_millis() as u64, rows, part, "publish: {}", t.name);
@@ -318,7 +331,7 @@ impl Staging {
         let Staging { db, versions, mut numbers, next, name, dir: staging } = self;
         let db = db.as_path();
         manifest.version = name.clone();
-        let mpath = staging.join("manifest.json");
+        let mpath = staging.join(tables::MANIFEST);
         let json = serde_json::to_string_pretty(manifest).map_err(|e| PublishError::Io { path: mpath.clone(), source: e.into() })?;
         fs::write(&mpath, json).map_err(io(&mpath))?;
         let dir = versions.join(&name);
@@ -334,8 +347,8 @@ impl Staging {
         pause_point("switched");
 
         // Stable names at the top level, each a link through `current`.
-        for entry in TOP_LEVEL {
-            let top = db.join(entry);
+        for entry in tables::top_level() {
+            let top = db.join(&entry);
             match fs::symlink_metadata(&top) {
                 Ok(m) if m.file_type().is_symlink() => continue,
                 // A database from before versions: its files give way to the links.
@@ -343,7 +356,7 @@ impl Staging {
                 Ok(_) => fs::remove_file(&top).map_err(io(&top))?,
                 Err(_) => {}
             }
-            symlink(&Layout::top_level_target(entry), &top)?;
+            symlink(&Layout::top_level_target(&entry), &top)?;
         }
         // Keep the newest versions.
         numbers.push(next);
@@ -366,5 +379,36 @@ fn symlink(target: &Path, link: &Path) -> Result<(), PublishError> {
     {
         let _ = target;
         Err(PublishError::Io { path: link.to_path_buf(), source: std::io::Error::other("versioned databases need symbolic links (Unix)") })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> DataFrame {
+        df!("area" => ["421321", "421321100"], "year" => [2024i32, 2024]).unwrap()
+    }
+
+    #[test]
+    fn a_table_is_written_only_as_its_registry_entry_says() {
+        let tmp = tempfile::tempdir().unwrap();
+        let staging = Staging::begin(tmp.path()).unwrap();
+        let mut manifest = Manifest::default();
+        let refused = |t: &mut Table, part: usize| matches!(staging.write_part(t, part), Err(PublishError::NotRegistered { .. }));
+        // Not in the registry; the export's; a whole-run table with an order of its own, or in parts.
+        assert!(refused(&mut Table::new("areas_copy", frame()), 0));
+        assert!(refused(&mut Table::of(&tables::SUPPRESSION, frame()), 0));
+        assert!(refused(&mut Table::new("areas", frame()).sorted_by(&["area"], true), 0));
+        assert!(refused(&mut Table::of(&tables::AREAS, frame()), 1));
+        assert!(staging.dir.read_dir().unwrap().next().is_none(), "a refused table left a file");
+        // As registered: written, and counted.
+        assert_eq!(staging.write(&mut Table::of(&tables::AREAS, frame()), 0, &mut manifest).unwrap(), 2);
+        assert!(staging.dir.join("areas.parquet").is_file());
+        assert_eq!(manifest.row_counts.get("areas"), Some(&2));
+        // A per-part table in parts: `year=2024/part-3.parquet`.
+        let mut values = Table::of(&tables::DATA_VALUES, frame());
+        assert!(!refused(&mut values, 3));
+        assert!(staging.dir.join("data_values/year=2024/part-3.parquet").is_file());
     }
 }
