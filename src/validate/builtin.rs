@@ -2,15 +2,21 @@
 //! per key (`duplicate`, `conflict`), and 其中:女 within 合计.
 
 use super::rules::{check_of, Check};
-use crate::i18n::Lang;
 use super::*;
+use crate::i18n::Lang;
 
 /// Built-in range checks by unit and kind, the catalogue's min/max, and declared `range` rules.
 pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
     let cfg = ctx.cfg;
     // Declared rules checked value by value (`range`), each with its evaluator.
-    let value_rules: Vec<(&Rule, &dyn Check)> =
-        cfg.rules.rules.iter().chain(cfg.forms.iter().flat_map(|f| f.rules.iter())).map(|r| (r, check_of(&r.kind))).filter(|(_, c)| c.checks_values()).collect();
+    let value_rules: Vec<(&Rule, &dyn Check)> = cfg
+        .rules
+        .rules
+        .iter()
+        .chain(cfg.forms.iter().flat_map(|f| f.rules.iter()))
+        .map(|r| (r, check_of(&r.kind)))
+        .filter(|(_, c)| c.checks_values())
+        .collect();
     // Each data element's entry, by the address of its shared code: a file's values hold
     // a few codes, in turn (a row of a return is a value of each column's element), so
     // its text is hashed once per file instead of once per value.

@@ -37,9 +37,9 @@ mod rules;
 mod tests;
 
 use builtin::{female_within_total, one_value_per_key, ranges};
-use rules::{check_of, stat_kind, InScope, Index};
 use history::{build_series, outliers, repeated_last_year};
 pub use history::{median, modified_z};
+use rules::{check_of, stat_kind, InScope, Index};
 
 /// The values and totals of one return, as validation sees them.
 #[derive(Debug)]

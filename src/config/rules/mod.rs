@@ -352,7 +352,8 @@ pub fn resolve_rules(raw: Vec<RawRule>, scope: &str, path: &Path, text: &str, ca
             return Err(cx.bad(&id, crate::t!(lang, "config-rule-id-twice")));
         }
         let kinds = RuleKind::TAGS.join(", ");
-        let kind = RuleKind::resolve(&kind, fields, &cx).unwrap_or_else(|| Err(cx.bad(&kind, crate::t!(lang, "config-rule-kind", kind = &kind, kinds = &kinds))))?;
+        let kind =
+            RuleKind::resolve(&kind, fields, &cx).unwrap_or_else(|| Err(cx.bad(&kind, crate::t!(lang, "config-rule-kind", kind = &kind, kinds = &kinds))))?;
         let description = description.filter(|d| !d.is_empty()).unwrap_or_else(|| kind.expression());
         let severity = severity.unwrap_or(Severity::Warning);
         let id: &'static str = Box::leak(id.into_boxed_str());
@@ -381,5 +382,44 @@ mod tests {
         let text = "[[rule]]\nid = \"a\"\nleft = [\"births\"]\nright = [\"birth\"]\n";
         assert_eq!(line_of(text, "birth"), Some(4));
         assert_eq!(line_of(text, "births"), Some(3));
+    }
+
+    /// Whether zh.ftl has the message `id` (`tr` gives the id back when not).
+    fn has_zh(id: &str) -> bool {
+        crate::i18n::tr(crate::i18n::Lang::Zh, id, &[]) != id
+    }
+
+    /// Moved here from `i18n` (which must not import config: config's messages use i18n).
+    #[test]
+    fn every_issue_code_has_a_chinese_message() {
+        let others = [
+            "unreadable_file",
+            "unrecognised_file",
+            "ambiguous_form",
+            "unreadable_sheet",
+            "sheet_not_read",
+            "inbox_entry",
+            "part_recomputed",
+            "rate_denominator_missing",
+            "return_missing",
+            "return_late",
+            "superseded",
+            "supersession_ambiguous",
+            "balance_checked_nothing", // validate::IDLE_BALANCE (a literal: config must not import validate)
+        ];
+        let codes = BUILT_IN.iter().map(|b| b.0).chain(crate::config::forms::INGEST_FINDINGS.iter().copied()).chain(others);
+        for code in codes {
+            let id = format!("issue-{}", code.replace('_', "-"));
+            assert!(has_zh(&id), "zh.ftl has no {id}");
+        }
+        // Every code of pipelines/README.md's table of issue codes is one of them.
+        let readme = include_str!("../../../pipelines/README.md");
+        let table = readme.split("| `issues.rule` |").nth(1).expect("the table of issue codes").split("\n\n").next().unwrap_or_default();
+        for line in table.lines().skip(2) {
+            let first = line.split('|').nth(1).unwrap_or_default();
+            for code in first.split('`').skip(1).step_by(2).filter(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_') && *c != "id") {
+                assert!(has_zh(&format!("issue-{}", code.replace('_', "-"))), "README code {code} has no zh message");
+            }
+        }
     }
 }
