@@ -181,13 +181,21 @@ pub struct Cx<'a> {
 
 impl Cx<'_> {
     /// The rule's mistake `msg`, at the line of `needle`.
+    /// (`needle` is looked for from the rule's id on: the same code in an earlier rule is not this mistake.)
     pub fn bad(&self, needle: &str, msg: String) -> ConfigError {
-        invalid(self.path, self.text, needle, crate::t!(self.lang, "config-rule-in", rule = self.id, msg = &msg))
+        let start = self.text.find(&format!("\"{}\"", self.id)).unwrap_or(0);
+        let line = line_of(&self.text[start..], needle).map(|l| self.text[..start].matches('\n').count() + l);
+        invalid_at(self.path, line, crate::t!(self.lang, "config-rule-in", rule = self.id, msg = &msg))
     }
 
-    /// The kind's fields, as its raw struct.
+    /// The kind's fields, as its raw struct (a field the kind does not have is a
+    /// mistake at that field's line).
     fn fields<T: DeserializeOwned>(&self, fields: toml::Table) -> Result<T, ConfigError> {
-        T::deserialize(toml::Value::Table(fields)).map_err(|e| self.bad(self.id, crate::t!(self.lang, "config-rule-fields", error = e.message())))
+        T::deserialize(toml::Value::Table(fields)).map_err(|e| {
+            // serde names the field: "unknown field `over`, expected one of …".
+            let field = e.message().strip_prefix("unknown field `").and_then(|m| m.split('`').next()).unwrap_or(self.id);
+            self.bad(field, crate::t!(self.lang, "config-rule-fields", error = e.message()))
+        })
     }
 
     /// Terms, each checked: a data element of the catalogue, a sex of F, M, _T, an age code.
@@ -332,7 +340,12 @@ pub fn line_of(text: &str, needle: &str) -> Option<usize> {
 
 /// A config error pointing at the line where `needle` appears.
 pub fn invalid(path: &Path, text: &str, needle: &str, msg: String) -> ConfigError {
-    let msg = match line_of(text, needle) {
+    invalid_at(path, line_of(text, needle), msg)
+}
+
+/// A config error at a line ("line 6: …", in the process's language).
+fn invalid_at(path: &Path, line: Option<usize>, msg: String) -> ConfigError {
+    let msg = match line {
         Some(l) => crate::t!(crate::i18n::lang(), "config-rule-line", line = l, msg = &msg),
         None => msg,
     };
