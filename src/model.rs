@@ -196,9 +196,8 @@ named_enum! {
     }
 }
 
-/// What kind of rule a [`RuleStat`] counts (`rule_summary.kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// What kind of rule a [`RuleStat`] counts (`rule_summary.kind`; serde: its text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum StatKind {
     /// A check built into wcmon (`negative_count`, `female_exceeds_total`, …).
     BuiltIn,
@@ -206,11 +205,38 @@ pub enum StatKind {
     Ingest,
     /// The year-over-year outlier check.
     Outlier,
-    /// Declared rules (`rules.toml`, a form's `[[rule]]`), by kind.
-    Compare,
-    Balance,
-    Pair,
-    Range,
+    /// Declared rules (`rules.toml`, a form's `[[rule]]`), by kind: the kind's tag (`compare`, `balance` …).
+    Declared(&'static str),
+}
+
+impl Serialize for StatKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for StatKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<StatKind, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(match text.as_str() {
+            "built_in" => StatKind::BuiltIn,
+            "ingest" => StatKind::Ingest,
+            "outlier" => StatKind::Outlier,
+            _ => {
+                // A declared rule's kind: its text kept once per process.
+                static KINDS: std::sync::Mutex<std::collections::BTreeSet<&'static str>> = std::sync::Mutex::new(std::collections::BTreeSet::new());
+                let mut kinds = KINDS.lock().unwrap_or_else(|e| e.into_inner());
+                match kinds.get(text.as_str()) {
+                    Some(k) => StatKind::Declared(k),
+                    None => {
+                        let k: &'static str = Box::leak(text.into_boxed_str());
+                        kinds.insert(k);
+                        StatKind::Declared(k)
+                    }
+                }
+            }
+        })
+    }
 }
 
 impl StatKind {
@@ -219,10 +245,7 @@ impl StatKind {
             StatKind::BuiltIn => "built_in",
             StatKind::Ingest => "ingest",
             StatKind::Outlier => "outlier",
-            StatKind::Compare => "compare",
-            StatKind::Balance => "balance",
-            StatKind::Pair => "pair",
-            StatKind::Range => "range",
+            StatKind::Declared(kind) => kind,
         }
     }
 }

@@ -141,3 +141,22 @@ config-pipelines-missing = the pipelines folder {$dir} (--pipelines) does not ex
 config-pipelines-none = no pipelines folder (one with indicators.toml) in {$list}; give it with --pipelines DIR
 config-panic = wcmon: internal error: {$msg}
 config-panic-at = wcmon: internal error: {$msg} ({$location})
+## rules: mistakes in a rules file (rules.toml, a form's [[rule]]), config/rules/
+config-rule-line = line {$line}: {$msg}
+config-rule-in = rule "{$rule}": {$msg}
+config-rule-severity-unknown = [severity] "{$name}" is not a built-in rule ({$names})
+config-rule-id-chars = rule id "{$rule}" must be letters, digits and _
+config-rule-id-twice = the id is used twice (or by a built-in rule)
+config-rule-kind = kind "{$kind}" is not a rule kind ({$kinds})
+config-rule-fields = {$error}
+config-rule-unknown-data-element = unknown data element "{$de}" (not in indicators.toml)
+config-rule-sex = sex must be F, M or _T, not "{$sex}"
+config-rule-age = age "{$age}" is not an age code like _T, Y0T4, Y_GE65
+config-rule-part = part "{$part}" is not an age code like Y0T4
+config-rule-tolerance = tolerance must be a number >= 0
+config-rule-compare-sides = kind = "compare" needs left and right
+config-rule-compare-op = kind = "compare" needs op (<=, <, >=, >, ==, !=)
+config-rule-op = op "{$op}" is not one of <=, <, >=, >, ==, !=
+config-rule-pair-sides = kind = "pair" needs left (the value) and right (what it requires)
+config-rule-balance-over = kind = "balance" needs over = "sex", "age", "residence" or "area"
+config-rule-range = kind = "range" needs data_elements and min, max or integer

@@ -200,3 +200,40 @@ config-pipelines-missing = 流程配置文件夹 {$dir}（--pipelines）不存�
 config-pipelines-none = 在以下位置都找不到流程配置文件夹（含 indicators.toml 的文件夹）：{$list}；请用 --pipelines 目录 指定
 config-panic = wcmon：内部错误：{$msg}。请把这一行报告给维护者
 config-panic-at = wcmon：内部错误：{$msg}（{$location}）。请把这一行报告给维护者
+## rules：规则文件（rules.toml、报表格式的 [[rule]]）中的错误，config/rules/
+config-rule-line = 第 {$line} 行：{$msg}
+config-rule-in = 规则 "{$rule}"：{$msg}
+config-rule-severity-unknown = [severity] 中的 "{$name}" 不是内置规则（内置规则：{$names}）
+config-rule-id-chars = 规则 id "{$rule}" 只能由字母、数字和 _ 组成
+config-rule-id-twice = 该 id 已被另一条规则（或内置规则）使用
+config-rule-kind = "{$kind}" 不是规则类型（规则类型：{$kinds}）
+config-rule-fields = 字段有误：{$error}
+config-rule-unknown-data-element = 未知的数据元素 "{$de}"（indicators.toml 中没有）
+config-rule-sex = 性别 sex 应为 F、M 或 _T，而不是 "{$sex}"
+config-rule-age = 年龄 "{$age}" 不是年龄代码（如 _T、Y0T4、Y_GE65）
+config-rule-part = parts 中的 "{$part}" 不是年龄代码（如 Y0T4）
+config-rule-tolerance = tolerance 应为不小于 0 的数
+config-rule-compare-sides = kind = "compare" 的规则需要 left 和 right
+config-rule-compare-op = kind = "compare" 的规则需要 op（<=、<、>=、>、==、!=）
+config-rule-op = op "{$op}" 不是 <=、<、>=、>、==、!= 之一
+config-rule-pair-sides = kind = "pair" 的规则需要 left（填报的数值）和 right（它所需要的数值）
+config-rule-balance-over = kind = "balance" 的规则需要 over = "sex"、"age"、"residence" 或 "area"
+config-rule-range = kind = "range" 的规则需要 data_elements，以及 min、max 或 integer
+## rules：issues.parquet 的 message_zh，在校验处给出（validate/）
+issue-duplicate-kept = {$place}：同一数值已在别处填报，此处重复的一份不入库（保留 {$kept} 的一份）
+issue-conflict-value = {$value}（{$at}）
+issue-conflict-withheld = {$place}：同一项目填报了不同的数值（实际值 {$observed}；其他：{$others}），全部暂不入库
+issue-conflict-first-kept = {$place}：同一项目填报了不同的数值（实际值 {$observed}；其他：{$others}），保留第一个
+issue-yoy-outlier-history = {$place}：{$name} 的数值 {$observed} 与本地区历年数据相差过大：{$from}–{$to} 年的中位数为 {$median}，修正 z 值为 {$z}（限值 {$threshold}）
+issue-repeated-last-year-share = 本报表 {$compared} 个数值中有 {$same} 个与 {$prev} 年完全相同：是否误将去年的报表再次报送？
+issue-unpaired-aggregate-areas = 指标 {$indicator}（{$area}，{$year} 年）：汇总比率的分子来自 {$n} 个地区，分母来自 {$d} 个地区
+issue-pair-missing = {$place}：未通过校验规则 {$rule}：已填报 {$left}，但 {$right} 未填报（或已被退回）
+issue-pair-missing-described = {$place}：未通过校验规则 {$rule}：{$description}；已填报 {$left}，但 {$right} 未填报（或已被退回）
+issue-term-value = {$term} {$value}（{$at}）
+issue-range-between = {$min} 至 {$max} 之间
+issue-range-min = 不小于 {$min}
+issue-range-max = 不大于 {$max}
+issue-range-integer = 整数
+issue-range-between-integer = {$min} 至 {$max} 之间的整数
+issue-range-min-integer = 不小于 {$min} 的整数
+issue-range-max-integer = 不大于 {$max} 的整数

@@ -418,8 +418,7 @@ mod tests {
     fn one_group_when_a_rule_balances_parents_against_children() {
         let mut cfg = Config::load(&default_pipelines()).unwrap();
         let mut rule = cfg.rules.rules.first().cloned().expect("the sample pipelines have rules");
-        rule.kind = crate::config::rules::RuleKind::Balance;
-        rule.over = crate::config::rules::Over::Area;
+        rule.kind = crate::config::rules::RuleKind::Balance(crate::config::rules::Balance::over(crate::config::rules::Over::Area));
         cfg.rules.rules.push(rule);
         let files = vec![facts(&["421321100"], 100), facts(&["421321101"], 100)];
         assert_eq!(plan_parts(&files, &cfg, 100), vec![vec![0, 1]]);

@@ -1,12 +1,22 @@
 //! The built-in checks: ranges by unit and kind (and `range` rules), one value
 //! per key (`duplicate`, `conflict`), and 其中:女 within 合计.
 
+use super::rules::{check_of, Check};
 use super::*;
+use crate::i18n::Lang;
 
 /// Built-in range checks by unit and kind, the catalogue's min/max, and declared `range` rules.
 pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
     let cfg = ctx.cfg;
-    let range_rules: Vec<&Rule> = cfg.rules.rules.iter().chain(cfg.forms.iter().flat_map(|f| f.rules.iter())).filter(|r| r.kind == RuleKind::Range).collect();
+    // Declared rules checked value by value (`range`), each with its evaluator.
+    let value_rules: Vec<(&Rule, &dyn Check)> = cfg
+        .rules
+        .rules
+        .iter()
+        .chain(cfg.forms.iter().flat_map(|f| f.rules.iter()))
+        .map(|r| (r, check_of(&r.kind)))
+        .filter(|(_, c)| c.checks_values())
+        .collect();
     // Each data element's entry, by the address of its shared code: a file's values hold
     // a few codes, in turn (a row of a return is a value of each column's element), so
     // its text is hashed once per file instead of once per value.
@@ -54,18 +64,8 @@ pub(super) fn ranges(batches: &[Batch], ctx: &mut Ctx) {
                     }
                 }
             }
-            for r in &range_rules {
-                if !r.data_elements.iter().any(|d| **d == *o.data_element) || (r.scope != "catalogue" && o.form.as_deref() != Some(r.scope.as_str())) {
-                    continue;
-                }
-                let ok = r.min.is_none_or(|m| v >= m) && r.max.is_none_or(|m| v <= m) && (!r.integer || v.fract() == 0.0);
-                if ok {
-                    ctx.stats.pass(r.id);
-                } else {
-                    let msg = format!("{} = {} breaks {}: {}", de.name_zh, fmt_num(v), r.id, r.description);
-                    let issue = issue_for(o, r.severity, r.id, msg).expected(r.expression());
-                    ctx.finding(batches, (b, i), r.severity, r.id, issue, &[(b, i)]);
-                }
+            for (r, c) in &value_rules {
+                c.check_value(r, (b, i), de, v, batches, ctx);
             }
         }
     }
@@ -154,6 +154,8 @@ pub(super) fn one_value_per_key(batches: &[Batch], keys: &Keys, ctx: &mut Ctx) {
                 let sev = ctx.cfg.rules.severity_of("duplicate");
                 let issue = issue_for(o, sev, "duplicate", format!("the same value is already given in {where_first}; this copy is dropped"))
                     .expected(format!("one value (kept: {where_first})"));
+                let place = crate::i18n::place_zh(issue.source_sheet.as_deref(), issue.source_cell.as_deref());
+                let issue = issue.zh(crate::t!(Lang::Zh, "issue-duplicate-kept", place = &place, kept = &where_first));
                 ctx.stats.fail("duplicate");
                 ctx.found.push((a.0, issue));
                 ctx.marks.dropped[a.0][a.1] = true;
@@ -170,12 +172,25 @@ pub(super) fn one_value_per_key(batches: &[Batch], keys: &Keys, ctx: &mut Ctx) {
             })
             .collect();
         let what = if sev == Severity::Error { "all are withheld" } else { "the first is kept" };
+        let what_zh = if sev == Severity::Error { "issue-conflict-withheld" } else { "issue-conflict-first-kept" };
+        let values_zh: Vec<String> = at
+            .iter()
+            .map(|&a| {
+                let o = obs(a);
+                let place = format!("{} {}", o.source_file.as_deref().unwrap_or("?"), cell_of(o));
+                crate::t!(Lang::Zh, "issue-conflict-value", value = &o.value.map(fmt_num).unwrap_or_else(|| "—".into()), at = &place)
+            })
+            .collect();
         for (n, &a) in at.iter().enumerate() {
             let o = obs(a);
             let others: Vec<&String> = values.iter().enumerate().filter(|(m, _)| *m != n).map(|(_, v)| v).collect();
             let others: Vec<&str> = others.iter().map(|s| s.as_str()).collect();
             let issue =
                 issue_for(o, sev, "conflict", format!("different values for the same key: {}; {what}", values.join(" vs "))).expected(others.join("; "));
+            let others_zh: Vec<&str> = values_zh.iter().enumerate().filter(|(m, _)| *m != n).map(|(_, v)| v.as_str()).collect();
+            let place = crate::i18n::place_zh(issue.source_sheet.as_deref(), issue.source_cell.as_deref());
+            let observed = issue.observed.clone().unwrap_or_else(|| "—".into());
+            let issue = issue.zh(crate::t!(Lang::Zh, what_zh, place = &place, observed = &observed, others = &others_zh.join("；")));
             ctx.stats.fail("conflict");
             ctx.found.push((a.0, issue));
             match sev {

@@ -144,6 +144,20 @@ pub(super) fn outliers(batches: &[Batch], keys: &Keys, series: &Series, ctx: &mu
                 s.threshold
             );
             let issue = issue_for(o, s.severity, "yoy_outlier", msg).expected(format!("about {} (|z| <= {})", fmt_num(med), s.threshold));
+            let place = crate::i18n::place_zh(issue.source_sheet.as_deref(), issue.source_cell.as_deref());
+            let zh = crate::t!(
+                crate::i18n::Lang::Zh,
+                "issue-yoy-outlier-history",
+                place = &place,
+                name = if name.is_empty() { &*o.data_element } else { name },
+                observed = &fmt_num(x),
+                from = y0,
+                to = y1,
+                median = &fmt_num(med),
+                z = &format!("{z:.1}"),
+                threshold = &s.threshold.to_string()
+            );
+            let issue = issue.zh(zh);
             ctx.finding(batches, (b, i), s.severity, "yoy_outlier", issue, &[(b, i)]);
         }
     }
@@ -186,7 +200,8 @@ pub(super) fn repeated_last_year(batches: &[Batch], series: &Series, ctx: &mut C
         )
         .at(batch.file, None, None)
         .observed(format!("{same} of {} values as in {}", compared.len(), year - 1))
-        .expected(format!("the figures for {year}"));
+        .expected(format!("the figures for {year}"))
+        .zh(crate::t!(crate::i18n::Lang::Zh, "issue-repeated-last-year-share", compared = compared.len(), same = same, prev = year - 1));
         issue.year = Some(year);
         issue.form = first.form.as_deref().map(str::to_string);
         issue.submission = first.submission.as_deref().map(str::to_string);

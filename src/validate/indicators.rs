@@ -103,7 +103,11 @@ pub fn indicator_checks(ind: &DataFrame, cfg: &Config, stats: &mut Vec<RuleStat>
             )
             .observed(format!("{n} / {d} areas"))
             .expected("the same areas on both sides");
-            out.push(keys.place(issue, &def.code, i));
+            let mut issue = keys.place(issue, &def.code, i);
+            let (area, year) = (issue.area.clone().unwrap_or_else(|| "—".into()), issue.year.map(|y| y.to_string()).unwrap_or_else(|| "—".into()));
+            issue.message_zh =
+                Some(crate::t!(crate::i18n::Lang::Zh, "issue-unpaired-aggregate-areas", indicator = &def.code, area = &area, year = &year, n = n, d = d));
+            out.push(issue);
         }
     }
     stats.push(stat);

@@ -17,28 +17,29 @@
 //!
 //! Where things are: this module holds the run order and the shared state
 //! (findings, marks, the per-rule summary); [`builtin`] the built-in checks,
-//! [`declared`] the rule engine for `compare`, `pair` and `balance`, [`history`]
-//! the checks against a series' history, and [`indicators`] the checks on
-//! computed indicator values (run after compute).
+//! [`rules`] the declared rules' evaluators (one file per rule kind, each an
+//! implementation of `rules::Check` for the kind's struct of `config::rules`),
+//! [`history`] the checks against a series' history, and [`indicators`] the
+//! checks on computed indicator values (run after compute).
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::config::rules::{Missing, Over, RuleKind, BUILT_IN};
-use crate::config::{Config, Kind, Rule, Term};
+use crate::config::rules::BUILT_IN;
+use crate::config::{Config, Kind, Rule};
 use crate::model::{Control, Issue, Observation, RuleStat, Scope, Severity, StatKind};
 use crate::util::fmt_num;
 
 mod builtin;
-mod declared;
 mod history;
 pub mod indicators;
+mod rules;
 #[cfg(test)]
 mod tests;
 
 use builtin::{female_within_total, one_value_per_key, ranges};
-use declared::{declared, Index};
 use history::{build_series, outliers, repeated_last_year};
 pub use history::{median, modified_z};
+use rules::{check_of, stat_kind, InScope, Index};
 
 /// The values and totals of one return, as validation sees them.
 #[derive(Debug)]
@@ -161,17 +162,10 @@ struct Ctx<'c> {
 impl Ctx<'_> {
     /// Record a failure found at value `at`; an error withholds every value in `read`
     /// (each gets its own row naming the finding), a warning flags them.
-    fn finding(&mut self, batches: &[Batch], at: At, sev: Severity, rule: &'static str, mut issue: Issue, read: &[At]) {
+    fn finding(&mut self, batches: &[Batch], at: At, sev: Severity, rule: &'static str, issue: Issue, read: &[At]) {
         self.stats.fail(rule);
         let (file, cell) = (issue.source_file.clone(), issue.source_cell.clone());
         let place = format!("{}!{}", issue.source_sheet.as_deref().unwrap_or("?"), cell.as_deref().unwrap_or("?"));
-        // A declared rule says in Chinese what it checks (its description).
-        if issue.message_zh.is_none() {
-            let cfg = self.cfg;
-            if let Some(r) = cfg.rules.rules.iter().chain(cfg.forms.iter().flat_map(|f| f.rules.iter())).find(|r| r.id == rule) {
-                issue.message_zh = Some(crate::i18n::declared_message_zh(&issue, &r.description));
-            }
-        }
         self.found.push((at.0, issue));
         for &(b, i) in read {
             match sev {
@@ -218,7 +212,7 @@ pub fn idle_balance_rules<'a>(stats: &[RuleStat], cfg: &Config, loaded: impl Ite
     let mut out = Vec::new();
     for f in &cfg.forms {
         let Some(list) = files.get(f.id()) else { continue };
-        for r in f.rules.iter().filter(|r| r.kind == RuleKind::Balance) {
+        for r in f.rules.iter().filter(|r| check_of(&r.kind).idle_is_a_finding()) {
             let items = stats.iter().find(|s| s.rule == r.id).map_or(0, |s| s.items);
             if items > 0 {
                 continue;
@@ -322,7 +316,7 @@ where
     A: Iterator<Item = &'a str>,
 {
     let files = files.into_iter();
-    let spans_subtrees = cfg.rules.rules.iter().any(|r| r.kind == RuleKind::Balance && r.over == Over::Area);
+    let spans_subtrees = cfg.rules.rules.iter().any(|r| check_of(&r.kind).spans_subtrees());
     if spans_subtrees {
         return files.map(|_| 0).collect();
     }
@@ -408,7 +402,7 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
     }
     let form_rules: Vec<&Rule> = cfg.forms.iter().flat_map(|f| f.rules.iter()).collect();
     for r in cfg.rules.rules.iter().chain(form_rules.iter().copied()) {
-        ctx.stats.declare(r.id, kind_of(r.kind), r.severity, Scope::of(&r.scope), &r.expression());
+        ctx.stats.declare(r.id, stat_kind(r), r.severity, Scope::of(&r.scope), &r.expression());
     }
 
     let t = std::time::Instant::now();
@@ -428,8 +422,9 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
         let all: Vec<At> = (0..batches.len()).flat_map(|b| (0..batches[b].observations.len()).map(move |i| (b, i))).collect();
         {
             let idx = Index::new(&all, &keys, &ctx.marks);
+            let scope = InScope { values: &all, idx: &idx, batches: &[] };
             for r in &cfg.rules.rules {
-                declared(r, &all, &idx, &[], batches, &mut ctx);
+                check_of(&r.kind).check_scope(r, &scope, batches, &mut ctx);
             }
         }
         lap("catalogue rules");
@@ -440,11 +435,12 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
                 continue;
             }
             let scope: Vec<At> = (0..batches[b].observations.len()).map(|i| (b, i)).collect();
-            // Only compare and pair rules look values up by key: for balance rules the index stays empty.
-            let looks_up = form.rules.iter().any(|r| matches!(r.kind, RuleKind::Compare | RuleKind::Pair));
+            // Only some kinds look values up by key (compare, pair): for the others the index stays empty.
+            let looks_up = form.rules.iter().any(|r| check_of(&r.kind).looks_up());
             let idx = Index::new(if looks_up { &scope } else { &[] }, &keys, &ctx.marks);
+            let in_scope = InScope { values: &scope, idx: &idx, batches: &[b] };
             for r in &form.rules {
-                declared(r, &scope, &idx, &[b], batches, &mut ctx);
+                check_of(&r.kind).check_scope(r, &in_scope, batches, &mut ctx);
             }
         }
         lap("form rules");
@@ -484,15 +480,6 @@ fn validate_group(batches: &mut [Batch], cfg: &Config, history: &History) -> Vec
     }
     lap("applied");
     ctx.stats.into_sorted()
-}
-
-fn kind_of(k: RuleKind) -> StatKind {
-    match k {
-        RuleKind::Compare => StatKind::Compare,
-        RuleKind::Balance => StatKind::Balance,
-        RuleKind::Pair => StatKind::Pair,
-        RuleKind::Range => StatKind::Range,
-    }
 }
 
 /// A code (data element, area, sex, age, residence) of the values a group

@@ -1,7 +1,7 @@
 //! Unit tests of the rule engine on hand-made values.
 
 use super::*;
-use crate::config::rules::{resolve_rules, RawRule};
+use crate::config::rules::{resolve_rules, Missing, RawRule};
 use std::path::Path;
 
 fn cfg() -> Config {
@@ -251,4 +251,51 @@ fn groups_validated_apart_equal_one_pass() {
     let rules: std::collections::BTreeSet<&str> = single_issues.iter().flatten().map(|i| i.rule).collect();
     assert!(rules.contains("infant_ge_neonatal_deaths") && rules.contains("female_exceeds_total") && rules.contains("conflict"), "{rules:?}");
     assert!(gw.iter().sum::<u64>() > 0);
+}
+
+/// The Chinese messages of findings whose English `expected` is words: said in
+/// Chinese at the finding (the texts below written by hand from zh.ftl).
+#[test]
+fn findings_in_chinese_without_english_words() {
+    let cfg = with_rules(
+        cfg(),
+        "[[rule]]\nid = \"rng\"\nkind = \"range\"\ndata_elements = [\"deliveries\"]\nmin = 0\nmax = 50\ninteger = true\n\n\
+         [[rule]]\nid = \"needs_births\"\nkind = \"pair\"\ndescription = \"新生儿访视需要活产数\"\nleft = [\"newborns_visited\"]\nright = [\"live_births\"]\n\n\
+         [[rule]]\nid = \"girls_le_boys\"\nkind = \"compare\"\ndescription = \"女 needs 男\"\nleft = [{ data_element = \"live_births\", sex = \"F\" }]\nop = \"<=\"\nright = [{ data_element = \"live_births\", sex = \"M\" }]\n",
+    );
+    let name = |de: &str| cfg.catalogue.data_element(de).unwrap().name_zh.clone();
+    let files = vec![
+        vec![
+            ob("deliveries", A, "_T", "_T", Some(60.0), "C2"),
+            ob("newborns_visited", B, "_T", "_T", Some(9.0), "D3"),
+            ob("newborns_visited", A, "_T", "_T", Some(12.0), "D2"),
+            ob("live_births", A, "_T", "_T", Some(10.0), "B2"),
+            ob("live_births", B, "F", "_T", Some(6.0), "E2"),
+            ob("live_births", B, "M", "_T", Some(4.0), "E3"),
+        ],
+        vec![ob("live_births", A, "_T", "_T", Some(10.0), "B5"), ob("deliveries", A, "_T", "_T", Some(61.0), "C5")],
+    ];
+    let (_, issues, _) = run(&cfg, files, &History::new());
+    let zh = |rule: &str, cell: &str| -> String {
+        let i = issues.iter().find(|i| i.rule == rule && i.source_cell.as_deref() == Some(cell)).unwrap_or_else(|| panic!("{rule} at {cell}: {issues:#?}"));
+        crate::i18n::issue_message_zh(i)
+    };
+    assert_eq!(zh("rng", "C2"), "S!C2：未通过校验规则 rng（实际值 60，应为 0 至 50 之间的整数）");
+    assert_eq!(
+        zh("needs_births", "D3"),
+        format!(
+            "S!D3：未通过校验规则 needs_births：新生儿访视需要活产数；已填报 {} 9（S!D3），但 {} 未填报（或已被退回）",
+            name("newborns_visited"),
+            name("live_births")
+        )
+    );
+    // A description with English words is not said; the formula's symbols are.
+    assert_eq!(zh("girls_le_boys", "E2"), "S!E2：未通过校验规则 girls_le_boys（实际值 6，应为 <= 4）");
+    assert_eq!(zh("duplicate", "B5"), "S!B5：同一数值已在别处填报，此处重复的一份不入库（保留 t.xlsx S!B2 的一份）");
+    assert_eq!(zh("conflict", "C2"), "S!C2：同一项目填报了不同的数值（实际值 60；其他：61（t.xlsx S!C5）），全部暂不入库");
+    // The English columns are as they were.
+    let pair = issues.iter().find(|i| i.rule == "needs_births").unwrap();
+    assert_eq!(pair.expected, Some(format!("a value of {}", name("live_births"))));
+    let dup = issues.iter().find(|i| i.rule == "duplicate").unwrap();
+    assert_eq!(dup.expected.as_deref(), Some("one value (kept: t.xlsx S!B2)"));
 }

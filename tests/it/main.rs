@@ -27,3 +27,4 @@ mod validation;
 mod disclosure;
 mod zh_messages;
 mod tables;
+mod rule_kinds;

@@ -4,15 +4,102 @@
 //! The syntax is documented in `pipelines/README.md`. Rules are checked
 //! against the catalogue when loaded: a rule naming an unknown data element,
 //! age code or severity stops the run before any workbook is opened, with the
-//! file and line.
+//! file and line (in the process's language, `crate::i18n::lang()`).
+//!
+//! A rule is its common fields ([`Rule`]: id, description, severity, missing-value
+//! strategy, scope) and its kind ([`RuleKind`]), one struct per kind in a file of
+//! its own (`compare.rs`, `balance.rs`, `pair.rs`, `range.rs`), each with its raw
+//! fields as written, its checks against the catalogue and its formula text
+//! ([`KindSpec`]). The kinds are listed once, in [`for_each_rule_kind!`]; the
+//! evaluators are in `validate/rules/`, one file per kind.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::config::{Catalogue, ConfigError, Term};
+use crate::i18n::Lang;
 use crate::model::Severity;
+
+pub mod balance;
+pub mod compare;
+pub mod pair;
+pub mod range;
+
+pub use balance::{Balance, Over};
+pub use compare::{Compare, Op};
+pub use pair::Pair;
+pub use range::Range;
+
+/// The rule kinds: `tag => Variant(Type)`, the tag being `kind = "…"` in a rules
+/// file. Calls `$m!` with the list, so the enum here and the evaluators'
+/// dispatch in `validate/rules/` are made from this one list: a new kind is a
+/// struct (a file here, implementing [`KindSpec`]), an evaluator (a file in
+/// `validate/rules/`, implementing its `Check`) and a line here.
+#[macro_export]
+macro_rules! for_each_rule_kind {
+    ($m:ident) => {
+        $m! {
+            "compare" => Compare,
+            "balance" => Balance,
+            "pair" => Pair,
+            "range" => Range,
+        }
+    };
+}
+
+/// What each rule kind's struct knows: its fields as written, how they are
+/// checked against the catalogue, and the rule as a formula.
+pub trait KindSpec: Sized {
+    /// The kind's fields as written (serde, unknown fields denied).
+    type Raw: DeserializeOwned;
+    /// Check the fields as written (terms and data elements against the catalogue …).
+    fn resolve(raw: Self::Raw, cx: &Cx) -> Result<Self, ConfigError>;
+    /// The rule as a formula (English: `rule_summary.expression`, and a rule's
+    /// description when it has none).
+    fn expression(&self) -> String;
+}
+
+macro_rules! rule_kind_enum {
+    ($($tag:literal => $variant:ident),* $(,)?) => {
+        /// A rule's kind and the kind's own fields.
+        #[derive(Debug, Clone)]
+        pub enum RuleKind {
+            $($variant($variant)),*
+        }
+
+        impl RuleKind {
+            /// The kinds' tags (`kind = "…"`).
+            pub const TAGS: &'static [&'static str] = &[$($tag),*];
+
+            /// The kind's tag (`rule_summary.kind`).
+            pub fn tag(&self) -> &'static str {
+                match self {
+                    $(RuleKind::$variant(_) => $tag),*
+                }
+            }
+
+            /// See [`KindSpec::expression`].
+            pub fn expression(&self) -> String {
+                match self {
+                    $(RuleKind::$variant(k) => k.expression()),*
+                }
+            }
+
+            /// The kind tagged `tag`, from the rule's other fields; None for an unknown tag.
+            fn resolve(tag: &str, fields: toml::Table, cx: &Cx) -> Option<Result<RuleKind, ConfigError>> {
+                match tag {
+                    $($tag => Some(cx.fields(fields).and_then(|raw| $variant::resolve(raw, cx)).map(RuleKind::$variant)),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+for_each_rule_kind!(rule_kind_enum);
 
 /// How a comparison treats values that are not there (after DHIS2's missing-value strategies).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -25,73 +112,6 @@ pub enum Missing {
     SkipIfAllMissing,
     /// Always evaluate; missing terms count as 0.
     NeverSkip,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum Op {
-    #[serde(rename = "<=")]
-    Le,
-    #[serde(rename = "<")]
-    Lt,
-    #[serde(rename = ">=")]
-    Ge,
-    #[serde(rename = ">")]
-    Gt,
-    #[serde(rename = "==")]
-    Eq,
-    #[serde(rename = "!=")]
-    Ne,
-}
-
-impl Op {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Op::Le => "<=",
-            Op::Lt => "<",
-            Op::Ge => ">=",
-            Op::Gt => ">",
-            Op::Eq => "==",
-            Op::Ne => "!=",
-        }
-    }
-
-    /// `l op r`, with `tol` of slack in the rule's favour.
-    pub fn holds(self, l: f64, r: f64, tol: f64) -> bool {
-        match self {
-            Op::Le => l <= r + tol,
-            Op::Lt => l < r + tol,
-            Op::Ge => l + tol >= r,
-            Op::Gt => l + tol > r,
-            Op::Eq => (l - r).abs() <= tol,
-            Op::Ne => (l - r).abs() > tol,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleKind {
-    /// left op right, e.g. infant deaths <= under-5 deaths.
-    Compare,
-    /// Parts add up to the whole: sexes, age groups or areas.
-    Balance,
-    /// A value on the left needs a value on the right (a numerator needs its denominator).
-    Pair,
-    /// Values of the named data elements lie within [min, max] (and are whole).
-    Range,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Over {
-    /// F + M = _T.
-    Sex,
-    /// Age groups add up to the all-ages value.
-    Age,
-    /// Areas add up to the return's 合计 row / 全县 column, or to the reported parent.
-    Area,
-    /// 城镇 + 乡村 = 合计: U + R = _T.
-    Residence,
 }
 
 /// A formula term: `"live_births"` or `{ data_element = "live_births", sex = "F" }`.
@@ -111,40 +131,20 @@ impl TermRef {
     }
 }
 
-/// One `[[rule]]` as written.
+/// One `[[rule]]` as written: the common fields, and the kind's own (checked by the kind).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawRule {
     pub id: String,
-    pub kind: RuleKind,
+    pub kind: String,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
     pub severity: Option<Severity>,
     #[serde(default)]
-    pub left: Vec<TermRef>,
-    #[serde(default)]
-    pub op: Option<Op>,
-    #[serde(default)]
-    pub right: Vec<TermRef>,
-    #[serde(default)]
     pub missing: Missing,
-    #[serde(default)]
-    pub tolerance: Option<f64>,
-    #[serde(default)]
-    pub over: Option<Over>,
-    /// balance / range: the data elements checked (default for balance: every additive one in scope).
-    #[serde(default)]
-    pub data_elements: Vec<String>,
-    /// balance over age: the age groups that make up the whole (default: every age group reported).
-    #[serde(default)]
-    pub parts: Vec<String>,
-    #[serde(default)]
-    pub min: Option<f64>,
-    #[serde(default)]
-    pub max: Option<f64>,
-    #[serde(default)]
-    pub integer: bool,
+    /// The kind's fields (see each kind's raw struct).
+    #[serde(flatten)]
+    pub fields: toml::Table,
 }
 
 /// A checked rule.
@@ -152,47 +152,86 @@ pub struct RawRule {
 pub struct Rule {
     /// Leaked once per loaded rule so issues can carry it like a built-in rule name.
     pub id: &'static str,
-    pub kind: RuleKind,
     pub description: String,
     pub severity: Severity,
-    pub left: Vec<Term>,
-    pub op: Op,
-    pub right: Vec<Term>,
+    /// How missing terms are treated (compare and balance rules).
     pub missing: Missing,
-    pub tolerance: f64,
-    pub over: Over,
-    pub data_elements: Vec<String>,
-    pub parts: Vec<String>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub integer: bool,
     /// `catalogue` or the form id.
     pub scope: String,
+    pub kind: RuleKind,
 }
 
 impl Rule {
     /// The rule as a formula, for the summary table and messages.
     pub fn expression(&self) -> String {
-        let f = |t: &[Term]| crate::config::Indicator::formula_text(t);
-        match self.kind {
-            RuleKind::Compare => format!("{} {} {}", f(&self.left), self.op.as_str(), f(&self.right)),
-            RuleKind::Pair => format!("{} requires {}", f(&self.left), f(&self.right)),
-            RuleKind::Balance => {
-                let what = if self.data_elements.is_empty() { "every additive data element".to_string() } else { self.data_elements.join(", ") };
-                let over = match self.over {
-                    Over::Sex => "F + M = _T".to_string(),
-                    Over::Age if self.parts.is_empty() => "age groups sum to all ages".to_string(),
-                    Over::Age => format!("{} = _T", self.parts.join(" + ")),
-                    Over::Area => "areas sum to the total".to_string(),
-                    Over::Residence => "U + R = _T".to_string(),
-                };
-                format!("{over} for {what} (tolerance {})", self.tolerance)
+        self.kind.expression()
+    }
+}
+
+/// Where a rule is being resolved: its id, its file (for the line of a mistake)
+/// and the catalogue its terms must be in.
+pub struct Cx<'a> {
+    pub id: &'a str,
+    path: &'a Path,
+    text: &'a str,
+    catalogue: &'a Catalogue,
+    /// The language of the messages (the process's).
+    pub lang: Lang,
+}
+
+impl Cx<'_> {
+    /// The rule's mistake `msg`, at the line of `needle`.
+    /// (`needle` is looked for from the rule's id on: the same code in an earlier rule is not this mistake.)
+    pub fn bad(&self, needle: &str, msg: String) -> ConfigError {
+        let start = self.text.find(&format!("\"{}\"", self.id)).unwrap_or(0);
+        let line = line_of(&self.text[start..], needle).map(|l| self.text[..start].matches('\n').count() + l);
+        invalid_at(self.path, line, crate::t!(self.lang, "config-rule-in", rule = self.id, msg = &msg))
+    }
+
+    /// The kind's fields, as its raw struct (a field the kind does not have is a
+    /// mistake at that field's line).
+    fn fields<T: DeserializeOwned>(&self, fields: toml::Table) -> Result<T, ConfigError> {
+        T::deserialize(toml::Value::Table(fields)).map_err(|e| {
+            // serde names the field: "unknown field `over`, expected one of …".
+            let field = e.message().strip_prefix("unknown field `").and_then(|m| m.split('`').next()).unwrap_or(self.id);
+            self.bad(field, crate::t!(self.lang, "config-rule-fields", error = e.message()))
+        })
+    }
+
+    /// Terms, each checked: a data element of the catalogue, a sex of F, M, _T, an age code.
+    pub fn terms(&self, raw: &[TermRef]) -> Result<Vec<Term>, ConfigError> {
+        let terms: Vec<Term> = raw.iter().map(TermRef::term).collect();
+        for t in &terms {
+            self.data_elements(std::slice::from_ref(&t.data_element))?;
+            if let Some(s) = &t.sex {
+                if !matches!(s.as_str(), "F" | "M" | "_T") {
+                    return Err(self.bad(s, crate::t!(self.lang, "config-rule-sex", sex = s)));
+                }
             }
-            RuleKind::Range => {
-                let lo = self.min.map(crate::util::fmt_num).unwrap_or_else(|| "-inf".into());
-                let hi = self.max.map(crate::util::fmt_num).unwrap_or_else(|| "inf".into());
-                format!("{} in [{lo}, {hi}]{}", self.data_elements.join(", "), if self.integer { ", whole numbers" } else { "" })
+            if let Some(a) = &t.age {
+                if !crate::vocab::labels::is_age_code(a) {
+                    return Err(self.bad(a, crate::t!(self.lang, "config-rule-age", age = a)));
+                }
             }
+        }
+        Ok(terms)
+    }
+
+    /// Data elements, each in the catalogue.
+    pub fn data_elements(&self, codes: &[String]) -> Result<(), ConfigError> {
+        match codes.iter().find(|de| self.catalogue.data_element(de).is_none()) {
+            Some(de) => Err(self.bad(de, crate::t!(self.lang, "config-rule-unknown-data-element", de = de))),
+            None => Ok(()),
+        }
+    }
+
+    /// A tolerance as written (`default` when not), a number >= 0.
+    pub fn tolerance(&self, written: Option<f64>, default: f64) -> Result<f64, ConfigError> {
+        let t = written.unwrap_or(default);
+        if t.is_finite() && t >= 0.0 {
+            Ok(t)
+        } else {
+            Err(self.bad(self.id, crate::t!(self.lang, "config-rule-tolerance")))
         }
     }
 }
@@ -276,7 +315,8 @@ impl Rules {
         for (name, sev) in raw.severity {
             if !BUILT_IN.iter().any(|(n, _, _)| *n == name) && !crate::config::forms::INGEST_FINDINGS.contains(&name.as_str()) {
                 let names: Vec<&str> = BUILT_IN.iter().map(|b| b.0).chain(crate::config::forms::INGEST_FINDINGS.iter().copied()).collect();
-                return Err(invalid(path, &text, &name, format!("[severity] {name:?} is not a built-in rule ({})", names.join(", "))));
+                let msg = crate::t!(crate::i18n::lang(), "config-rule-severity-unknown", name = &name, names = &names.join(", "));
+                return Err(invalid(path, &text, &name, msg));
             }
             severity.insert(name, sev);
         }
@@ -300,8 +340,13 @@ pub fn line_of(text: &str, needle: &str) -> Option<usize> {
 
 /// A config error pointing at the line where `needle` appears.
 pub fn invalid(path: &Path, text: &str, needle: &str, msg: String) -> ConfigError {
-    let msg = match line_of(text, needle) {
-        Some(l) => format!("line {l}: {msg}"),
+    invalid_at(path, line_of(text, needle), msg)
+}
+
+/// A config error at a line ("line 6: …", in the process's language).
+fn invalid_at(path: &Path, line: Option<usize>, msg: String) -> ConfigError {
+    let msg = match line {
+        Some(l) => crate::t!(crate::i18n::lang(), "config-rule-line", line = l, msg = &msg),
         None => msg,
     };
     ConfigError::Invalid { file: path.to_path_buf(), msg }
@@ -309,97 +354,23 @@ pub fn invalid(path: &Path, text: &str, needle: &str, msg: String) -> ConfigErro
 
 /// Check raw rules against the catalogue.
 pub fn resolve_rules(raw: Vec<RawRule>, scope: &str, path: &Path, text: &str, catalogue: &Catalogue) -> Result<Vec<Rule>, ConfigError> {
+    let lang = crate::i18n::lang();
     let mut out: Vec<Rule> = Vec::new();
-    for r in raw {
-        let bad = |needle: &str, msg: String| invalid(path, text, needle, format!("rule {:?}: {msg}", r.id));
-        if r.id.trim().is_empty() || !r.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(invalid(path, text, &r.id, format!("rule id {:?} must be letters, digits and _", r.id)));
+    for RawRule { id, kind, description, severity, missing, fields } in raw {
+        let cx = Cx { id: &id, path, text, catalogue, lang };
+        if id.trim().is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(invalid(path, text, &id, crate::t!(lang, "config-rule-id-chars", rule = &id)));
         }
-        if out.iter().any(|o| o.id == r.id) || BUILT_IN.iter().any(|b| b.0 == r.id) {
-            return Err(bad(&r.id, "the id is used twice (or by a built-in rule)".into()));
+        if out.iter().any(|o| o.id == id) || BUILT_IN.iter().any(|b| b.0 == id) {
+            return Err(cx.bad(&id, crate::t!(lang, "config-rule-id-twice")));
         }
-        let left: Vec<Term> = r.left.iter().map(TermRef::term).collect();
-        let right: Vec<Term> = r.right.iter().map(TermRef::term).collect();
-        for t in left.iter().chain(right.iter()) {
-            if catalogue.data_element(&t.data_element).is_none() {
-                return Err(bad(&t.data_element, format!("unknown data element {:?} (not in indicators.toml)", t.data_element)));
-            }
-            if let Some(s) = &t.sex {
-                if !matches!(s.as_str(), "F" | "M" | "_T") {
-                    return Err(bad(s, format!("sex must be F, M or _T, not {s:?}")));
-                }
-            }
-            if let Some(a) = &t.age {
-                if !crate::vocab::labels::is_age_code(a) {
-                    return Err(bad(a, format!("age {a:?} is not an age code like _T, Y0T4, Y_GE65")));
-                }
-            }
-        }
-        for de in &r.data_elements {
-            if catalogue.data_element(de).is_none() {
-                return Err(bad(de, format!("unknown data element {de:?} (not in indicators.toml)")));
-            }
-        }
-        for a in &r.parts {
-            if !crate::vocab::labels::is_age_code(a) {
-                return Err(bad(a, format!("part {a:?} is not an age code like Y0T4")));
-            }
-        }
-        let tolerance = r.tolerance.unwrap_or(match r.kind {
-            RuleKind::Balance => 0.5,
-            _ => 0.0,
-        });
-        if !(tolerance.is_finite() && tolerance >= 0.0) {
-            return Err(bad(&r.id, "tolerance must be a number >= 0".into()));
-        }
-        let op = match r.kind {
-            RuleKind::Compare => {
-                if left.is_empty() || right.is_empty() {
-                    return Err(bad(&r.id, "kind = \"compare\" needs left and right".into()));
-                }
-                r.op.ok_or_else(|| bad(&r.id, "kind = \"compare\" needs op (<=, <, >=, >, ==, !=)".into()))?
-            }
-            RuleKind::Pair => {
-                if left.is_empty() || right.is_empty() {
-                    return Err(bad(&r.id, "kind = \"pair\" needs left (the value) and right (what it requires)".into()));
-                }
-                Op::Le
-            }
-            RuleKind::Balance => {
-                if r.over.is_none() {
-                    return Err(bad(&r.id, "kind = \"balance\" needs over = \"sex\", \"age\", \"residence\" or \"area\"".into()));
-                }
-                Op::Eq
-            }
-            RuleKind::Range => {
-                if r.data_elements.is_empty() || (r.min.is_none() && r.max.is_none() && !r.integer) {
-                    return Err(bad(&r.id, "kind = \"range\" needs data_elements and min, max or integer".into()));
-                }
-                Op::Le
-            }
-        };
-        let mut rule = Rule {
-            id: Box::leak(r.id.clone().into_boxed_str()),
-            kind: r.kind,
-            description: r.description.clone().unwrap_or_default(),
-            severity: r.severity.unwrap_or(Severity::Warning),
-            left,
-            op,
-            right,
-            missing: r.missing,
-            tolerance,
-            over: r.over.unwrap_or(Over::Sex),
-            data_elements: r.data_elements.clone(),
-            parts: r.parts.clone(),
-            min: r.min,
-            max: r.max,
-            integer: r.integer,
-            scope: scope.to_string(),
-        };
-        if rule.description.is_empty() {
-            rule.description = rule.expression();
-        }
-        out.push(rule);
+        let kinds = RuleKind::TAGS.join(", ");
+        let kind =
+            RuleKind::resolve(&kind, fields, &cx).unwrap_or_else(|| Err(cx.bad(&kind, crate::t!(lang, "config-rule-kind", kind = &kind, kinds = &kinds))))?;
+        let description = description.filter(|d| !d.is_empty()).unwrap_or_else(|| kind.expression());
+        let severity = severity.unwrap_or(Severity::Warning);
+        let id: &'static str = Box::leak(id.into_boxed_str());
+        out.push(Rule { id, description, severity, missing, scope: scope.to_string(), kind });
     }
     Ok(out)
 }
