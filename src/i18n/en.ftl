@@ -69,3 +69,20 @@ status-err-missing = {$path}: no reporting table (run `wcmon run` first, with fo
 status-err-read = {$path}: {$error}
 status-err-empty = {$path}: no return is expected or received yet
 status-err-no-year = {$path}: no return of year {$year} is expected or received (years in the table: {$years})
+
+## errors (typed errors of the store and the run: src/store/error.rs, src/pipeline/error.rs)
+err-store-io = {$path}: {$error}
+err-store-parquet = {$path}: {$error}
+err-store-json = {$path}: unreadable ({$error})
+err-store-extra = {$path}: a file the part did not have when it was written
+err-store-changed = {$path}: its content changed since it was written (checksum differs)
+err-as-of = {$var}={$value} is not a date (YYYY-MM-DD)
+err-changes = the changes table: {$error}
+err-run-inbox = cannot list the inbox {$path}: {$error}
+err-run-compute = compute: {$error}
+err-parts-missing = part {$part} of {$of} was neither kept nor computed
+err-parts-thread = cannot start a thread to compute parts: {$error}
+err-parts-panicked = a part's computation panicked
+err-guard-no-inbox = the inbox {$inbox} does not exist (not mounted? a wrong path?): nothing was published, the database stays as it was
+err-guard-empty-inbox = the inbox {$inbox} holds no returns (not mounted? the wrong folder?): nothing was published, the database stays as it was
+err-guard-removals = {$gone} of the {$of} returns of the current version are gone from the inbox {$inbox} (e.g. {$some}), more than the {$allowed}% allowed: nothing was published; if they were removed on purpose, run again with --allow-removals (or a larger --max-removals)

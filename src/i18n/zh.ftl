@@ -127,3 +127,20 @@ trend-text-short = {$class}：不足 3 年
 trend-gap-few-events = 某组最新合并窗口内事件少于 {$min} 例（{$counts}）
 relational-gap = {$year} 年 {$code} − {$reference} = {$gap}
 issue-balance-checked-nothing = 报表格式 {$form} 的平衡校验规则 {$rule} 在本次运行的 {$n} 份报表中一项也未检查：找不到可比较的合计（合计行或全县列是否被当作地区载入，而不是跳过？），或它所涉及的数值都未填报
+
+## errors（存储与运行的错误类型：src/store/error.rs、src/pipeline/error.rs）
+err-store-io = 无法读写 {$path}：{$error}
+err-store-parquet = 无法读写 Parquet 文件 {$path}：{$error}
+err-store-json = 无法解析 {$path}（{$error}）
+err-store-extra = {$path}：写入该分块时并无此文件
+err-store-changed = {$path}：写入后内容已被改动（校验和不符）
+err-as-of = {$var}={$value} 不是日期（应为 YYYY-MM-DD）
+err-changes = 无法生成变更表：{$error}
+err-run-inbox = 无法列出收件箱 {$path} 的内容：{$error}
+err-run-compute = 计算出错：{$error}
+err-parts-missing = 第 {$part} 块（共 {$of} 块）既未沿用也未计算
+err-parts-thread = 无法启动计算分块的线程：{$error}
+err-parts-panicked = 某个分块的计算崩溃了
+err-guard-no-inbox = 收件箱 {$inbox} 不存在（未挂载？路径有误？）：未发布任何内容，数据库保持原样
+err-guard-empty-inbox = 收件箱 {$inbox} 中没有任何报表（未挂载？文件夹有误？）：未发布任何内容，数据库保持原样
+err-guard-removals = 当前版本的 {$of} 份报表中有 {$gone} 份已不在收件箱 {$inbox} 中（例如 {$some}），超过允许的 {$allowed}%：未发布任何内容；如确系有意删除，请加 --allow-removals（或更大的 --max-removals）重新运行

@@ -3,12 +3,15 @@
 //! ([`publish`]), and what the next incremental run needs beside them: the
 //! state and its cache ([`state`]) and the parts kept for reuse ([`parts`]).
 
+pub mod error;
 pub mod lock;
 pub mod parts;
 pub mod publish;
 pub mod state;
 
 use std::path::{Path, PathBuf};
+
+pub use error::StoreError;
 
 /// Every folder and file name of a database, in one place:
 ///

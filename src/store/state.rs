@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::error::StoreError;
 use super::Layout;
 use crate::model::{FileResult, Observation, Text};
 
@@ -85,20 +86,40 @@ pub const STATE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("WC
 
 impl State {
     /// The state of the last published version, if it is usable for this configuration.
+    /// A state that cannot be read (cut short, edited) is not used, with a warning
+    /// naming it: every file is then read again, and the run's new state replaces it.
     pub fn load(db: &Path, config_digest: &str) -> Option<State> {
-        let text = std::fs::read_to_string(Layout::of(db).state_file()).ok()?;
-        let s: State = serde_json::from_str(&text).ok()?;
+        let s = match State::read(db) {
+            Ok(s) => s?,
+            Err(e) => {
+                tracing::warn!("the state of the last run cannot be used, every file is read again: {e}");
+                return None;
+            }
+        };
         (s.config_digest == config_digest && s.tool_version == STATE_VERSION).then_some(s)
+    }
+
+    /// The state file of `db` as it is (None when there is none), whatever made it.
+    pub fn read(db: &Path) -> Result<Option<State>, StoreError> {
+        let path = Layout::of(db).state_file();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StoreError::Io { path, source: e }),
+        };
+        serde_json::from_str(&text).map(Some).map_err(StoreError::json(&path))
     }
 
     /// Write atomically (temp file + rename), then delete the packs no file refers to
     /// (and anything else in the cache folder: an older layout, a crashed run's pack).
-    pub fn save(&self, db: &Path) -> std::io::Result<()> {
+    pub fn save(&self, db: &Path) -> Result<(), StoreError> {
         let l = Layout::of(db);
-        std::fs::create_dir_all(l.cache())?;
+        let cache = l.cache();
+        std::fs::create_dir_all(&cache).map_err(StoreError::io(&cache))?;
         let tmp = l.state_file_next();
-        std::fs::write(&tmp, serde_json::to_vec(self).map_err(std::io::Error::other)?)?;
-        std::fs::rename(&tmp, l.state_file())?;
+        std::fs::write(&tmp, serde_json::to_vec(self).map_err(StoreError::json(&tmp))?).map_err(StoreError::io(&tmp))?;
+        let path = l.state_file();
+        std::fs::rename(&tmp, &path).map_err(StoreError::io(&path))?;
         // Parts this state does not name are gone (their files live on in the versions that publish them).
         if let Ok(entries) = std::fs::read_dir(l.parts()) {
             for e in entries.filter_map(|e| e.ok()) {
@@ -431,12 +452,13 @@ pub fn read_cached(db: &Path, rel: &str, sha256: &str, loc: &CacheLoc) -> Option
 }
 
 /// Append one line to `runs.jsonl`.
-pub fn log_run(db: &Path, line: &serde_json::Value) -> std::io::Result<()> {
+pub fn log_run(db: &Path, line: &serde_json::Value) -> Result<(), StoreError> {
     use std::io::Write;
     let l = Layout::of(db);
-    std::fs::create_dir_all(l.state())?;
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(l.runs_log())?;
-    writeln!(f, "{line}")
+    let (dir, path) = (l.state(), l.runs_log());
+    std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(StoreError::io(&path))?;
+    writeln!(f, "{line}").map_err(StoreError::io(&path))
 }
 
 /// Digest of every file under the pipelines folder (paths and contents) and the tool version.
