@@ -86,3 +86,6 @@ err-parts-panicked = a part's computation panicked
 err-guard-no-inbox = the inbox {$inbox} does not exist (not mounted? a wrong path?): nothing was published, the database stays as it was
 err-guard-empty-inbox = the inbox {$inbox} holds no returns (not mounted? the wrong folder?): nothing was published, the database stays as it was
 err-guard-removals = {$gone} of the {$of} returns of the current version are gone from the inbox {$inbox} (e.g. {$some}), more than the {$allowed}% allowed: nothing was published; if they were removed on purpose, run again with --allow-removals (or a larger --max-removals)
+err-lock-busy = another wcmon run is writing {$db} ({$holder}); try again when it has finished
+err-lock-io = cannot lock {$path}: {$error}
+err-lock-not-a-folder = the database path {$db} is a file, not a folder: give --db a folder (new or a wcmon database)

@@ -144,3 +144,6 @@ err-parts-panicked = 某个分块的计算崩溃了
 err-guard-no-inbox = 收件箱 {$inbox} 不存在（未挂载？路径有误？）：未发布任何内容，数据库保持原样
 err-guard-empty-inbox = 收件箱 {$inbox} 中没有任何报表（未挂载？文件夹有误？）：未发布任何内容，数据库保持原样
 err-guard-removals = 当前版本的 {$of} 份报表中有 {$gone} 份已不在收件箱 {$inbox} 中（例如 {$some}），超过允许的 {$allowed}%：未发布任何内容；如确系有意删除，请加 --allow-removals（或更大的 --max-removals）重新运行
+err-lock-busy = 另一次 wcmon 运行正在写入 {$db}（{$holder}）；请待其结束后再试
+err-lock-io = 无法锁定 {$path}：{$error}
+err-lock-not-a-folder = 数据库路径 {$db} 是文件而不是文件夹：--db 应为一个文件夹（新建的或已有的 wcmon 数据库）

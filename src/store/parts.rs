@@ -334,3 +334,87 @@ fn part_files(version: &Path, table: &str, k: usize) -> Vec<(i32, PathBuf)> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kept part of one small frame, written by `save` (its checksums recorded).
+    fn kept_part(db: &Path) -> (PathBuf, PathBuf) {
+        let staged = db.join("versions/.staging-v000001-1");
+        fs::create_dir_all(&staged).unwrap();
+        let part = begin(db, "k").unwrap();
+        let frame = || df!("area" => ["421321100"], "value" => [1.5]).unwrap();
+        for name in ["progress.parquet", "issues.parquet", "gaps.parquet"] {
+            write_frame(&mut frame(), &part.join(name)).unwrap();
+        }
+        let mut out = PartOut {
+            record: PartRecord { submissions: vec![Submission::new("s".into(), "a.xlsx")], ..Default::default() },
+            root_values: frame(),
+            root_sums: None,
+            pairs: Vec::new(),
+            progress_file: part.join("progress.parquet"),
+            issues_file: part.join("issues.parquet"),
+            gaps_file: part.join("gaps.parquet"),
+        };
+        save(&part, &staged, 0, &mut out).unwrap();
+        (part, staged)
+    }
+
+    #[test]
+    fn a_damaged_kept_part_is_an_error_naming_the_file() {
+        let db = tempfile::tempdir().unwrap();
+        let (part, staged) = kept_part(db.path());
+        assert!(reuse(&part, &staged, 0, 1).unwrap().is_some(), "an intact part is taken");
+        // A file that was not there when the part was written.
+        let extra = part.join("stray.parquet");
+        fs::write(&extra, b"x").unwrap();
+        match reuse(&part, &staged, 0, 1) {
+            Err(e @ StoreError::Corrupt { damage: Damage::Extra, .. }) => assert_eq!(e.path(), extra),
+            other => panic!("expected an extra file, got {:?}", other.map(|o| o.is_some())),
+        }
+        fs::remove_file(&extra).unwrap();
+        // A file changed in place (it is read-only: made writable first, as root could).
+        let victim = part.join("root_values.parquet");
+        let mut perm = fs::metadata(&victim).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perm.set_readonly(false);
+        fs::set_permissions(&victim, perm).unwrap();
+        fs::write(&victim, b"garbage").unwrap();
+        let e = verify(&part, &serde_json::from_slice(&fs::read(part.join("record.json")).unwrap()).unwrap()).unwrap_err();
+        assert!(matches!(e, StoreError::Corrupt { damage: Damage::Changed, .. }) && e.path() == victim, "{e:?}");
+        assert!(e.message(crate::i18n::Lang::En).starts_with(&format!("{}: ", victim.display())), "{e}");
+        // A file that cannot be read (a folder where the file was): an IO error naming it.
+        fs::remove_file(&victim).unwrap();
+        fs::create_dir(&victim).unwrap();
+        fs::write(victim.join("inside"), b"x").unwrap();
+        let e = verify(&part, &serde_json::from_slice(&fs::read(part.join("record.json")).unwrap()).unwrap()).unwrap_err();
+        assert!(e.path().starts_with(&victim), "{e:?}");
+        // A record cut short: a JSON error naming record.json.
+        let rec = part.join("record.json");
+        let raw = fs::read(&rec).unwrap();
+        fs::remove_file(&rec).unwrap();
+        fs::write(&rec, &raw[..raw.len() / 2]).unwrap();
+        match reuse(&part, &staged, 0, 1) {
+            Err(e @ StoreError::Json { .. }) => {
+                assert_eq!(e.path(), rec);
+                assert!(e.to_string().contains("record.json: unreadable ("), "{e}");
+            }
+            other => panic!("expected a JSON error, got {:?}", other.map(|o| o.is_some())),
+        }
+    }
+
+    #[test]
+    fn a_part_frame_that_cannot_be_read_or_written_names_its_file() {
+        let db = tempfile::tempdir().unwrap();
+        let garbage = db.path().join("issues.parquet");
+        fs::write(&garbage, b"not parquet").unwrap();
+        let e = read_frame(&garbage).unwrap_err();
+        assert!(matches!(e, StoreError::Parquet { .. }) && e.path() == garbage, "{e:?}");
+        let missing = db.path().join("gone/progress.parquet");
+        let e = read_frame(&missing).unwrap_err();
+        assert!(e.is_not_found() && e.to_string().starts_with(&missing.display().to_string()), "{e}");
+        let e = write_frame(&mut DataFrame::empty(), &missing).unwrap_err();
+        assert!(matches!(e, StoreError::Io { .. }) && e.path() == missing, "{e:?}");
+    }
+}

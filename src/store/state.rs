@@ -540,6 +540,27 @@ mod tests {
     }
 
     #[test]
+    fn a_state_file_cut_short_is_an_error_naming_it_and_is_not_used() {
+        let db = tempfile::tempdir().unwrap();
+        assert!(State::read(db.path()).unwrap().is_none(), "no state yet is not an error");
+        let s = State { tool_version: STATE_VERSION.into(), config_digest: "d".into(), files: BTreeMap::new(), parts: vec!["p".into()] };
+        s.save(db.path()).unwrap();
+        let path = Layout::of(db.path()).state_file();
+        let text = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &text[..text.len() - 5]).unwrap();
+        let e = State::read(db.path()).unwrap_err();
+        assert!(matches!(e, StoreError::Json { .. }) && e.path() == path, "{e:?}");
+        assert!(e.to_string().starts_with(&format!("{}: unreadable (", path.display())), "{e}");
+        // The run then reads every file again.
+        assert!(State::load(db.path(), "d").is_none());
+        // A state that cannot be written names the file it could not write.
+        let blocked = tempfile::tempdir().unwrap();
+        std::fs::write(blocked.path().join("state"), b"a file where the state folder goes").unwrap();
+        let e = s.save(blocked.path()).unwrap_err();
+        assert!(matches!(e, StoreError::Io { .. }) && e.path().starts_with(blocked.path().join("state")), "{e:?}");
+    }
+
+    #[test]
     fn cache_round_trip_keeps_every_field_and_shares_the_strings() {
         let db = tempfile::tempdir().unwrap();
         let file: Text = "卫健/2024 妇幼.xlsx".into();
