@@ -79,10 +79,7 @@ mod tests {
         // English until main sets the language (the tests never set it).
         let inbox = PathBuf::from("/mnt/inbox");
         let e = RunError::from(GuardError::NoInbox { inbox: inbox.clone() });
-        assert_eq!(
-            e.to_string(),
-            "the inbox /mnt/inbox does not exist (not mounted? a wrong path?): nothing was published, the database stays as it was"
-        );
+        assert_eq!(e.to_string(), "the inbox /mnt/inbox does not exist (not mounted? a wrong path?): nothing was published, the database stays as it was");
         let e = RunError::from(GuardError::Removals { gone: 35, of: 45, inbox, some: vec!["a.xlsx".into(), "b.xlsx".into()], allowed: 0.5 });
         assert_eq!(
             e.to_string(),

@@ -104,7 +104,10 @@ mod tests {
         }
         // The English messages are those the issue rows have always had.
         assert_eq!(errors[1].message(Lang::En), "/db/state/parts/k/record.json: no data: empty");
-        assert_eq!(errors[2].message(Lang::En), format!("/db/state/parts/k/record.json: unreadable ({})", serde_json::from_str::<serde_json::Value>("{\"cut").unwrap_err()));
+        assert_eq!(
+            errors[2].message(Lang::En),
+            format!("/db/state/parts/k/record.json: unreadable ({})", serde_json::from_str::<serde_json::Value>("{\"cut").unwrap_err())
+        );
         assert_eq!(errors[3].message(Lang::En), "/db/state/parts/k/record.json: a file the part did not have when it was written");
         assert_eq!(errors[4].message(Lang::En), "/db/state/parts/k/record.json: its content changed since it was written (checksum differs)");
         assert!(errors[0].message(Lang::Zh).contains("无法读写"), "{}", errors[0].message(Lang::Zh));
