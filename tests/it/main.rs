@@ -25,3 +25,4 @@ mod split;
 mod template;
 mod validation;
 mod disclosure;
+mod errors;
