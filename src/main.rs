@@ -329,8 +329,8 @@ fn main() -> ExitCode {
         let cwd = std::env::current_dir().unwrap_or_default();
         wcmon::commands::paths::pipelines_dir(cli.pipelines.as_deref(), &cwd, std::env::current_exe().ok().as_deref())
     };
-    let missing = |e: String| {
-        eprintln!("{}", t!(lang, "err-pipelines-folder", error = &e));
+    let missing = |e: wcmon::commands::paths::PipelinesError| {
+        eprintln!("{}", t!(lang, "err-pipelines-folder", error = &e.to_string()));
         ExitCode::from(2)
     };
     match cli.cmd {
@@ -370,14 +370,14 @@ fn main() -> ExitCode {
                     ExitCode::from(report.exit_code())
                 }
                 Err(e) => {
-                    eprintln!("{}", t!(lang, "err-check-history", db = &db.display().to_string(), error = &e));
+                    eprintln!("{}", t!(lang, "err-check-history", db = &db.display().to_string(), error = &e.to_string()));
                     ExitCode::from(1)
                 }
             }
         }
         Cmd::Inspect { file, rows, header_row, header_rows, draft } => {
             // Without pipeline files it still shows the workbook (not which form recognises it).
-            let loaded = pipelines().and_then(|p| Config::load(&p).map_err(|e| e.to_string()));
+            let loaded = pipelines().map_err(|e| e.to_string()).and_then(|p| Config::load(&p).map_err(|e| e.to_string()));
             if let (true, Err(e)) = (draft, &loaded) {
                 eprintln!("{}", t!(lang, "err-draft-needs-pipelines", error = e.as_str()));
                 return ExitCode::from(2);
@@ -440,8 +440,12 @@ fn main() -> ExitCode {
         },
         Cmd::Generate { out, seed, faults, scale, counties, years, write_xls } => {
             let cwd = std::env::current_dir().unwrap_or_default();
-            let assets = match pipelines().and_then(|p| wcmon::generate::Assets::new(p, write_xls, &cwd)) {
-                Ok(a) => a,
+            let assets = match pipelines().map(|p| wcmon::generate::Assets::new(p, write_xls, &cwd)) {
+                Ok(Ok(a)) => a,
+                Ok(Err(e)) => {
+                    eprintln!("{}", t!(lang, "err-pipelines-folder", error = &e.to_string()));
+                    return ExitCode::from(2);
+                }
                 Err(e) => return missing(e),
             };
             generate(&out, seed, faults, scale, counties, years, &assets, lang)

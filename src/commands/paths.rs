@@ -5,24 +5,34 @@
 
 use std::path::{Path, PathBuf};
 
-/// The folder of pipeline files, or a message saying which folder is missing.
+/// Why no pipeline files were found: the folder given, or every folder looked in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PipelinesError {
+    /// `--pipelines DIR` names no folder (shown absolute).
+    #[error("{}", crate::t!(crate::i18n::lang(), "err-pipelines-missing", dir = &dir.display().to_string()))]
+    Missing { dir: PathBuf },
+    /// None of the folders looked in has an `indicators.toml`.
+    #[error("{}", crate::t!(crate::i18n::lang(), "err-pipelines-none", tried = &tried.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")))]
+    NotFound { tried: Vec<PathBuf> },
+}
+
+/// The folder of pipeline files, or which folder is missing.
 ///
 /// `explicit`: the `--pipelines` argument (must exist). Without it, the first
 /// folder of [`candidates`] that has an `indicators.toml`.
-pub fn pipelines_dir(explicit: Option<&Path>, cwd: &Path, exe: Option<&Path>) -> Result<PathBuf, String> {
+pub fn pipelines_dir(explicit: Option<&Path>, cwd: &Path, exe: Option<&Path>) -> Result<PathBuf, PipelinesError> {
     if let Some(dir) = explicit {
         if dir.is_dir() {
             return Ok(dir.to_path_buf());
         }
         let shown = if dir.is_absolute() { dir.to_path_buf() } else { cwd.join(dir) };
-        return Err(format!("the pipelines folder {} (--pipelines) does not exist", shown.display()));
+        return Err(PipelinesError::Missing { dir: shown });
     }
     let tried = candidates(cwd, exe);
     if let Some(dir) = tried.iter().find(|d| d.join("indicators.toml").is_file()) {
         return Ok(dir.clone());
     }
-    let list = tried.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ");
-    Err(format!("no pipelines folder (one with indicators.toml) in {list}; give it with --pipelines DIR"))
+    Err(PipelinesError::NotFound { tried })
 }
 
 /// The folders looked in, in order: `./pipelines`; beside the binary
@@ -84,10 +94,10 @@ mod tests {
     #[test]
     fn a_missing_folder_is_named() {
         let tmp = tempfile::tempdir().unwrap();
-        let e = pipelines_dir(Some(Path::new("nowhere")), tmp.path(), None).unwrap_err();
+        let e = pipelines_dir(Some(Path::new("nowhere")), tmp.path(), None).unwrap_err().to_string();
         assert_eq!(e, format!("the pipelines folder {} (--pipelines) does not exist", tmp.path().join("nowhere").display()));
         let exe = tmp.path().join("bin/wcmon");
-        let e = pipelines_dir(None, tmp.path(), Some(&exe)).unwrap_err();
+        let e = pipelines_dir(None, tmp.path(), Some(&exe)).unwrap_err().to_string();
         assert!(e.starts_with("no pipelines folder (one with indicators.toml) in "), "{e}");
         assert!(e.contains(&tmp.path().join("pipelines").display().to_string()) && e.contains("share/wcmon/pipelines") && e.contains("--pipelines DIR"), "{e}");
     }
