@@ -95,10 +95,7 @@ fn values_except(partition: &Path, year: i32, skip: &Unchanged, same: &BTreeSet<
             let file = std::fs::File::open(&path).map_err(StoreError::io(&path))?;
             // Only the columns the diff needs (the partition has twenty).
             let wanted = ["data_element", "area", "sex", "age", "residence", "value", "derived", "submission", "source_file", "source_cell"];
-            ParquetReader::new(file)
-                .with_columns(Some(wanted.iter().map(|c| c.to_string()).collect()))
-                .finish()
-                .map_err(StoreError::parquet(&path))
+            ParquetReader::new(file).with_columns(Some(wanted.iter().map(|c| c.to_string()).collect())).finish().map_err(StoreError::parquet(&path))
         };
         let df = match read() {
             Ok(df) => df,
