@@ -381,7 +381,7 @@ fn main() -> ExitCode {
                     ExitCode::from(report.exit_code())
                 }
                 Err(e) => {
-                    eprintln!("{}", t!(lang, "err-check-history", db = &db.display().to_string(), error = &e));
+                    eprintln!("{}", t!(lang, "err-check-history", db = &db.display().to_string(), error = &e.to_string()));
                     ExitCode::from(1)
                 }
             }
@@ -458,7 +458,7 @@ fn main() -> ExitCode {
             match wcmon::generate::Assets::new(p, write_xls, &cwd) {
                 Ok(assets) => generate(&out, seed, faults, scale, counties, years, &assets, lang),
                 Err(e) => {
-                    eprintln!("{}", t!(lang, "err-command", command = "generate", error = &e));
+                    eprintln!("{}", t!(lang, "err-command", command = "generate", error = &e.to_string()));
                     ExitCode::from(2)
                 }
             }

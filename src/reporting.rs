@@ -49,12 +49,20 @@ pub struct AsOf {
     pub at: String,
 }
 
+/// `WCMON_AS_OF` set to something that is not a date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", crate::t!(crate::i18n::lang(), "err-as-of", var = AS_OF_VAR, value = &format!("{:?}", self.value)))]
+pub struct AsOfError {
+    /// The variable's value.
+    pub value: String,
+}
+
 impl AsOf {
     /// `WCMON_AS_OF` if set (a date, YYYY-MM-DD), else the run's start time.
-    pub fn from_env(started_at: &str) -> Result<AsOf, String> {
+    pub fn from_env(started_at: &str) -> Result<AsOf, AsOfError> {
         match std::env::var(AS_OF_VAR) {
             Ok(v) => {
-                let date = date_of(v.trim()).filter(|d| d.len() == v.trim().len()).ok_or_else(|| format!("{AS_OF_VAR}={v:?} is not a date (YYYY-MM-DD)"))?;
+                let date = date_of(v.trim()).filter(|d| d.len() == v.trim().len()).ok_or_else(|| AsOfError { value: v.clone() })?;
                 Ok(AsOf { at: format!("{date}T00:00:00Z"), date })
             }
             Err(_) => Ok(AsOf { date: date_of(started_at).unwrap_or_default(), at: started_at.to_string() }),

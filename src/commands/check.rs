@@ -18,6 +18,7 @@ use crate::ingest::InputFile;
 use crate::model::RuleStat;
 use crate::model::{Issue, Severity, Submission};
 use crate::pipeline::{self, FileResult};
+use crate::store::StoreError;
 use crate::validate::History;
 
 #[derive(Debug, Serialize)]
@@ -54,7 +55,7 @@ impl CheckReport {
 }
 
 /// Reported values of an existing database, as history for the outlier rule.
-pub fn history_from_db(db: &Path) -> Result<History, String> {
+pub fn history_from_db(db: &Path) -> Result<History, StoreError> {
     let mut h = History::new();
     let dir = crate::store::Layout::of(db).current().join("data_values");
     let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(h) };
@@ -66,12 +67,12 @@ pub fn history_from_db(db: &Path) -> Result<History, String> {
         };
         let Ok(files) = std::fs::read_dir(&p) else { continue };
         for f in files.filter_map(|e| e.ok()).map(|e| e.path()).filter(|f| f.extension().is_some_and(|x| x == "parquet")) {
-            let file = std::fs::File::open(&f).map_err(|e| format!("{}: {e}", f.display()))?;
-            let df = ParquetReader::new(file).finish().map_err(|e| format!("{}: {e}", f.display()))?;
-            let s = |c: &str| df.column(c).and_then(|c| c.str().cloned()).map_err(|e| format!("{}: {e}", f.display()));
+            let file = std::fs::File::open(&f).map_err(StoreError::io(&f))?;
+            let df = ParquetReader::new(file).finish().map_err(StoreError::parquet(&f))?;
+            let s = |c: &str| df.column(c).and_then(|c| c.str().cloned()).map_err(StoreError::parquet(&f));
             let (de, area, sex, age, res) = (s("data_element")?, s("area")?, s("sex")?, s("age")?, s("residence")?);
-            let value = df.column("value").and_then(|c| c.f64().cloned()).map_err(|e| e.to_string())?;
-            let derived = df.column("derived").and_then(|c| c.bool().cloned()).map_err(|e| e.to_string())?;
+            let value = df.column("value").and_then(|c| c.f64().cloned()).map_err(StoreError::parquet(&f))?;
+            let derived = df.column("derived").and_then(|c| c.bool().cloned()).map_err(StoreError::parquet(&f))?;
             for i in 0..df.height() {
                 if derived.get(i) != Some(false) {
                     continue;
@@ -88,7 +89,7 @@ pub fn history_from_db(db: &Path) -> Result<History, String> {
 }
 
 /// Check the given files against the pipeline files and the database's history.
-pub fn check(files: &[PathBuf], cfg: &Config, db: Option<&Path>) -> Result<CheckReport, String> {
+pub fn check(files: &[PathBuf], cfg: &Config, db: Option<&Path>) -> Result<CheckReport, StoreError> {
     let inputs: Vec<InputFile> = files
         .iter()
         .map(|p| {

@@ -29,25 +29,39 @@ pub struct InspectOptions {
     pub draft: bool,
 }
 
+/// Why a workbook could not be inspected.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error("{}", crate::t!(crate::i18n::lang(), "err-inspect-from-one"))]
+    CountsFromOne,
+    /// The file cannot be read as a workbook.
+    #[error(transparent)]
+    Read(#[from] ingest::IngestError),
+    #[error("{}", crate::t!(crate::i18n::lang(), "err-inspect-draft-needs-pipelines"))]
+    DraftNeedsPipelines,
+    #[error("{}", crate::t!(crate::i18n::lang(), "err-inspect-no-table"))]
+    NoTable,
+}
+
 /// A printable report of a workbook: sheets, merged regions, the header block
 /// found, header paths per column, and which form (if any) recognises it.
-pub fn inspect(path: &Path, cfg: Option<&Config>, max_rows: usize) -> Result<String, String> {
+pub fn inspect(path: &Path, cfg: Option<&Config>, max_rows: usize) -> Result<String, InspectError> {
     inspect_with(path, cfg, max_rows, &InspectOptions::default())
 }
 
 /// [`inspect`] with the header given (or read from the form that recognises the file).
-pub fn inspect_with(path: &Path, cfg: Option<&Config>, max_rows: usize, opts: &InspectOptions) -> Result<String, String> {
+pub fn inspect_with(path: &Path, cfg: Option<&Config>, max_rows: usize, opts: &InspectOptions) -> Result<String, InspectError> {
     if opts.header_row == Some(0) || opts.header_rows == Some(0) {
-        return Err("--header-row and --header-rows count from 1".into());
+        return Err(InspectError::CountsFromOne);
     }
-    let (bytes, sha) = ingest::read_bytes(path).map_err(|e| e.to_string())?;
-    let wb = ingest::read_workbook_caught(bytes).map_err(|e| e.to_string())?;
+    let (bytes, sha) = ingest::read_bytes(path)?;
+    let wb = ingest::read_workbook_caught(bytes)?;
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let forms = cfg.map(|cfg| crate::pipeline::recognise(&wb, &name, cfg)).unwrap_or_default();
     if opts.draft {
-        let cfg = cfg.ok_or("a draft needs the pipeline files (indicators.toml, areas.toml): see --pipelines")?;
+        let cfg = cfg.ok_or(InspectError::DraftNeedsPipelines)?;
         let sheet = wb.sheets.iter().filter_map(|s| detect(s, opts).map(|d| (s, d))).max_by_key(|(s, d)| (d.value_cells(s), std::cmp::Reverse(s.name.clone())));
-        let Some((sheet, det)) = sheet else { return Err("no sheet holds a table of numbers".into()) };
+        let Some((sheet, det)) = sheet else { return Err(InspectError::NoTable) };
         let names: Vec<&str> = wb.sheets.iter().map(|s| s.name.as_str()).collect();
         return Ok(draft(sheet, &det, &name, &names, cfg));
     }

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, FormatAlign, Workbook};
 
+use super::GenerateError;
+
 #[derive(Debug, Clone)]
 pub enum Val {
     Num(f64),
@@ -34,14 +36,14 @@ impl SheetSpec {
     }
 }
 
-pub fn write_xlsx(sheets: &[SheetSpec], path: &Path) -> Result<(), String> {
+pub fn write_xlsx(sheets: &[SheetSpec], path: &Path) -> Result<(), GenerateError> {
     let mut wb = Workbook::new();
     let centre = Format::new().set_align(FormatAlign::Center);
     for s in sheets {
         let ws = wb.add_worksheet();
-        ws.set_name(&s.name).map_err(|e| e.to_string())?;
+        ws.set_name(&s.name).map_err(GenerateError::xlsx(path))?;
         for (r1, c1, r2, c2, t) in &s.merges {
-            ws.merge_range(*r1, *c1, *r2, *c2, t, &centre).map_err(|e| e.to_string())?;
+            ws.merge_range(*r1, *c1, *r2, *c2, t, &centre).map_err(GenerateError::xlsx(path))?;
         }
         for (r, c, v) in &s.cells {
             if s.merges.iter().any(|m| m.0 == *r && m.1 == *c) {
@@ -51,15 +53,15 @@ pub fn write_xlsx(sheets: &[SheetSpec], path: &Path) -> Result<(), String> {
                 Val::Num(x) => ws.write_number(*r, *c, *x).map(|_| ()),
                 Val::Text(t) => ws.write_string(*r, *c, t).map(|_| ()),
             }
-            .map_err(|e| e.to_string())?;
+            .map_err(GenerateError::xlsx(path))?;
         }
-        ws.set_column_width(0, 16).map_err(|e| e.to_string())?;
+        ws.set_column_width(0, 16).map_err(GenerateError::xlsx(path))?;
     }
-    wb.save(path).map_err(|e| e.to_string())
+    wb.save(path).map_err(GenerateError::xlsx(path))
 }
 
 /// Legacy .xls through `python3 tools/write_xls.py` (xlwt; `script` is that file, see [`super::Assets`]).
-pub fn write_xls(sheets: &[SheetSpec], path: &Path, script: &Path) -> Result<(), String> {
+pub fn write_xls(sheets: &[SheetSpec], path: &Path, script: &Path) -> Result<(), GenerateError> {
     let spec = serde_json::json!({
         "sheets": sheets.iter().map(|s| serde_json::json!({
             "name": s.name,
@@ -71,11 +73,12 @@ pub fn write_xls(sheets: &[SheetSpec], path: &Path, script: &Path) -> Result<(),
         })).collect::<Vec<_>>()
     });
     let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, spec.to_string()).map_err(|e| e.to_string())?;
-    let status = std::process::Command::new("python3").arg(script).arg(&tmp).arg(path).status().map_err(|e| e.to_string());
+    std::fs::write(&tmp, spec.to_string()).map_err(GenerateError::io(&tmp))?;
+    let status = std::process::Command::new("python3").arg(script).arg(&tmp).arg(path).status();
     let _ = std::fs::remove_file(&tmp);
-    match status? {
-        s if s.success() => Ok(()),
-        s => Err(format!("{} failed ({s}); pip install xlwt", script.display())),
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => Err(GenerateError::ScriptFailed { script: script.to_path_buf(), status: s.to_string() }),
+        Err(e) => Err(GenerateError::ScriptFailed { script: script.to_path_buf(), status: e.to_string() }),
     }
 }

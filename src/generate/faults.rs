@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::book::{self, SheetSpec, Val};
+use super::GenerateError;
 use super::{county_indicators, education, education_groups, mch_annual, mch_groups, model, organisation, population_crosstab, Ctx, Groups};
 use crate::ingest::a1;
 
@@ -80,7 +81,7 @@ fn row_cells(s: &SheetSpec, r: u32) -> Vec<(u16, Val)> {
 }
 
 /// Write the faulty sample to `out`; returns the expected findings.
-pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Result<Vec<Expected>, String> {
+pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Result<Vec<Expected>, GenerateError> {
     super::write_sample(out, seed, assets)?;
     let (truth, towns, county) = super::simulate_for_sample(seed, assets)?;
     let c = Ctx { truth: &truth, towns: &towns, county: &county };
@@ -167,7 +168,7 @@ pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Res
     //    dropped); one value differs, a conflict (both copies withheld), and the 合计 of that
     //    column no longer adds up (the return's two copies are both in its sum).
     let copy = row_cells(s, FIRST_TOWN_ROW);
-    let label = get(s, FIRST_TOWN_ROW, 0).cloned().ok_or("no town label")?;
+    let label = get(s, FIRST_TOWN_ROW, 0).cloned().ok_or(GenerateError::template("no town label"))?;
     let ac = col_of(&g, "induced_abortions", "_T");
     insert_row(s, total_row);
     set(s, total_row, 0, label);
@@ -237,7 +238,7 @@ pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Res
     let col_with = |s: &SheetSpec, header: &str| s.cells.iter().find(|x| x.0 == 4 && matches!(&x.2, Val::Text(t) if t == header) && x.1 <= 2).map(|x| x.1);
     let (ins_file, ins_sheet) = ("医保局/2024年社会保险参保情况.xls", ins[0].name.clone());
     for header in ["男", "女"] {
-        let col = col_with(&ins[0], header).ok_or("no 男/女 column in the insurance return")?;
+        let col = col_with(&ins[0], header).ok_or(GenerateError::template("no 男/女 column in the insurance return"))?;
         lost_to(&mut exp, ins_file, &ins_sheet, row, col, "W67", "i: the town's women and men in no county W67");
     }
     let long = super::child_women_health_long(&c, y);
@@ -249,7 +250,7 @@ pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Res
         .filter(|x| x.1 == 2 && matches!(&x.2, Val::Text(t) if t == "3岁以下婴幼儿托位数"))
         .map(|x| x.0)
         .find(|&r| matches!(at(r, 1), Some(Val::Text(t)) if *t == town))
-        .ok_or("no childcare places row for the town")?;
+        .ok_or(GenerateError::template("no childcare places row for the town"))?;
     lost_to(&mut exp, "卫健局/2024年儿童和妇女保健服务情况.xlsx", &long[0].name.clone(), long_row, 5, "C38", "i: the town's places in no county C38");
 
     // --- 生态环境局 全县主要指标 2024, and a correction of it -------------------
@@ -263,13 +264,13 @@ pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Res
     // The original as written by the sample, made an hour older than the correction.
     let original = out.join(file);
     let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    std::fs::File::options().write(true).open(&original).and_then(|f| f.set_modified(an_hour_ago)).map_err(|e| format!("{}: {e}", original.display()))?;
+    std::fs::File::options().write(true).open(&original).and_then(|f| f.set_modified(an_hour_ago)).map_err(GenerateError::io(&original))?;
     let file2 = "生态环境局/全县主要指标_5_更正.xlsx";
     let mut again = clean;
-    let rc = row_of(&again[0], "空气质量优良天数").ok_or("no air quality row")?;
+    let rc = row_of(&again[0], "空气质量优良天数").ok_or(GenerateError::template("no air quality row"))?;
     let good = truth.v("air_quality_good_days", &county, y, "_T", "_T");
     set(&mut again[0], rc, 2, Val::Num(good + 10.0));
-    let r = row_of(&again[0], "女性青壮年文盲率").ok_or("no illiteracy row")?;
+    let r = row_of(&again[0], "女性青壮年文盲率").ok_or(GenerateError::template("no illiteracy row"))?;
     set(&mut again[0], r, 2, Val::Text("120.0%".into()));
     add!(file2, &sh, r, 2, "rate_out_of_range", "j: 120% in the correction");
     book::write_xlsx(&again, &out.join(file2))?;
@@ -296,6 +297,7 @@ pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Res
     for e in &exp {
         let _ = writeln!(csv, "{},{},{},{},{},{}", e.file, e.sheet, e.cell, e.rule, e.indicator, e.fault);
     }
-    std::fs::write(out.join("_truth").join("expected_findings.csv"), csv).map_err(|e| e.to_string())?;
+    let findings = out.join("_truth").join("expected_findings.csv");
+    std::fs::write(&findings, csv).map_err(GenerateError::io(&findings))?;
     Ok(exp)
 }

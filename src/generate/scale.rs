@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::book::{self, SheetSpec, Val};
 use super::model::{self, Truth};
-use super::{returns_for_year, Ctx};
+use super::{returns_for_year, Ctx, GenerateError};
 
 /// What was written.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -71,28 +71,28 @@ fn model_year(y: i32) -> (i32, i32) {
     (model::YEARS[0] + off.rem_euclid(5), off.div_euclid(5))
 }
 
-pub fn write_scale_corpus(out: &Path, counties: usize, years: usize, seed: u64, assets: &super::Assets) -> Result<ScaleSummary, String> {
+pub fn write_scale_corpus(out: &Path, counties: usize, years: usize, seed: u64, assets: &super::Assets) -> Result<ScaleSummary, GenerateError> {
     let bundled = assets.pipelines.clone();
-    let sample_areas = crate::config::Areas::load(&bundled.join("areas.toml")).map_err(|e| e.to_string())?;
-    let sample_county = sample_areas.roots().next().ok_or("areas.toml has no root")?.clone();
+    let sample_areas = crate::config::Areas::load(&bundled.join("areas.toml"))?;
+    let sample_county = sample_areas.roots().next().ok_or(GenerateError::template("areas.toml has no root"))?.clone();
     let sample_towns: Vec<(String, String)> =
         sample_areas.list.iter().filter(|a| a.parent.as_deref() == Some(sample_county.code.as_str())).map(|a| (a.code.clone(), a.name_zh.clone())).collect();
 
     // Pipeline files: the bundled ones, a provincial areas.toml, the county form read from the title.
     let pdir = out.join("pipelines");
     for e in walkdir::WalkDir::new(&bundled).into_iter().filter_map(|e| e.ok()) {
-        let rel = e.path().strip_prefix(&bundled).map_err(|e| e.to_string())?;
+        let Ok(rel) = e.path().strip_prefix(&bundled) else { continue };
         let dest = pdir.join(rel);
         if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(&dest).map_err(GenerateError::io(&dest))?;
         } else {
-            std::fs::copy(e.path(), &dest).map_err(|e| e.to_string())?;
+            std::fs::copy(e.path(), &dest).map_err(GenerateError::io(&dest))?;
         }
     }
     let county_form = pdir.join("forms/生态环境局/county_indicators.toml");
-    let text = std::fs::read_to_string(&county_form).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(&county_form).map_err(GenerateError::io(&county_form))?;
     let text = text.replace("[area]\nfrom = \"fixed\"\nvalue = \"随县\"", "[area]\nfrom = \"title\"");
-    std::fs::write(&county_form, text).map_err(|e| e.to_string())?;
+    std::fs::write(&county_form, text).map_err(GenerateError::io(&county_form))?;
     let mut areas = String::from(
         "# A synthetic province for benchmarks (wcmon generate --scale).\n\n[[area]]\ncode = \"420000\"\nname_zh = \"样本省\"\nlevel = \"province\"\n",
     );
@@ -114,10 +114,11 @@ pub fn write_scale_corpus(out: &Path, counties: usize, years: usize, seed: u64, 
             }
         }
     }
-    std::fs::write(pdir.join("areas.toml"), areas).map_err(|e| e.to_string())?;
+    let areas_file = pdir.join("areas.toml");
+    std::fs::write(&areas_file, areas).map_err(GenerateError::io(&areas_file))?;
 
     let first_year = 2025 - years as i32;
-    let written: Result<Vec<(usize, u64)>, String> = (0..counties)
+    let written: Result<Vec<(usize, u64)>, GenerateError> = (0..counties)
         .into_par_iter()
         .map(|k| {
             let ccode = county_code(k);
@@ -143,7 +144,7 @@ pub fn write_scale_corpus(out: &Path, counties: usize, years: usize, seed: u64, 
                     for (folder, name, mut sheets, xls) in returns_for_year(&c, y) {
                         rename(&mut sheets, &sample_county.name_zh, &cname);
                         let dir = out.join("inbox").join(&cname).join(&folder);
-                        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                        std::fs::create_dir_all(&dir).map_err(GenerateError::io(&dir))?;
                         let path = dir.join(&name);
                         if xls {
                             book::write_xls(&sheets, &path, &assets.write_xls)?;

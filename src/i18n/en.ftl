@@ -160,3 +160,31 @@ config-rule-op = op "{$op}" is not one of <=, <, >=, >, ==, !=
 config-rule-pair-sides = kind = "pair" needs left (the value) and right (what it requires)
 config-rule-balance-over = kind = "balance" needs over = "sex", "age", "residence" or "area"
 config-rule-range = kind = "range" needs data_elements and min, max or integer
+## errors (typed errors of the store and the run: src/store/error.rs, src/pipeline/error.rs)
+err-store-io = {$path}: {$error}
+err-store-parquet = {$path}: {$error}
+err-store-json = {$path}: unreadable ({$error})
+err-store-extra = {$path}: a file the part did not have when it was written
+err-store-changed = {$path}: its content changed since it was written (checksum differs)
+err-as-of = {$var}={$value} is not a date (YYYY-MM-DD)
+err-changes = the changes table: {$error}
+err-run-inbox = cannot list the inbox {$path}: {$error}
+err-run-compute = compute: {$error}
+err-parts-missing = part {$part} of {$of} was neither kept nor computed
+err-parts-thread = cannot start a thread to compute parts: {$error}
+err-parts-panicked = a part's computation panicked
+err-guard-no-inbox = the inbox {$inbox} does not exist (not mounted? a wrong path?): nothing was published, the database stays as it was
+err-guard-empty-inbox = the inbox {$inbox} holds no returns (not mounted? the wrong folder?): nothing was published, the database stays as it was
+err-guard-removals = {$gone} of the {$of} returns of the current version are gone from the inbox {$inbox} (e.g. {$some}), more than the {$allowed}% allowed: nothing was published; if they were removed on purpose, run again with --allow-removals (or a larger --max-removals)
+err-lock-busy = another wcmon run is writing {$db} ({$holder}); try again when it has finished
+err-lock-io = cannot lock {$path}: {$error}
+err-lock-not-a-folder = the database path {$db} is a file, not a folder: give --db a folder (new or a wcmon database)
+err-inspect-from-one = --header-row and --header-rows count from 1
+err-inspect-draft-needs-pipelines = a draft needs the pipeline files (indicators.toml, areas.toml): see --pipelines
+err-inspect-no-table = no sheet holds a table of numbers
+err-generate-io = {$path}: {$error}
+err-generate-xlsx = writing {$path}: {$error}
+err-generate-no-script = the helper script {$script} (--write-xls) does not exist
+err-generate-script-not-found = no tools/write_xls.py (it writes the legacy .xls return) in {$tried}; give it with --write-xls FILE
+err-generate-script-failed = {$script} failed ({$status}); pip install xlwt
+err-generate-template = the templates do not match the generator: {$what}

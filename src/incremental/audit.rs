@@ -10,6 +10,17 @@ use polars_io::prelude::{ParquetReader, SerReader};
 use rayon::prelude::*;
 
 use crate::store::parts::Unchanged;
+use crate::store::StoreError;
+
+/// Why the changes could not be made: a file of a version that cannot be read
+/// (named), or the diff itself.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{}", crate::t!(crate::i18n::lang(), "err-changes", error = &.0.to_string()))]
+    Compute(#[from] PolarsError),
+}
 
 /// The year partitions of `data_values` in the current version of `db`, by year.
 pub fn previous_partitions(db: &Path) -> BTreeMap<i32, std::path::PathBuf> {
@@ -34,13 +45,13 @@ pub fn year_dirs(version: &Path) -> BTreeMap<i32, std::path::PathBuf> {
 /// A file of the version in force that cannot be read (damaged on disk) is left
 /// out with a warning naming it: the diff then counts its rows as new, and the
 /// run still publishes (a rebuild repairs a damaged database).
-pub fn previous_values(partition: &Path, year: i32) -> PolarsResult<DataFrame> {
+pub fn previous_values(partition: &Path, year: i32) -> Result<DataFrame, AuditError> {
     values_except(partition, year, &Unchanged::default(), &BTreeSet::new(), true)
 }
 
 /// The Parquet files of a year partition, in name order.
-fn part_files(partition: &Path) -> PolarsResult<Vec<std::path::PathBuf>> {
-    let listing = std::fs::read_dir(partition).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", partition.display()).into()))?;
+fn part_files(partition: &Path) -> Result<Vec<std::path::PathBuf>, StoreError> {
+    let listing = std::fs::read_dir(partition).map_err(StoreError::io(partition))?;
     let mut files: Vec<std::path::PathBuf> =
         listing.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect();
     files.sort();
@@ -55,7 +66,7 @@ fn part_files(partition: &Path) -> PolarsResult<Vec<std::path::PathBuf>> {
 /// them out of both sides changes no row of the diff. Output is deterministic, so
 /// a part whose returns did not change since the last version (most of a year's
 /// parts after a correction or a rebuild) is written again byte for byte.
-fn identical_parts(old: &Path, new: &Path) -> PolarsResult<BTreeSet<std::ffi::OsString>> {
+fn identical_parts(old: &Path, new: &Path) -> Result<BTreeSet<std::ffi::OsString>, StoreError> {
     let mut same = BTreeSet::new();
     for path in part_files(new)? {
         let Some(name) = path.file_name() else { continue };
@@ -75,19 +86,16 @@ fn identical_parts(old: &Path, new: &Path) -> PolarsResult<BTreeSet<std::ffi::Os
 
 /// [`previous_values`] without the rows of `skip`, nor those of the part files named in `same`.
 /// With `tolerant`, a file that cannot be read is left out with a warning (the version in force, damaged).
-fn values_except(partition: &Path, year: i32, skip: &Unchanged, same: &BTreeSet<std::ffi::OsString>, tolerant: bool) -> PolarsResult<DataFrame> {
+fn values_except(partition: &Path, year: i32, skip: &Unchanged, same: &BTreeSet<std::ffi::OsString>, tolerant: bool) -> Result<DataFrame, AuditError> {
     let files: Vec<std::path::PathBuf> =
         part_files(partition)?.into_iter().filter(|p| !skip.file(p) && !p.file_name().is_some_and(|n| same.contains(n))).collect();
     let mut frames = Vec::with_capacity(files.len());
     for path in files {
-        let read = || -> PolarsResult<DataFrame> {
-            let file = std::fs::File::open(&path).map_err(|e| PolarsError::ComputeError(format!("{}: {e}", path.display()).into()))?;
+        let read = || -> Result<DataFrame, StoreError> {
+            let file = std::fs::File::open(&path).map_err(StoreError::io(&path))?;
             // Only the columns the diff needs (the partition has twenty).
             let wanted = ["data_element", "area", "sex", "age", "residence", "value", "derived", "submission", "source_file", "source_cell"];
-            ParquetReader::new(file)
-                .with_columns(Some(wanted.iter().map(|c| c.to_string()).collect()))
-                .finish()
-                .map_err(|e| PolarsError::ComputeError(format!("{}: {e}", path.display()).into()))
+            ParquetReader::new(file).with_columns(Some(wanted.iter().map(|c| c.to_string()).collect())).finish().map_err(StoreError::parquet(&path))
         };
         let df = match read() {
             Ok(df) => df,
@@ -95,7 +103,7 @@ fn values_except(partition: &Path, year: i32, skip: &Unchanged, same: &BTreeSet<
                 tracing::warn!("a file of the version in force cannot be read, its rows are left out of the changes: {e}");
                 continue;
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         frames.push(
             df.lazy()
@@ -142,13 +150,13 @@ fn empty_diff() -> DataFrame {
 
 /// The changes since the version in force, year by year (one previous partition in
 /// memory at a time, not the whole previous table), in key order.
-pub fn changes_since(db: &Path, now: &DataFrame, ctx: &Context) -> PolarsResult<DataFrame> {
+pub fn changes_since(db: &Path, now: &DataFrame, ctx: &Context) -> Result<DataFrame, AuditError> {
     let previous = previous_partitions(db);
     let empty = now.clear().lazy().select(DIFF_COLUMNS.iter().map(|c| col(*c)).collect::<Vec<_>>()).collect()?;
     if previous.is_empty() {
         // No version in force: nothing to compare with (the first run, or a database
         // whose previous version has no values).
-        return changes(&empty, &now.clear(), ctx);
+        return Ok(changes(&empty, &now.clear(), ctx)?);
     }
     let mut years: BTreeSet<i32> = previous.keys().copied().collect();
     if now.height() > 0 {
@@ -163,18 +171,18 @@ pub fn changes_since(db: &Path, now: &DataFrame, ctx: &Context) -> PolarsResult<
         let now_y = now.clone().lazy().filter(col("year").eq(lit(year))).collect()?;
         out.push(changes(&prev, &now_y, ctx)?);
     }
-    sorted_changes(out, || changes(&empty, &now.clear(), ctx))
+    Ok(sorted_changes(out, || changes(&empty, &now.clear(), ctx))?)
 }
 
 /// [`changes_since`] for a run whose values are already written, in parts, to the
 /// `staged` version folder: both sides are read back year by year.
 /// Parts taken unchanged from the last run (`skip`), and part files written again
 /// with the same bytes as the last version's, are left out of both sides: their rows are the same.
-pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context, skip: &Unchanged) -> PolarsResult<DataFrame> {
+pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context, skip: &Unchanged) -> Result<DataFrame, AuditError> {
     let previous = previous_partitions(db);
     let empty = empty_diff();
     if previous.is_empty() {
-        return changes(&empty, &empty, ctx);
+        return Ok(changes(&empty, &empty, ctx)?);
     }
     let now = year_dirs(staged);
     let years: BTreeSet<i32> = previous.keys().chain(now.keys()).copied().collect();
@@ -189,10 +197,10 @@ pub fn changes_staged(db: &Path, staged: &Path, ctx: &Context, skip: &Unchanged)
             let read = |dirs: &BTreeMap<i32, std::path::PathBuf>, tolerant: bool| {
                 dirs.get(&year).map_or_else(|| Ok(empty.clone()), |p| values_except(p, year, skip, &same, tolerant))
             };
-            changes(&read(&previous, true)?, &read(&now, false)?, ctx)
+            Ok(changes(&read(&previous, true)?, &read(&now, false)?, ctx)?)
         })
-        .collect::<PolarsResult<Vec<DataFrame>>>()?;
-    sorted_changes(out, || changes(&empty, &empty, ctx))
+        .collect::<Result<Vec<DataFrame>, AuditError>>()?;
+    Ok(sorted_changes(out, || changes(&empty, &empty, ctx))?)
 }
 
 fn sorted_changes(parts: Vec<DataFrame>, none: impl FnOnce() -> PolarsResult<DataFrame>) -> PolarsResult<DataFrame> {

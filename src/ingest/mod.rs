@@ -57,16 +57,10 @@ impl Budget {
     }
 
     /// Take a sheet's grid of `rows` × `cols` positions, or say why not (the sheet is then refused).
-    fn grid(&mut self, rows: u32, cols: u32) -> Result<(), String> {
+    fn grid(&mut self, rows: u32, cols: u32) -> Result<(), SheetError> {
         let bytes = (rows as u64).saturating_mul(cols as u64).saturating_mul(std::mem::size_of::<CellValue>() as u64);
         if self.grid_bytes.saturating_add(bytes) > MAX_WORKBOOK_BYTES {
-            return Err(format!(
-                "its used area reaches {} ({rows} rows x {cols} columns, {} MB as a grid), and the workbook's sheets may take {} MB in all; \
-                 a stray cell far from the table? delete it (or the empty rows and columns up to it) and send the file again",
-                a1(rows.saturating_sub(1) as usize, cols.saturating_sub(1) as usize),
-                bytes >> 20,
-                MAX_WORKBOOK_BYTES >> 20
-            ));
+            return Err(SheetError::OverBudget { corner: corner(rows, cols), rows, cols, mb: bytes >> 20 });
         }
         self.grid_bytes += bytes;
         Ok(())
@@ -157,12 +151,12 @@ pub struct Sheet {
 }
 
 impl Sheet {
-    pub fn from_cells(name: &str, cells: Vec<(u32, u32, CellValue)>, merges: Vec<Dimensions>) -> Result<Sheet, String> {
+    pub fn from_cells(name: &str, cells: Vec<(u32, u32, CellValue)>, merges: Vec<Dimensions>) -> Result<Sheet, SheetError> {
         Sheet::from_cells_within(name, cells, merges, &mut Budget::default())
     }
 
     /// [`Sheet::from_cells`], its grid taken from a workbook's budget (checked before it is allocated).
-    fn from_cells_within(name: &str, cells: Vec<(u32, u32, CellValue)>, merges: Vec<Dimensions>, budget: &mut Budget) -> Result<Sheet, String> {
+    fn from_cells_within(name: &str, cells: Vec<(u32, u32, CellValue)>, merges: Vec<Dimensions>, budget: &mut Budget) -> Result<Sheet, SheetError> {
         let rows = cells.iter().map(|c| c.0.saturating_add(1)).max().unwrap_or(0);
         let cols = cells.iter().map(|c| c.1.saturating_add(1)).max().unwrap_or(0);
         check_size(rows, cols)?;
@@ -203,17 +197,39 @@ impl Sheet {
     }
 }
 
-fn check_size(rows: u32, cols: u32) -> Result<(), String> {
+fn check_size(rows: u32, cols: u32) -> Result<(), SheetError> {
     if rows > MAX_ROWS || cols > MAX_COLS || rows as u64 * cols as u64 > MAX_CELLS {
-        return Err(format!(
-            "its used area reaches {} ({} rows x {} columns), beyond the limit of {MAX_ROWS} rows x {MAX_COLS} columns; \
-             a stray cell far from the table? delete it and send the file again",
-            a1(rows.saturating_sub(1) as usize, cols.saturating_sub(1) as usize),
-            rows,
-            cols
-        ));
+        return Err(SheetError::BeyondLimits { corner: corner(rows, cols), rows, cols });
     }
     Ok(())
+}
+
+/// The last cell of a used area of `rows` × `cols`: "XFD1048576".
+fn corner(rows: u32, cols: u32) -> String {
+    a1(rows.saturating_sub(1) as usize, cols.saturating_sub(1) as usize)
+}
+
+/// Why one sheet was refused (the workbook's other sheets are still read). The
+/// message is the issue's (`unreadable_sheet`, `sheet_not_read`): English, the
+/// same whatever the locale.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SheetError {
+    /// Its used area (to `corner`, a stray cell far from the table?) is beyond the limits of a sheet.
+    #[error(
+        "its used area reaches {corner} ({rows} rows x {cols} columns), beyond the limit of {MAX_ROWS} rows x {MAX_COLS} columns; \
+         a stray cell far from the table? delete it and send the file again"
+    )]
+    BeyondLimits { corner: String, rows: u32, cols: u32 },
+    /// Its grid (`mb` MB) would take the workbook past [`MAX_WORKBOOK_BYTES`].
+    #[error(
+        "its used area reaches {corner} ({rows} rows x {cols} columns, {mb} MB as a grid), and the workbook's sheets may take {} MB in all; \
+         a stray cell far from the table? delete it (or the empty rows and columns up to it) and send the file again",
+        MAX_WORKBOOK_BYTES >> 20
+    )]
+    OverBudget { corner: String, rows: u32, cols: u32, mb: u64 },
+    /// The spreadsheet reader refused the sheet, in its words.
+    #[error("{0}")]
+    Reader(String),
 }
 
 /// A workbook's sheets, or per-sheet reasons it could not be read.
@@ -222,7 +238,7 @@ pub struct Workbook {
     pub format: &'static str,
     pub sheets: Vec<Sheet>,
     /// (sheet, reason) for sheets that were refused.
-    pub sheet_errors: Vec<(String, String)>,
+    pub sheet_errors: Vec<(String, SheetError)>,
     /// (sheet, what it is) for sheets that hold no table and were not read:
     /// chart sheets, dialog sheets, macro sheets, VBA modules.
     pub skipped: Vec<(String, String)>,
@@ -346,6 +362,8 @@ mod tests {
         assert!(b.grid(2000, 2000).is_ok());
         assert!(b.grid(2000, 2000).is_ok());
         let e = b.grid(2000, 2000).unwrap_err();
+        assert!(matches!(&e, SheetError::OverBudget { corner, rows: 2000, cols: 2000, .. } if corner == "BXX2000"), "{e:?}");
+        let e = e.to_string();
         assert!(e.contains("BXX2000") && e.contains("256 MB"), "{e}");
         // Cells held at once.
         let mut b = Budget::default();
@@ -368,6 +386,15 @@ mod tests {
     #[test]
     fn stray_far_cell_is_refused_not_allocated() {
         let e = Sheet::from_cells("s", vec![(0, 0, CellValue::Number(1.0)), (1048575, 16383, CellValue::Number(1.0))], vec![]);
-        assert!(e.unwrap_err().contains("XFD1048576"));
+        let e = e.unwrap_err();
+        assert_eq!(e, SheetError::BeyondLimits { corner: "XFD1048576".into(), rows: 1048576, cols: 16384 });
+        // The issue's words, as they always were.
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "its used area reaches XFD1048576 (1048576 rows x 16384 columns), beyond the limit of {MAX_ROWS} rows x {MAX_COLS} columns; \
+                 a stray cell far from the table? delete it and send the file again"
+            )
+        );
     }
 }

@@ -70,7 +70,7 @@ pub fn read_workbook(bytes: Vec<u8>) -> Result<Workbook, IngestError> {
             let merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
             match wb.worksheet_range(&name) {
                 Ok(range) => push_range(&mut out, &name, &range, merges, &mut budget)?,
-                Err(e) => out.sheet_errors.push((name, e.to_string())),
+                Err(e) => out.sheet_errors.push((name, SheetError::Reader(e.to_string()))),
             }
         }
         return Ok(out);
@@ -187,7 +187,7 @@ where
     for name in worksheets(wb, &mut out) {
         match wb.worksheet_range(&name) {
             Ok(range) => push_range(&mut out, &name, &range, Vec::new(), &mut budget)?,
-            Err(e) => out.sheet_errors.push((name, e.to_string())),
+            Err(e) => out.sheet_errors.push((name, SheetError::Reader(e.to_string()))),
         }
     }
     Ok(out)
@@ -242,18 +242,18 @@ pub(super) fn read_xlsb_sheet<RS: std::io::Read + std::io::Seek>(
     wb: &mut Xlsb<RS>,
     name: &str,
     budget: &mut Budget,
-) -> Result<Result<Sheet, String>, IngestError> {
+) -> Result<Result<Sheet, SheetError>, IngestError> {
     let mut cells = Vec::new();
     {
         let mut reader = match wb.worksheet_cells_reader(name) {
             Ok(r) => r,
-            Err(e) => return Ok(Err(e.to_string())),
+            Err(e) => return Ok(Err(SheetError::Reader(e.to_string()))),
         };
         loop {
             let cell = match reader.next_cell() {
                 Ok(Some(c)) => c,
                 Ok(None) => break,
-                Err(e) => return Ok(Err(e.to_string())),
+                Err(e) => return Ok(Err(SheetError::Reader(e.to_string()))),
             };
             let (r, c) = cell.get_position();
             let v = from_data_ref(cell.get_value());
@@ -279,7 +279,7 @@ pub(super) fn read_xlsx_sheet<RS: std::io::Read + std::io::Seek>(
     name: &str,
     merges: Option<Vec<Dimensions>>,
     budget: &mut Budget,
-) -> Result<Result<Sheet, String>, IngestError> {
+) -> Result<Result<Sheet, SheetError>, IngestError> {
     let merges = match merges {
         Some(m) => m,
         None => wb.merge_cells_by_sheet_name(name).unwrap_or_default(),
@@ -288,13 +288,13 @@ pub(super) fn read_xlsx_sheet<RS: std::io::Read + std::io::Seek>(
     {
         let mut reader = match wb.worksheet_cells_reader(name) {
             Ok(r) => r,
-            Err(e) => return Ok(Err(e.to_string())),
+            Err(e) => return Ok(Err(SheetError::Reader(e.to_string()))),
         };
         loop {
             let cell = match reader.next_cell() {
                 Ok(Some(c)) => c,
                 Ok(None) => break,
-                Err(e) => return Ok(Err(e.to_string())),
+                Err(e) => return Ok(Err(SheetError::Reader(e.to_string()))),
             };
             let (r, c) = cell.get_position();
             let v = from_data_ref(cell.get_value());

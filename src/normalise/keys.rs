@@ -5,33 +5,25 @@ use super::*;
 
 impl SheetNormaliser<'_, '_> {
     /// The year a column's header gives (`year.from = "row"`), else none.
-    pub(super) fn column_year(&self, c: usize) -> Result<Option<i32>, String> {
+    pub(super) fn column_year(&self, c: usize) -> Result<Option<i32>, KeyError> {
         let spec = &self.form.raw.year;
         let (YearFrom::Row, Some(row)) = (spec.from, spec.row) else { return Ok(None) };
         let rr = self.hr + row - 1;
         let label = self.sheet.get_merged(rr, c).label();
         match self.form.year_re.captures(&label).and_then(|m| m.get(1)).and_then(|m| m.as_str().parse().ok()) {
             Some(y) => Ok(Some(y)),
-            None => Err(format!(
-                "the header cell {} ({label:?}) above this column holds no year (year.row = {row}, pattern {})",
-                a1(rr, c),
-                self.form.year_re.as_str()
-            )),
+            None => Err(KeyError::NoYearAboveColumn { cell: a1(rr, c), label: label.into_owned(), row, pattern: self.form.year_re.as_str().to_string() }),
         }
     }
 
-    pub(super) fn column_key(&self, c: usize, path: &[String]) -> Result<Key, String> {
+    pub(super) fn column_key(&self, c: usize, path: &[String]) -> Result<Key, KeyError> {
         let mut key = Key::default();
         let by_letter =
             self.form.raw.columns.iter().find(|m| m.flag_of.is_none() && m.column.as_deref().and_then(crate::config::forms::column_index) == Some(c));
         if let Some(m) = by_letter {
             key.dims = m.dims.clone();
         } else if path.is_empty() {
-            return Err(format!(
-                "the column {} has no header (map it by its letter: column = {:?})",
-                a1(0, c).trim_end_matches('1'),
-                a1(0, c).trim_end_matches('1')
-            ));
+            return Err(KeyError::ColumnWithoutHeader { letter: a1(0, c).trim_end_matches('1').to_string() });
         } else if let Some((_, &i)) = self.form.columns.iter().find(|(k, _)| path_matches(path, k)) {
             key.dims = self.form.raw.columns[i].dims.clone();
         } else if self.form.raw.area.from != AreaFrom::Columns {
@@ -48,12 +40,13 @@ impl SheetNormaliser<'_, '_> {
                 labels::age_code(last).map(|a| Dims { age: Some(a), ..Default::default() })
             };
             match (own, parent_dims) {
-                (Some(o), Some(p)) => key.dims = o.merge(&p)?,
+                (Some(o), Some(p)) => key.dims = o.merge(&p).map_err(KeyError::Dims)?,
                 (Some(o), None) if self.form.raw.columns.is_empty() => key.dims = o,
                 _ => {
                     let known: Vec<&str> = self.form.raw.columns.iter().filter_map(|c| c.header.as_deref()).collect();
                     let joined = path.join("/");
-                    return Err(format!("column {joined:?} is not mapped in {}{}", self.form.file.display(), closest_hint(&joined, &known)));
+                    let hint = closest_hint(&joined, &known);
+                    return Err(KeyError::ColumnNotMapped { path: joined, form: self.form.file.clone(), hint });
                 }
             }
         }
@@ -61,14 +54,14 @@ impl SheetNormaliser<'_, '_> {
             let last = path.last().map(String::as_str).unwrap_or_default();
             match self.cfg.areas.resolve(last) {
                 Some(a) => key.area = Some(a.code.clone()),
-                None => return Err(format!("column header {last:?} is not a known area; closest: {}", self.cfg.areas.closest(last, 3).join(", "))),
+                None => return Err(KeyError::ColumnNotAnArea { label: last.to_string(), closest: self.cfg.areas.closest(last, 3).join(", ") }),
             }
         }
         Ok(key)
     }
 
     /// The key a row label gives; `n` is the label normalised.
-    pub(super) fn row_key(&self, label: &str, n: &str) -> Result<Key, String> {
+    pub(super) fn row_key(&self, label: &str, n: &str) -> Result<Key, KeyError> {
         let mut key = Key::default();
         if self.form.raw.area.from == AreaFrom::Rows {
             return match self.cfg.areas.resolve(label) {
@@ -76,7 +69,7 @@ impl SheetNormaliser<'_, '_> {
                     key.area = Some(a.code.clone());
                     Ok(key)
                 }
-                None => Err(format!("area {label:?} is not in areas.toml; closest: {}", self.cfg.areas.closest(label, 3).join(", "))),
+                None => Err(KeyError::UnknownArea { label: label.to_string(), closest: self.cfg.areas.closest(label, 3).join(", ") }),
             };
         }
         if let Some(&i) = self.form.rows.get(n).or_else(|| self.form.rows.get(strip_unit(n))) {
@@ -97,7 +90,7 @@ impl SheetNormaliser<'_, '_> {
             }
         }
         let known: Vec<&str> = self.form.raw.rows.iter().map(|r| r.label.as_str()).collect();
-        Err(format!("row {label:?} is not mapped in {}{}", self.form.file.display(), closest_hint(label, &known)))
+        Err(KeyError::RowNotMapped { label: label.to_string(), form: self.form.file.clone(), hint: closest_hint(label, &known) })
     }
 }
 
@@ -125,10 +118,10 @@ pub(super) struct KeyRef<'k> {
 
 /// Combine keys in order: a field is set by the first key that has it; two keys
 /// setting it differently is an error message (as [`Dims::merge_from`] words it).
-pub(super) fn combine<'k>(keys: &[&'k Key]) -> Result<KeyRef<'k>, String> {
-    fn pick<'k>(a: &mut Option<&'k str>, b: &'k Option<String>, what: &str) -> Result<(), String> {
+pub(super) fn combine<'k>(keys: &[&'k Key]) -> Result<KeyRef<'k>, KeyError> {
+    fn pick<'k>(a: &mut Option<&'k str>, b: &'k Option<String>, what: &'static str) -> Result<(), KeyError> {
         match (*a, b.as_deref()) {
-            (Some(x), Some(y)) if x != y => return Err(format!("{what} is {x} by one mapping and {y} by another")),
+            (Some(x), Some(y)) if x != y => return Err(KeyError::Conflict { field: what, one: x.to_string(), other: y.to_string() }),
             (None, Some(y)) => *a = Some(y),
             _ => {}
         }
@@ -184,12 +177,12 @@ mod tests {
             (Some("live_births"), Some("F"), Some("Y0T4"), None, Some("万人"), Some("421321"), Some(2024))
         );
         let male = Key { dims: dims(None, Some("M"), None, None), area: None, year: None };
-        assert_eq!(combine(&[&sheet, &col, &male]).unwrap_err(), "sex is F by one mapping and M by another");
-        assert_eq!(combine(&[&col, &male]).unwrap_err(), col.dims.merge(&male.dims).unwrap_err());
+        assert_eq!(combine(&[&sheet, &col, &male]).unwrap_err().to_string(), "sex is F by one mapping and M by another");
+        assert_eq!(combine(&[&col, &male]).unwrap_err().to_string(), col.dims.merge(&male.dims).unwrap_err());
         let other_area = Key { dims: Dims::default(), area: Some("421322".into()), year: None };
-        assert_eq!(combine(&[&sheet, &other_area]).unwrap_err(), "area is 421321 by one mapping and 421322 by another");
+        assert_eq!(combine(&[&sheet, &other_area]).unwrap_err().to_string(), "area is 421321 by one mapping and 421322 by another");
         let other_unit = Key { dims: dims(None, None, None, Some("人")), area: None, year: None };
-        assert_eq!(combine(&[&col, &other_unit]).unwrap_err(), "unit is 万人 by one mapping and 人 by another");
+        assert_eq!(combine(&[&col, &other_unit]).unwrap_err().to_string(), "unit is 万人 by one mapping and 人 by another");
         assert_eq!(combine(&[]).unwrap().data_element, None);
     }
 }

@@ -74,14 +74,15 @@ impl SheetNormaliser<'_, '_> {
                 continue;
             }
             // The row's own key; combined with the sheet's below.
-            let row: Result<Key, (String, &'static str)> = (|| {
+            let row: Result<Key, (KeyError, &'static str)> = (|| {
                 if let Err(e) = &sheet_key {
                     return Err(e.clone());
                 }
                 let n = &item_n;
                 let Some(&i) = self.form.items.get(n).or_else(|| self.form.items.get(strip_unit(n))) else {
                     let known: Vec<&str> = self.form.raw.items.iter().map(|r| r.label.as_str()).collect();
-                    return Err((format!("item {item:?} is not mapped in {}{}", self.form.file.display(), closest_hint(&item, &known)), "unmapped_cell"));
+                    let hint = closest_hint(&item, &known);
+                    return Err((KeyError::ItemNotMapped { item: item.to_string(), form: self.form.file.clone(), hint }, "unmapped_cell"));
                 };
                 let mut row = Key { dims: self.form.raw.items[i].dims.clone(), ..Default::default() };
                 if let Some(c) = role_cols.get("area") {
@@ -94,7 +95,7 @@ impl SheetNormaliser<'_, '_> {
                         Some(a) => row.area = Some(a.code.clone()),
                         None => {
                             return Err((
-                                format!("area {label:?} is not in areas.toml; closest: {}", self.cfg.areas.closest(&label, 3).join(", ")),
+                                KeyError::UnknownArea { closest: self.cfg.areas.closest(&label, 3).join(", "), label: label.into_owned() },
                                 "unknown_area",
                             ))
                         }
@@ -114,7 +115,7 @@ impl SheetNormaliser<'_, '_> {
                             } else {
                                 format!(" nor in sex_values ({})", mapped.join(", "))
                             };
-                            return Err((format!("sex {label:?} is not 男, 女 or 合计{also}"), "unknown_label"));
+                            return Err((KeyError::UnknownSex { label: label.into_owned(), also }, "unknown_label"));
                         }
                     }
                 }
@@ -123,25 +124,21 @@ impl SheetNormaliser<'_, '_> {
                     match self.form.age_values.get(&normalise_label(&label)).cloned().or_else(|| labels::age_code(&label)) {
                         Some(a) => row.dims.age = Some(a),
                         None if label.is_empty() => {}
-                        None => {
-                            return Err((
-                                format!("age group {label:?} is not understood (write e.g. 0-4岁, 65岁及以上, or map it in [long] age_values)"),
-                                "unknown_label",
-                            ))
-                        }
+                        None => return Err((KeyError::UnknownAge { label: label.into_owned() }, "unknown_label")),
                     }
                 }
                 if let Some(c) = role_cols.get("unit") {
                     let label = text(Some(c));
                     if !label.is_empty() {
-                        row.dims = row.dims.merge(&Dims { unit: Some(label.into_owned()), ..Default::default() }).map_err(|m| (m, "unit_mismatch"))?;
+                        row.dims =
+                            row.dims.merge(&Dims { unit: Some(label.into_owned()), ..Default::default() }).map_err(|m| (KeyError::Dims(m), "unit_mismatch"))?;
                     }
                 }
                 if let Some(c) = role_cols.get("year") {
                     let label = text(Some(c));
                     match self.form.year_re.captures(&label).and_then(|m| m.get(1)).and_then(|m| m.as_str().parse().ok()) {
                         Some(y) => row.year = Some(y),
-                        None => return Err((format!("year {label:?} is not a year"), "year_not_found")),
+                        None => return Err((KeyError::LongYear { label: label.into_owned() }, "year_not_found")),
                     }
                 }
                 Ok(row)
@@ -155,8 +152,8 @@ impl SheetNormaliser<'_, '_> {
                     let flag = role_cols.get("flag").map(|&f| (f, self.sheet.get(r, f).label().into_owned())).filter(|f| !f.1.is_empty());
                     self.land_flagged(k, &v, r, value_col, flag)
                 }
-                Err((msg, rule)) => {
-                    let mut issue = self.issue(Severity::Error, rule, msg, r, value_col).observed(v.as_label());
+                Err((why, rule)) => {
+                    let mut issue = self.issue(Severity::Error, rule, why.to_string(), r, value_col).observed(v.as_label());
                     let cols = [role_cols.get("area"), role_cols.get("sex"), role_cols.get("age"), role_cols.get("year")].map(|c| text(c).into_owned());
                     self.known_of_row(&mut issue, &sheet_key, &item_n, &cols);
                     self.reject(issue);
@@ -169,7 +166,7 @@ impl SheetNormaliser<'_, '_> {
     /// read (the item's data element, the row's area, sex, age and year, the sheet's
     /// own), whichever part of the row failed. `cols`: the row's area, sex, age and
     /// year labels (empty where the list has no such column).
-    fn known_of_row(&self, issue: &mut Issue, sheet_key: &Result<Key, (String, &'static str)>, item_n: &str, cols: &[String; 4]) {
+    fn known_of_row(&self, issue: &mut Issue, sheet_key: &Result<Key, (KeyError, &'static str)>, item_n: &str, cols: &[String; 4]) {
         let [area, sex, age, year] = cols;
         let mut dims = Dims::default();
         if let Some(&i) = self.form.items.get(item_n).or_else(|| self.form.items.get(strip_unit(item_n))) {

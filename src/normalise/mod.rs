@@ -8,6 +8,7 @@
 //! that names file, sheet and cell: `cells_read = landed + rejected`.
 
 mod derive;
+mod error;
 mod header;
 mod keys;
 mod land;
@@ -23,6 +24,7 @@ use crate::vocab::clean::{clean_text, normalise_label, unit_scale, Cleaned};
 use crate::vocab::labels;
 
 pub use derive::derive_sexes;
+use error::KeyError;
 pub use header::{find_header_row, header_paths, header_paths_display, header_paths_skipping, header_skip, workbook_has_labels};
 use header::{first_label_is, label_eq, normalised_eq, path_matches, strip_unit};
 use keys::{closest_hint, combine, with_key, KeyRef};
@@ -200,7 +202,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
     }
 
     /// The columns holding the flags of value columns: flag column -> value column.
-    fn flag_columns(&self) -> Result<BTreeMap<usize, usize>, String> {
+    fn flag_columns(&self) -> Result<BTreeMap<usize, usize>, KeyError> {
         let mut out = BTreeMap::new();
         for m in &self.form.raw.columns {
             let Some(of) = &m.flag_of else { continue };
@@ -222,8 +224,8 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                 (Some(f), Some(v)) => {
                     out.insert(f, v);
                 }
-                (None, _) => return Err(format!("the flag column {:?} is not in the header", m.name())),
-                (_, None) => return Err(format!("the value column {of:?} (flag_of of {:?}) is not in the header", m.name())),
+                (None, _) => return Err(KeyError::FlagColumnMissing { name: m.name().to_string() }),
+                (_, None) => return Err(KeyError::ValueColumnMissing { of: of.to_string(), name: m.name().to_string() }),
             }
         }
         for c in 0..self.sheet.cols {
@@ -294,16 +296,14 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
     }
 
     /// Year for the whole sheet, when it is not a column.
-    fn sheet_year(&self) -> Result<Option<i32>, String> {
+    fn sheet_year(&self) -> Result<Option<i32>, KeyError> {
         let spec = &self.form.raw.year;
-        let find = |text: &str, what: &str| -> Result<Option<i32>, String> {
-            self.form
-                .year_re
-                .captures(text)
-                .and_then(|c| c.get(1))
-                .and_then(|m| m.as_str().parse::<i32>().ok())
-                .map(Some)
-                .ok_or_else(|| format!("no year found in the {what} {text:?} (pattern {})", self.form.year_re.as_str()))
+        let find = |text: &str, what: &'static str| -> Result<Option<i32>, KeyError> {
+            self.form.year_re.captures(text).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse::<i32>().ok()).map(Some).ok_or_else(|| KeyError::NoYear {
+                what,
+                text: text.to_string(),
+                pattern: self.form.year_re.as_str().to_string(),
+            })
         };
         match spec.from {
             YearFrom::FileName => find(self.ctx.file_name, "file name"),
@@ -315,21 +315,19 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
     }
 
     /// Area for the whole sheet, when it is not rows/columns/a column.
-    fn sheet_area(&self) -> Result<Option<String>, String> {
+    fn sheet_area(&self) -> Result<Option<String>, KeyError> {
         let spec = &self.form.raw.area;
-        let resolve_text = |text: &str, what: &str| -> Result<Option<String>, String> {
+        let resolve_text = |text: &str, what: &'static str| -> Result<Option<String>, KeyError> {
             let candidate = match &self.form.area_re {
                 Some(re) => re.captures(text).and_then(|c| c.get(1)).map(|m| m.as_str().to_string()),
                 None => Some(text.trim().to_string()),
             };
             let Some(candidate) = candidate else {
-                return Err(format!("no area found in the {what} {text:?}"));
+                return Err(KeyError::NoArea { what, text: text.to_string() });
             };
             match self.cfg.areas.resolve(&candidate) {
                 Some(a) => Ok(Some(a.code.clone())),
-                None => {
-                    Err(format!("area {candidate:?} (from the {what}) is not in areas.toml; closest: {}", self.cfg.areas.closest(&candidate, 3).join(", ")))
-                }
+                None => Err(KeyError::UnknownAreaIn { closest: self.cfg.areas.closest(&candidate, 3).join(", "), candidate, what }),
             }
         };
         match spec.from {
@@ -351,7 +349,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                         .iter()
                         .filter(|a| a.parent.is_some() && self.title_text.contains(&a.name_zh))
                         .max_by_key(|a| a.name_zh.chars().count());
-                    Ok(found.map(|a| a.code.clone())).and_then(|o| o.map(Some).ok_or_else(|| format!("no area name in {:?}", self.title_text)))
+                    Ok(found.map(|a| a.code.clone())).and_then(|o| o.map(Some).ok_or_else(|| KeyError::NoAreaName { title: self.title_text.clone() }))
                 }
             }
             AreaFrom::Rows | AreaFrom::Columns | AreaFrom::Column => Ok(None),
@@ -359,7 +357,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
     }
 
     /// The sheet-level key; on failure every value cell is rejected with the reason.
-    fn sheet_key(&mut self) -> Result<Key, (String, &'static str)> {
+    fn sheet_key(&mut self) -> Result<Key, (KeyError, &'static str)> {
         let year = self.sheet_year().map_err(|m| (m, "year_not_found"))?;
         let area = self.sheet_area().map_err(|m| (m, "unknown_area"))?;
         Ok(Key { dims: self.form.raw.fixed.clone(), area, year })
@@ -402,8 +400,8 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
         };
         let flag_cols = match self.flag_columns() {
             Ok(f) => f,
-            Err(msg) => {
-                let issue = self.issue(Severity::Error, "table_not_found", msg, self.hr, 0);
+            Err(why) => {
+                let issue = self.issue(Severity::Error, "table_not_found", why.to_string(), self.hr, 0);
                 self.out.issues.push(issue);
                 return;
             }
@@ -416,7 +414,7 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             Label,
             Ignore,
             Skip,
-            Value(Result<Key, (String, &'static str)>),
+            Value(Result<Key, (KeyError, &'static str)>),
         }
         let mut cols: Vec<Col> = Vec::with_capacity(self.sheet.cols);
         for c in 0..self.sheet.cols {
@@ -470,17 +468,15 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
             let label_norm = normalise_label(&label_cell);
             let skip_row = self.skip_rows.iter().any(|s| normalised_eq(&label_norm, s));
             let rule = if self.form.raw.area.from == AreaFrom::Rows { "unknown_area" } else { "unmapped_cell" };
-            let mut row_key: Result<Key, (String, &'static str)> = if label_cell.is_empty() {
-                Err(("the row has no label".to_string(), rule))
-            } else {
-                self.row_key(&label_cell, &label_norm).map_err(|m| (m, rule))
-            };
+            let mut row_key: Result<Key, (KeyError, &'static str)> =
+                if label_cell.is_empty() { Err((KeyError::RowWithoutLabel, rule)) } else { self.row_key(&label_cell, &label_norm).map_err(|m| (m, rule)) };
             if let (Some(yc), Ok(k)) = (year_col, &mut row_key) {
                 let label = self.sheet.get_merged(r, yc).label();
                 match self.form.year_re.captures(&label).and_then(|m| m.get(1)).and_then(|m| m.as_str().parse().ok()) {
                     Some(y) => k.year = Some(y),
                     None => {
-                        row_key = Err((format!("year {label:?} (cell {}) is not a year (pattern {})", a1(r, yc), self.form.year_re.as_str()), "year_not_found"))
+                        let (label, cell, pattern) = (label.into_owned(), a1(r, yc), self.form.year_re.as_str().to_string());
+                        row_key = Err((KeyError::RowYear { label, cell, pattern }, "year_not_found"))
                     }
                 }
             }
@@ -513,8 +509,8 @@ impl<'a, 'o> SheetNormaliser<'a, 'o> {
                         let flag = flag_of_value.get(&c).map(|&f| (f, self.sheet.get(r, f).label().into_owned())).filter(|f| !f.1.is_empty());
                         self.land_flagged(k, &v, r, c, flag)
                     }
-                    Err((msg, rule)) => {
-                        let issue = self.issue(Severity::Error, rule, msg, r, c).observed(v.as_label());
+                    Err((why, rule)) => {
+                        let issue = self.issue(Severity::Error, rule, why.to_string(), r, c).observed(v.as_label());
                         self.reject(issue);
                     }
                 }

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::compute::frames;
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 use crate::incremental::planning;
 use crate::ingest::{self, InputFile};
 use crate::model::{Observation, RunMode, RunOutcome, Submission, SubmissionStatus};
@@ -26,12 +26,14 @@ use crate::tables as registry;
 use crate::util::now_rfc3339;
 use crate::validate;
 
+mod error;
 mod files;
 mod split;
 mod stage;
 mod tables;
 mod totals;
 
+pub use error::{GuardError, PartsError, RunError};
 pub use files::{process_bytes, process_file, recognise, validate_and_derive, FileFacts, FileResult};
 use files::{process_file_error, process_ingest_error, restore, take_rereads};
 use split::plan_parts;
@@ -108,25 +110,6 @@ pub struct RunSummary {
     pub duration_ms: u128,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error("cannot list the inbox {path}: {source}")]
-    Inbox { path: PathBuf, source: std::io::Error },
-    #[error("compute: {0}")]
-    Compute(#[from] PolarsError),
-    #[error(transparent)]
-    Publish(#[from] publish::PublishError),
-    #[error(transparent)]
-    Lock(#[from] crate::store::lock::LockError),
-    #[error("state: {0}")]
-    State(String),
-    /// The guard before publishing: an empty inbox, or one that would drop too many returns.
-    #[error("{0}")]
-    Guard(String),
-}
-
 /// One file after the read stage: its result, content hash, whether it was parsed
 /// this run (or came from the cache), and where its result is cached.
 struct Outcome {
@@ -156,10 +139,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     // Pipeline files first: a bad one stops the run before the database is touched.
     let cfg = Config::load(&opts.pipelines)?;
     if !opts.inbox.exists() {
-        return Err(RunError::Guard(format!(
-            "the inbox {} does not exist (not mounted? a wrong path?): nothing was published, the database stays as it was",
-            opts.inbox.display()
-        )));
+        return Err(GuardError::NoInbox { inbox: opts.inbox.clone() }.into());
     }
     let files = ingest::discover(&opts.inbox).map_err(|source| RunError::Inbox { path: opts.inbox.clone(), source })?;
     let lock = crate::store::lock::DbLock::acquire(&opts.db)?;
@@ -172,7 +152,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let prev_state = if rebuild { None } else { crate::store::state::State::load(&opts.db, &digest) };
     let current = publish::current_version(&opts.db);
     // When each return was first seen, and "now" for what is due (kept across rebuilds).
-    let as_of = crate::reporting::AsOf::from_env(&started_at).map_err(RunError::State)?;
+    let as_of = crate::reporting::AsOf::from_env(&started_at)?;
     let mut seen = crate::store::state::first_seen::FirstSeen::load(&opts.db);
     tracing::info!(files = files.len(), inbox = %opts.inbox.display(), mode = %opts.mode, "discovered returns");
     guard(opts, &files, current.as_deref())?;
@@ -335,7 +315,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let ind_top: DataFrame;
     // The changes table: known already (one pass), or diffed from the staged parts
     // while the run's other tables are built and written.
-    let changes_job: Box<dyn FnOnce() -> PolarsResult<DataFrame> + Send + '_>;
+    let changes_job: Box<dyn FnOnce() -> Result<DataFrame, crate::incremental::AuditError> + Send + '_>;
     if parts.len() <= 1 {
         // One pass over everything.
         restore(&mut results, &mut facts, &files, &new_state, &cfg, &opts.db);
@@ -433,9 +413,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     summary.outcome = RunOutcome::Published;
     new_state.compact(&opts.db, &cache);
     drop(cache);
-    new_state.save(&opts.db).map_err(|e| RunError::State(e.to_string()))?;
+    new_state.save(&opts.db)?;
     seen.as_of = Some(as_of.date.clone());
-    seen.save(&opts.db).map_err(|e| RunError::State(format!("first_seen.json: {e}")))?;
+    seen.save(&opts.db)?;
     summary.duration_ms = started.elapsed().as_millis();
     tracing::info!(
         ms = summary.duration_ms as u64,
@@ -463,10 +443,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
 /// more than the allowed share of the current version's files, unless allowed.
 fn guard(opts: &RunOptions, files: &[InputFile], current: Option<&Path>) -> Result<(), RunError> {
     if files.is_empty() {
-        return Err(RunError::Guard(format!(
-            "the inbox {} holds no returns (not mounted? the wrong folder?): nothing was published, the database stays as it was",
-            opts.inbox.display()
-        )));
+        return Err(GuardError::EmptyInbox { inbox: opts.inbox.clone() }.into());
     }
     if opts.allow_removals {
         return Ok(());
@@ -478,16 +455,9 @@ fn guard(opts: &RunOptions, files: &[InputFile], current: Option<&Path>) -> Resu
     let now: std::collections::HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
     let gone: Vec<&String> = previous.iter().filter(|p| !now.contains(p.as_str())).collect();
     if gone.len() as f64 > opts.max_removed_share * previous.len() as f64 {
-        let some: Vec<&str> = gone.iter().take(3).map(|s| s.as_str()).collect();
-        return Err(RunError::Guard(format!(
-            "{} of the {} returns of the current version are gone from the inbox {} (e.g. {}), more than the {:.0}% allowed: nothing was published; \
-             if they were removed on purpose, run again with --allow-removals (or a larger --max-removals)",
-            gone.len(),
-            previous.len(),
-            opts.inbox.display(),
-            some.join(", "),
-            opts.max_removed_share * 100.0
-        )));
+        let some: Vec<String> = gone.iter().take(3).map(|s| s.to_string()).collect();
+        let (gone, of, inbox, allowed) = (gone.len(), previous.len(), opts.inbox.clone(), opts.max_removed_share);
+        return Err(GuardError::Removals { gone, of, inbox, some, allowed }.into());
     }
     Ok(())
 }

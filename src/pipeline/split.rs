@@ -20,7 +20,7 @@ use super::files::{placeholder, restore, validate_and_derive, FileFacts, FileRes
 use super::stage::{compute, Role};
 use super::tables::sorted_table;
 use super::totals::{count_file, Totals};
-use super::{pause_point_half, RunError, RunSummary};
+use super::{pause_point_half, PartsError, RunError, RunSummary};
 
 /// Values per part by default (see [`super::RunOptions::part_values`]): a county's
 /// returns are one part; a province's about ten counties at a time.
@@ -116,7 +116,7 @@ pub(super) fn run_parts(
                 notes.push(crate::model::Issue::new(
                     crate::model::Severity::Info,
                     "part_recomputed",
-                    format!("part {} of {n_parts} kept from the last run was damaged and was computed again: {damage}", k + 1),
+                    format!("part {} of {n_parts} kept from the last run was damaged and was computed again: {}", k + 1, damage.message(crate::i18n::Lang::En)),
                 ));
                 None
             }
@@ -151,7 +151,7 @@ pub(super) fn run_parts(
     let mut unchanged = crate::store::parts::Unchanged::default();
     for (k, (members, out)) in parts.iter().zip(outs).enumerate() {
         let Some((mut out, reused)) = out else {
-            return Err(RunError::State(format!("part {} of {n_parts} was neither kept nor computed", k + 1)));
+            return Err(PartsError::Missing { part: k + 1, of: n_parts }.into());
         };
         if reused {
             summary.parts_reused += 1;
@@ -250,12 +250,12 @@ fn compute_jobs(
             });
             if let Err(e) = spawned {
                 failed.store(true, std::sync::atomic::Ordering::Relaxed);
-                return Err(RunError::State(format!("cannot start a thread to compute parts: {e}")));
+                return Err(PartsError::Thread(e).into());
             }
         }
         Ok(())
     })?;
-    let mut done = done.into_inner().map_err(|_| RunError::State("a part's computation panicked".into()))?;
+    let mut done = done.into_inner().map_err(|_| PartsError::Panicked)?;
     done.sort_by_key(|(k, _)| *k);
     done.into_iter().map(|(k, r)| r.map(|(out, results)| (k, out, results))).collect()
 }

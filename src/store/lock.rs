@@ -20,11 +20,11 @@ pub struct DbLock {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("another wcmon run is writing {db} ({holder}); try again when it has finished")]
+    #[error("{}", crate::t!(crate::i18n::lang(), "err-lock-busy", db = &db.display().to_string(), holder = holder.as_str()))]
     Busy { db: PathBuf, holder: String },
-    #[error("cannot lock {path}: {source}")]
+    #[error("{}", crate::t!(crate::i18n::lang(), "err-lock-io", path = &path.display().to_string(), error = &source.to_string()))]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("the database path {db} is a file, not a folder: give --db a folder (new or a wcmon database)")]
+    #[error("{}", crate::t!(crate::i18n::lang(), "err-lock-not-a-folder", db = &db.display().to_string()))]
     NotAFolder { db: PathBuf },
 }
 
@@ -80,11 +80,23 @@ mod tests {
         let a = DbLock::acquire(tmp.path()).unwrap();
         assert!(a.recovered_from.is_none());
         match DbLock::acquire(tmp.path()) {
-            Err(LockError::Busy { holder, .. }) => assert!(holder.contains(&format!("pid {}", std::process::id())), "{holder}"),
+            Err(e @ LockError::Busy { .. }) => {
+                let LockError::Busy { holder, .. } = &e else { unreachable!() };
+                assert!(holder.contains(&format!("pid {}", std::process::id())), "{holder}");
+                // The message names the database (English until main sets the language).
+                let said = e.to_string();
+                assert!(said.starts_with("another wcmon run is writing ") && said.contains(&tmp.path().display().to_string()), "{said}");
+            }
             other => panic!("expected Busy, got {other:?}"),
         }
         drop(a);
         let b = DbLock::acquire(tmp.path()).unwrap();
         assert!(b.recovered_from.is_none(), "a clean end leaves nothing to recover");
+        drop(b);
+        // A file given as the database: named in the error.
+        let file = tmp.path().join("db.txt");
+        std::fs::write(&file, b"not a database").unwrap();
+        let e = DbLock::acquire(&file).unwrap_err();
+        assert!(matches!(e, LockError::NotAFolder { .. }) && e.to_string().contains(&file.display().to_string()), "{e}");
     }
 }

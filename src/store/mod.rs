@@ -2,13 +2,17 @@
 //! one writer at a time ([`lock`]), new versions staged and made current
 //! ([`publish`]), and what the next incremental run needs beside them: the
 //! state and its cache ([`state`]) and the parts kept for reuse ([`parts`]).
+//! Their errors name the file they concern ([`StoreError`], [`error`]).
 
+pub mod error;
 pub mod lock;
 pub mod parts;
 pub mod publish;
 pub mod state;
 
 use std::path::{Path, PathBuf};
+
+pub use error::StoreError;
 
 /// Every folder and file name of a database, in one place:
 ///

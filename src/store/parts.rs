@@ -34,8 +34,13 @@ use polars_io::prelude::{ParquetReader, SerReader};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::error::{Damage, StoreError};
 use crate::model::{RuleStat, Severity, Submission};
 use crate::progress::ProgressSummary;
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    StoreError::io(path)
+}
 
 /// The small results of one part.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -93,19 +98,17 @@ pub fn key(tool_version: &str, config_digest: &str, last_year: i32, files: &[&Su
     crate::util::hex(&h.finalize())[..32].to_string()
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PolarsError + '_ {
-    move |e| PolarsError::ComputeError(format!("{}: {e}", path.display()).into())
-}
-
-pub fn write_frame(df: &mut DataFrame, path: &Path) -> PolarsResult<()> {
+/// Write a frame of a part's folder (a Parquet file).
+pub fn write_frame(df: &mut DataFrame, path: &Path) -> Result<(), StoreError> {
     let file = fs::File::create(path).map_err(io(path))?;
-    crate::store::publish::parquet::write(df, std::io::BufWriter::with_capacity(1 << 20, file))?;
+    crate::store::publish::parquet::write(df, std::io::BufWriter::with_capacity(1 << 20, file)).map_err(StoreError::parquet(path))?;
     Ok(())
 }
 
-pub fn read_frame(path: &Path) -> PolarsResult<DataFrame> {
+/// Read a frame of a part's folder back.
+pub fn read_frame(path: &Path) -> Result<DataFrame, StoreError> {
     let file = fs::File::open(path).map_err(io(path))?;
-    ParquetReader::new(file).finish().map_err(|e| PolarsError::ComputeError(format!("{}: {e}", path.display()).into()))
+    ParquetReader::new(file).finish().map_err(StoreError::parquet(path))
 }
 
 /// The SHA-256 of a file, read in blocks.
@@ -153,20 +156,20 @@ fn make_read_only(path: &Path) -> std::io::Result<()> {
 /// Check every file of a kept part against its recorded checksum: `Ok(false)` when
 /// a file is missing (the part is incomplete: computed again, silently), Err naming
 /// the first file that is extra or changed (damaged).
-pub fn verify(part_dir: &Path, record: &PartRecord) -> Result<bool, String> {
-    let present = part_contents(part_dir).map_err(|e| format!("{}: {e}", part_dir.display()))?;
+pub fn verify(part_dir: &Path, record: &PartRecord) -> Result<bool, StoreError> {
+    let present = part_contents(part_dir).map_err(io(part_dir))?;
     for name in &present {
         if !record.checksums.contains_key(name) {
-            return Err(format!("{}: a file the part did not have when it was written", part_dir.join(name).display()));
+            return Err(StoreError::Corrupt { path: part_dir.join(name), damage: Damage::Extra });
         }
     }
     for (name, want) in &record.checksums {
         let path = part_dir.join(name);
         match sha256_file(&path) {
             Ok(got) if &got == want => {}
-            Ok(_) => return Err(format!("{}: its content changed since it was written (checksum differs)", path.display())),
+            Ok(_) => return Err(StoreError::Corrupt { path, damage: Damage::Changed }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
+            Err(e) => return Err(StoreError::Io { path, source: e }),
         }
     }
     Ok(true)
@@ -179,18 +182,19 @@ fn link(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// Start a part's folder afresh.
-pub fn begin(db: &Path, key: &str) -> PolarsResult<PathBuf> {
+pub fn begin(db: &Path, key: &str) -> Result<PathBuf, StoreError> {
     let d = dir(db, key);
     let _ = fs::remove_dir_all(&d);
     for t in crate::tables::per_part() {
-        fs::create_dir_all(d.join(t)).map_err(io(&d))?;
+        let t = d.join(t);
+        fs::create_dir_all(&t).map_err(io(&t))?;
     }
     Ok(d)
 }
 
 /// Keep a computed part: link its published files (part `k` of the staging
 /// version) and write its frames and record.
-pub fn save(part_dir: &Path, staged: &Path, k: usize, out: &mut PartOut) -> PolarsResult<()> {
+pub fn save(part_dir: &Path, staged: &Path, k: usize, out: &mut PartOut) -> Result<(), StoreError> {
     for t in crate::tables::per_part() {
         for (year, path) in part_files(staged, t, k) {
             let to = part_dir.join(t).join(format!("year={year}.parquet"));
@@ -202,14 +206,15 @@ pub fn save(part_dir: &Path, staged: &Path, k: usize, out: &mut PartOut) -> Pola
         write_frame(sums, &part_dir.join("root_sums.parquet"))?;
     }
     if !out.pairs.is_empty() {
+        let pairs = part_dir.join("pairs.parquet");
         let mut stacked = Vec::with_capacity(out.pairs.len());
         for (code, df) in &out.pairs {
             let mut df = df.clone();
-            df.with_column(Column::new("indicator".into(), vec![code.as_str(); df.height()]))?;
+            df.with_column(Column::new("indicator".into(), vec![code.as_str(); df.height()])).map_err(StoreError::parquet(&pairs))?;
             stacked.push(df);
         }
-        if let Some(mut all) = crate::compute::stack(stacked)? {
-            write_frame(&mut all, &part_dir.join("pairs.parquet"))?;
+        if let Some(mut all) = crate::compute::stack(stacked).map_err(StoreError::parquet(&pairs))? {
+            write_frame(&mut all, &pairs)?;
         }
     }
     // Checksums last, of everything the part folder holds (the progress and issue
@@ -221,7 +226,7 @@ pub fn save(part_dir: &Path, staged: &Path, k: usize, out: &mut PartOut) -> Pola
         make_read_only(&path).map_err(io(&path))?;
     }
     let rec = part_dir.join("record.json");
-    let json = serde_json::to_vec(&out.record).map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
+    let json = serde_json::to_vec(&out.record).map_err(StoreError::json(&rec))?;
     fs::write(&rec, json).map_err(io(&rec))
 }
 
@@ -229,9 +234,10 @@ pub fn save(part_dir: &Path, staged: &Path, k: usize, out: &mut PartOut) -> Pola
 /// `k`: checked against its checksums first. `Ok(None)` when it is not there or
 /// incomplete, `Err` (naming the file) when a file is damaged; either way the part
 /// is then computed again, and nothing was linked (a link must never be written through).
-pub fn reuse(part_dir: &Path, staged: &Path, k: usize, files: usize) -> Result<Option<PartOut>, String> {
-    let Ok(raw) = fs::read(part_dir.join("record.json")) else { return Ok(None) };
-    let record: PartRecord = serde_json::from_slice(&raw).map_err(|e| format!("{}: unreadable ({e})", part_dir.join("record.json").display()))?;
+pub fn reuse(part_dir: &Path, staged: &Path, k: usize, files: usize) -> Result<Option<PartOut>, StoreError> {
+    let rec = part_dir.join("record.json");
+    let Ok(raw) = fs::read(&rec) else { return Ok(None) };
+    let record: PartRecord = serde_json::from_slice(&raw).map_err(StoreError::json(&rec))?;
     if record.submissions.len() != files || record.checksums.is_empty() {
         return Ok(None);
     }
@@ -324,4 +330,88 @@ fn part_files(version: &Path, table: &str, k: usize) -> Vec<(i32, PathBuf)> {
             path.exists().then_some((year, path))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kept part of one small frame, written by `save` (its checksums recorded).
+    fn kept_part(db: &Path) -> (PathBuf, PathBuf) {
+        let staged = db.join("versions/.staging-v000001-1");
+        fs::create_dir_all(&staged).unwrap();
+        let part = begin(db, "k").unwrap();
+        let frame = || df!("area" => ["421321100"], "value" => [1.5]).unwrap();
+        for name in ["progress.parquet", "issues.parquet", "gaps.parquet"] {
+            write_frame(&mut frame(), &part.join(name)).unwrap();
+        }
+        let mut out = PartOut {
+            record: PartRecord { submissions: vec![Submission::new("s".into(), "a.xlsx")], ..Default::default() },
+            root_values: frame(),
+            root_sums: None,
+            pairs: Vec::new(),
+            progress_file: part.join("progress.parquet"),
+            issues_file: part.join("issues.parquet"),
+            gaps_file: part.join("gaps.parquet"),
+        };
+        save(&part, &staged, 0, &mut out).unwrap();
+        (part, staged)
+    }
+
+    #[test]
+    fn a_damaged_kept_part_is_an_error_naming_the_file() {
+        let db = tempfile::tempdir().unwrap();
+        let (part, staged) = kept_part(db.path());
+        assert!(reuse(&part, &staged, 0, 1).unwrap().is_some(), "an intact part is taken");
+        // A file that was not there when the part was written.
+        let extra = part.join("stray.parquet");
+        fs::write(&extra, b"x").unwrap();
+        match reuse(&part, &staged, 0, 1) {
+            Err(e @ StoreError::Corrupt { damage: Damage::Extra, .. }) => assert_eq!(e.path(), extra),
+            other => panic!("expected an extra file, got {:?}", other.map(|o| o.is_some())),
+        }
+        fs::remove_file(&extra).unwrap();
+        // A file changed in place (it is read-only: made writable first, as root could).
+        let victim = part.join("root_values.parquet");
+        let mut perm = fs::metadata(&victim).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perm.set_readonly(false);
+        fs::set_permissions(&victim, perm).unwrap();
+        fs::write(&victim, b"garbage").unwrap();
+        let e = verify(&part, &serde_json::from_slice(&fs::read(part.join("record.json")).unwrap()).unwrap()).unwrap_err();
+        assert!(matches!(e, StoreError::Corrupt { damage: Damage::Changed, .. }) && e.path() == victim, "{e:?}");
+        assert!(e.message(crate::i18n::Lang::En).starts_with(&format!("{}: ", victim.display())), "{e}");
+        // A file that cannot be read (a folder where the file was): an IO error naming it.
+        fs::remove_file(&victim).unwrap();
+        fs::create_dir(&victim).unwrap();
+        fs::write(victim.join("inside"), b"x").unwrap();
+        let e = verify(&part, &serde_json::from_slice(&fs::read(part.join("record.json")).unwrap()).unwrap()).unwrap_err();
+        assert!(e.path().starts_with(&victim), "{e:?}");
+        // A record cut short: a JSON error naming record.json.
+        let rec = part.join("record.json");
+        let raw = fs::read(&rec).unwrap();
+        fs::remove_file(&rec).unwrap();
+        fs::write(&rec, &raw[..raw.len() / 2]).unwrap();
+        match reuse(&part, &staged, 0, 1) {
+            Err(e @ StoreError::Json { .. }) => {
+                assert_eq!(e.path(), rec);
+                assert!(e.to_string().contains("record.json: unreadable ("), "{e}");
+            }
+            other => panic!("expected a JSON error, got {:?}", other.map(|o| o.is_some())),
+        }
+    }
+
+    #[test]
+    fn a_part_frame_that_cannot_be_read_or_written_names_its_file() {
+        let db = tempfile::tempdir().unwrap();
+        let garbage = db.path().join("issues.parquet");
+        fs::write(&garbage, b"not parquet").unwrap();
+        let e = read_frame(&garbage).unwrap_err();
+        assert!(matches!(e, StoreError::Parquet { .. }) && e.path() == garbage, "{e:?}");
+        let missing = db.path().join("gone/progress.parquet");
+        let e = read_frame(&missing).unwrap_err();
+        assert!(e.is_not_found() && e.to_string().starts_with(&missing.display().to_string()), "{e}");
+        let e = write_frame(&mut DataFrame::empty(), &missing).unwrap_err();
+        assert!(matches!(e, StoreError::Io { .. }) && e.path() == missing, "{e:?}");
+    }
 }

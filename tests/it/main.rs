@@ -28,3 +28,4 @@ mod disclosure;
 mod zh_messages;
 mod tables;
 mod rule_kinds;
+mod errors;

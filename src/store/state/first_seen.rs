@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::store::error::StoreError;
+
 /// The first run that saw a return.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sighting {
@@ -116,14 +118,14 @@ impl FirstSeen {
     }
 
     /// Write atomically (temp file + rename).
-    pub fn save(&self, db: &Path) -> std::io::Result<()> {
+    pub fn save(&self, db: &Path) -> Result<(), StoreError> {
         let path = file(db);
         if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d)?;
+            std::fs::create_dir_all(d).map_err(StoreError::io(d))?;
         }
         let tmp = path.with_extension(format!("json.tmp-{}", std::process::id()));
-        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
-        std::fs::rename(&tmp, &path)
+        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(StoreError::json(&tmp))?).map_err(StoreError::io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(StoreError::io(&path))
     }
 }
 
