@@ -512,7 +512,47 @@ mod tests {
         }
         // Maternal mortality: two targets, 10 and 9 per 100,000 (the plan's sentence).
         let mmr = cat.indicators.iter().find(|i| i.name_zh == "孕产妇死亡率").unwrap();
-        assert_eq!((mmr.target_2025, mmr.target_2030), (Some(10.0), Some(9.0)));
+        assert_eq!(mmr.target, Target::AtMost(Level { target_2025: Some(10.0), target_2030: Some(9.0) }));
         assert_eq!(mmr.factor, 100000.0);
+    }
+
+    /// The bundled catalogue with `from` replaced by `to` (once), loaded in `lang`: the error's text.
+    fn mistake(from: &str, to: &str, lang: Lang) -> String {
+        let text = std::fs::read_to_string("pipelines/indicators.toml").unwrap();
+        assert!(text.contains(from), "{from}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("indicators.toml");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let e = Catalogue::load_in(&path, lang).unwrap_err().to_string();
+        assert!(e.starts_with(&path.display().to_string()), "the file: {e}");
+        e
+    }
+
+    /// A catalogue's mistake in Chinese or English, with the file, the indicator's code
+    /// and (for a code typo) the line: W80's range removed, a level on a direction-only
+    /// target, a sex typo in W55's formula (its line counted here).
+    #[test]
+    fn a_catalogue_mistake_is_said_in_the_language_with_file_code_and_line() {
+        let range = "target_range = [103.0, 107.0]\n";
+        assert!(mistake(range, "", Lang::En).ends_with(": indicator W80: target_kind range needs target_range"));
+        assert!(mistake(range, "", Lang::Zh).ends_with(": 指标 W80：target_kind range 须给出 target_range"));
+        let text = std::fs::read_to_string("pipelines/indicators.toml").unwrap();
+        // The first direction-only target: a target_2030 is not one of its fields.
+        let at = text.find("target_kind = \"trend\"\n").unwrap();
+        let code = text[..at].rsplit("code = \"").next().unwrap().split('"').next().unwrap().to_string();
+        let trend = &text[at..at + text[at..].find('\n').unwrap() + 1];
+        let e = mistake(&text[..at + trend.len()], &format!("{}target_2030 = 1.0\n", &text[..at + trend.len()]), Lang::Zh);
+        assert!(e.ends_with(&format!(": 指标 {code}：target_2030 不是 target_kind trend 的字段")), "{e}");
+        let e = mistake(&text[..at + trend.len()], &format!("{}target_2030 = 1.0\n", &text[..at + trend.len()]), Lang::En);
+        assert!(e.ends_with(&format!(": indicator {code}: target_2030 is not a field of target_kind trend")), "{e}");
+        // W55's first sex pin, F, becomes "Fm".
+        let w55 = text.find("code = \"W55\"").unwrap();
+        let pin = w55 + text[w55..].find("sex = \"F\"").unwrap();
+        let line = text[..pin].matches('\n').count() + 1;
+        let typo = format!("{}sex = \"Fm\"", &text[..pin]);
+        let e = mistake(&text[..pin + "sex = \"F\"".len()], &typo, Lang::Zh);
+        assert!(e.ends_with(&format!(": 第 {line} 行：指标 W55：sex 须为 F、M 或 _T，不能是 \"Fm\"")), "{e}");
+        let e = mistake(&text[..pin + "sex = \"F\"".len()], &typo, Lang::En);
+        assert!(e.ends_with(&format!(": line {line}: indicator W55: sex must be F, M or _T, not \"Fm\"")), "{e}");
     }
 }
