@@ -10,6 +10,7 @@ mod forms;
 mod gap_targets;
 mod gaps;
 mod interop;
+mod issue_messages;
 mod layout;
 mod lang;
 mod nightly;
