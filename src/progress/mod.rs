@@ -2,9 +2,10 @@
 //! 3-year pooled rates published beside small-count values.
 //!
 //! The method (ESCAP progress ratio, AARR, time-weighted projection,
-//! warnings) is in [`method`]; this module picks the series out of
-//! `indicator_values`, turns the catalogue's targets into goals, and writes
-//! one row per indicator × area × sex × age × target year.
+//! warnings, the Mann–Kendall trend) is in [`method`]; this module picks the
+//! series out of `indicator_values` (`series`), has each series assessed by its
+//! target kind's evaluator (`targets`: one file per kind), and writes one row
+//! per indicator × area × sex × age × target year (`rows`).
 
 pub mod method;
 mod rows;
