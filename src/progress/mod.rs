@@ -146,7 +146,7 @@ fn progress_of(ind: &DataFrame, all_series: &Series<'_>, cfg: &Config, last_data
     let mut summary = ProgressSummary { rows: rows.len(), ..Default::default() };
     for r in &rows {
         let own_sex = cfg.catalogue.indicator(&r.indicator).map(|d| d.sex.as_deref().unwrap_or("_T"));
-        if r.target_year != cx.last_target_year || own_sex != Some(r.sex.as_str()) || !roots.iter().any(|x| *x == r.area) {
+        if r.target_year != cx.last_target_year || own_sex != Some(r.sex.as_str()) || !roots.contains(&r.area) {
             continue;
         }
         let status = r.status.as_str().to_string();
