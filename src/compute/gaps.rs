@@ -44,7 +44,7 @@ use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::stats;
-use crate::config::catalogue::{Direction, TargetKind};
+use crate::config::catalogue::{Direction, Target};
 use crate::config::{Config, Indicator};
 
 /// How an indicator's groups are compared.
@@ -161,9 +161,9 @@ fn better_of(ind: &Indicator, kind: Kind) -> Option<&'static str> {
         (_, Direction::Increase) => Some("higher"),
         (_, Direction::Decrease) => Some("lower"),
         // "Maintain" a level: the side the target bounds.
-        (_, Direction::Maintain) => match ind.target_kind {
-            TargetKind::AtLeast => Some("higher"),
-            TargetKind::AtMost => Some("lower"),
+        (_, Direction::Maintain) => match ind.target {
+            Target::AtLeast(_) => Some("higher"),
+            Target::AtMost(_) => Some("lower"),
             _ => None,
         },
         _ => None,

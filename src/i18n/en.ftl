@@ -188,3 +188,29 @@ err-generate-no-script = the helper script {$script} (--write-xls) does not exis
 err-generate-script-not-found = no tools/write_xls.py (it writes the legacy .xls return) in {$tried}; give it with --write-xls FILE
 err-generate-script-failed = {$script} failed ({$status}); pip install xlwt
 err-generate-template = the templates do not match the generator: {$what}
+## catalogue: mistakes in pipelines/indicators.toml (config/catalogue.rs)
+config-catalogue-line = line {$line}: {$msg}
+config-catalogue-and = and
+config-catalogue-not-monitored = not_monitored {$sentence}: plan must be women or children and the sentence not empty
+config-catalogue-element-empty-unit = data element {$code}: empty unit
+config-catalogue-element-twice = data element {$code} is defined twice
+config-catalogue-element-count-type = data element {$code}: a {$kind} needs count_type = "event" or "stock"
+config-catalogue-sex = indicator {$code}: sex must be F, M or _T, not {$value}
+config-catalogue-age = indicator {$code}: age {$value} is not an age code like _T, Y0T4, Y_LT1, Y_GE65
+config-catalogue-residence = indicator {$code}: residence must be U, R or _T, not {$value}
+config-catalogue-empty-unit = indicator {$code}: empty unit
+config-catalogue-unit-factor = indicator {$code}: unit {$unit} means factor = {$implied}, not {$factor}
+config-catalogue-twice = indicator {$code} is defined twice
+config-catalogue-gap-formula = indicator {$code}: a gap (gap_of) has no formula of its own and target_kind = "trend"
+config-catalogue-value-and-ratio = indicator {$code}: give either value or numerator/denominator, not both
+config-catalogue-no-formula = indicator {$code}: needs value or numerator and denominator
+config-catalogue-half-ratio = indicator {$code}: a ratio needs both numerator and denominator
+config-catalogue-unknown-element = indicator {$code} names unknown data element {$element}
+config-catalogue-target-needs = indicator {$code}: target_kind {$kind} needs {$fields}
+config-catalogue-target-field = indicator {$code}: {$field} is not a field of target_kind {$kind}
+config-catalogue-factor = indicator {$code}: factor must be positive
+config-catalogue-gap-not-ratio = indicator {$code}: gap_of {$base} must be a ratio indicator (numerator / denominator)
+config-catalogue-gap-mismatch = indicator {$code}: gap_of {$base} must have the same unit, sex and age
+config-catalogue-gap-unknown = indicator {$code}: gap_of names unknown indicator {$base}
+config-catalogue-compare-unknown = indicator {$code}: compare_with names unknown indicator {$other}
+config-catalogue-compare-unit = indicator {$code}: compare_with {$other} is in {$other_unit}, not {$unit}

@@ -265,3 +265,29 @@ err-generate-no-script = 辅助脚本 {$script}（--write-xls）不存在
 err-generate-script-not-found = 在 {$tried} 中找不到 tools/write_xls.py（用于写出旧版 .xls 报表）；请用 --write-xls FILE 指定
 err-generate-script-failed = {$script} 运行失败（{$status}）；请 pip install xlwt
 err-generate-template = 模板与生成器不符：{$what}
+## catalogue：pipelines/indicators.toml 中的错误（config/catalogue.rs）
+config-catalogue-line = 第 {$line} 行：{$msg}
+config-catalogue-and = 和
+config-catalogue-not-monitored = not_monitored {$sentence}：plan 须为 women 或 children，sentence 不能为空
+config-catalogue-element-empty-unit = 数据项 {$code}：unit 为空
+config-catalogue-element-twice = 数据项 {$code} 重复定义
+config-catalogue-element-count-type = 数据项 {$code}：kind = "{$kind}" 的数据项须设 count_type = "event" 或 "stock"
+config-catalogue-sex = 指标 {$code}：sex 须为 F、M 或 _T，不能是 {$value}
+config-catalogue-age = 指标 {$code}：age {$value} 不是年龄代码（应形如 _T、Y0T4、Y_LT1、Y_GE65）
+config-catalogue-residence = 指标 {$code}：residence 须为 U、R 或 _T，不能是 {$value}
+config-catalogue-empty-unit = 指标 {$code}：unit 为空
+config-catalogue-unit-factor = 指标 {$code}：单位 {$unit} 对应 factor = {$implied}，而不是 {$factor}
+config-catalogue-twice = 指标 {$code} 重复定义
+config-catalogue-gap-formula = 指标 {$code}：差距指标（gap_of）没有自己的公式，且须 target_kind = "trend"
+config-catalogue-value-and-ratio = 指标 {$code}：value 与 numerator/denominator 只能给出其一
+config-catalogue-no-formula = 指标 {$code}：须给出 value，或 numerator 和 denominator
+config-catalogue-half-ratio = 指标 {$code}：比率须同时给出 numerator 和 denominator
+config-catalogue-unknown-element = 指标 {$code} 引用了未定义的数据项 {$element}
+config-catalogue-target-needs = 指标 {$code}：target_kind {$kind} 须给出 {$fields}
+config-catalogue-target-field = 指标 {$code}：{$field} 不是 target_kind {$kind} 的字段
+config-catalogue-factor = 指标 {$code}：factor 须为正数
+config-catalogue-gap-not-ratio = 指标 {$code}：gap_of {$base} 须为比率指标（numerator / denominator）
+config-catalogue-gap-mismatch = 指标 {$code}：gap_of {$base} 须与本指标的 unit、sex 和 age 相同
+config-catalogue-gap-unknown = 指标 {$code}：gap_of 引用了未定义的指标 {$base}
+config-catalogue-compare-unknown = 指标 {$code}：compare_with 引用了未定义的指标 {$other}
+config-catalogue-compare-unit = 指标 {$code}：compare_with {$other} 的单位为 {$other_unit}，而不是 {$unit}
