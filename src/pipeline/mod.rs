@@ -20,25 +20,25 @@ use crate::compute::frames;
 use crate::config::{Config, ConfigError};
 use crate::incremental::planning;
 use crate::ingest::{self, InputFile};
-use crate::model::{Observation, RunMode, RunOutcome, Submission, SubmissionStatus};
+use crate::model::{RunMode, RunOutcome, Submission, SubmissionStatus};
 use crate::store::publish::{self, Manifest, Table};
 use crate::util::now_rfc3339;
 use crate::validate;
 
 mod files;
+mod part;
 mod split;
 mod stage;
 mod tables;
 mod totals;
 
 pub use files::{process_bytes, process_file, recognise, validate_and_derive, FileFacts, FileResult};
-use files::{process_file_error, process_ingest_error, restore, take_rereads};
+use files::{process_file_error, process_ingest_error, take_rereads};
 use split::plan_parts;
 pub use split::{DEFAULT_PART_VALUES, PARTS_AT_ONCE};
-use stage::compute;
-use tables::{catalogue_frame, data_elements_frame, sorted_table, DATA_ORDER, INDICATOR_ORDER};
+use tables::{catalogue_frame, data_elements_frame, sorted_table};
 pub use tables::{sort_issues, sort_issues_frame};
-use totals::{count_file, merge_stats, Totals};
+use totals::Totals;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -147,9 +147,82 @@ fn inputs_digest(subs: &[Submission]) -> String {
     crate::util::hex(&h.finalize())
 }
 
-/// The whole run.
+/// The whole run: open the database, read the returns, put the corrections in
+/// force, plan the parts (one when the run is small), compute each part, publish.
 pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let started = Instant::now();
+    let mut start = open(opts, started)?;
+    if start.unchanged() {
+        return unchanged_run(opts, &start.run_id, &start.files, start.current.as_deref(), started);
+    }
+    let mut summary = RunSummary {
+        files: start.files.len(),
+        indicators_total: start.cfg.catalogue.indicators.len(),
+        top_level: start.cfg.areas.tree_roots().next().map_or("county", |a| a.level.as_str()).to_string(),
+        ..Default::default()
+    };
+    let mut read = read(opts, &start, &mut summary, started);
+    let in_force = in_force(&mut start, &mut read, &mut summary, started);
+    let version_hint = publish::next_version(&opts.db);
+    let audit = crate::incremental::Context {
+        replaced: &in_force.replaced,
+        changed_files: &read.changed_files,
+        removed_files: &read.removed_files,
+        version: &version_hint,
+    };
+    let staging = publish::Staging::begin(&opts.db)?;
+    let mut manifest = new_manifest(opts, &start, &summary);
+    let parts = plan_parts(&read.facts, &start.cfg, opts.part_values.max(1));
+    summary.parts = parts.len();
+    tracing::info!(parts = parts.len(), values = read.facts.iter().map(|f| f.values).sum::<usize>(), "parts planned");
+    // Issues as compact frames, part by part, counted by rule as they come.
+    let mut totals = Totals::default();
+    let kept = if parts.len() > 1 { start.prev_state.as_ref().map(|s| s.parts.iter().map(String::as_str).collect()) } else { None };
+    let shared = split::Shared {
+        cfg: &start.cfg,
+        db: &opts.db,
+        staging: &staging,
+        kept: kept.unwrap_or_default(),
+        audit: &audit,
+        started,
+        at_once: opts.parts_at_once.max(1),
+    };
+    let files = split::Files { results: &mut read.results, facts: &mut read.facts, inputs: &start.files };
+    let made = split::compute_parts(&shared, &parts, files, &mut read.new_state, &mut summary, &mut manifest, &mut totals)?;
+    let tables = Published { totals, made, run_issues: in_force.run_issues, reporting: &in_force.reporting, audit: &audit };
+    publish_tables(opts, &start, std::mem::take(&mut read.results), tables, &staging, &mut summary, &mut manifest)?;
+    let dir = staging.finish(&mut manifest, opts.keep_versions)?;
+    finish(opts, start, read, dir, &manifest, &mut summary)?;
+    Ok(summary)
+}
+
+/// What a run starts from: its pipeline files, the inbox's files, the database
+/// (locked) and what it holds of the last runs.
+struct Start {
+    cfg: Config,
+    files: Vec<InputFile>,
+    lock: crate::store::lock::DbLock,
+    run_id: String,
+    started_at: String,
+    digest: String,
+    prev_state: Option<crate::store::state::State>,
+    current: Option<PathBuf>,
+    /// When each return was first seen, and "now" for what is due (kept across rebuilds).
+    as_of: crate::reporting::AsOf,
+    seen: crate::store::state::first_seen::FirstSeen,
+    unchanged: bool,
+    started: Instant,
+}
+
+impl Start {
+    /// Nothing new since the version in force: no file changed, no due date passed.
+    fn unchanged(&self) -> bool {
+        self.unchanged
+    }
+}
+
+/// Load the pipeline files, list the inbox, lock the database, and check the inbox (see [`guard`]).
+fn open(opts: &RunOptions, started: Instant) -> Result<Start, RunError> {
     let started_at = now_rfc3339();
     split::deep_stacks();
     // Pipeline files first: a bad one stops the run before the database is touched.
@@ -170,26 +243,39 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let rebuild = opts.mode == RunMode::Rebuild;
     let prev_state = if rebuild { None } else { crate::store::state::State::load(&opts.db, &digest) };
     let current = publish::current_version(&opts.db);
-    // When each return was first seen, and "now" for what is due (kept across rebuilds).
     let as_of = crate::reporting::AsOf::from_env(&started_at).map_err(RunError::State)?;
-    let mut seen = crate::store::state::first_seen::FirstSeen::load(&opts.db);
+    let seen = crate::store::state::first_seen::FirstSeen::load(&opts.db);
     tracing::info!(files = files.len(), inbox = %opts.inbox.display(), mode = %opts.mode, "discovered returns");
     guard(opts, &files, current.as_deref())?;
-
-    // Which files can be taken from the cache: same size and modification time as last time.
-    let fresh = |f: &InputFile| planning::fresh(prev_state.as_ref(), f);
     let unchanged = planning::inputs_unchanged(prev_state.as_ref(), &files, current.is_some());
     // A due date passing makes a pending return missing: that is a change too.
     let unchanged = unchanged && current.as_deref().is_some_and(|c| !crate::reporting::stale(&cfg, &seen, &as_of, c));
-    if unchanged {
-        return unchanged_run(opts, &run_id, &files, current.as_deref(), started);
-    }
+    Ok(Start { cfg, files, lock, run_id, started_at, digest, prev_state, current, as_of, seen, unchanged, started })
+}
 
-    // Read what is new or changed (a touched file whose content is the same comes from the cache).
-    // A file's values then wait in the cache until its part is computed (memory stays flat).
+/// The run's files after the read stage, and the state the run will leave.
+struct Read {
+    results: Vec<FileResult>,
+    facts: Vec<FileFacts>,
+    new_state: crate::store::state::State,
+    /// Files read again because their content changed at the same path.
+    changed_files: std::collections::BTreeSet<String>,
+    /// Files of the last run no longer in the inbox.
+    removed_files: std::collections::BTreeSet<String>,
+    /// Where this run caches what it reads.
+    cache: crate::store::state::CacheWriter,
+}
+
+/// Read what is new or changed (a touched file whose content is the same comes
+/// from the cache). A file's values then wait in the cache until its part is
+/// computed (memory stays flat).
+fn read(opts: &RunOptions, start: &Start, summary: &mut RunSummary, started: Instant) -> Read {
+    let (files, cfg, prev_state) = (&start.files, &start.cfg, start.prev_state.as_ref());
+    // Which files can be taken from the cache: same size and modification time as last time.
+    let fresh = |f: &InputFile| planning::fresh(prev_state, f);
     let bar = progress_bar(opts.progress, files.len());
-    let cache = crate::store::state::CacheWriter::new(&opts.db, &run_id);
-    let prev_entry = |f: &InputFile| prev_state.as_ref().and_then(|s| s.files.get(&f.rel));
+    let cache = crate::store::state::CacheWriter::new(&opts.db, &start.run_id);
+    let prev_entry = |f: &InputFile| prev_state.and_then(|s| s.files.get(&f.rel));
     let from_cache = |f: &InputFile, s: &crate::store::state::FileState| {
         let loc = s.cache.as_ref()?;
         crate::store::state::read_cached(&opts.db, &f.rel, &s.sha256, loc).map(|r| Outcome {
@@ -246,15 +332,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         })
         .collect();
     bar.finish_and_clear();
-    let mut summary = RunSummary {
-        files: files.len(),
-        indicators_total: cfg.catalogue.indicators.len(),
-        top_level: cfg.areas.tree_roots().next().map_or("county", |a| a.level.as_str()).to_string(),
-        ..Default::default()
-    };
     let mut new_state = crate::store::state::State {
         tool_version: crate::store::state::STATE_VERSION.into(),
-        config_digest: digest,
+        config_digest: start.digest.clone(),
         files: BTreeMap::new(),
         parts: Vec::new(),
     };
@@ -286,15 +366,29 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         facts.push(fact);
     }
     tracing::info!(ms = started.elapsed().as_millis() as u64, files = files.len(), read = summary.files_read, cached = summary.files_cached, "stage read");
-    let removed_files = planning::removed(prev_state.as_ref(), &new_state);
+    let removed_files = planning::removed(prev_state, &new_state);
+    Read { results, facts, new_state, changed_files, removed_files, cache }
+}
 
-    // Corrections: the latest return of a form and year is in force (a correction
-    // mark, then when wcmon first saw it, then the file time).
-    seen.begin(&run_id, &as_of.at);
-    let ranks = crate::incremental::order::see_and_rank(&files, &new_state, &mut seen);
-    let (replaced, mut run_issues) = crate::incremental::supersede(&mut results, &facts, &ranks, &cfg);
+/// The corrections in force, and who has sent what.
+struct InForce {
+    /// Submission in force -> the files it superseded.
+    replaced: std::collections::HashMap<String, Vec<String>>,
+    /// The run's own issues (corrections, returns due).
+    run_issues: Vec<crate::model::Issue>,
+    reporting: crate::reporting::Reporting,
+}
+
+/// Corrections: the latest return of a form and year is in force (a correction
+/// mark, then when wcmon first saw it, then the file time); the returns due.
+fn in_force(start: &mut Start, read: &mut Read, summary: &mut RunSummary, started: Instant) -> InForce {
+    let Start { cfg, files, run_id, as_of, seen, .. } = start;
+    let Read { results, facts, new_state, .. } = read;
+    seen.begin(run_id, &as_of.at);
+    let ranks = crate::incremental::order::see_and_rank(files, new_state, seen);
+    let (replaced, mut run_issues) = crate::incremental::supersede(results, facts, &ranks, cfg);
     // Who has sent what (before the superseded files' facts are cleared).
-    let reporting = crate::reporting::build(&cfg, &crate::reporting::receipts(&results, &facts, &cfg, &seen), &as_of);
+    let reporting = crate::reporting::build(cfg, &crate::reporting::receipts(results, facts, cfg, seen), as_of);
     run_issues.extend(reporting.issues());
     summary.returns = reporting.summary();
     for (r, fact) in results.iter().zip(facts.iter_mut()) {
@@ -303,21 +397,22 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         }
     }
     tracing::info!(ms = started.elapsed().as_millis() as u64, superseded = replaced.values().map(Vec::len).sum::<usize>(), "stage superseded");
+    InForce { replaced, run_issues, reporting }
+}
 
-    let version_hint = publish::next_version(&opts.db);
-    let ctx = crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint };
-    let staging = publish::Staging::begin(&opts.db)?;
-    let mut manifest = Manifest {
-        run_id: run_id.clone(),
+/// The version's manifest as far as it is known before the tables are written.
+fn new_manifest(opts: &RunOptions, start: &Start, summary: &RunSummary) -> Manifest {
+    Manifest {
+        run_id: start.run_id.clone(),
         mode: opts.mode.as_str().to_string(),
         tool: "wcmon".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
-        started_at,
+        started_at: start.started_at.clone(),
         finished_at: String::new(),
         duration_ms: 0,
         inbox: opts.inbox.display().to_string(),
         inputs_digest: String::new(),
-        files: files.len(),
+        files: start.files.len(),
         outcome: String::new(),
         version: String::new(),
         files_read: summary.files_read,
@@ -325,76 +420,54 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         row_counts: BTreeMap::new(),
         issues_by_severity: BTreeMap::new(),
         public_export: None,
-    };
-    let parts = plan_parts(&facts, &cfg, opts.part_values.max(1));
-    summary.parts = parts.len();
-    tracing::info!(parts = parts.len(), values = facts.iter().map(|f| f.values).sum::<usize>(), "parts planned");
-    // Issues as compact frames, part by part, counted by rule as they come.
-    let mut totals = Totals::default();
-    let ind_top: DataFrame;
-    // The changes table: known already (one pass), or diffed from the staged parts
-    // while the run's other tables are built and written.
-    let changes_job: Box<dyn FnOnce() -> PolarsResult<DataFrame> + Send + '_>;
-    if parts.len() <= 1 {
-        // One pass over everything.
-        restore(&mut results, &mut facts, &files, &new_state, &cfg, &opts.db);
-        merge_stats(&mut totals.rule_stats, validate_and_derive(&mut results, &cfg, &validate::History::new()));
-        for r in &results {
-            count_file(&mut summary, r);
-        }
-        tracing::info!(
-            ms = started.elapsed().as_millis() as u64,
-            cells_read = summary.cells_read,
-            landed = summary.values_landed,
-            rejected = summary.values_rejected,
-            derived = summary.values_derived,
-            derived_total = summary.values_derived_total,
-            "stage validated"
-        );
-        let obs: Vec<Vec<Observation>> = results.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
-        let reported = frames::observations(&obs)?;
-        let reported_rows = reported.height();
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "data_values frame built");
-        // Freed file by file on both cores (millions of values).
-        obs.into_par_iter().for_each(drop);
-        tracing::info!(ms = started.elapsed().as_millis() as u64, values = reported_rows, "stage frames");
-        let mut c = compute(&reported, &cfg, None, started)?;
-        // The audit trail: what changed since the version in force.
-        let changes = crate::incremental::changes_since(&opts.db, &reported, &ctx)?;
-        tracing::info!(ms = started.elapsed().as_millis() as u64, changes = changes.height(), "stage changes");
-        changes_job = Box::new(move || Ok(changes));
-        // Its rows are in `c.values` too; its own columns would outlive the publish's copies.
-        drop(reported);
-        totals.add_computed(&mut summary, &mut c, &mut results)?;
-        staging.write(&mut sorted_table("data_values", c.values, &cfg, &DATA_ORDER, Some("year"))?, 0, &mut manifest)?;
-        pause_point_half();
-        staging.write(&mut sorted_table("indicator_values", c.indicators.clone(), &cfg, &INDICATOR_ORDER, Some("year"))?, 0, &mut manifest)?;
-        ind_top = c.indicators;
-    } else {
-        // Part by part, the roots last from the parts' sums.
-        let kept: std::collections::HashSet<&str> = prev_state.as_ref().map(|s| s.parts.iter().map(String::as_str).collect()).unwrap_or_default();
-        let run = split::Split { cfg: &cfg, db: &opts.db, staging: &staging, kept, started, at_once: opts.parts_at_once.max(1) };
-        let files_in = split::Files { results: &mut results, facts: &mut facts, inputs: &files };
-        let unchanged;
-        (ind_top, unchanged) = split::run_parts(&run, &parts, files_in, &mut new_state, &mut summary, &mut manifest, &mut totals)?;
-        let (db, staged, ctx) = (&opts.db, &staging.dir, &ctx);
-        changes_job = Box::new(move || {
-            let changes = crate::incremental::changes_staged(db, staged, ctx, &unchanged);
-            tracing::info!(ms = started.elapsed().as_millis() as u64, changes = changes.as_ref().map_or(0, |c| c.height()), "stage changes");
-            changes
-        });
     }
+}
+
+/// What the tables besides the value tables are made of.
+struct Published<'a> {
+    totals: Totals,
+    made: split::Made,
+    run_issues: Vec<crate::model::Issue>,
+    reporting: &'a crate::reporting::Reporting,
+    audit: &'a crate::incremental::Context<'a>,
+}
+
+/// Write the run's tables besides the value tables (the parts wrote those):
+/// reporting, the changes (diffed while the others are built and written), the
+/// catalogue, progress, issues and the rest; then the manifest's counts.
+fn publish_tables(
+    opts: &RunOptions,
+    start: &Start,
+    results: Vec<FileResult>,
+    t: Published,
+    staging: &publish::Staging,
+    summary: &mut RunSummary,
+    manifest: &mut Manifest,
+) -> Result<(), RunError> {
+    let Published { mut totals, made, mut run_issues, reporting, audit } = t;
+    let (cfg, started) = (&start.cfg, start.started);
     // A form's balance rule that checked nothing although the form had returns.
     let loaded = results.iter().filter(|r| r.submission.status == "loaded");
     run_issues.extend(validate::idle_balance_rules(
         &totals.rule_stats,
-        &cfg,
+        cfg,
         loaded.filter_map(|r| Some((r.submission.form.as_deref()?, r.submission.source_file.as_str()))),
     ));
     totals::keep_issues(&mut totals.issues, &mut totals.issue_counts, &mut [], run_issues)?;
-    staging.write(&mut Table::new("reporting", reporting.frame()?), 0, &mut manifest)?;
+    staging.write(&mut Table::new("reporting", reporting.frame()?), 0, manifest)?;
+    // The changes table: known already (the only part's), or diffed from the staged
+    // parts while the run's other tables are built and written.
+    let (db, staged) = (&opts.db, &staging.dir);
+    let changes_job = move || match made.changes {
+        split::Changes::Known(changes) => Ok(changes),
+        split::Changes::Staged(unchanged) => {
+            let changes = crate::incremental::changes_staged(db, staged, audit, &unchanged);
+            tracing::info!(ms = started.elapsed().as_millis() as u64, changes = changes.as_ref().map_or(0, |c| c.height()), "stage changes");
+            changes
+        }
+    };
     let (changes, subs) =
-        rayon::join(changes_job, || other_tables(OtherTables { cfg: &cfg, totals, results, ind_top, staging: &staging, started }, &mut summary, &mut manifest));
+        rayon::join(changes_job, || other_tables(OtherTables { cfg, totals, results, ind_top: made.ind_top, staging, started }, summary, manifest));
     let subs = subs?;
     let mut changes = changes?;
     summary.changes = changes.height();
@@ -405,7 +478,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             changes = all;
         }
     }
-    staging.write(&mut Table::new("changes", changes), 0, &mut manifest)?;
+    staging.write(&mut Table::new("changes", changes), 0, manifest)?;
     // Files whose cached values were gone were read again: not "unchanged from the cache".
     let reread = take_rereads();
     summary.files_read += reread;
@@ -417,7 +490,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     manifest.inputs_digest = inputs_digest(&subs);
     manifest.outcome = if summary.issues_by_severity.contains_key("error") { "completed_with_errors".into() } else { "ok".into() };
     manifest.issues_by_severity = summary.issues_by_severity.clone();
-    let dir = staging.finish(&mut manifest, opts.keep_versions)?;
+    Ok(())
+}
+
+/// After the version is published: the state the next run starts from, the run's log line.
+fn finish(opts: &RunOptions, start: Start, read: Read, dir: PathBuf, manifest: &Manifest, summary: &mut RunSummary) -> Result<(), RunError> {
+    let Start { lock, run_id, files, as_of, mut seen, started, .. } = start;
+    let Read { mut new_state, cache, .. } = read;
     let (errors, warnings) = (summary.issues_by_severity.get("error").copied().unwrap_or(0), summary.issues_by_severity.get("warning").copied().unwrap_or(0));
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
@@ -454,7 +533,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             "changes": summary.changes, "duration_ms": summary.duration_ms, "dir": dir.display().to_string()}),
     );
     drop(lock);
-    Ok(summary)
+    Ok(())
 }
 
 /// The guard before anything is read: an inbox with no returns (an unmounted
