@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::book::{self, SheetSpec, Val};
 use super::model::{self, Truth};
-use super::{returns_for_year, Ctx};
+use super::returns::{returns_for_year, Ctx};
 
 /// What was written.
 #[derive(Debug, Clone, Default, serde::Serialize)]
