@@ -161,30 +161,19 @@ pub(super) fn mch_groups() -> Groups {
         g("低出生体重儿数", "low_birthweight_births"),
         g("人工流产数", "induced_abortions"),
         // By the mother's residence (城镇 / 乡村), after the other columns.
-        by_residence(
-            "城镇",
-            "U",
-            &[
-                ("活产数", "live_births"),
-                ("孕产妇死亡数", "maternal_deaths"),
-                ("新生儿死亡数", "neonatal_deaths"),
-                ("婴儿死亡数", "infant_deaths"),
-                ("5岁以下儿童死亡数", "under5_deaths"),
-            ],
-        ),
-        by_residence(
-            "乡村",
-            "R",
-            &[
-                ("活产数", "live_births"),
-                ("孕产妇死亡数", "maternal_deaths"),
-                ("新生儿死亡数", "neonatal_deaths"),
-                ("婴儿死亡数", "infant_deaths"),
-                ("5岁以下儿童死亡数", "under5_deaths"),
-            ],
-        ),
+        by_residence("城镇", "U", &MCH_BY_RESIDENCE),
+        by_residence("乡村", "R", &MCH_BY_RESIDENCE),
     ]
 }
+
+/// The MCH return's columns given by the mother's residence (each under 城镇 and under 乡村).
+const MCH_BY_RESIDENCE: [(&str, &str); 5] = [
+    ("活产数", "live_births"),
+    ("孕产妇死亡数", "maternal_deaths"),
+    ("新生儿死亡数", "neonatal_deaths"),
+    ("婴儿死亡数", "infant_deaths"),
+    ("5岁以下儿童死亡数", "under5_deaths"),
+];
 
 /// A group of columns of one residence (城镇 U, 乡村 R): the group's label over each data element's.
 fn by_residence(label: &'static str, res: &'static str, cols: &[(&'static str, &'static str)]) -> (&'static str, Vec<(&'static str, ColSpec)>) {
