@@ -271,6 +271,9 @@ pub(super) fn read_xlsx_sheet<RS: std::io::Read + std::io::Seek>(
     Ok(cells.and_then(|cells| Sheet::from_cells_within(name, cells, merges, budget)))
 }
 
+/// A sheet's non-empty cells as (row, column, value).
+type Cells = Vec<(u32, u32, CellValue)>;
+
 /// A sheet's non-empty cells from a streaming reader (`next`: calamine's
 /// `next_cell` of an xlsx or xlsb sheet), as (row, column, value). The inner
 /// error refuses the sheet (unreadable, or a cell beyond the limits); the outer
@@ -278,7 +281,7 @@ pub(super) fn read_xlsx_sheet<RS: std::io::Read + std::io::Seek>(
 fn stream_cells<'a, E: std::fmt::Display>(
     mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
     budget: &mut Budget,
-) -> Result<Result<Vec<(u32, u32, CellValue)>, String>, IngestError> {
+) -> Result<Result<Cells, String>, IngestError> {
     let mut cells = Vec::new();
     loop {
         let cell = match next() {

@@ -152,26 +152,16 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     if start.unchanged {
         return start::unchanged_run(opts, &start);
     }
-    let mut summary = RunSummary {
-        files: start.files.len(),
-        indicators_total: start.cfg.catalogue.indicators.len(),
-        top_level: start.cfg.areas.tree_roots().next().map_or("county", |a| a.level.as_str()).to_string(),
-        ..Default::default()
-    };
+    let mut summary = start.summary();
     let mut read = read::read(opts, &start, &mut summary);
-    let in_force = in_force(&mut start, &mut read, &mut summary);
+    let (in_force, run_issues) = in_force(&mut start, &mut read, &mut summary);
     let version_hint = publish::next_version(&opts.db);
-    let audit = crate::incremental::Context {
-        replaced: &in_force.replaced,
-        changed_files: &in_force.changed.files,
-        removed_files: &in_force.changed.removed,
-        version: &version_hint,
-    };
+    let audit = in_force.audit(&version_hint);
     let staging = publish::Staging::begin(&opts.db)?;
     let mut manifest = new_manifest(opts, &start, &summary);
     let parts = plan(opts, &start, &read, &mut summary);
     let (totals, made) = compute(opts, &start, &mut read, &parts, (&staging, &audit), &mut summary, &mut manifest)?;
-    let tables = Published { totals, made, run_issues: in_force.run_issues, reporting: &in_force.reporting, audit: &audit };
+    let tables = Published { totals, made, run_issues, reporting: &in_force.reporting, audit: &audit };
     publish_tables(opts, &start, std::mem::take(&mut read.results), tables, &staging, &mut summary, &mut manifest)?;
     let dir = staging.finish(&mut manifest, opts.keep_versions)?;
     finish(opts, start, read, dir, &manifest, &mut summary)?;
@@ -217,14 +207,20 @@ struct InForce {
     replaced: std::collections::HashMap<String, Vec<String>>,
     /// Files changed at the same path, or gone, since the last run.
     changed: read::Changed,
-    /// The run's own issues (corrections, returns due).
-    run_issues: Vec<crate::model::Issue>,
     reporting: crate::reporting::Reporting,
+}
+
+impl InForce {
+    /// Why values changed on the way to `version`, for the changes table's reasons.
+    fn audit<'a>(&'a self, version: &'a str) -> crate::incremental::Context<'a> {
+        crate::incremental::Context { replaced: &self.replaced, changed_files: &self.changed.files, removed_files: &self.changed.removed, version }
+    }
 }
 
 /// Corrections: the latest return of a form and year is in force (a correction
 /// mark, then when wcmon first saw it, then the file time); the returns due.
-fn in_force(start: &mut Start, read: &mut Read, summary: &mut RunSummary) -> InForce {
+/// Returns them and the run's own issues (of corrections, of returns due).
+fn in_force(start: &mut Start, read: &mut Read, summary: &mut RunSummary) -> (InForce, Vec<crate::model::Issue>) {
     let Start { cfg, files, run_id, as_of, seen, started, .. } = start;
     let Read { results, facts, new_state, changed, .. } = read;
     seen.begin(run_id, &as_of.at);
@@ -240,7 +236,7 @@ fn in_force(start: &mut Start, read: &mut Read, summary: &mut RunSummary) -> InF
         }
     }
     tracing::info!(ms = started.elapsed().as_millis() as u64, superseded = replaced.values().map(Vec::len).sum::<usize>(), "stage superseded");
-    InForce { replaced, changed: std::mem::take(changed), run_issues, reporting }
+    (InForce { replaced, changed: std::mem::take(changed), reporting }, run_issues)
 }
 
 /// The version's manifest as far as it is known before the tables are written.

@@ -89,7 +89,7 @@ pub(super) fn read(opts: &RunOptions, start: &Start, summary: &mut RunSummary) -
                     Ok((bytes, sha)) => match prev_entry(f).filter(|s| s.sha256 == sha).and_then(|s| from_cache(f, s)) {
                         Some(o) => o,
                         None => {
-                            let r = process_bytes(f, bytes, sha.clone(), &cfg);
+                            let r = process_bytes(f, bytes, sha.clone(), cfg);
                             // Cache it now, in parallel (a failed write only costs a re-read next time).
                             let loc = cache.put(&f.rel, &sha, &r).map_err(|e| tracing::warn!(file = %f.rel, "cannot cache the normalised file: {e}")).ok();
                             Outcome { result: r, sha, read: true, cache: loc }

@@ -33,6 +33,18 @@ pub(super) struct Start {
     pub(super) started: Instant,
 }
 
+impl Start {
+    /// The run's summary as far as the start knows it.
+    pub(super) fn summary(&self) -> RunSummary {
+        RunSummary {
+            files: self.files.len(),
+            indicators_total: self.cfg.catalogue.indicators.len(),
+            top_level: self.cfg.areas.tree_roots().next().map_or("county", |a| a.level.as_str()).to_string(),
+            ..Default::default()
+        }
+    }
+}
+
 /// Load the pipeline files, list the inbox, lock the database, and check the inbox (see [`guard`]).
 pub(super) fn open(opts: &RunOptions) -> Result<Start, RunError> {
     let started = Instant::now();
