@@ -107,7 +107,7 @@ pub(super) fn compute_parts(
     let Files { results, facts, inputs } = files;
     let n_parts = parts.len();
     let split = n_parts > 1;
-    let roots: compute::AreaSet = cfg_roots(run.cfg);
+    let roots: compute::AreaSet = run.cfg.areas.roots().map(|a| a.code.clone()).collect();
     // The latest year any return reports, known before any part is computed (the
     // only part takes the latest year of its indicator values: the same unless the
     // newest year's values feed no indicator at all).
@@ -203,9 +203,11 @@ pub(super) fn compute_parts(
                 PartOut::Split(o)
             }
             PartOut::Whole(mut w) => {
-                let (indicators, diff) = w.top.take().unzip();
-                whole_indicators = indicators;
-                changes = Changes::Known(diff.unwrap_or_default());
+                let Some((indicators, diff)) = w.top.take() else {
+                    return Err(RunError::State("the run's only part came back without its indicator rows and changes".into()));
+                };
+                whole_indicators = Some(indicators);
+                changes = Changes::Known(diff);
                 PartOut::Whole(w)
             }
         };
@@ -225,11 +227,6 @@ pub(super) fn compute_parts(
         }
     };
     Ok(Made { ind_top, changes })
-}
-
-/// The roots of the area tree.
-fn cfg_roots(cfg: &Config) -> compute::AreaSet {
-    cfg.areas.roots().map(|a| a.code.clone()).collect()
 }
 
 /// What the parts of a split run hand up to the roots, in part order.
