@@ -12,8 +12,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::book::{self, SheetSpec, Val};
+use super::model;
 use super::GenerateError;
-use super::{county_indicators, education, education_groups, mch_annual, mch_groups, model, organisation, population_crosstab, Ctx, Groups};
+use super::returns::{county_indicators, education, education_groups, mch_annual, mch_groups, organisation, population_crosstab, Ctx, Groups};
 use crate::ingest::a1;
 
 /// One finding a planted fault must produce.
@@ -233,7 +234,7 @@ pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Res
     // (and its men's rows), over population[sex=F] (医保局, 男 and 女 columns), and the childcare places
     // per 1,000 population C38 (卫健局's long list, the town's row of 托位数).
     let ti = 4usize;
-    let ins = super::insurance_xls(&c, y);
+    let ins = super::returns::insurance_xls(&c, y);
     let row = FIRST_TOWN_ROW + ti as u32;
     let col_with = |s: &SheetSpec, header: &str| s.cells.iter().find(|x| x.0 == 4 && matches!(&x.2, Val::Text(t) if t == header) && x.1 <= 2).map(|x| x.1);
     let (ins_file, ins_sheet) = ("医保局/2024年社会保险参保情况.xls", ins[0].name.clone());
@@ -241,8 +242,8 @@ pub fn write_faulty_sample(out: &Path, seed: u64, assets: &super::Assets) -> Res
         let col = col_with(&ins[0], header).ok_or(GenerateError::template("no 男/女 column in the insurance return"))?;
         lost_to(&mut exp, ins_file, &ins_sheet, row, col, "W67", "i: the town's women and men in no county W67");
     }
-    let long = super::child_women_health_long(&c, y);
-    let town = super::town_label(&towns[ti].1, y + 1, ti);
+    let long = super::returns::child_women_health_long(&c, y);
+    let town = super::returns::town_label(&towns[ti].1, y + 1, ti);
     let at = |r: u32, c: u16| get(&long[0], r, c);
     let long_row = long[0]
         .cells

@@ -108,7 +108,7 @@ pub fn indicator_truth(t: &Truth, cat: &crate::config::Catalogue, towns: &[(Stri
     };
     let sum = |terms: &[crate::config::Term], area: &str, y: i32, res: &str| -> Option<f64> { terms.iter().map(|d| term(d, area, y, res)).sum() };
     for ind in cat.indicators.iter().filter(|i| i.value.is_none()) {
-        let sex = super::output_sex(ind, "_T");
+        let sex = super::truth::output_sex(ind, "_T");
         let age = ind.age.clone().unwrap_or_else(|| "_T".into());
         for area in towns.iter().map(|x| x.0.as_str()).chain(std::iter::once(county)) {
             for &y in &YEARS {

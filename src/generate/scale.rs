@@ -15,7 +15,8 @@ use rayon::prelude::*;
 
 use super::book::{self, SheetSpec, Val};
 use super::model::{self, Truth};
-use super::{returns_for_year, Ctx, GenerateError};
+use super::returns::{returns_for_year, Ctx};
+use super::GenerateError;
 
 /// What was written.
 #[derive(Debug, Clone, Default, serde::Serialize)]

@@ -171,6 +171,7 @@ err-changes = the changes table: {$error}
 err-run-inbox = cannot list the inbox {$path}: {$error}
 err-run-compute = compute: {$error}
 err-parts-missing = part {$part} of {$of} was neither kept nor computed
+err-parts-whole-incomplete = the run's only part came back without its indicator rows and changes
 err-parts-thread = cannot start a thread to compute parts: {$error}
 err-parts-panicked = a part's computation panicked
 err-guard-no-inbox = the inbox {$inbox} does not exist (not mounted? a wrong path?): nothing was published, the database stays as it was

@@ -248,6 +248,7 @@ err-changes = 无法生成变更表：{$error}
 err-run-inbox = 无法列出收件箱 {$path} 的内容：{$error}
 err-run-compute = 计算出错：{$error}
 err-parts-missing = 第 {$part} 块（共 {$of} 块）既未沿用也未计算
+err-parts-whole-incomplete = 唯一的分块计算完毕却没有指标行和变更记录（程序错误）
 err-parts-thread = 无法启动计算分块的线程：{$error}
 err-parts-panicked = 某个分块的计算崩溃了
 err-guard-no-inbox = 收件箱 {$inbox} 不存在（未挂载？路径有误？）：未发布任何内容，数据库保持原样

@@ -243,31 +243,11 @@ pub(super) fn read_xlsb_sheet<RS: std::io::Read + std::io::Seek>(
     name: &str,
     budget: &mut Budget,
 ) -> Result<Result<Sheet, SheetError>, IngestError> {
-    let mut cells = Vec::new();
-    {
-        let mut reader = match wb.worksheet_cells_reader(name) {
-            Ok(r) => r,
-            Err(e) => return Ok(Err(SheetError::Reader(e.to_string()))),
-        };
-        loop {
-            let cell = match reader.next_cell() {
-                Ok(Some(c)) => c,
-                Ok(None) => break,
-                Err(e) => return Ok(Err(SheetError::Reader(e.to_string()))),
-            };
-            let (r, c) = cell.get_position();
-            let v = from_data_ref(cell.get_value());
-            if v.is_empty() {
-                continue;
-            }
-            if let Err(e) = check_size(r.saturating_add(1), c.saturating_add(1)) {
-                return Ok(Err(e));
-            }
-            budget.cell()?;
-            cells.push((r, c, v));
-        }
-    }
-    Ok(Sheet::from_cells_within(name, cells, Vec::new(), budget))
+    let cells = match wb.worksheet_cells_reader(name) {
+        Ok(mut reader) => stream_cells(|| reader.next_cell(), budget)?,
+        Err(e) => Err(SheetError::Reader(e.to_string())),
+    };
+    Ok(cells.and_then(|cells| Sheet::from_cells_within(name, cells, Vec::new(), budget)))
 }
 
 /// Stream an xlsx sheet's cells (no dense range is built by calamine), refusing
@@ -284,29 +264,40 @@ pub(super) fn read_xlsx_sheet<RS: std::io::Read + std::io::Seek>(
         Some(m) => m,
         None => wb.merge_cells_by_sheet_name(name).unwrap_or_default(),
     };
+    let cells = match wb.worksheet_cells_reader(name) {
+        Ok(mut reader) => stream_cells(|| reader.next_cell(), budget)?,
+        Err(e) => Err(SheetError::Reader(e.to_string())),
+    };
+    Ok(cells.and_then(|cells| Sheet::from_cells_within(name, cells, merges, budget)))
+}
+
+/// A sheet's non-empty cells as (row, column, value).
+type Cells = Vec<(u32, u32, CellValue)>;
+
+/// A sheet's non-empty cells from a streaming reader (`next`: calamine's
+/// `next_cell` of an xlsx or xlsb sheet), as (row, column, value). The inner
+/// error refuses the sheet (unreadable, or a cell beyond the limits); the outer
+/// one the whole workbook (past its budget of cells).
+fn stream_cells<'a, E: std::fmt::Display>(
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+    budget: &mut Budget,
+) -> Result<Result<Cells, SheetError>, IngestError> {
     let mut cells = Vec::new();
-    {
-        let mut reader = match wb.worksheet_cells_reader(name) {
-            Ok(r) => r,
+    loop {
+        let cell = match next() {
+            Ok(Some(c)) => c,
+            Ok(None) => return Ok(Ok(cells)),
             Err(e) => return Ok(Err(SheetError::Reader(e.to_string()))),
         };
-        loop {
-            let cell = match reader.next_cell() {
-                Ok(Some(c)) => c,
-                Ok(None) => break,
-                Err(e) => return Ok(Err(SheetError::Reader(e.to_string()))),
-            };
-            let (r, c) = cell.get_position();
-            let v = from_data_ref(cell.get_value());
-            if v.is_empty() {
-                continue;
-            }
-            if let Err(e) = check_size(r.saturating_add(1), c.saturating_add(1)) {
-                return Ok(Err(e));
-            }
-            budget.cell()?;
-            cells.push((r, c, v));
+        let (r, c) = cell.get_position();
+        let v = from_data_ref(cell.get_value());
+        if v.is_empty() {
+            continue;
         }
+        if let Err(e) = check_size(r.saturating_add(1), c.saturating_add(1)) {
+            return Ok(Err(e));
+        }
+        budget.cell()?;
+        cells.push((r, c, v));
     }
-    Ok(Sheet::from_cells_within(name, cells, merges, budget))
 }

@@ -51,6 +51,9 @@ pub enum RunError {
 pub enum PartsError {
     #[error("{}", t!(lang(), "err-parts-missing", part = *part, of = *of))]
     Missing { part: usize, of: usize },
+    /// A run of one part whose part came back without its indicator rows and changes (a bug).
+    #[error("{}", t!(lang(), "err-parts-whole-incomplete"))]
+    WholeIncomplete,
     #[error("{}", t!(lang(), "err-parts-thread", error = &.0.to_string()))]
     Thread(std::io::Error),
     #[error("{}", t!(lang(), "err-parts-panicked"))]

@@ -1,26 +1,29 @@
-//! One run: discover → read + recognise + normalise + validate (in parallel,
-//! one workbook per rayon task) → compute → publish.
+//! One run, in phases: open (pipeline files, inbox, lock) → read (every new or
+//! changed workbook, in parallel; the rest from the state cache) → corrections in
+//! force → plan the parts (one when the run is small) → compute each part (its
+//! value tables written as it is done; a split run's roots last) → publish the
+//! other tables and the version → the state for the next run.
 //!
+//! * [`start`]: what a run starts from, and the run that stops there (nothing changed);
+//! * [`read`]: the read stage;
 //! * [`files`]: one input file's way in, and what the run keeps of it;
+//! * [`split`]: the parts planned, each computed and written, the roots of a split run;
+//! * [`part`]: one part computed (the whole run, or one of a split run's parts);
 //! * [`stage`]: the compute stage for a set of values;
-//! * [`split`]: runs split in parts (planning, computing one part);
 //! * [`totals`]: what a run adds up over its parts;
 //! * [`tables`]: the published tables built from the frames;
-//! * this module: [`run`], which drives them, reading, and publishing.
+//! * this module: [`run`] and its phases after the read, publishing.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use polars::prelude::*;
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::compute::frames;
 use crate::config::Config;
-use crate::incremental::planning;
-use crate::ingest::{self, InputFile};
-use crate::model::{Observation, RunMode, RunOutcome, Submission, SubmissionStatus};
+use crate::model::{RunMode, RunOutcome, Submission, SubmissionStatus};
 use crate::store::publish::{self, Manifest, Table};
 use crate::tables as registry;
 use crate::util::now_rfc3339;
@@ -28,20 +31,24 @@ use crate::validate;
 
 mod error;
 mod files;
+mod part;
+mod read;
 mod split;
 mod stage;
+mod start;
 mod tables;
 mod totals;
 
 pub use error::{GuardError, PartsError, RunError};
+use files::take_rereads;
 pub use files::{process_bytes, process_file, recognise, validate_and_derive, FileFacts, FileResult};
-use files::{process_file_error, process_ingest_error, restore, take_rereads};
+use read::Read;
 use split::plan_parts;
 pub use split::{DEFAULT_PART_VALUES, PARTS_AT_ONCE};
-use stage::compute;
+use start::Start;
 use tables::{catalogue_frame, data_elements_frame, sorted_table};
 pub use tables::{sort_issues, sort_issues_frame};
-use totals::{count_file, merge_stats, Totals};
+use totals::Totals;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -110,14 +117,6 @@ pub struct RunSummary {
     pub duration_ms: u128,
 }
 
-/// One file after the read stage: its result, content hash, whether it was parsed
-/// this run (or came from the cache), and where its result is cached.
-struct Outcome {
-    result: FileResult,
-    sha: String,
-    read: bool,
-    cache: Option<crate::store::state::CacheLoc>,
-}
 
 /// Digest of the inputs: sorted (path, sha256) pairs.
 fn inputs_digest(subs: &[Submission]) -> String {
@@ -131,151 +130,89 @@ fn inputs_digest(subs: &[Submission]) -> String {
     crate::util::hex(&h.finalize())
 }
 
-/// The whole run.
+/// The whole run: open the database, read the returns, put the corrections in
+/// force, plan the parts (one when the run is small), compute each part, publish.
 pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
-    let started = Instant::now();
-    let started_at = now_rfc3339();
-    split::deep_stacks();
-    // Pipeline files first: a bad one stops the run before the database is touched.
-    let cfg = Config::load(&opts.pipelines)?;
-    if !opts.inbox.exists() {
-        return Err(GuardError::NoInbox { inbox: opts.inbox.clone() }.into());
+    let mut start = start::open(opts)?;
+    if start.unchanged {
+        return start::unchanged_run(opts, &start);
     }
-    let files = ingest::discover(&opts.inbox).map_err(|source| RunError::Inbox { path: opts.inbox.clone(), source })?;
-    let lock = crate::store::lock::DbLock::acquire(&opts.db)?;
-    if let Some(prev) = &lock.recovered_from {
-        tracing::warn!(lock = %lock.path.display(), "the previous run ended without releasing the lock ({prev}); recovered");
-    }
-    let run_id = format!("{}-{}", started_at.replace([':', '-'], ""), std::process::id());
-    let digest = crate::store::state::config_digest(&opts.pipelines);
-    let rebuild = opts.mode == RunMode::Rebuild;
-    let prev_state = if rebuild { None } else { crate::store::state::State::load(&opts.db, &digest) };
-    let current = publish::current_version(&opts.db);
-    // When each return was first seen, and "now" for what is due (kept across rebuilds).
-    let as_of = crate::reporting::AsOf::from_env(&started_at)?;
-    let mut seen = crate::store::state::first_seen::FirstSeen::load(&opts.db);
-    tracing::info!(files = files.len(), inbox = %opts.inbox.display(), mode = %opts.mode, "discovered returns");
-    guard(opts, &files, current.as_deref())?;
+    let mut summary = start.summary();
+    let mut read = read::read(opts, &start, &mut summary);
+    let (in_force, run_issues) = in_force(&mut start, &mut read, &mut summary);
+    let version_hint = publish::next_version(&opts.db);
+    let audit = in_force.audit(&version_hint);
+    let staging = publish::Staging::begin(&opts.db)?;
+    let mut manifest = new_manifest(opts, &start, &summary);
+    let parts = plan(opts, &start, &read, &mut summary);
+    let (totals, made) = compute(opts, &start, &mut read, &parts, (&staging, &audit), &mut summary, &mut manifest)?;
+    let tables = Published { totals, made, run_issues, reporting: &in_force.reporting, audit: &audit };
+    publish_tables(opts, &start, std::mem::take(&mut read.results), tables, &staging, &mut summary, &mut manifest)?;
+    let dir = staging.finish(&mut manifest, opts.keep_versions)?;
+    finish(opts, start, read, dir, &manifest, &mut summary)?;
+    Ok(summary)
+}
 
-    // Which files can be taken from the cache: same size and modification time as last time.
-    let fresh = |f: &InputFile| planning::fresh(prev_state.as_ref(), f);
-    let unchanged = planning::inputs_unchanged(prev_state.as_ref(), &files, current.is_some());
-    // A due date passing makes a pending return missing: that is a change too.
-    let unchanged = unchanged && current.as_deref().is_some_and(|c| !crate::reporting::stale(&cfg, &seen, &as_of, c));
-    if unchanged {
-        return unchanged_run(opts, &run_id, &files, current.as_deref(), started);
-    }
+/// The run's parts: files grouped by area subtree, one part when everything fits `--part-values`.
+fn plan(opts: &RunOptions, start: &Start, read: &Read, summary: &mut RunSummary) -> Vec<Vec<usize>> {
+    let parts = plan_parts(&read.facts, &start.cfg, opts.part_values.max(1));
+    summary.parts = parts.len();
+    tracing::info!(parts = parts.len(), values = read.facts.iter().map(|f| f.values).sum::<usize>(), "parts planned");
+    parts
+}
 
-    // Read what is new or changed (a touched file whose content is the same comes from the cache).
-    // A file's values then wait in the cache until its part is computed (memory stays flat).
-    let bar = progress_bar(opts.progress, files.len());
-    let cache = crate::store::state::CacheWriter::new(&opts.db, &run_id);
-    let prev_entry = |f: &InputFile| prev_state.as_ref().and_then(|s| s.files.get(&f.rel));
-    let from_cache = |f: &InputFile, s: &crate::store::state::FileState| {
-        let loc = s.cache.as_ref()?;
-        crate::store::state::read_cached(&opts.db, &f.rel, &s.sha256, loc).map(|r| Outcome {
-            result: r,
-            sha: s.sha256.clone(),
-            read: false,
-            cache: Some(loc.clone()),
-        })
+/// Compute every part, writing its value tables into the staging version (see
+/// [`split::compute_parts`]); returns what the run adds up over its parts and
+/// what they made besides.
+fn compute(
+    opts: &RunOptions,
+    start: &Start,
+    read: &mut Read,
+    parts: &[Vec<usize>],
+    (staging, audit): (&publish::Staging, &crate::incremental::Context),
+    summary: &mut RunSummary,
+    manifest: &mut Manifest,
+) -> Result<(Totals, split::Made), RunError> {
+    // Issues as compact frames, part by part, counted by rule as they come.
+    let mut totals = Totals::default();
+    // Only a run split in parts takes parts from the last run.
+    let kept = match (&start.prev_state, parts.len() > 1) {
+        (Some(s), true) => s.parts.iter().map(String::as_str).collect(),
+        _ => Default::default(),
     };
-    take_rereads();
-    let outcomes: Vec<(Outcome, FileFacts)> = files
-        .par_iter()
-        .map(|f| {
-            // An entry of the inbox that could not be listed or followed: its issue, and the rest loads.
-            if let Some((severity, msg)) = &f.problem {
-                let mut r = process_file_error(f, msg.clone());
-                for i in &mut r.issues {
-                    i.severity = *severity;
-                    i.rule = "inbox_entry";
-                }
-                bar.inc(1);
-                return (Outcome { result: r, sha: String::new(), read: true, cache: None }, FileFacts::default());
-            }
-            // An unchanged file with its summary in the state is not decoded now.
-            if let Some((s, sum, loc)) = fresh(f).and_then(|s| Some((s, s.summary.as_ref()?, s.cache.clone()?))) {
-                let result = FileResult { submission: sum.submission.clone(), observations: Vec::new(), issues: Vec::new(), controls: Vec::new() };
-                let facts = FileFacts { years: sum.years.clone(), areas: sum.areas.clone(), values: sum.values, stripped: true, issues_stripped: true };
-                bar.inc(1);
-                return (Outcome { result, sha: s.sha256.clone(), read: false, cache: Some(loc) }, facts);
-            }
-            let mut out = match fresh(f).and_then(|s| from_cache(f, s)) {
-                Some(o) => o,
-                None => match ingest::read_bytes(&f.path) {
-                    Ok((bytes, sha)) => match prev_entry(f).filter(|s| s.sha256 == sha).and_then(|s| from_cache(f, s)) {
-                        Some(o) => o,
-                        None => {
-                            let r = process_bytes(f, bytes, sha.clone(), &cfg);
-                            // Cache it now, in parallel (a failed write only costs a re-read next time).
-                            let loc = cache.put(&f.rel, &sha, &r).map_err(|e| tracing::warn!(file = %f.rel, "cannot cache the normalised file: {e}")).ok();
-                            Outcome { result: r, sha, read: true, cache: loc }
-                        }
-                    },
-                    Err(e) => Outcome { result: process_ingest_error(f, &e), sha: String::new(), read: true, cache: None },
-                },
-            };
-            let mut facts = FileFacts::of(&out.result);
-            if out.cache.is_some() && !out.result.observations.is_empty() {
-                out.result.observations = Vec::new();
-                out.result.controls = Vec::new();
-                facts.stripped = true;
-            }
-            bar.inc(1);
-            (out, facts)
-        })
-        .collect();
-    bar.finish_and_clear();
-    let mut summary = RunSummary {
-        files: files.len(),
-        indicators_total: cfg.catalogue.indicators.len(),
-        top_level: cfg.areas.tree_roots().next().map_or("county", |a| a.level.as_str()).to_string(),
-        ..Default::default()
-    };
-    let mut new_state = crate::store::state::State {
-        tool_version: crate::store::state::STATE_VERSION.into(),
-        config_digest: digest,
-        files: BTreeMap::new(),
-        parts: Vec::new(),
-    };
-    let mut results = Vec::with_capacity(outcomes.len());
-    let mut facts = Vec::with_capacity(outcomes.len());
-    let mut changed_files = std::collections::BTreeSet::new();
-    for (f, (o, fact)) in files.iter().zip(outcomes) {
-        if o.read {
-            summary.files_read += 1;
-            if prev_entry(f).is_some_and(|s| s.sha256 != o.sha) {
-                changed_files.insert(f.rel.clone());
-            }
-        } else {
-            summary.files_cached += 1;
-        }
-        if !o.sha.is_empty() {
-            // The summary of a file whose values wait in the cache (a file with none is decoded whole).
-            let summary = (fact.stripped && o.cache.is_some()).then(|| crate::store::state::FileSummary {
-                submission: o.result.submission.clone(),
-                years: fact.years.clone(),
-                areas: fact.areas.clone(),
-                values: fact.values,
-            });
-            new_state
-                .files
-                .insert(f.rel.clone(), crate::store::state::FileState { size: f.size, mtime_ns: f.mtime_ns, sha256: o.sha, cache: o.cache, summary });
-        }
-        results.push(o.result);
-        facts.push(fact);
-    }
-    tracing::info!(ms = started.elapsed().as_millis() as u64, files = files.len(), read = summary.files_read, cached = summary.files_cached, "stage read");
-    let removed_files = planning::removed(prev_state.as_ref(), &new_state);
+    let shared = split::Shared { cfg: &start.cfg, db: &opts.db, staging, kept, audit, started: start.started, at_once: opts.parts_at_once.max(1) };
+    let files = split::Files { results: &mut read.results, facts: &mut read.facts, inputs: &start.files };
+    let made = split::compute_parts(&shared, parts, files, &mut read.new_state, summary, manifest, &mut totals)?;
+    Ok((totals, made))
+}
 
-    // Corrections: the latest return of a form and year is in force (a correction
-    // mark, then when wcmon first saw it, then the file time).
-    seen.begin(&run_id, &as_of.at);
-    let ranks = crate::incremental::order::see_and_rank(&files, &new_state, &mut seen);
-    let (replaced, mut run_issues) = crate::incremental::supersede(&mut results, &facts, &ranks, &cfg);
+/// The corrections in force, who has sent what, and why values may have changed.
+struct InForce {
+    /// Submission in force -> the files it superseded.
+    replaced: std::collections::HashMap<String, Vec<String>>,
+    /// Files changed at the same path, or gone, since the last run.
+    changed: read::Changed,
+    reporting: crate::reporting::Reporting,
+}
+
+impl InForce {
+    /// Why values changed on the way to `version`, for the changes table's reasons.
+    fn audit<'a>(&'a self, version: &'a str) -> crate::incremental::Context<'a> {
+        crate::incremental::Context { replaced: &self.replaced, changed_files: &self.changed.files, removed_files: &self.changed.removed, version }
+    }
+}
+
+/// Corrections: the latest return of a form and year is in force (a correction
+/// mark, then when wcmon first saw it, then the file time); the returns due.
+/// Returns them and the run's own issues (of corrections, of returns due).
+fn in_force(start: &mut Start, read: &mut Read, summary: &mut RunSummary) -> (InForce, Vec<crate::model::Issue>) {
+    let Start { cfg, files, run_id, as_of, seen, started, .. } = start;
+    let Read { results, facts, new_state, changed, .. } = read;
+    seen.begin(run_id, &as_of.at);
+    let ranks = crate::incremental::order::see_and_rank(files, new_state, seen);
+    let (replaced, mut run_issues) = crate::incremental::supersede(results, facts, &ranks, cfg);
     // Who has sent what (before the superseded files' facts are cleared).
-    let reporting = crate::reporting::build(&cfg, &crate::reporting::receipts(&results, &facts, &cfg, &seen), &as_of);
+    let reporting = crate::reporting::build(cfg, &crate::reporting::receipts(results, facts, cfg, seen), as_of);
     run_issues.extend(reporting.issues());
     summary.returns = reporting.summary();
     for (r, fact) in results.iter().zip(facts.iter_mut()) {
@@ -284,21 +221,22 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         }
     }
     tracing::info!(ms = started.elapsed().as_millis() as u64, superseded = replaced.values().map(Vec::len).sum::<usize>(), "stage superseded");
+    (InForce { replaced, changed: std::mem::take(changed), reporting }, run_issues)
+}
 
-    let version_hint = publish::next_version(&opts.db);
-    let ctx = crate::incremental::Context { replaced: &replaced, changed_files: &changed_files, removed_files: &removed_files, version: &version_hint };
-    let staging = publish::Staging::begin(&opts.db)?;
-    let mut manifest = Manifest {
-        run_id: run_id.clone(),
+/// The version's manifest as far as it is known before the tables are written.
+fn new_manifest(opts: &RunOptions, start: &Start, summary: &RunSummary) -> Manifest {
+    Manifest {
+        run_id: start.run_id.clone(),
         mode: opts.mode.as_str().to_string(),
         tool: "wcmon".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
-        started_at,
+        started_at: start.started_at.clone(),
         finished_at: String::new(),
         duration_ms: 0,
         inbox: opts.inbox.display().to_string(),
         inputs_digest: String::new(),
-        files: files.len(),
+        files: start.files.len(),
         outcome: String::new(),
         version: String::new(),
         files_read: summary.files_read,
@@ -306,76 +244,54 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         row_counts: BTreeMap::new(),
         issues_by_severity: BTreeMap::new(),
         public_export: None,
-    };
-    let parts = plan_parts(&facts, &cfg, opts.part_values.max(1));
-    summary.parts = parts.len();
-    tracing::info!(parts = parts.len(), values = facts.iter().map(|f| f.values).sum::<usize>(), "parts planned");
-    // Issues as compact frames, part by part, counted by rule as they come.
-    let mut totals = Totals::default();
-    let ind_top: DataFrame;
-    // The changes table: known already (one pass), or diffed from the staged parts
-    // while the run's other tables are built and written.
-    let changes_job: Box<dyn FnOnce() -> Result<DataFrame, crate::incremental::AuditError> + Send + '_>;
-    if parts.len() <= 1 {
-        // One pass over everything.
-        restore(&mut results, &mut facts, &files, &new_state, &cfg, &opts.db);
-        merge_stats(&mut totals.rule_stats, validate_and_derive(&mut results, &cfg, &validate::History::new()));
-        for r in &results {
-            count_file(&mut summary, r);
-        }
-        tracing::info!(
-            ms = started.elapsed().as_millis() as u64,
-            cells_read = summary.cells_read,
-            landed = summary.values_landed,
-            rejected = summary.values_rejected,
-            derived = summary.values_derived,
-            derived_total = summary.values_derived_total,
-            "stage validated"
-        );
-        let obs: Vec<Vec<Observation>> = results.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
-        let reported = frames::observations(&obs)?;
-        let reported_rows = reported.height();
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "data_values frame built");
-        // Freed file by file on both cores (millions of values).
-        obs.into_par_iter().for_each(drop);
-        tracing::info!(ms = started.elapsed().as_millis() as u64, values = reported_rows, "stage frames");
-        let mut c = compute(&reported, &cfg, None, started)?;
-        // The audit trail: what changed since the version in force.
-        let changes = crate::incremental::changes_since(&opts.db, &reported, &ctx)?;
-        tracing::info!(ms = started.elapsed().as_millis() as u64, changes = changes.height(), "stage changes");
-        changes_job = Box::new(move || Ok(changes));
-        // Its rows are in `c.values` too; its own columns would outlive the publish's copies.
-        drop(reported);
-        totals.add_computed(&mut summary, &mut c, &mut results)?;
-        staging.write(&mut sorted_table(&registry::DATA_VALUES, c.values, &cfg)?, 0, &mut manifest)?;
-        pause_point_half();
-        staging.write(&mut sorted_table(&registry::INDICATOR_VALUES, c.indicators.clone(), &cfg)?, 0, &mut manifest)?;
-        ind_top = c.indicators;
-    } else {
-        // Part by part, the roots last from the parts' sums.
-        let kept: std::collections::HashSet<&str> = prev_state.as_ref().map(|s| s.parts.iter().map(String::as_str).collect()).unwrap_or_default();
-        let run = split::Split { cfg: &cfg, db: &opts.db, staging: &staging, kept, started, at_once: opts.parts_at_once.max(1) };
-        let files_in = split::Files { results: &mut results, facts: &mut facts, inputs: &files };
-        let unchanged;
-        (ind_top, unchanged) = split::run_parts(&run, &parts, files_in, &mut new_state, &mut summary, &mut manifest, &mut totals)?;
-        let (db, staged, ctx) = (&opts.db, &staging.dir, &ctx);
-        changes_job = Box::new(move || {
-            let changes = crate::incremental::changes_staged(db, staged, ctx, &unchanged);
-            tracing::info!(ms = started.elapsed().as_millis() as u64, changes = changes.as_ref().map_or(0, |c| c.height()), "stage changes");
-            changes
-        });
     }
+}
+
+/// What the tables besides the value tables are made of.
+struct Published<'a> {
+    totals: Totals,
+    made: split::Made,
+    run_issues: Vec<crate::model::Issue>,
+    reporting: &'a crate::reporting::Reporting,
+    audit: &'a crate::incremental::Context<'a>,
+}
+
+/// Write the run's tables besides the value tables (the parts wrote those):
+/// reporting, the changes (diffed while the others are built and written), the
+/// catalogue, progress, issues and the rest; then the manifest's counts.
+fn publish_tables(
+    opts: &RunOptions,
+    start: &Start,
+    results: Vec<FileResult>,
+    t: Published,
+    staging: &publish::Staging,
+    summary: &mut RunSummary,
+    manifest: &mut Manifest,
+) -> Result<(), RunError> {
+    let Published { mut totals, made, mut run_issues, reporting, audit } = t;
+    let (cfg, started) = (&start.cfg, start.started);
     // A form's balance rule that checked nothing although the form had returns.
     let loaded = results.iter().filter(|r| r.submission.status == "loaded");
     run_issues.extend(validate::idle_balance_rules(
         &totals.rule_stats,
-        &cfg,
+        cfg,
         loaded.filter_map(|r| Some((r.submission.form.as_deref()?, r.submission.source_file.as_str()))),
     ));
     totals::keep_issues(&mut totals.issues, &mut totals.issue_counts, &mut [], run_issues)?;
-    staging.write(&mut Table::of(&registry::REPORTING, reporting.frame()?), 0, &mut manifest)?;
+    staging.write(&mut Table::of(&registry::REPORTING, reporting.frame()?), 0, manifest)?;
+    // The changes table: known already (the only part's), or diffed from the staged
+    // parts while the run's other tables are built and written.
+    let (db, staged) = (&opts.db, &staging.dir);
+    let changes_job = move || match made.changes {
+        split::Changes::Known(changes) => Ok(changes),
+        split::Changes::Staged(unchanged) => {
+            let changes = crate::incremental::changes_staged(db, staged, audit, &unchanged);
+            tracing::info!(ms = started.elapsed().as_millis() as u64, changes = changes.as_ref().map_or(0, |c| c.height()), "stage changes");
+            changes
+        }
+    };
     let (changes, subs) =
-        rayon::join(changes_job, || other_tables(OtherTables { cfg: &cfg, totals, results, ind_top, staging: &staging, started }, &mut summary, &mut manifest));
+        rayon::join(changes_job, || other_tables(OtherTables { cfg, totals, results, ind_top: made.ind_top, staging, started }, summary, manifest));
     let subs = subs?;
     let mut changes = changes?;
     summary.changes = changes.height();
@@ -386,7 +302,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             changes = all;
         }
     }
-    staging.write(&mut Table::of(&registry::CHANGES, changes), 0, &mut manifest)?;
+    staging.write(&mut Table::of(&registry::CHANGES, changes), 0, manifest)?;
     // Files whose cached values were gone were read again: not "unchanged from the cache".
     let reread = take_rereads();
     summary.files_read += reread;
@@ -398,7 +314,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     manifest.inputs_digest = inputs_digest(&subs);
     manifest.outcome = if summary.issues_by_severity.contains_key("error") { "completed_with_errors".into() } else { "ok".into() };
     manifest.issues_by_severity = summary.issues_by_severity.clone();
-    let dir = staging.finish(&mut manifest, opts.keep_versions)?;
+    Ok(())
+}
+
+/// After the version is published: the state the next run starts from, the run's log line.
+fn finish(opts: &RunOptions, start: Start, read: Read, dir: PathBuf, manifest: &Manifest, summary: &mut RunSummary) -> Result<(), RunError> {
+    let Start { lock, run_id, files, as_of, mut seen, started, .. } = start;
+    let Read { mut new_state, cache, .. } = read;
     let (errors, warnings) = (summary.issues_by_severity.get("error").copied().unwrap_or(0), summary.issues_by_severity.get("warning").copied().unwrap_or(0));
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
@@ -435,41 +357,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             "changes": summary.changes, "duration_ms": summary.duration_ms, "dir": dir.display().to_string()}),
     );
     drop(lock);
-    Ok(summary)
-}
-
-/// The guard before anything is read: an inbox with no returns (an unmounted
-/// share, a wrong path) publishes nothing, and neither does one that would drop
-/// more than the allowed share of the current version's files, unless allowed.
-fn guard(opts: &RunOptions, files: &[InputFile], current: Option<&Path>) -> Result<(), RunError> {
-    if files.is_empty() {
-        return Err(GuardError::EmptyInbox { inbox: opts.inbox.clone() }.into());
-    }
-    if opts.allow_removals {
-        return Ok(());
-    }
-    let Some(previous) = current.and_then(previous_sources) else { return Ok(()) };
-    if previous.is_empty() {
-        return Ok(());
-    }
-    let now: std::collections::HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
-    let gone: Vec<&String> = previous.iter().filter(|p| !now.contains(p.as_str())).collect();
-    if gone.len() as f64 > opts.max_removed_share * previous.len() as f64 {
-        let some: Vec<String> = gone.iter().take(3).map(|s| s.to_string()).collect();
-        let (gone, of, inbox, allowed) = (gone.len(), previous.len(), opts.inbox.clone(), opts.max_removed_share);
-        return Err(GuardError::Removals { gone, of, inbox, some, allowed }.into());
-    }
     Ok(())
-}
-
-/// The input files of a published version (its `submissions.parquet`); None when it cannot be read.
-fn previous_sources(version: &Path) -> Option<std::collections::BTreeSet<String>> {
-    let path = version.join("submissions.parquet");
-    let file = std::fs::File::open(&path).ok()?;
-    use polars_io::SerReader as _;
-    let df = polars_io::prelude::ParquetReader::new(file).with_columns(Some(vec!["source_file".into()])).finish().ok()?;
-    let col = df.column("source_file").ok()?.str().ok()?.clone();
-    Some(col.iter().flatten().map(str::to_string).collect())
 }
 
 /// What the run's tables other than the value tables and `changes` are made of.
@@ -527,39 +415,6 @@ fn other_tables(t: OtherTables, summary: &mut RunSummary, manifest: &mut Manifes
 /// The crash-test pause between the value tables and the rest (see `publish::pause_point`).
 pub(super) fn pause_point_half() {
     publish::pause_point("staging");
-}
-
-fn progress_bar(show: bool, n: usize) -> indicatif::ProgressBar {
-    if !show {
-        return indicatif::ProgressBar::hidden();
-    }
-    let b = indicatif::ProgressBar::new(n as u64);
-    b.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} reading returns [{bar:30}] {pos}/{len} {wide_msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    b
-}
-
-/// Nothing changed since the version in force: no file is read, nothing is published.
-fn unchanged_run(opts: &RunOptions, run_id: &str, files: &[InputFile], current: Option<&Path>, started: Instant) -> Result<RunSummary, RunError> {
-    let manifest: serde_json::Value =
-        current.and_then(|c| std::fs::read_to_string(c.join("manifest.json")).ok()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
-    let mut summary = RunSummary { files: files.len(), files_cached: files.len(), outcome: RunOutcome::Unchanged, ..Default::default() };
-    summary.version = manifest["version"].as_str().unwrap_or_default().to_string();
-    if let Some(m) = manifest["issues_by_severity"].as_object() {
-        for (k, v) in m {
-            summary.issues_by_severity.insert(k.clone(), v.as_u64().unwrap_or(0) as usize);
-        }
-    }
-    summary.duration_ms = started.elapsed().as_millis();
-    tracing::info!(ms = summary.duration_ms as u64, outcome = "unchanged", version = %summary.version, files = files.len(), read = 0, "run finished");
-    let _ = crate::store::state::log_run(
-        &opts.db,
-        &serde_json::json!({"run_id": run_id, "mode": opts.mode, "outcome": "unchanged", "version": summary.version,
-            "files": files.len(), "files_read": 0, "files_cached": files.len(), "changes": 0, "duration_ms": summary.duration_ms}),
-    );
-    Ok(summary)
 }
 
 /// Path helper for tests and the CLI: the bundled pipelines folder.

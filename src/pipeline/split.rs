@@ -1,22 +1,23 @@
-//! Runs split in parts: files grouped into parts of whole area subtrees
-//! (`plan_parts`), and one part computed from the state cache (`compute_part`).
-//! Keeping a part for the next run is `crate::store::parts`.
+//! A run's parts: files grouped into parts of whole area subtrees
+//! (`plan_parts`; one part when the run is small), each part computed
+//! (`part::compute_part`) and its value tables written, then for a run split in
+//! parts the roots from the parts' sums (`compute_parts`). Keeping a part for
+//! the next run is `crate::store::parts`.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
 use polars::prelude::*;
-use rayon::prelude::*;
 
-use crate::compute::{self, frames};
+use crate::compute;
 use crate::config::Config;
 use crate::ingest::InputFile;
-use crate::model::Observation;
 use crate::tables::{TableDef, DATA_VALUES, INDICATOR_VALUES};
 use crate::validate;
 
-use super::files::{placeholder, restore, validate_and_derive, FileFacts, FileResult};
+use super::files::{placeholder, FileFacts, FileResult};
+use super::part::{compute_part, PartInput, PartOut, Scope};
 use super::stage::{compute, Role};
 use super::tables::sorted_table;
 use super::totals::{count_file, Totals};
@@ -26,13 +27,16 @@ use super::{pause_point_half, PartsError, RunError, RunSummary};
 /// returns are one part; a province's about ten counties at a time.
 pub const DEFAULT_PART_VALUES: usize = 400_000;
 
-/// What every part of a split run shares.
-pub(super) struct Split<'a> {
+/// What every part of a run shares.
+pub(super) struct Shared<'a> {
     pub(super) cfg: &'a Config,
     pub(super) db: &'a Path,
     pub(super) staging: &'a crate::store::publish::Staging,
     /// The parts the last run kept (their keys).
     pub(super) kept: std::collections::HashSet<&'a str>,
+    /// Why values changed since the version in force (the only part's values are
+    /// diffed with it as soon as they are computed).
+    pub(super) audit: &'a crate::incremental::Context<'a>,
     pub(super) started: Instant,
     /// Parts computed at the same time.
     pub(super) at_once: usize,
@@ -62,80 +66,104 @@ pub(super) fn deep_stacks() {
     let _ = rayon::ThreadPoolBuilder::new().stack_size(PART_STACK).build_global();
 }
 
+/// What the parts made besides the tables they wrote.
+pub(super) struct Made {
+    /// The roots' indicator rows (for the catalogue's baselines).
+    pub(super) ind_top: DataFrame,
+    pub(super) changes: Changes,
+}
+
+/// Where the changes table comes from.
+pub(super) enum Changes {
+    /// The only part's values, diffed as they were computed.
+    Known(DataFrame),
+    /// A split run's staged part files, diffed after all parts (but the parts taken unchanged).
+    Staged(crate::store::parts::Unchanged),
+}
+
 /// One part to compute: its files, moved out of the run's lists while it is
 /// computed (and put back after).
 struct Job {
     k: usize,
-    results: Vec<FileResult>,
-    facts: Vec<FileFacts>,
-    inputs: Vec<InputFile>,
+    input: PartInput,
 }
 
-/// Compute (or take as kept) each part and write its files into the staging
-/// version, then the roots from the parts' sums. Returns the roots' indicator
-/// rows (for the catalogue's baselines) and the parts taken unchanged (for the
-/// changes diff).
+/// Compute (or take as kept) each part and write its value tables into the
+/// staging version, then for a run split in parts the roots from the parts'
+/// sums. The only part of a small run is everything, the roots included: it is
+/// neither kept for the next run nor taken from the last.
 ///
 /// Parts are independent until the roots, so up to `run.at_once` are computed at
 /// a time; what they hand up is then taken in part order, so the run's output
 /// does not depend on which part finished first.
-pub(super) fn run_parts(
-    run: &Split,
+pub(super) fn compute_parts(
+    run: &Shared,
     parts: &[Vec<usize>],
     files: Files,
     new_state: &mut crate::store::state::State,
     summary: &mut RunSummary,
     manifest: &mut crate::store::publish::Manifest,
     totals: &mut Totals,
-) -> Result<(DataFrame, crate::store::parts::Unchanged), RunError> {
+) -> Result<Made, RunError> {
     let Files { results, facts, inputs } = files;
-    let (cfg, staging, started) = (run.cfg, run.staging, run.started);
-    let roots: compute::AreaSet = cfg.areas.roots().map(|a| a.code.clone()).collect();
-    // The latest year any return reports, known before any part is computed (one
-    // pass takes the latest year of its indicator values: the same unless the
+    let n_parts = parts.len();
+    let split = n_parts > 1;
+    let roots: compute::AreaSet = run.cfg.areas.roots().map(|a| a.code.clone()).collect();
+    // The latest year any return reports, known before any part is computed (the
+    // only part takes the latest year of its indicator values: the same unless the
     // newest year's values feed no indicator at all).
     let last_year = facts.iter().flat_map(|f| f.years.iter().copied()).max().unwrap_or(0);
-    let n_parts = parts.len();
-    let keys: Vec<String> = parts
-        .iter()
-        .map(|members| {
-            let subs: Vec<&crate::model::Submission> = members.iter().map(|&i| &results[i].submission).collect();
-            crate::store::parts::key(&new_state.tool_version, &new_state.config_digest, last_year, &subs)
-        })
-        .collect();
+    let keys: Vec<String> = if split {
+        parts
+            .iter()
+            .map(|members| {
+                let subs: Vec<&crate::model::Submission> = members.iter().map(|&i| &results[i].submission).collect();
+                crate::store::parts::key(&new_state.tool_version, &new_state.config_digest, last_year, &subs)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     // Parts kept from the last run are linked in first; the others become jobs.
-    let mut outs: Vec<Option<(crate::store::parts::PartOut, bool)>> = Vec::with_capacity(n_parts);
+    let mut outs: Vec<Option<(PartOut, bool)>> = Vec::with_capacity(n_parts);
     let mut jobs = Vec::new();
     let mut notes = Vec::new();
-    for (k, (members, key)) in parts.iter().zip(&keys).enumerate() {
-        let part_dir = crate::store::parts::dir(run.db, key);
-        let kept = match run.kept.contains(key.as_str()).then(|| crate::store::parts::reuse(&part_dir, &staging.dir, k, members.len())) {
-            Some(Ok(out)) => out,
-            Some(Err(damage)) => {
-                tracing::warn!("part {} of {n_parts} kept from the last run is damaged, computed again: {damage}", k + 1);
-                notes.push(crate::model::Issue::new(
-                    crate::model::Severity::Info,
-                    "part_recomputed",
-                    format!("part {} of {n_parts} kept from the last run was damaged and was computed again: {}", k + 1, damage.message(crate::i18n::Lang::En)),
-                ));
-                None
-            }
+    for (k, members) in parts.iter().enumerate() {
+        let kept = match keys.get(k).filter(|key| run.kept.contains(key.as_str())) {
+            Some(key) => match crate::store::parts::reuse(&crate::store::parts::dir(run.db, key), &run.staging.dir, k, members.len()) {
+                Ok(out) => out,
+                Err(damage) => {
+                    tracing::warn!("part {} of {n_parts} kept from the last run is damaged, computed again: {damage}", k + 1);
+                    notes.push(crate::model::Issue::new(
+                        crate::model::Severity::Info,
+                        "part_recomputed",
+                        format!("part {} of {n_parts} kept from the last run was damaged and was computed again: {}", k + 1, damage.message(crate::i18n::Lang::En)),
+                    ));
+                    None
+                }
+            },
             None => None,
         };
         match kept {
-            Some(out) => outs.push(Some((out, true))),
+            Some(out) => outs.push(Some((PartOut::Split(out), true))),
             None => {
                 outs.push(None);
-                jobs.push(Job {
-                    k,
+                let input = PartInput {
                     results: members.iter().map(|&i| std::mem::replace(&mut results[i], placeholder())).collect(),
                     facts: members.iter().map(|&i| std::mem::take(&mut facts[i])).collect(),
                     inputs: members.iter().map(|&i| inputs[i].clone()).collect(),
-                });
+                };
+                jobs.push(Job { k, input });
             }
         }
     }
-    let computed = compute_jobs(jobs, run, &keys, new_state, (&roots, last_year), n_parts)?;
+    let scope = |k: usize| -> Result<Scope, RunError> {
+        Ok(match keys.get(k) {
+            Some(key) => Scope::Split { roots: &roots, last_year, dir: crate::store::parts::begin(run.db, key)? },
+            None => Scope::Whole,
+        })
+    };
+    let computed = compute_jobs(jobs, run, &scope, new_state, n_parts)?;
     if !notes.is_empty() {
         super::totals::keep_issues(&mut totals.issues, &mut totals.issue_counts, &mut [], notes)?;
     }
@@ -145,23 +173,24 @@ pub(super) fn run_parts(
         }
         outs[k] = Some((out, false));
     }
-    let mut root_values = Vec::new();
-    let mut root_sums = Vec::new();
-    let mut pair_sums: std::collections::HashMap<String, Vec<DataFrame>> = std::collections::HashMap::new();
-    let mut unchanged = crate::store::parts::Unchanged::default();
+    let mut up = Up::default();
+    let mut changes = Changes::Staged(crate::store::parts::Unchanged::default());
+    let mut whole_indicators = None;
     for (k, (members, out)) in parts.iter().zip(outs).enumerate() {
-        let Some((mut out, reused)) = out else {
+        let Some((out, reused)) = out else {
             return Err(PartsError::Missing { part: k + 1, of: n_parts }.into());
         };
-        if reused {
+        if let (true, Changes::Staged(unchanged)) = (reused, &mut changes) {
             summary.parts_reused += 1;
             unchanged.note(&crate::store::parts::dir(run.db, &keys[k]), members.iter().flat_map(|&i| facts[i].areas.iter()));
         }
-        for (t, n) in &out.record.rows {
+        for (t, n) in &out.record().rows {
             *manifest.row_counts.entry(t.clone()).or_default() += n;
         }
-        new_state.parts.push(keys[k].clone());
-        for (&i, sub) in members.iter().zip(&out.record.submissions) {
+        if let Some(key) = keys.get(k) {
+            new_state.parts.push(key.clone());
+        }
+        for (&i, sub) in members.iter().zip(&out.record().submissions) {
             let r = &mut results[i];
             r.submission = sub.clone();
             r.issues = Vec::new();
@@ -169,38 +198,90 @@ pub(super) fn run_parts(
             r.controls = Vec::new();
             count_file(summary, r);
         }
-        root_values.push(std::mem::take(&mut out.root_values));
-        root_sums.extend(out.root_sums.take());
-        for (code, df) in std::mem::take(&mut out.pairs) {
-            pair_sums.entry(code).or_default().push(df);
-        }
+        let out = match out {
+            PartOut::Split(mut o) => {
+                up.add(&mut o);
+                PartOut::Split(o)
+            }
+            PartOut::Whole(mut w) => {
+                let Some((indicators, diff)) = w.top.take() else {
+                    return Err(PartsError::WholeIncomplete.into());
+                };
+                whole_indicators = Some(indicators);
+                changes = Changes::Known(diff);
+                PartOut::Whole(w)
+            }
+        };
         totals.add_part(summary, out);
     }
     pause_point_half();
-    let root_values = compute::stack(root_values)?.unwrap_or_default();
-    let pair_sums: std::collections::HashMap<String, DataFrame> =
-        pair_sums.into_iter().map(|(code, dfs)| Ok((code, compute::stack(dfs)?.unwrap_or_default()))).collect::<PolarsResult<_>>()?;
-    let mut c = compute(&root_values, cfg, Some((Role::Top(&root_sums, &pair_sums), last_year)), started)?;
-    totals.add_computed(summary, &mut c, &mut [])?;
-    staging.write(&mut sorted_table(&DATA_VALUES, c.values, cfg)?, n_parts, manifest)?;
-    staging.write(&mut sorted_table(&INDICATOR_VALUES, c.indicators.clone(), cfg)?, n_parts, manifest)?;
-    Ok((c.indicators, unchanged))
+    let ind_top = match whole_indicators {
+        Some(ind) => ind,
+        None => {
+            // The roots from the parts' sums.
+            let mut c = up.top(run.cfg, last_year, run.started)?;
+            totals.add_computed(summary, &mut c)?;
+            for (t, rows) in write_values(run, n_parts, c.values, c.indicators.clone())? {
+                *manifest.row_counts.entry(t.to_string()).or_default() += rows;
+            }
+            c.indicators
+        }
+    };
+    Ok(Made { ind_top, changes })
+}
+
+/// What the parts of a split run hand up to the roots, in part order.
+#[derive(Default)]
+struct Up {
+    values: Vec<DataFrame>,
+    sums: Vec<DataFrame>,
+    pairs: HashMap<String, Vec<DataFrame>>,
+}
+
+impl Up {
+    fn add(&mut self, out: &mut crate::store::parts::PartOut) {
+        self.values.push(std::mem::take(&mut out.root_values));
+        self.sums.extend(out.root_sums.take());
+        for (code, df) in std::mem::take(&mut out.pairs) {
+            self.pairs.entry(code).or_default().push(df);
+        }
+    }
+
+    /// The roots computed from the parts' values and sums.
+    fn top(self, cfg: &Config, last_year: i32, started: Instant) -> Result<super::stage::Computed, RunError> {
+        let values = compute::stack(self.values)?.unwrap_or_default();
+        let pairs: HashMap<String, DataFrame> =
+            self.pairs.into_iter().map(|(code, dfs)| Ok((code, compute::stack(dfs)?.unwrap_or_default()))).collect::<PolarsResult<_>>()?;
+        compute(&values, cfg, Some((Role::Top(&self.sums, &pairs), last_year)), started)
+    }
+}
+
+/// Write a part's two value tables (part `k` of the staging version), sorted
+/// and written side by side (a part computed alone, as in a correction's run,
+/// otherwise leaves a core idle through its longest single step). Returns the
+/// rows written per table.
+fn write_values(run: &Shared, k: usize, values: DataFrame, indicators: DataFrame) -> Result<[(&'static str, usize); 2], RunError> {
+    let write = |t: &'static TableDef, df: DataFrame| -> Result<(&'static str, usize), RunError> {
+        Ok((t.name, run.staging.write_part(&mut sorted_table(t, df, run.cfg)?, k)?))
+    };
+    let (a, b) = rayon::join(|| write(&DATA_VALUES, values), || write(&INDICATOR_VALUES, indicators));
+    Ok([a?, b?])
 }
 
 /// A computed part: its index, what it hands on, and its files' results.
-type Done = (usize, crate::store::parts::PartOut, Vec<FileResult>);
+type Done = (usize, PartOut, Vec<FileResult>);
 /// What computing one part gives: what it hands on, and its files' results.
-type PartDone = Result<(crate::store::parts::PartOut, Vec<FileResult>), RunError>;
+type PartDone = Result<(PartOut, Vec<FileResult>), RunError>;
 
 /// Compute the jobs, up to `run.at_once` at a time, each written into the
-/// staging version and kept in `state/parts/`. Returns them in part order; the
-/// first failure (in part order) stops the others from starting new parts.
-fn compute_jobs(
+/// staging version (a part of a split run also kept in `state/parts/`). Returns
+/// them in part order; the first failure (in part order) stops the others from
+/// starting new parts.
+fn compute_jobs<'s>(
     jobs: Vec<Job>,
-    run: &Split,
-    keys: &[String],
+    run: &Shared,
+    scope: &(dyn Fn(usize) -> Result<Scope<'s>, RunError> + Sync),
     state: &crate::store::state::State,
-    (roots, last_year): (&compute::AreaSet, i32),
     n_parts: usize,
 ) -> Result<Vec<Done>, RunError> {
     if jobs.is_empty() {
@@ -211,22 +292,26 @@ fn compute_jobs(
     let failed = std::sync::atomic::AtomicBool::new(false);
     let done: std::sync::Mutex<Vec<(usize, PartDone)>> = Default::default();
     let one = |job: Job| -> PartDone {
-        let Job { k, results, facts, inputs } = job;
-        let part_dir = crate::store::parts::begin(run.db, &keys[k])?;
-        let input = PartInput { results, facts, inputs };
-        let (mut out, values, indicators, results) = compute_part(input, state, run.cfg, run.db, (roots, last_year), &part_dir, run.started)?;
-        // The two tables sorted and written side by side (a part computed alone, as in a
-        // correction's run, otherwise leaves a core idle through its longest single step).
-        let write = |t: &'static TableDef, df: DataFrame| -> Result<(&'static str, usize), RunError> {
-            Ok((t.name, run.staging.write_part(&mut sorted_table(t, df, run.cfg)?, k)?))
-        };
-        let (a, b) = rayon::join(|| write(&DATA_VALUES, values), || write(&INDICATOR_VALUES, indicators));
-        for (t, rows) in [a?, b?] {
-            out.record.rows.insert(t.to_string(), rows);
+        let Job { k, input } = job;
+        let scope = scope(k)?;
+        let part = compute_part(input, &scope, state, run.cfg, run.db, run.started)?;
+        let (mut out, values, indicators) = (part.out, part.values, part.indicators);
+        if let PartOut::Whole(w) = &mut out {
+            // The audit trail: what changed since the version in force.
+            let reported = w.reported.take().unwrap_or_default();
+            let changes = crate::incremental::changes_since(run.db, &reported, run.audit)?;
+            drop(reported);
+            tracing::info!(ms = run.started.elapsed().as_millis() as u64, changes = changes.height(), "stage changes");
+            w.top = Some((indicators.clone(), changes));
         }
-        crate::store::parts::save(&part_dir, &run.staging.dir, k, &mut out)?;
+        for (t, rows) in write_values(run, k, values, indicators)? {
+            out.record_mut().rows.insert(t.to_string(), rows);
+        }
+        if let (Scope::Split { dir, .. }, PartOut::Split(o)) = (&scope, &mut out) {
+            crate::store::parts::save(dir, &run.staging.dir, k, o)?;
+        }
         tracing::info!(ms = run.started.elapsed().as_millis() as u64, part = k + 1, of = n_parts, "part done");
-        Ok((out, results))
+        Ok((out, part.results))
     };
     std::thread::scope(|s| -> Result<(), RunError> {
         for w in 0..workers {
@@ -306,82 +391,6 @@ pub(super) fn plan_parts(facts: &[FileFacts], cfg: &Config, budget: usize) -> Ve
         None => parts.push(empty),
     }
     parts
-}
-
-/// One part's files, moved out of the run's lists.
-pub(super) struct PartInput {
-    pub(super) results: Vec<FileResult>,
-    pub(super) facts: Vec<FileFacts>,
-    pub(super) inputs: Vec<InputFile>,
-}
-
-/// Compute one part of a split run (its files' values restored from the cache)
-/// and keep its progress and issue rows in `part_dir`. Returns the part (without
-/// its published rows' counts), its `data_values` and `indicator_values` rows,
-/// and its files' results (submissions as validated, values dropped).
-pub(super) fn compute_part(
-    input: PartInput,
-    state: &crate::store::state::State,
-    cfg: &Config,
-    db: &Path,
-    (roots, last_year): (&compute::AreaSet, i32),
-    part_dir: &Path,
-    started: Instant,
-) -> Result<(crate::store::parts::PartOut, DataFrame, DataFrame, Vec<FileResult>), RunError> {
-    let PartInput { results: mut part, facts: mut part_facts, inputs: part_files } = input;
-    restore(&mut part, &mut part_facts, &part_files, state, cfg, db);
-    let validation_stats = validate_and_derive(&mut part, cfg, &validate::History::new());
-    let obs: Vec<Vec<Observation>> = part.iter_mut().map(|r| std::mem::take(&mut r.observations)).collect();
-    let reported = frames::observations(&obs)?;
-    obs.into_par_iter().for_each(drop);
-    let (values, at_roots) = compute::split_by_area(reported, roots)?;
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, rows = values.height(), "part: values frame built");
-    let c = compute(&values, cfg, Some((Role::Part(roots), last_year)), started)?;
-    drop(values);
-    // Each code once (a String per row would be a quarter of a million allocations).
-    let with_data: std::collections::BTreeSet<String> = if c.indicators.height() > 0 {
-        let codes: std::collections::BTreeSet<&str> = c.indicators.column("indicator")?.str()?.iter().flatten().collect();
-        codes.into_iter().map(str::to_string).collect()
-    } else {
-        Default::default()
-    };
-    // The part's issues: the indicator checks', then its files' (sorted at the end of the run).
-    let mut issues = c.issues;
-    for r in &mut part {
-        issues.append(&mut r.issues);
-    }
-    let mut counts = validate::IssueCounts::new();
-    validate::count_issues(&issues, &mut counts);
-    let (progress_file, issues_file) = (part_dir.join("progress.parquet"), part_dir.join("issues.parquet"));
-    crate::store::parts::write_frame(&mut frames::issues(&issues)?, &issues_file)?;
-    drop(issues);
-    let mut progress = c.progress;
-    crate::store::parts::write_frame(&mut progress, &progress_file)?;
-    let gaps_file = part_dir.join("gaps.parquet");
-    let mut gaps = c.gaps;
-    crate::store::parts::write_frame(&mut gaps, &gaps_file)?;
-    let record = crate::store::parts::PartRecord {
-        submissions: part.iter().map(|r| r.submission.clone()).collect(),
-        aggregated: c.aggregated,
-        indicator_values: c.indicators.height(),
-        with_data: with_data.into_iter().collect(),
-        progress: c.progress_summary,
-        issue_counts: counts.into_iter().map(|(rule, (sev, n))| (rule, sev, n)).collect(),
-        validation_stats,
-        indicator_stats: c.stats,
-        rows: BTreeMap::new(),
-        checksums: BTreeMap::new(),
-    };
-    let out = crate::store::parts::PartOut {
-        record,
-        root_values: compute::owned_strings(at_roots)?,
-        root_sums: c.root_sums.map(compute::owned_strings).transpose()?,
-        pairs: c.pair_sums.into_iter().map(|(code, df)| Ok((code, compute::owned_strings(df)?))).collect::<PolarsResult<_>>()?,
-        progress_file,
-        issues_file,
-        gaps_file,
-    };
-    Ok((out, c.values, c.indicators, part))
 }
 
 #[cfg(test)]

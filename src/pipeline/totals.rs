@@ -11,6 +11,7 @@ use crate::model::Issue;
 use crate::validate;
 
 use super::files::FileResult;
+use super::part::PartOut;
 use super::stage::Computed;
 use super::{RunError, RunSummary};
 
@@ -29,9 +30,9 @@ pub(super) struct Totals {
 }
 
 impl Totals {
-    /// Add a compute stage's results (one pass, or the top of a split run) and
-    /// the issues of `files`; its values and indicator rows stay with `c` (to be written).
-    pub(super) fn add_computed(&mut self, summary: &mut RunSummary, c: &mut Computed, files: &mut [FileResult]) -> Result<(), RunError> {
+    /// Add the roots' compute stage of a split run; its values and indicator rows
+    /// stay with `c` (to be written).
+    pub(super) fn add_computed(&mut self, summary: &mut RunSummary, c: &mut Computed) -> Result<(), RunError> {
         summary.aggregated_values += c.aggregated;
         summary.indicator_values += c.indicators.height();
         if c.indicators.height() > 0 {
@@ -39,16 +40,29 @@ impl Totals {
             self.with_data.extend(codes.into_iter().map(str::to_string));
         }
         summary.progress.add(std::mem::take(&mut c.progress_summary));
-        keep_issues(&mut self.issues, &mut self.issue_counts, files, std::mem::take(&mut c.issues))?;
+        keep_issues(&mut self.issues, &mut self.issue_counts, &mut [], std::mem::take(&mut c.issues))?;
         merge_stats(&mut self.ind_stats, std::mem::take(&mut c.stats));
         self.progress.push(std::mem::take(&mut c.progress));
         self.gaps.push(std::mem::take(&mut c.gaps));
         Ok(())
     }
 
-    /// Add a part of a split run (computed now or kept from the last run).
-    pub(super) fn add_part(&mut self, summary: &mut RunSummary, out: crate::store::parts::PartOut) {
-        let rec = out.record;
+    /// Add a part: the only one, or one of a split run (computed now or kept from the last run).
+    pub(super) fn add_part(&mut self, summary: &mut RunSummary, out: PartOut) {
+        let rec = match out {
+            PartOut::Split(o) => {
+                self.issues.push_file(o.issues_file);
+                self.progress.push_file(o.progress_file);
+                self.gaps.push_file(o.gaps_file);
+                o.record
+            }
+            PartOut::Whole(w) => {
+                self.issues.push(w.issues);
+                self.progress.push(w.progress);
+                self.gaps.push(w.gaps);
+                w.record
+            }
+        };
         merge_stats(&mut self.rule_stats, rec.validation_stats);
         merge_stats(&mut self.ind_stats, rec.indicator_stats);
         for (rule, sev, n) in rec.issue_counts {
@@ -58,9 +72,6 @@ impl Totals {
         summary.indicator_values += rec.indicator_values;
         self.with_data.extend(rec.with_data);
         summary.progress.add(rec.progress);
-        self.issues.push_file(out.issues_file);
-        self.progress.push_file(out.progress_file);
-        self.gaps.push_file(out.gaps_file);
     }
 }
 
@@ -74,12 +85,7 @@ pub(super) fn count_file(summary: &mut RunSummary, r: &FileResult) {
     match r.submission.status.as_str() {
         "loaded" => summary.files_loaded += 1,
         "superseded" => summary.files_superseded += 1,
-        _ => {
-            summary.files_failed += 1;
-            if let Some(i) = r.issues.first() {
-                tracing::warn!(file = %r.submission.source_file, "{}", i.message);
-            }
-        }
+        _ => summary.files_failed += 1,
     }
 }
 
