@@ -13,8 +13,8 @@ use std::path::Path;
 
 use super::book::{self, SheetSpec, Val};
 use super::model;
-use super::GenerateError;
 use super::returns::{county_indicators, education, education_groups, mch_annual, mch_groups, organisation, population_crosstab, Ctx, Groups};
+use super::GenerateError;
 use crate::ingest::a1;
 
 /// One finding a planted fault must produce.

@@ -190,18 +190,6 @@ pub fn issue_message_zh(i: &crate::model::Issue) -> String {
     )
 }
 
-/// A declared rule's finding in Chinese: its place, its id and description (the
-/// rules' descriptions are written in Chinese), what was found and expected.
-pub fn declared_message_zh(i: &crate::model::Issue, description: &str) -> String {
-    let place = place_zh(i.source_sheet.as_deref(), i.source_cell.as_deref());
-    let dash = "—";
-    let (observed, expected) = (i.observed.as_deref().unwrap_or(dash), i.expected.as_deref().unwrap_or(dash));
-    // A description in Chinese is said (the rules' own are; a rule without one has its English formula).
-    let chinese = description.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-    let id = if chinese { "issue-declared-described" } else { "issue-declared" };
-    crate::t!(Lang::Zh, id, place = &place, rule = i.rule, description = description, observed = observed, expected = expected)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,7 +237,6 @@ mod tests {
         // A rule the catalogue does not know: the generic message, with what was found.
         let j = Issue::new(Severity::Warning, "my_rule", "m").at("a.xlsx", Some("表1"), Some("B2".into())).observed("3").expected("<= 2");
         assert_eq!(issue_message_zh(&j), "表1!B2：未通过校验规则 my_rule（实际值 3，应为 <= 2）");
-        assert_eq!(declared_message_zh(&j, "婴儿死亡数 ≥ 新生儿死亡数"), "表1!B2：未通过校验规则 my_rule：婴儿死亡数 ≥ 新生儿死亡数（实际值 3，应为 <= 2）");
         // Set where it was made: kept.
         assert_eq!(issue_message_zh(&j.clone().zh("自定")), "自定");
     }

@@ -15,5 +15,5 @@ pub mod order;
 pub mod planning;
 pub mod supersession;
 
-pub use audit::{changes, changes_since, AuditError, changes_staged, previous_changes, previous_partitions, previous_values, year_dirs, Context};
+pub use audit::{changes, changes_since, changes_staged, previous_changes, previous_partitions, previous_values, year_dirs, AuditError, Context};
 pub use supersession::{per_area, reporting_unit, supersede};

@@ -117,7 +117,6 @@ pub struct RunSummary {
     pub duration_ms: u128,
 }
 
-
 /// Digest of the inputs: sorted (path, sha256) pairs.
 fn inputs_digest(subs: &[Submission]) -> String {
     let mut h = Sha256::new();

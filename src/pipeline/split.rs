@@ -137,7 +137,11 @@ pub(super) fn compute_parts(
                     notes.push(crate::model::Issue::new(
                         crate::model::Severity::Info,
                         "part_recomputed",
-                        format!("part {} of {n_parts} kept from the last run was damaged and was computed again: {}", k + 1, damage.message(crate::i18n::Lang::En)),
+                        format!(
+                            "part {} of {n_parts} kept from the last run was damaged and was computed again: {}",
+                            k + 1,
+                            damage.message(crate::i18n::Lang::En)
+                        ),
                     ));
                     None
                 }

@@ -507,27 +507,27 @@ fn domain_section(h: &mut String, m: &ReportModel, plan: &str, domain: &str, row
         let latest_html = match (withheld, last) {
             (Some(y), _) => format!("{}<span class=\"small\">({y})</span>", WITHHELD_TEXT),
             (None, last) => match last {
-            Some((y, Some(v), lo, hi)) => {
-                let mut shown = format!("{}<span class=\"small\">({y})</span>", fmt_value(v, &c.unit));
-                if c.is_rate() {
-                    if let (Some(lo), Some(hi)) = (lo, hi) {
-                        let _ = write!(shown, "<br><span class=\"small\">95%区间 {}–{}</span>", fmt_value(lo, &c.unit), fmt_value(hi, &c.unit));
+                Some((y, Some(v), lo, hi)) => {
+                    let mut shown = format!("{}<span class=\"small\">({y})</span>", fmt_value(v, &c.unit));
+                    if c.is_rate() {
+                        if let (Some(lo), Some(hi)) = (lo, hi) {
+                            let _ = write!(shown, "<br><span class=\"small\">95%区间 {}–{}</span>", fmt_value(lo, &c.unit), fmt_value(hi, &c.unit));
+                        }
                     }
-                }
-                // Small counts: the status is assessed on the 3-year pooled rate (and so is the baseline).
-                if let Some(p) = any.filter(|p| p.series.as_deref() == Some("pooled_3y")) {
-                    if let Some(pv) = p.latest_value {
-                        let _ = write!(shown, "<br><span class=\"small\">3年合并率 {}</span>", fmt_value(pv, &c.unit));
+                    // Small counts: the status is assessed on the 3-year pooled rate (and so is the baseline).
+                    if let Some(p) = any.filter(|p| p.series.as_deref() == Some("pooled_3y")) {
+                        if let Some(pv) = p.latest_value {
+                            let _ = write!(shown, "<br><span class=\"small\">3年合并率 {}</span>", fmt_value(pv, &c.unit));
+                        }
                     }
+                    if head_sex != "_T" {
+                        let _ = write!(shown, "<span class=\"small\">({})</span>", esc(sex_zh(&head_sex)));
+                    }
+                    let mut cell = String::new();
+                    lineage_details(&mut cell, m, c, y, &head_sex, &shown);
+                    cell
                 }
-                if head_sex != "_T" {
-                    let _ = write!(shown, "<span class=\"small\">({})</span>", esc(sex_zh(&head_sex)));
-                }
-                let mut cell = String::new();
-                lineage_details(&mut cell, m, c, y, &head_sex, &shown);
-                cell
-            }
-            _ => "<span class=\"small\">无数据</span>".into(),
+                _ => "<span class=\"small\">无数据</span>".into(),
             },
         };
         let mut status = String::new();

@@ -21,8 +21,8 @@ use rust_xlsxwriter::{
 };
 
 use super::html::target_text;
-use crate::commands::template::sheet_name;
 use super::model::{CatalogueRow, ReportError, ReportKind, ReportModel};
+use crate::commands::template::sheet_name;
 use crate::labels;
 
 /// What the workbook holds (for the command's summary and the tests).

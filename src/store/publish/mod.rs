@@ -124,11 +124,8 @@ pub struct Manifest {
 fn write_parquet(df: &mut DataFrame, path: &Path, table: &str, sorted_by: &[(&str, bool)]) -> Result<(), PublishError> {
     let file = fs::File::create(path).map_err(io(path))?;
     // Buffered: the writer makes a small write per page header and statistic.
-    parquet::write_with(df, std::io::BufWriter::with_capacity(1 << 20, file), &parquet::Layout::published(sorted_by)).map_err(|source| PublishError::Write {
-        table: table.to_string(),
-        path: path.to_path_buf(),
-        source,
-    })?;
+    parquet::write_with(df, std::io::BufWriter::with_capacity(1 << 20, file), &parquet::Layout::published(sorted_by))
+        .map_err(|source| PublishError::Write { table: table.to_string(), path: path.to_path_buf(), source })?;
     // A published file is never written again: read-only, so an editor cannot change a
     // version in place (nor, through the hard links of `state/parts/`, a later one).
     let mut perm = fs::metadata(path).map_err(io(path))?.permissions();
