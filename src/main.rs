@@ -263,7 +263,7 @@ fn main() -> ExitCode {
                 Err(e) => return missing(e),
             };
             match wcmon::generate::Assets::new(p, write_xls, &cwd) {
-                Ok(assets) => generate(&out, seed, faults, scale, counties, years, &assets, lang),
+                Ok(assets) => generate(&out, seed, faults, scale.then_some((counties, years)), &assets, lang),
                 Err(e) => {
                     eprintln!("{}", t!(lang, "err-command", command = "generate", error = &e.to_string()));
                     ExitCode::from(2)
@@ -273,10 +273,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// `wcmon generate`: the sample (with faults, or a scale corpus) into `out`.
-fn generate(out: &Path, seed: u64, faults: bool, scale: bool, counties: usize, years: usize, assets: &wcmon::generate::Assets, lang: Lang) -> ExitCode {
+/// `wcmon generate`: the sample (with faults, or a scale corpus of `scale` = (counties, years)) into `out`.
+fn generate(out: &Path, seed: u64, faults: bool, scale: Option<(usize, usize)>, assets: &wcmon::generate::Assets, lang: Lang) -> ExitCode {
     match (scale, faults) {
-        (true, _) => match wcmon::generate::scale::write_scale_corpus(out, counties, years, seed, assets) {
+        (Some((counties, years)), _) => match wcmon::generate::scale::write_scale_corpus(out, counties, years, seed, assets) {
             Ok(s) => {
                 say!(
                     "wrote {} workbooks ({:.1} MB) for {} counties, {} towns, {} years to {}/inbox; pipeline files in {}/pipelines",
@@ -295,7 +295,7 @@ fn generate(out: &Path, seed: u64, faults: bool, scale: bool, counties: usize, y
                 ExitCode::from(1)
             }
         },
-        (false, true) => match wcmon::generate::faults::write_faulty_sample(out, seed, assets) {
+        (None, true) => match wcmon::generate::faults::write_faulty_sample(out, seed, assets) {
             Ok(f) => {
                 say!("wrote the sample with faults to {}: {} expected findings in _truth/expected_findings.csv", out.display(), f.len());
                 ExitCode::SUCCESS
@@ -305,7 +305,7 @@ fn generate(out: &Path, seed: u64, faults: bool, scale: bool, counties: usize, y
                 ExitCode::from(1)
             }
         },
-        (false, false) => match wcmon::generate::write_sample(out, seed, assets) {
+        (None, false) => match wcmon::generate::write_sample(out, seed, assets) {
             Ok(n) => {
                 say!("wrote {n} files to {}", out.display());
                 ExitCode::SUCCESS

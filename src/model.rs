@@ -182,6 +182,8 @@ named_enum! {
     }
 }
 
+// Not derived: `named_enum!` makes the enum, and its derives are fixed.
+#[allow(clippy::derivable_impls)]
 impl Default for RunOutcome {
     fn default() -> Self {
         RunOutcome::Published

@@ -211,7 +211,7 @@ pub fn render_text_in(r: &CheckReport, show_info: bool, lang: crate::i18n::Lang)
                     let _ = write!(line, " — {}", t!(lang, "check-observed", v = o));
                 }
                 // ("see 表1!H11" of a withheld value: its Chinese message names the finding's cell.)
-                if let Some(e) = i.expected.as_ref().filter(|e| !said.contains(e.as_str()) && !(lang == crate::i18n::Lang::Zh && e.starts_with("see "))) {
+                if let Some(e) = i.expected.as_ref().filter(|e| !(said.contains(e.as_str()) || lang == crate::i18n::Lang::Zh && e.starts_with("see "))) {
                     let sep = if lang == crate::i18n::Lang::Zh { "，" } else { ", " };
                     let _ = write!(line, "{sep}{}", t!(lang, "check-expected", v = e));
                 }

@@ -233,7 +233,7 @@ pub fn detect(s: &Sheet, opts: &InspectOptions) -> Option<Detected> {
     // A data row: a number that is not one of a row of years.
     let data_row = |r: usize| {
         let nums: Vec<&CellValue> = (0..s.cols).map(|c| s.get(r, c)).filter(|v| is_number(v)).collect();
-        !nums.is_empty() && !(nums.len() >= 2 && nums.iter().all(|v| is_year_number(v)) && (0..s.cols).all(|c| !is_text(s.get(r, c)) || c == 0))
+        !(nums.is_empty() || nums.len() >= 2 && nums.iter().all(|v| is_year_number(v)) && (0..s.cols).all(|c| !is_text(s.get(r, c)) || c == 0))
     };
     let (header_row, header_rows, data_start) = match (opts.header_row, opts.header_rows) {
         (Some(hr), n) => {

@@ -201,13 +201,16 @@ fn cell(a1: &str) -> Option<(u32, u32)> {
     (row >= 1).then(|| (row - 1, col - 1))
 }
 
+/// A sheet taken out of a package: (its name, its kind).
+pub type TakenOut = (String, String);
+
 /// Sheets of an xlsx that calamine cannot open the workbook with (Excel 4 macro
 /// sheets of a `.xlsm`: calamine refuses the whole workbook for one), taken out
 /// of `xl/workbook.xml` in a copy of the package; every other part is copied as
 /// it is, still compressed. `None` when there is none (or the package is not laid
 /// out as expected: calamine then reads the original). Returns the new package
 /// and the (name, kind) of each sheet taken out.
-pub fn without_unreadable_sheets(bytes: &[u8]) -> Option<(Vec<u8>, Vec<(String, String)>)> {
+pub fn without_unreadable_sheets(bytes: &[u8]) -> Option<(Vec<u8>, Vec<TakenOut>)> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let rels = read_small(&mut zip, "xl/_rels/workbook.xml.rels")?;
     let mut odd: HashMap<String, String> = HashMap::new();

@@ -67,7 +67,7 @@ pub fn process_bytes(file: &InputFile, bytes: Vec<u8>, sha: String, cfg: &Config
     // A refused sheet the form does not map (its sheet names exclude it, or it is a
     // hidden helper sheet of a return whose table is elsewhere) is info, not an error.
     let maps = |sheet: &str| match forms.as_slice() {
-        [f] => f.sheet_name_re.as_ref().is_none_or(|re| re.is_match(sheet)) && !(wb.hidden.iter().any(|h| h == sheet) && !wb.sheets.is_empty()),
+        [f] => f.sheet_name_re.as_ref().is_none_or(|re| re.is_match(sheet)) && (wb.sheets.is_empty() || !wb.hidden.iter().any(|h| h == sheet)),
         _ => true,
     };
     for (sheet, reason) in &wb.sheet_errors {

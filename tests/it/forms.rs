@@ -205,7 +205,7 @@ flag_of = "D"
         let area = town_code[r.0];
         for (de, cell, flag) in [("live_births", r.1, r.2), ("deliveries", r.3, r.4)] {
             let (v, s, n, _) = got.get(&key(de, area, 2023, "_T")).unwrap_or_else(|| panic!("{de} {area} missing: {got:?}"));
-            assert_eq!((v.clone(), s.clone(), n.clone()), expect(cell, flag), "{de} of {} ({cell:?} flag {flag:?})", r.0);
+            assert_eq!((*v, s.clone(), n.clone()), expect(cell, flag), "{de} of {} ({cell:?} flag {flag:?})", r.0);
         }
     }
     assert_eq!(got.len(), 10, "{got:?}");
@@ -584,7 +584,10 @@ fn inspect_prints_paths_a_form_accepts_verbatim() {
 
 /// Run `inspect --draft` on a file, save the draft as the only form, run it: the
 /// values landed (reported, not derived) and the issues.
-fn draft_and_run(file: &Path, inbox: &Path, tmp: &Path) -> (String, Landed, Vec<(String, String, String, String)>) {
+/// An unmapped cell of a run: (file, sheet, cell, label).
+type Unmapped = (String, String, String, String);
+
+fn draft_and_run(file: &Path, inbox: &Path, tmp: &Path) -> (String, Landed, Vec<Unmapped>) {
     let pipes = pipelines(tmp, &[], None);
     let r = wcmon(&["--pipelines", pipes.to_str().unwrap(), "inspect", "--draft", file.to_str().unwrap()]);
     assert_eq!(r.code, 0);

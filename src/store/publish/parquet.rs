@@ -342,7 +342,7 @@ mod tests {
         let options =
             WriteOptions { statistics: StatisticsOptions::default(), compression: CompressionOptions::Zstd(None), version: Version::V1, data_page_size: None };
         let encodings: Vec<Vec<Encoding>> = schema.iter_values().map(|f| get_dtype_encoding(&f.dtype)).collect();
-        let batches: Vec<_> = chunked.iter_chunks(CompatLevel::oldest(), false).filter(|b| b.len() > 0).collect();
+        let batches: Vec<_> = chunked.iter_chunks(CompatLevel::oldest(), false).filter(|b| !b.is_empty()).collect();
         let rows: Vec<u64> = batches.iter().map(|b| b.len() as u64).collect();
         let groups = RowGroupIterator::try_new(batches.into_iter().map(Ok), &schema, options, encodings.into()).unwrap();
         let mut out = Vec::new();
