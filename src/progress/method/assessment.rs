@@ -192,6 +192,21 @@ pub(super) fn num(v: f64) -> String {
     format!("{}", r)
 }
 
+/// The first warnings of an assessment, in their fixed order: the projection
+/// misses the target (only with enough data), then a deteriorating status.
+pub(super) fn first_warnings(enough: bool, projected: Option<f64>, goal: Goal, g: f64, target_year: i32, status: Status) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    if let (true, Some(proj)) = (enough, projected) {
+        if !meets(goal, proj) {
+            warnings.push(Warning::ProjectedMiss { projected: proj, target: g, target_year });
+        }
+    }
+    if status == Status::Deterioration {
+        warnings.push(Warning::Deteriorating);
+    }
+    warnings
+}
+
 pub(super) fn classify(ratio: f64, p: &Params) -> Status {
     if ratio >= p.on_track {
         Status::OnTrack
@@ -316,17 +331,7 @@ pub fn assess(series: &[Point], goal: Goal, target_year: i32, baseline_year: Opt
     let projected_value = weighted_projection(&used, target_year);
 
     // --- Warnings (fixed order) -----------------------------------------
-    let mut warnings = Vec::new();
-    if enough {
-        if let Some(proj) = projected_value {
-            if !meets(goal, proj) {
-                warnings.push(Warning::ProjectedMiss { projected: proj, target: g, target_year });
-            }
-        }
-    }
-    if status == Status::Deterioration {
-        warnings.push(Warning::Deteriorating);
-    }
+    let mut warnings = first_warnings(enough, projected_value, goal, g, target_year, status);
     if let Some(w) = detect_fluctuation(&used, p) {
         warnings.push(w);
     }

@@ -1,6 +1,6 @@
 //! Small numbers: pooled windows and `not_assessable`.
 
-use super::assessment::{classify, finite};
+use super::assessment::{classify, finite, first_warnings};
 use super::goal::{boundaries, distance, meets, side, target_bound, Side};
 use super::projection::weighted_projection;
 use super::{clean_series, Assessment, Goal, Params, Point, Status, Warning};
@@ -128,17 +128,7 @@ pub fn assess_windows(
     };
     let used: Vec<Point> = clean_series(annual).into_iter().filter(|q| q.year >= base.from && q.year <= latest.to).collect();
     let projected_value = weighted_projection(&used, target_year);
-    let mut warnings = Vec::new();
-    if enough {
-        if let Some(proj) = projected_value {
-            if !meets(goal, proj) {
-                warnings.push(Warning::ProjectedMiss { projected: proj, target: g, target_year });
-            }
-        }
-    }
-    if status == Status::Deterioration {
-        warnings.push(Warning::Deteriorating);
-    }
+    let mut warnings = first_warnings(enough, projected_value, goal, g, target_year, status);
     if latest.to < last_data_year {
         warnings.push(Warning::LatestMissing { latest_year: latest.to, expected_year: last_data_year });
     }
