@@ -192,6 +192,18 @@ pub(super) fn num(v: f64) -> String {
     format!("{}", r)
 }
 
+/// The progress ratio, observed rate ÷ required rate: only meaningful when the
+/// baseline `x0` is off target and, for two-sided goals, the series did not jump
+/// across the region to `xt`.
+pub(super) fn ratio_of_rates(goal: Goal, x0: f64, xt: f64, observed: Option<f64>, required: Option<f64>) -> Option<f64> {
+    let (s0, st) = (side(goal, x0), side(goal, xt));
+    let overshoot = matches!((s0, st), (Side::Below, Side::Above) | (Side::Above, Side::Below));
+    match (observed, required) {
+        (Some(o), Some(r)) if s0 != Side::Inside && !overshoot && r != 0.0 => finite(o / r),
+        _ => None,
+    }
+}
+
 /// The first warnings of an assessment, in their fixed order: the projection
 /// misses the target (only with enough data), then a deteriorating status.
 pub(super) fn first_warnings(enough: bool, projected: Option<f64>, goal: Goal, g: f64, target_year: i32, status: Status) -> Vec<Warning> {
@@ -294,18 +306,7 @@ pub fn assess(series: &[Point], goal: Goal, target_year: i32, baseline_year: Opt
         observed_rate = finite(obs);
         required_rate = req.and_then(finite);
 
-        // The ratio is only meaningful when the baseline is off target and,
-        // for two-sided goals, the series did not jump across the region.
-        let s0 = side(goal, x0);
-        let st = side(goal, xt);
-        let overshoot = matches!((s0, st), (Side::Below, Side::Above) | (Side::Above, Side::Below));
-        if s0 != Side::Inside && !overshoot {
-            if let (Some(o), Some(r)) = (observed_rate, required_rate) {
-                if r != 0.0 {
-                    progress_ratio = finite(o / r);
-                }
-            }
-        }
+        progress_ratio = ratio_of_rates(goal, x0, xt, observed_rate, required_rate);
     }
 
     // --- AARR (AtMost only) ---------------------------------------------

@@ -1,7 +1,7 @@
 //! Small numbers: pooled windows and `not_assessable`.
 
-use super::assessment::{classify, finite, first_warnings};
-use super::goal::{boundaries, distance, meets, side, target_bound, Side};
+use super::assessment::{classify, finite, first_warnings, ratio_of_rates};
+use super::goal::{boundaries, distance, meets, target_bound};
 use super::projection::weighted_projection;
 use super::{clean_series, Assessment, Goal, Params, Point, Status, Warning};
 
@@ -93,15 +93,7 @@ pub fn assess_windows(
         };
         observed_rate = finite(obs);
         required_rate = req.and_then(finite);
-        let (s0, st) = (side(goal, x0), side(goal, xt));
-        let overshoot = matches!((s0, st), (Side::Below, Side::Above) | (Side::Above, Side::Below));
-        if s0 != Side::Inside && !overshoot {
-            if let (Some(o), Some(r)) = (observed_rate, required_rate) {
-                if r != 0.0 {
-                    progress_ratio = finite(o / r);
-                }
-            }
-        }
+        progress_ratio = ratio_of_rates(goal, x0, xt, observed_rate, required_rate);
     }
     let (aarr_obs, aarr_req) = match goal {
         Goal::AtMost(_) if enough && x0 > 0.0 && xt > 0.0 && g > 0.0 && f64::from(target_year) > t0 => {
