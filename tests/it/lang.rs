@@ -228,13 +228,7 @@ fn mch_return_without_total(path: &Path) {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     let f = Format::new();
-    ws.merge_range(0, 0, 0, 3, "随县2023年妇幼卫生工作年报（分乡镇）", &f).unwrap();
-    ws.write_string(1, 0, "单位：人").unwrap();
-    ws.merge_range(3, 0, 4, 0, "乡镇", &f).unwrap();
-    ws.merge_range(3, 1, 3, 2, "活产数", &f).unwrap();
-    ws.write_string(4, 1, "合计").unwrap();
-    ws.write_string(4, 2, "其中：女").unwrap();
-    ws.merge_range(3, 3, 4, 3, "产妇数", &f).unwrap();
+    mch_header(ws, &f);
     for (r, (town, births, girls, mothers)) in [("厉山镇", 1200.0, 580.0, 1190.0), ("高城镇", 800.0, 390.0, 795.0)].into_iter().enumerate() {
         let r = 5 + r as u32;
         ws.write_string(r, 0, town).unwrap();

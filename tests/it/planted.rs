@@ -14,13 +14,7 @@ fn unknown_town_and_text_in_a_number_cell_are_reported_at_their_cells() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     let f = Format::new();
-    ws.merge_range(0, 0, 0, 3, "随县2023年妇幼卫生工作年报（分乡镇）", &f).unwrap();
-    ws.write_string(1, 0, "单位：人").unwrap();
-    ws.merge_range(3, 0, 4, 0, "乡镇", &f).unwrap();
-    ws.merge_range(3, 1, 3, 2, "活产数", &f).unwrap();
-    ws.write_string(4, 1, "合计").unwrap();
-    ws.write_string(4, 2, "其中：女").unwrap();
-    ws.merge_range(3, 3, 4, 3, "产妇数", &f).unwrap();
+    mch_header(ws, &f);
     ws.write_string(5, 0, "厉山").unwrap(); // alias of 厉山镇
     ws.write_string(5, 1, "１,２００").unwrap(); // full-width digits with a thousands separator: 1200
     ws.write_string(5, 2, "abc").unwrap();
